@@ -1,0 +1,91 @@
+// The one error type fieldguard throws or answers with: a stable code, a help link, paths but never values.
+
+/** Every stable error code fieldguard uses. Each is documented once in docs/errors.md. */
+export type ErrorCode =
+  | 'ERR_INVALID_SCHEMA'
+  | 'ERR_INVALID_OPTIONS'
+  | 'ERR_INVALID_PATH'
+  | 'ERR_UNTAGGED_FIELD'
+  | 'ERR_PAYLOAD_TOO_DEEP'
+  | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_UNREADABLE_VALUE'
+  | 'ERR_MASK_FAILED'
+  | 'ERR_INVALID_JSON'
+  | 'ERR_UNSUPPORTED_CONTENT_TYPE'
+  | 'ERR_INTERNAL';
+
+/** One problem found in a schema or in options: where it is and what is wrong, never a value. */
+export interface Issue {
+  /** Where the problem is, as path segments from the root of the input. */
+  readonly path: readonly (string | number)[];
+  /** What is wrong and how to fix it. */
+  readonly message: string;
+}
+
+/** The HTTP status each code answers with when a middleware refuses a request. */
+const STATUS: Readonly<Record<ErrorCode, number>> = {
+  ERR_INVALID_SCHEMA: 500,
+  ERR_INVALID_OPTIONS: 500,
+  ERR_INVALID_PATH: 500,
+  ERR_UNTAGGED_FIELD: 422,
+  ERR_PAYLOAD_TOO_DEEP: 400,
+  ERR_PAYLOAD_TOO_LARGE: 413,
+  ERR_UNREADABLE_VALUE: 500,
+  ERR_MASK_FAILED: 500,
+  ERR_INVALID_JSON: 400,
+  ERR_UNSUPPORTED_CONTENT_TYPE: 415,
+  ERR_INTERNAL: 500,
+};
+
+const HELP_BASE = 'https://github.com/fieldguard/fieldguard/blob/main/docs/errors.md#';
+
+/**
+ * The error fieldguard throws at start-up and reports for refused requests.
+ *
+ * Its `message` names paths and kinds only; no value from a payload ever appears in it.
+ *
+ * @example
+ * ```ts
+ * try { defineSchema({ type: 'object', 'x-sensitivity': 'privat' }); }
+ * catch (e) { if (e instanceof FieldguardError) console.log(e.code, e.issues); }
+ * ```
+ */
+export class FieldguardError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_UNTAGGED_FIELD`. */
+  readonly code: ErrorCode;
+  /** HTTP status a middleware answers with for this error. */
+  readonly status: number;
+  /** Link to the code's section of docs/errors.md. */
+  readonly help: string;
+  /** Payload paths concerned (for `ERR_UNTAGGED_FIELD`, `ERR_PAYLOAD_TOO_DEEP`, …). */
+  readonly paths: readonly string[] | undefined;
+  /** Structured problems, for schema and option errors. */
+  readonly issues: readonly Issue[] | undefined;
+
+  constructor(code: ErrorCode, message: string, extra: { paths?: readonly string[]; issues?: readonly Issue[] } = {}) {
+    super(message);
+    this.name = 'FieldguardError';
+    this.code = code;
+    this.status = STATUS[code];
+    this.help = HELP_BASE + code.toLowerCase().replace(/_/g, '-');
+    this.paths = extra.paths;
+    this.issues = extra.issues;
+  }
+
+  /** The JSON answer body every middleware sends: `{ error: { code, message, paths? } }`. */
+  toJSON(): ErrorBody {
+    const error: ErrorBody['error'] = { code: this.code, message: this.message };
+    return { error: this.paths === undefined ? error : { ...error, paths: [...this.paths] } };
+  }
+}
+
+/** The body of every error answer a fieldguard middleware sends. */
+export interface ErrorBody {
+  readonly error: { readonly code: ErrorCode; readonly message: string; readonly paths?: readonly string[] };
+}
+
+/** Wraps anything thrown into a FieldguardError without ever copying a foreign message (it may quote data). */
+export function toFieldguardError(cause: unknown): FieldguardError {
+  if (cause instanceof FieldguardError) return cause;
+  return new FieldguardError('ERR_INTERNAL', 'fieldguard could not process the payload');
+}

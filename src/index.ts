@@ -1,0 +1,30 @@
+// fieldguard's core: the public names, nothing else.
+export { FieldguardError, type ErrorBody, type ErrorCode, type Issue } from './errors.js';
+export {
+  SENSITIVITIES,
+  KINDS,
+  LAWFUL_BASES,
+  rank,
+  type FieldTag,
+  type Kind,
+  type LawfulBasis,
+  type Sensitivity,
+  type TagExtra,
+} from './schema/tags.js';
+export { tag, registry } from './schema/registry.js';
+export { defineSchema, isFieldSchema, type DefineSchemaOptions, type FieldEntry, type FieldSchema } from './schema/define.js';
+export {
+  compilePlan,
+  compileScrub,
+  compileMask,
+  DEFAULT_ALLOW,
+  type Plan,
+  type ScrubPlanOptions,
+  type MaskPlanOptions,
+} from './plan/api.js';
+export type { Action, MaskFormats, PlanOptions, Rule, UntaggedMode, LeafAction } from './plan/compile.js';
+export type { Selection } from './plan/select.js';
+export type { PlanResult, Report, ReportField } from './plan/walk.js';
+export { defaultMask, REDACTED, type MaskContext, type MaskFn } from './mask/formats.js';
+export type { ScrubOptions } from './middleware/scrub.js';
+export type { MaskOptions } from './middleware/mask.js';

@@ -1,0 +1,128 @@
+// Mask formats per kind, following PCI DSS for cards and keeping only what a support screen needs.
+import type { Kind } from '../schema/tags.js';
+
+/** What a mask function is told about the field it masks. */
+export interface MaskContext {
+  /** The field's path in pino syntax, with array positions as `[*]`. */
+  readonly path: string;
+  /** The field's kind, when its tag names one. */
+  readonly kind: Kind | undefined;
+}
+
+/** Turns a field's value into its masked form. It must not return the value it was given unchanged. */
+export type MaskFn = (value: unknown, context: MaskContext) => unknown;
+
+/** The placeholder for values that have no partial format. */
+export const REDACTED = '[REDACTED]';
+
+/** Replaces every character matched by `which` with `*`, code point by code point, except the last `keep` of them. */
+function starAllBut(text: string, which: RegExp, keep: number): string {
+  const chars = Array.from(text);
+  let total = 0;
+  for (const c of chars) if (which.test(c)) total++;
+  let seen = 0;
+  let out = '';
+  for (const c of chars) {
+    if (which.test(c)) {
+      seen++;
+      out += seen > total - keep ? c : '*';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+const DIGIT = /\d/;
+const ALNUM = /[A-Za-z0-9]/;
+
+function maskCard(v: string): string {
+  const digits = v.replace(/\D/g, '').length;
+  if (digits === 0 || /[^\d\s-]/.test(v)) return REDACTED;
+  // PCI DSS 3.4.1 allows the last four; numbers too short to be cards show nothing.
+  return starAllBut(v, DIGIT, digits >= 12 ? 4 : 0);
+}
+
+function maskEmail(v: string): string {
+  const at = v.lastIndexOf('@');
+  if (at <= 0 || at === v.length - 1) return REDACTED;
+  const first = String.fromCodePoint(v.codePointAt(0)!);
+  return `${first}***${v.slice(at)}`;
+}
+
+function maskPhone(v: string): string {
+  const digits = v.replace(/\D/g, '').length;
+  if (digits < 5 || /[^\d\s()+.-]/.test(v)) return REDACTED;
+  return starAllBut(v, DIGIT, 2);
+}
+
+function maskSsn(v: string): string {
+  const digits = v.replace(/\D/g, '');
+  if (digits.length !== 9 || /[^\d\s-]/.test(v)) return REDACTED;
+  return `***-**-${digits.slice(5)}`;
+}
+
+function maskIban(v: string): string {
+  const compact = v.replace(/\s/g, '');
+  if (!/^[A-Za-z]{2}\d{2}[A-Za-z0-9]{8,30}$/.test(compact)) return REDACTED;
+  // Keep the country code and the last four; the check digits and the bank code are masked too.
+  let kept = 0;
+  let out = '';
+  const total = compact.length;
+  for (const c of v) {
+    if (!ALNUM.test(c)) {
+      out += c;
+      continue;
+    }
+    out += kept < 2 || kept >= total - 4 ? c : '*';
+    kept++;
+  }
+  return out;
+}
+
+function maskIp(v: string): string {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v);
+  if (v4 !== null) {
+    const parts = v4.slice(1, 4).map(Number);
+    if (parts.some((p) => p > 255) || Number(v4[4]) > 255) return REDACTED;
+    return `${parts.join('.')}.0`;
+  }
+  if (v.includes(':') && /^[0-9A-Fa-f:.]+$/.test(v) && v.length <= 45) {
+    const [head = ''] = v.split('::');
+    const groups = head === '' ? [] : head.split(':');
+    if (v.startsWith('::')) return '::';
+    return `${groups.slice(0, 3).join(':')}::`;
+  }
+  return REDACTED;
+}
+
+function maskBirthDate(v: string): string {
+  const year = /(?<!\d)(1[89]\d\d|20\d\d)(?!\d)/.exec(v);
+  if (year === null) return REDACTED;
+  return v.slice(0, year.index).replace(/\d/g, '*') + year[1] + v.slice(year.index + 4).replace(/\d/g, '*');
+}
+
+const STRING_FORMATS: Partial<Record<Kind, (v: string) => string>> = {
+  cardNumber: maskCard,
+  email: maskEmail,
+  phone: maskPhone,
+  ssn: maskSsn,
+  iban: maskIban,
+  ipAddress: maskIp,
+  birthDate: maskBirthDate,
+};
+
+/**
+ * The default mask for a kind. Strings get the kind's partial format (a card keeps at most its
+ * last four digits, an email its first character and domain, …) or `[REDACTED]`; every other
+ * value becomes `[REDACTED]`, except `null` and `undefined`, which carry nothing and stay.
+ */
+export function defaultMask(kind: Kind | undefined): MaskFn {
+  const format = kind === undefined ? undefined : STRING_FORMATS[kind];
+  return function mask(value: unknown): unknown {
+    if (value === null || value === undefined) return value;
+    if (typeof value === 'string') return format === undefined ? REDACTED : format(value);
+    if (value instanceof Date && format !== undefined && !Number.isNaN(value.getTime())) return format(value.toISOString());
+    return REDACTED;
+  };
+}

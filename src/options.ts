@@ -1,0 +1,103 @@
+// Option validation shared by every factory: zod schemas, and start-up errors that say how to fix the mistake.
+import { z } from 'zod';
+import { FieldguardError, type Issue } from './errors.js';
+import { isFieldSchema, type FieldSchema } from './schema/define.js';
+import { KINDS, SENSITIVITIES } from './schema/tags.js';
+
+const sensitivity = z.enum(SENSITIVITIES);
+const kind = z.enum(KINDS);
+const fn = <T extends (...args: never[]) => unknown>() =>
+  z.custom<T>((v) => typeof v === 'function', { message: 'must be a function' });
+
+/** A compiled FieldSchema; a raw zod or JSON Schema gets a message that says to call defineSchema. */
+export const fieldSchemaOption = z.custom<FieldSchema>(isFieldSchema, {
+  message: 'must be a compiled FieldSchema: call defineSchema(yourSchema) once at start-up and pass its result',
+});
+
+/** A selection: `{ sensitivity?, atLeast?, kinds?, paths? }`. */
+export const selectionOption = z.strictObject({
+  sensitivity: z.union([sensitivity, z.array(sensitivity)]).optional(),
+  atLeast: sensitivity.optional(),
+  kinds: z.array(kind).optional(),
+  paths: z.array(z.string().min(1)).optional(),
+});
+
+/** Mask format overrides: `{ kinds?, paths? }`. */
+export const formatsOption = z.strictObject({
+  kinds: z.partialRecord(kind, fn<(v: unknown) => unknown>()).optional(),
+  paths: z.record(z.string(), fn<(v: unknown) => unknown>()).optional(),
+});
+
+/** The walk limits every plan accepts. */
+export const limitOptions = {
+  maxDepth: z.number().int().min(1).max(10_000).optional(),
+  maxNodes: z.number().int().min(1).optional(),
+};
+
+/** A report callback. */
+export const onReportOption = fn<(report: never) => void>().optional();
+
+/** Untagged modes. */
+export const untaggedOption = z.enum(['drop', 'keep', 'reject']);
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+interface ShapeDef {
+  readonly def?: { readonly shape?: Record<string, ShapeDef>; readonly innerType?: ShapeDef };
+}
+
+/** The option names zod knows at a path of an options schema (optional wrappers unwrapped). */
+function known(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const shapeOf = (s: ShapeDef | undefined): Record<string, ShapeDef> | undefined => s?.def?.shape ?? s?.def?.innerType?.def?.shape;
+  let cur: ShapeDef | undefined = schema as unknown as ShapeDef;
+  for (const seg of path) cur = shapeOf(cur)?.[String(seg)];
+  const shape = shapeOf(cur);
+  return shape === undefined ? [] : Object.keys(shape);
+}
+
+/**
+ * Validates a factory's options. Throws `ERR_INVALID_OPTIONS` at start-up naming the factory,
+ * the option and the fix ("Did you mean `untagged`?").
+ */
+export function parseOptions<T extends object>(factory: string, schema: z.ZodType, input: T): T {
+  if (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input) || isFieldSchema(input)) {
+    const hint = isFieldSchema(input) ? ` Pass options: ${factory}({ schema })` : '';
+    throw new FieldguardError('ERR_INVALID_OPTIONS', `${factory}() takes an options object.${hint}`);
+  }
+  const result = schema.safeParse(input);
+  // The options are returned as given (no zod transform runs), so functions and schemas keep their identity.
+  if (result.success) return input;
+  const issues: Issue[] = [];
+  const lines: string[] = [];
+  for (const issue of result.error.issues) {
+    const where = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      const candidates = known(schema, issue.path);
+      for (const key of issue.keys) {
+        const path = where === '' ? key : `${where}.${key}`;
+        const best = candidates
+          .map((c) => ({ c, d: distance(key.toLowerCase(), c.toLowerCase()) }))
+          .sort((a, b) => a.d - b.d)[0];
+        const hint = best !== undefined && best.d <= 3 ? ` Did you mean \`${best.c}\`?` : '';
+        lines.push(`unknown option \`${path}\`.${hint}`);
+        issues.push({ path: [...issue.path.map(String), key], message: `unknown option${hint}` });
+      }
+    } else {
+      lines.push(`\`${where || 'options'}\` ${issue.message}`);
+      issues.push({ path: issue.path.map(String), message: issue.message });
+    }
+  }
+  throw new FieldguardError('ERR_INVALID_OPTIONS', `${factory}(): ${lines.join('; ')}`, { issues });
+}

@@ -1,0 +1,163 @@
+// The core's plan factories: compilePlan and its shorthands compileScrub and compileMask.
+import { z } from 'zod';
+import { fieldSchemaOption, formatsOption, limitOptions, parseOptions, selectionOption, untaggedOption } from '../options.js';
+import type { FieldSchema } from '../schema/define.js';
+import { buildPlan, type MaskFormats, type PlanOptions, type Rule, type UntaggedMode } from './compile.js';
+import type { Selection } from './select.js';
+import { applyPlan, type PlanResult } from './walk.js';
+
+/** A compiled plan, applied to one payload at a time: returns a new value and a report. */
+export type Plan = <T = unknown>(value: T) => PlanResult;
+
+const planOptions = z.strictObject({
+  schema: fieldSchemaOption,
+  rules: z.array(z.strictObject({ select: selectionOption, action: z.enum(['keep', 'drop', 'mask']) })),
+  untagged: untaggedOption.optional(),
+  formats: formatsOption.optional(),
+  ...limitOptions,
+});
+
+
+/**
+ * Compiles rules over a schema into a plan, once. The first rule that selects a field decides its
+ * action (`keep`, `drop`, `mask`); fields no rule selects follow `untagged` (default `'drop'`).
+ *
+ * @throws FieldguardError `ERR_INVALID_OPTIONS` or `ERR_INVALID_PATH` at start-up.
+ * @example
+ * ```ts
+ * const plan = compilePlan({ schema, rules: [
+ *   { select: { kinds: ['cardNumber'] }, action: 'mask' },
+ *   { select: { atLeast: 'public' }, action: 'keep' },
+ * ] });
+ * const { value, report } = plan(order);
+ * ```
+ */
+export function compilePlan(options: PlanOptions): Plan {
+  const o = parseOptions('compilePlan', planOptions, options);
+  const compiled = buildPlan({
+    schema: o.schema,
+    rules: o.rules,
+    untagged: o.untagged ?? 'drop',
+    formats: o.formats,
+    maxDepth: o.maxDepth,
+    maxNodes: o.maxNodes,
+  });
+  return function applyCompiledPlan(value) {
+    return applyPlan(compiled, value);
+  };
+}
+
+/** Options of {@link compileScrub}. */
+export interface ScrubPlanOptions {
+  /** The compiled schema, from `defineSchema`. */
+  readonly schema: FieldSchema;
+  /** What may pass. Default `{ sensitivity: ['public', 'internal'] }`: nothing personal or above. */
+  readonly allow?: Selection;
+  /** Fields no tag covers: `'drop'` (default), `'keep'` or `'reject'`. */
+  readonly untagged?: UntaggedMode;
+  /** Deepest nesting accepted. Default 64. */
+  readonly maxDepth?: number;
+  /** Most values walked. Default 1,000,000. */
+  readonly maxNodes?: number;
+}
+
+/** The default allow-list of scrubbing: nothing personal or above. */
+export const DEFAULT_ALLOW: Selection = Object.freeze({ sensitivity: Object.freeze(['public', 'internal'] as const) });
+
+const scrubOptions = z.strictObject({
+  schema: fieldSchemaOption,
+  allow: selectionOption.optional(),
+  untagged: untaggedOption.optional(),
+  ...limitOptions,
+});
+
+/** Turns scrub options into the rules of the general plan: allowed fields kept, other tagged fields dropped. */
+export function scrubRules(allow: Selection | undefined): Rule[] {
+  return [
+    { select: allow ?? DEFAULT_ALLOW, action: 'keep' },
+    { select: { atLeast: 'public' }, action: 'drop' },
+  ];
+}
+
+/**
+ * Compiles data minimization: keeps only the fields `allow` selects, drops every other tagged field,
+ * then applies `untagged` to fields no tag covers.
+ *
+ * @example
+ * ```ts
+ * const scrub = compileScrub({ schema });              // public + internal only
+ * const { value, report } = scrub({ id: 'o-1', customer: { email: 'a@b.c' } });
+ * // value: { id: 'o-1', customer: {} }
+ * ```
+ */
+export function compileScrub(options: ScrubPlanOptions): Plan {
+  const o = parseOptions('compileScrub', scrubOptions, options);
+  const compiled = buildPlan({
+    schema: o.schema,
+    rules: scrubRules(o.allow),
+    untagged: o.untagged ?? 'drop',
+    formats: undefined,
+    maxDepth: o.maxDepth,
+    maxNodes: o.maxNodes,
+  });
+  return function scrub(value) {
+    return applyPlan(compiled, value);
+  };
+}
+
+/** Options of {@link compileMask}. */
+export interface MaskPlanOptions {
+  /** The compiled schema, from `defineSchema`. */
+  readonly schema: FieldSchema;
+  /** What to mask. Default `{ atLeast: 'personal' }`. */
+  readonly select?: Selection;
+  /** Format overrides per kind and per path. */
+  readonly formats?: MaskFormats;
+  /** Fields no tag covers: `'keep'` (default; masking is not minimization), `'drop'` or `'reject'`. */
+  readonly untagged?: UntaggedMode;
+  /** Deepest nesting accepted. Default 64. */
+  readonly maxDepth?: number;
+  /** Most values walked. Default 1,000,000. */
+  readonly maxNodes?: number;
+}
+
+const maskOptions = z.strictObject({
+  schema: fieldSchemaOption,
+  select: selectionOption.optional(),
+  formats: formatsOption.optional(),
+  untagged: untaggedOption.optional(),
+  ...limitOptions,
+});
+
+/** Turns mask options into the rules of the general plan: selected fields masked, other tagged fields kept. */
+export function maskRules(select: Selection | undefined): Rule[] {
+  return [
+    { select: select ?? { atLeast: 'personal' }, action: 'mask' },
+    { select: { atLeast: 'public' }, action: 'keep' },
+  ];
+}
+
+/**
+ * Compiles partial masking: the fields `select` picks (default: personal and above) are replaced by
+ * their kind's mask format; everything else passes.
+ *
+ * @example
+ * ```ts
+ * const mask = compileMask({ schema });
+ * mask({ card: '4111 1111 1111 1111' }).value; // { card: '**** **** **** 1111' }
+ * ```
+ */
+export function compileMask(options: MaskPlanOptions): Plan {
+  const o = parseOptions('compileMask', maskOptions, options);
+  const compiled = buildPlan({
+    schema: o.schema,
+    rules: maskRules(o.select),
+    untagged: o.untagged ?? 'keep',
+    formats: o.formats,
+    maxDepth: o.maxDepth,
+    maxNodes: o.maxNodes,
+  });
+  return function mask(value) {
+    return applyPlan(compiled, value);
+  };
+}
