@@ -1,0 +1,133 @@
+// The same gateway built on Express 5, Express 4 and Koa 3: the conformance suite runs every test against each.
+import { createServer } from 'node:http';
+import express5 from 'express';
+import express4 from 'express4';
+import Koa from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import c2k from 'koa-connect';
+import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
+import { z } from 'zod';
+import { defineSchema, tag, type Report } from '../../src/index.js';
+import * as fx from '../../src/express/index.js';
+import * as fk from '../../src/koa/index.js';
+import { orderSchema, sampleOrder } from '../fixtures/order.js';
+import { listen } from '../helpers/vendor.js';
+
+export const searchSchema = defineSchema(
+  z.object({
+    q: tag(z.string(), 'public'),
+    page: tag(z.string(), 'public'),
+    email: tag(z.string(), 'personal', { kind: 'email' }),
+  }),
+);
+
+export interface Gateway {
+  readonly url: string;
+  readonly reports: Report[];
+  close(): Promise<void>;
+}
+
+export interface Framework {
+  readonly name: string;
+  start(vendorUrl: string): Promise<Gateway>;
+}
+
+function proxyTo(vendorUrl: string) {
+  return createProxyMiddleware({
+    target: vendorUrl,
+    changeOrigin: true,
+    pathRewrite: { '^/vendor': '' },
+    on: { proxyReq: fixRequestBody },
+  });
+}
+
+function expressFramework(name: string, express: typeof express5): Framework {
+  return {
+    name,
+    async start(vendorUrl) {
+      const reports: Report[] = [];
+      const onReport = (r: Report): void => void reports.push(r);
+      const app = express();
+      const proxy = proxyTo(vendorUrl);
+      app.post('/vendor/orders', express.json(), fx.scrubPII({ schema: orderSchema, onReport }), proxy);
+      app.post('/vendor/forms', express.urlencoded({ extended: false }), fx.scrubPII({ schema: orderSchema }), proxy);
+      app.post('/vendor/unparsed', fx.scrubPII({ schema: orderSchema }), proxy);
+      app.post('/vendor/strict', express.json(), fx.scrubPII({ schema: orderSchema, untagged: 'reject' }), proxy);
+      app.post('/vendor/shallow', express.json(), fx.scrubPII({ schema: orderSchema, maxDepth: 8, untagged: 'keep' }), proxy);
+      app.get('/vendor/search', fx.scrubPII({ schema: searchSchema, target: 'query' }), proxy);
+      app.get('/orders/1', fx.maskFields({ schema: orderSchema }), (_req, res) => {
+        res.json(sampleOrder());
+      });
+      app.get('/orders/1/send', fx.maskFields({ schema: orderSchema }), (_req, res) => {
+        res.send(sampleOrder());
+      });
+      app.get('/orders/1/report', fx.maskFields({ schema: orderSchema }), (_req, res) => {
+        res.json(sampleOrder());
+        reports.push(res.locals[fx.REPORT_KEY] as Report);
+      });
+      app.post('/masked-in', express.json(), fx.maskFields({ schema: orderSchema, on: 'request' }), (req, res) => {
+        res.json(req.body);
+      });
+      app.use(fx.errorHandler());
+      const server = await listen(createServer(app));
+      return { ...server, reports };
+    },
+  };
+}
+
+function koaFramework(): Framework {
+  return {
+    name: 'Koa 3',
+    async start(vendorUrl) {
+      const reports: Report[] = [];
+      const onReport = (r: Report): void => void reports.push(r);
+      const proxy = c2k(proxyTo(vendorUrl));
+      const forward: Koa.Middleware = (ctx, next) => {
+        // The proxy answers on ctx.res itself.
+        ctx.respond = false;
+        return proxy(ctx, next);
+      };
+      const routes: Record<string, Koa.Middleware[]> = {
+        'POST /vendor/orders': [bodyParser(), fk.scrubPII({ schema: orderSchema, onReport }), forward],
+        'POST /vendor/forms': [bodyParser({ enableTypes: ['form'] }), fk.scrubPII({ schema: orderSchema }), forward],
+        'POST /vendor/unparsed': [fk.scrubPII({ schema: orderSchema }), forward],
+        'POST /vendor/strict': [bodyParser(), fk.scrubPII({ schema: orderSchema, untagged: 'reject' }), forward],
+        'POST /vendor/shallow': [bodyParser(), fk.scrubPII({ schema: orderSchema, maxDepth: 8, untagged: 'keep' }), forward],
+        'GET /vendor/search': [fk.scrubPII({ schema: searchSchema, target: 'query' }), forward],
+        'GET /orders/1': [fk.maskFields({ schema: orderSchema }), (ctx) => void (ctx.body = sampleOrder())],
+        'GET /orders/1/send': [
+          fk.maskFields({ schema: orderSchema }),
+          (ctx) => {
+            ctx.type = 'application/json';
+            ctx.body = JSON.stringify(sampleOrder());
+          },
+        ],
+        'GET /orders/1/report': [
+          async (ctx, next) => {
+            await next();
+            reports.push(ctx.state[fk.REPORT_KEY] as Report);
+          },
+          fk.maskFields({ schema: orderSchema }),
+          (ctx) => void (ctx.body = sampleOrder()),
+        ],
+        'POST /masked-in': [bodyParser(), fk.maskFields({ schema: orderSchema, on: 'request' }), (ctx) => void (ctx.body = ctx.request.body)],
+      };
+      const app = new Koa();
+      app.use(fk.errorHandler());
+      app.use(async (ctx, next) => {
+        const chain = routes[`${ctx.method} ${ctx.path}`];
+        if (chain === undefined) return next();
+        const run = (i: number): Promise<void> => Promise.resolve(i < chain.length ? chain[i]!(ctx, () => run(i + 1)) : undefined);
+        await run(0);
+      });
+      const server = await listen(createServer(app.callback()));
+      return { ...server, reports };
+    },
+  };
+}
+
+export const FRAMEWORKS: readonly Framework[] = [
+  expressFramework('Express 5', express5),
+  expressFramework('Express 4', express4 as unknown as typeof express5),
+  koaFramework(),
+];

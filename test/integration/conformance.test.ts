@@ -1,0 +1,181 @@
+// One conformance suite: every middleware behaviour through Express 5, Express 4 and Koa 3, with a real proxy and vendor.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS, type Gateway } from './apps.js';
+import { leaks, MASKED_ORDER, SCRUBBED_ORDER, sampleOrder } from '../fixtures/order.js';
+import { startVendor, type Vendor } from '../helpers/vendor.js';
+
+async function send(url: string, init: RequestInit = {}): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+describe.each(FRAMEWORKS)('$name', (framework) => {
+  let vendor: Vendor;
+  let gw: Gateway;
+  beforeAll(async () => {
+    vendor = await startVendor();
+    gw = await framework.start(vendor.url);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await vendor.close();
+  });
+  const last = () => vendor.received.at(-1)!;
+
+  it('forwards to the vendor only the fields it may have, with a correct Content-Length', async () => {
+    const before = vendor.received.length;
+    const res = await send(`${gw.url}/vendor/orders`, json(sampleOrder()));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ ok: true });
+    expect(vendor.received.length).toBe(before + 1);
+    const got = last();
+    expect(got.url).toBe('/orders');
+    expect(JSON.parse(got.body)).toEqual(SCRUBBED_ORDER);
+    expect(Number(got.headers['content-length'])).toBe(Buffer.byteLength(got.body));
+    expect(leaks(got.body)).toEqual([]);
+    expect(leaks(JSON.stringify(got.headers))).toEqual([]);
+  });
+
+  it('reports counts by path and kind, never values', async () => {
+    const report = gw.reports.at(-1)!;
+    expect(report).toMatchObject({ kept: 8, dropped: 10, masked: 0, rejected: 0, untagged: 0 });
+    expect(report.fields).toContainEqual({ path: 'customer.email', action: 'drop', count: 1, sensitivity: 'personal', kind: 'email' });
+    expect(report.fields).toContainEqual({ path: 'items[*].sku', action: 'keep', count: 2, sensitivity: 'public' });
+    expect(leaks(JSON.stringify(report))).toEqual([]);
+  });
+
+  it('drops keys the schema does not know, __proto__ included, without polluting any prototype', async () => {
+    const body = '{"id":"o-2","status":"new","total":1,"customer":{"id":"c","nickname":"jd"},"items":[],"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"extra":"4111 1111 1111 1111"}';
+    const res = await send(`${gw.url}/vendor/unparsed`, json(body));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(last().body)).toEqual({ id: 'o-2', status: 'new', total: 1, customer: { id: 'c' }, items: [] });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(leaks(last().body)).toEqual([]);
+    // Behind a body parser: Express's keeps __proto__ as a plain key (then dropped); co-body refuses it (400).
+    const before = vendor.received.length;
+    const parsed = await send(`${gw.url}/vendor/orders`, json(body));
+    if (parsed.status === 200) {
+      expect(JSON.parse(last().body)).toEqual({ id: 'o-2', status: 'new', total: 1, customer: { id: 'c' }, items: [] });
+    } else {
+      expect(parsed.status).toBe(400);
+      expect(JSON.parse(parsed.text).error.code).toBe('ERR_INVALID_JSON');
+      expect(vendor.received.length).toBe(before);
+    }
+    expect(leaks(parsed.text + last().body)).toEqual([]);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('forwards an empty object as {} and the vendor answers', async () => {
+    const res = await send(`${gw.url}/vendor/orders`, json('{}'));
+    expect(res.status).toBe(200);
+    expect(last().body).toBe('{}');
+    expect(last().headers['content-length']).toBe('2');
+  });
+
+  it('scrubs URL-encoded forms', async () => {
+    const res = await send(`${gw.url}/vendor/forms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'id=o-3&status=new&diagnosis=type+2+diabetes&__proto__=x&diagnosis=flu',
+    });
+    expect(res.status).toBe(200);
+    expect(last().body).toBe('id=o-3&status=new');
+    expect(leaks(last().body)).toEqual([]);
+  });
+
+  it('reads and scrubs a JSON body no parser consumed', async () => {
+    const res = await send(`${gw.url}/vendor/unparsed`, json(sampleOrder()));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(last().body)).toEqual(SCRUBBED_ORDER);
+  });
+
+  it('answers malformed JSON with 400 ERR_INVALID_JSON, echoes nothing and forwards nothing', async () => {
+    const before = vendor.received.length;
+    for (const path of ['/vendor/orders', '/vendor/unparsed']) {
+      const res = await send(`${gw.url}${path}`, json('{"customer":{"email":"jane.doe@example.com", 4111 1111 1111 1111'));
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.text)).toEqual({ error: { code: 'ERR_INVALID_JSON', message: 'the request body is not valid JSON' } });
+      expect(leaks(res.text)).toEqual([]);
+    }
+    expect(vendor.received.length).toBe(before);
+  });
+
+  it('refuses a content type it cannot inspect with 415 and forwards nothing', async () => {
+    const before = vendor.received.length;
+    const res = await send(`${gw.url}/vendor/unparsed`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'jane.doe@example.com',
+    });
+    expect(res.status).toBe(415);
+    expect(JSON.parse(res.text).error.code).toBe('ERR_UNSUPPORTED_CONTENT_TYPE');
+    expect(leaks(res.text)).toEqual([]);
+    expect(vendor.received.length).toBe(before);
+  });
+
+  it('refuses nesting past maxDepth with 400 ERR_PAYLOAD_TOO_DEEP', async () => {
+    const before = vendor.received.length;
+    const deep = '{"customer":'.repeat(20) + '"jane.doe@example.com"' + '}'.repeat(20);
+    const res = await send(`${gw.url}/vendor/shallow`, json(deep));
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text).error.code).toBe('ERR_PAYLOAD_TOO_DEEP');
+    expect(leaks(res.text)).toEqual([]);
+    expect(vendor.received.length).toBe(before);
+  });
+
+  it("answers untagged fields under untagged: 'reject' with 422 and their paths, never their values", async () => {
+    const before = vendor.received.length;
+    const res = await send(
+      `${gw.url}/vendor/strict`,
+      json({ ...sampleOrder(), coupon: 'jane.doe@example.com', items: [{ sku: 'A', qty: 1, gift: 'Jane Doe' }] }),
+    );
+    expect(res.status).toBe(422);
+    const body = JSON.parse(res.text);
+    expect(body.error.code).toBe('ERR_UNTAGGED_FIELD');
+    expect(body.error.paths).toEqual(['items[*].gift', 'coupon']);
+    expect(leaks(res.text)).toEqual([]);
+    expect(vendor.received.length).toBe(before);
+  });
+
+  it("scrubs the query string with target: 'query' and forwards only what remains", async () => {
+    const res = await send(`${gw.url}/vendor/search?q=shoes&email=jane.doe%40example.com&page=2&token=abc`);
+    expect(res.status).toBe(200);
+    expect(last().method).toBe('GET');
+    expect(last().url).toBe('/search?q=shoes&page=2');
+    expect(leaks(last().url)).toEqual([]);
+  });
+
+  it('masks what the handler answers through res.json / ctx.body', async () => {
+    const res = await send(`${gw.url}/orders/1`);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual(MASKED_ORDER);
+    expect(leaks(res.text)).toEqual([]);
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(res.text));
+  });
+
+  it('masks an object sent with res.send, or a JSON string body in Koa', async () => {
+    const res = await send(`${gw.url}/orders/1/send`);
+    expect(JSON.parse(res.text)).toEqual(MASKED_ORDER);
+    expect(leaks(res.text)).toEqual([]);
+  });
+
+  it('leaves the masking report on res.locals / ctx.state', async () => {
+    await send(`${gw.url}/orders/1/report`);
+    const report = gw.reports.at(-1)!;
+    expect(report).toMatchObject({ masked: 12, kept: 8, dropped: 0 });
+    expect(leaks(JSON.stringify(report))).toEqual([]);
+  });
+
+  it("masks the incoming body with on: 'request'", async () => {
+    const res = await send(`${gw.url}/masked-in`, json(sampleOrder()));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual(MASKED_ORDER);
+    expect(leaks(res.text)).toEqual([]);
+  });
+});

@@ -1,0 +1,15 @@
+// Builds the package: ESM and CJS with types, one entry per subpath export, shared code in common chunks.
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts', express: 'src/express/index.ts', koa: 'src/koa/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  // Shared chunks in both formats, so `fieldguard` and `fieldguard/express` share one copy of the core.
+  splitting: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  platform: 'node',
+  external: ['zod', 'express', 'koa', 'json-schema-traverse'],
+});
