@@ -92,7 +92,7 @@ export function parseOptions<T extends object>(factory: string, schema: z.ZodTyp
           .sort((a, b) => a.d - b.d)[0];
         const hint = best !== undefined && best.d <= 3 ? ` Did you mean \`${best.c}\`?` : '';
         lines.push(`unknown option \`${path}\`.${hint}`);
-        issues.push({ path: [...issue.path.map(String), key], message: `unknown option${hint}` });
+        issues.push({ path: [...issue.path.map(String), key], message: `unknown option.${hint}` });
       }
     } else {
       lines.push(`\`${where || 'options'}\` ${issue.message}`);

@@ -80,14 +80,3 @@ export function appendKey(prefix: string, key: string): string {
 export function appendIndex(prefix: string, index: number | '*'): string {
   return `${prefix}[${index}]`;
 }
-
-/** Prints a parsed path back in pino syntax. */
-export function formatPath(segments: readonly Segment[]): string {
-  let out = '';
-  for (const s of segments) {
-    if ('key' in s) out = /^\d+$/.test(s.key) ? appendIndex(out, Number(s.key)) : appendKey(out, s.key);
-    else if ('any' in s) out = out === '' ? '*' : `${out}.*`;
-    else out = out === '' ? '**' : `${out}.**`;
-  }
-  return out;
-}

@@ -42,6 +42,16 @@ const TAG_KEYS: ReadonlyArray<readonly [string, string, string]> = [
 const COMBINATORS = ['allOf', 'anyOf', 'oneOf'] as const;
 const BRANCHES = ['then', 'else'] as const;
 
+/** A schema's own annotation: a whole tag, or parts of one (`x-kind` alone) that refine the inherited tag. */
+type Annotation = { readonly full: FieldTag } | { readonly partial: Omit<FieldTag, 'sensitivity'>; readonly at: string };
+
+function omitLevel(tag: FieldTag): Omit<FieldTag, 'sensitivity'> {
+  const { sensitivity: _level, ...rest } = tag;
+  return rest;
+}
+
+const STRUCTURE = ['properties', 'patternProperties', 'additionalProperties', 'items', 'prefixItems', 'additionalItems'] as const;
+
 function isObject(v: unknown): v is SchemaObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -57,14 +67,17 @@ function pointerPath(ptr: string): string[] {
 /** Compiles `root` into a trie. Throws `ERR_INVALID_SCHEMA` listing every problem found. */
 export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
   const document: unknown = opts.document ?? root;
-  const tags = new Map<SchemaObject, FieldTag>();
+  const tags = new Map<SchemaObject, Annotation>();
   const anchors = new Map<string, SchemaObject>();
   const issues: Issue[] = [];
 
   // Pass 1 (json-schema-traverse visits every subschema keyword): validate annotations, index anchors and ids, check refs.
   const refs: Array<{ ref: string; at: string }> = [];
+  const visited = new Set<SchemaObject>();
   const visit = (base: string) =>
     function pre(schema: SchemaObject, jsonPtr: string): void {
+      if (visited.has(schema)) return;
+      visited.add(schema);
       const at = base + jsonPtr;
       const raw: Record<string, unknown> = {};
       let tagged = false;
@@ -76,11 +89,13 @@ export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
         }
       }
       if (tagged) {
-        const checked = checkTag(raw as { sensitivity: unknown });
+        // A kind (or purpose…) without a level refines the inherited tag; a placeholder level is checked here
+        // and replaced by the inherited one when the trie is built.
+        const checked = checkTag({ ...raw, sensitivity: raw['sensitivity'] ?? 'public' });
         if (Array.isArray(checked)) {
           for (const message of checked) issues.push({ path: pointerPath(at), message });
         } else {
-          tags.set(schema, checked);
+          tags.set(schema, raw['sensitivity'] === undefined ? { partial: omitLevel(checked), at } : { full: checked });
         }
       }
       if (typeof schema['$anchor'] === 'string') anchors.set('#' + schema['$anchor'], schema);
@@ -102,11 +117,6 @@ export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
       }
     };
   if (isObject(root)) traverse(root, { cb: { pre: visit('') } });
-  if (document !== root && isObject(document)) {
-    // Index the anchors and tags of the document refs resolve against; its problems are reported under `$document`.
-    traverse(document, { cb: { pre: visit('/$document') } });
-  }
-
   const resolve = (ref: string): SchemaObject | boolean | undefined => {
     if (ref === '#') return isObject(document) ? document : undefined;
     if (ref.startsWith('#/')) {
@@ -121,21 +131,16 @@ export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
     }
     return anchors.get(ref);
   };
-  for (const { ref, at } of refs) {
-    if (resolve(ref) === undefined) {
+  // Schemas reached only through a $ref (an OpenAPI document's components) are visited when first referenced.
+  for (let i = 0; i < refs.length; i++) {
+    const { ref, at } = refs[i]!;
+    const target = resolve(ref);
+    if (target === undefined) {
       issues.push({ path: pointerPath(at), message: `$ref ${JSON.stringify(ref)} does not resolve to a schema in this document` });
+    } else if (isObject(target) && !visited.has(target)) {
+      traverse(target, { cb: { pre: visit(ref.startsWith('#/') ? ref.slice(1) : '') } });
     }
   }
-  if (issues.length > 0) {
-    const first = issues[0]!;
-    const where = first.path.length === 0 ? 'the root' : '/' + first.path.join('/');
-    throw new FieldguardError(
-      'ERR_INVALID_SCHEMA',
-      `invalid schema at ${where}: ${first.message}` + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''),
-      { issues },
-    );
-  }
-
   // Pass 2: build the trie. Positions are memoized by the set of schemas that meet there and the inherited tag,
   // so a recursive $ref closes into a cycle.
   const ids = new Map<SchemaObject, number>();
@@ -176,9 +181,31 @@ export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
   const build = (schemas: readonly Schema[], inherited: FieldTag | undefined): TrieNode => {
     const flat = flatten(schemas);
     let own: FieldTag | undefined;
-    for (const s of flat) own = moreSensitive(own, tags.get(s));
+    let refine: { partial: Omit<FieldTag, 'sensitivity'>; at: string } | undefined;
+    for (const s of flat) {
+      const a = tags.get(s);
+      if (a === undefined) continue;
+      if ('full' in a) own = moreSensitive(own, a.full);
+      else refine = { partial: { ...refine?.partial, ...a.partial }, at: a.at };
+    }
+    if (refine !== undefined) {
+      const base = own ?? inherited;
+      if (base === undefined) {
+        issues.push({ path: pointerPath(refine.at), message: 'a kind, purpose, retention or lawful basis needs a sensitivity here or on an ancestor' });
+      } else {
+        own = Object.freeze({ ...base, ...refine.partial });
+      }
+    }
     const tag = own ?? inherited;
-    const key = flat.map(schemaId).sort((a, b) => a - b).join(',') + '|' + tagId(tag);
+    // Only schemas that add a tag or structure identify a position: a bare `$ref` wrapper does not, so recursion closes.
+    const key =
+      flat
+        .filter((s) => tags.has(s) || STRUCTURE.some((k) => s[k] !== undefined))
+        .map(schemaId)
+        .sort((a, b) => a - b)
+        .join(',') +
+      '|' +
+      tagId(tag);
     const known = memo.get(key);
     if (known !== undefined) return known;
     const node: TrieNode = { id: nextId++, tag, own: own !== undefined, children: new Map(), any: undefined, anyIsItems: false };
@@ -222,5 +249,15 @@ export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
     return node;
   };
 
-  return build([root], undefined);
+  const trie = build([root], undefined);
+  if (issues.length > 0) {
+    const first = issues[0]!;
+    const where = first.path.length === 0 ? 'the root' : '/' + first.path.join('/');
+    throw new FieldguardError(
+      'ERR_INVALID_SCHEMA',
+      `invalid schema at ${where}: ${first.message}` + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''),
+      { issues },
+    );
+  }
+  return trie;
 }

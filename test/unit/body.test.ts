@@ -1,0 +1,41 @@
+// Content types, form parsing and query serialization used by the request-side middlewares.
+import { describe, expect, it } from 'vitest';
+import { bodyFormat, parseBody, parseForm, serializeQuery } from '../../src/middleware/body.js';
+import { withSearch } from '../../src/middleware/request.js';
+
+describe('request bodies', () => {
+  it.each([
+    ['application/json', 'json'],
+    ['application/json; charset=utf-8', 'json'],
+    ['application/vnd.api+json', 'json'],
+    ['APPLICATION/JSON', 'json'],
+    ['application/x-www-form-urlencoded', 'form'],
+    ['text/plain', undefined],
+    ['multipart/form-data; boundary=x', undefined],
+    [undefined, undefined],
+  ])('%s is %s', (type, format) => {
+    expect(bodyFormat(type)).toBe(format);
+  });
+
+  it('parses forms like express.urlencoded({ extended: false }), __proto__ as a plain key', () => {
+    const form = parseForm('a=1&b=2&b=3&__proto__=x&c=%F0%9F%98%80');
+    expect(form).toEqual({ a: '1', b: ['2', '3'], c: '😀', ['__proto__']: 'x' });
+    expect(Object.getPrototypeOf(form)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(form, '__proto__')?.value).toBe('x');
+  });
+
+  it('refuses malformed JSON without quoting it', () => {
+    expect(() => parseBody('json', '{"email":"jane.doe@example.com",')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_JSON', message: 'the request body is not valid JSON' }),
+    );
+    expect(parseBody('json', '  ')).toBeUndefined();
+  });
+
+  it('serializes queries so Express and Koa parse them back', () => {
+    expect(serializeQuery({ q: 'a b', tags: ['x', 'y'], filter: { status: 'open' }, n: 1, empty: null })).toBe(
+      'q=a%20b&tags=x&tags=y&filter%5Bstatus%5D=open&n=1&empty=',
+    );
+    expect(withSearch('/search?q=1&email=x', 'q=1')).toBe('/search?q=1');
+    expect(withSearch('/search?email=x', '')).toBe('/search');
+  });
+});
