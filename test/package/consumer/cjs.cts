@@ -1,0 +1,6 @@
+// A TypeScript consumer of the built package's CJS types (checked by tsc in the package test).
+import fieldguard = require('fieldguard');
+import express = require('fieldguard/express');
+
+const schema = fieldguard.defineSchema({ type: 'object', properties: { id: { 'x-sensitivity': 'public' } } });
+export const handler = express.scrubPII({ schema, untagged: 'reject' });

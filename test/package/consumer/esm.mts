@@ -1,0 +1,11 @@
+// A TypeScript consumer of the built package's ESM types (checked by tsc in the package test).
+import { z } from 'zod';
+import { compileScrub, defineSchema, tag, type FieldSchema, type Report } from 'fieldguard';
+import { errorHandler, maskFields, scrubPII } from 'fieldguard/express';
+import * as koa from 'fieldguard/koa';
+
+const Order = z.object({ id: tag(z.string(), 'public'), email: tag(z.email(), 'personal', { kind: 'email' }) });
+const typed: z.ZodObject<{ id: z.ZodString; email: z.ZodEmail }> = Order;
+const schema: FieldSchema = defineSchema(typed);
+const report: Report = compileScrub({ schema })({ id: '1' }).report;
+export const handlers = [scrubPII({ schema }), maskFields({ schema, on: 'response' }), errorHandler(), koa.scrubPII({ schema }), report];
