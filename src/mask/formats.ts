@@ -15,32 +15,37 @@ export type MaskFn = (value: unknown, context: MaskContext) => unknown;
 /** The placeholder for values that have no partial format. */
 export const REDACTED = '[REDACTED]';
 
-/** Replaces every character matched by `which` with `*`, code point by code point, except the last `keep` of them. */
-function starAllBut(text: string, which: RegExp, keep: number): string {
-  const chars = Array.from(text);
+type CharTest = (code: number) => boolean;
+
+const isDigit: CharTest = (c) => c >= 48 && c <= 57;
+const isAlnum: CharTest = (c) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/**
+ * Replaces every ASCII character passing `test` with `*`, except the last `keep` of them. Only
+ * ASCII code units are ever replaced, so a surrogate pair is never split.
+ */
+function starAllBut(text: string, test: CharTest, keep: number): string {
   let total = 0;
-  for (const c of chars) if (which.test(c)) total++;
+  for (let i = 0; i < text.length; i++) if (test(text.charCodeAt(i))) total++;
   let seen = 0;
   let out = '';
-  for (const c of chars) {
-    if (which.test(c)) {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (test(code)) {
       seen++;
-      out += seen > total - keep ? c : '*';
+      out += seen > total - keep ? text[i] : '*';
     } else {
-      out += c;
+      out += text[i];
     }
   }
   return out;
 }
 
-const DIGIT = /\d/;
-const ALNUM = /[A-Za-z0-9]/;
-
 function maskCard(v: string): string {
   const digits = v.replace(/\D/g, '').length;
   if (digits === 0 || /[^\d\s-]/.test(v)) return REDACTED;
   // PCI DSS 3.4.1 allows the last four; numbers too short to be cards show nothing.
-  return starAllBut(v, DIGIT, digits >= 12 ? 4 : 0);
+  return starAllBut(v, isDigit, digits >= 12 ? 4 : 0);
 }
 
 function maskEmail(v: string): string {
@@ -53,7 +58,7 @@ function maskEmail(v: string): string {
 function maskPhone(v: string): string {
   const digits = v.replace(/\D/g, '').length;
   if (digits < 5 || /[^\d\s()+.-]/.test(v)) return REDACTED;
-  return starAllBut(v, DIGIT, 2);
+  return starAllBut(v, isDigit, 2);
 }
 
 function maskSsn(v: string): string {
@@ -70,7 +75,7 @@ function maskIban(v: string): string {
   let out = '';
   const total = compact.length;
   for (const c of v) {
-    if (!ALNUM.test(c)) {
+    if (!isAlnum(c.charCodeAt(0))) {
       out += c;
       continue;
     }

@@ -1,6 +1,6 @@
 // compilePlan: a schema's trie plus rules become a plan tree with the action resolved at every position, once.
 import { FieldguardError } from '../errors.js';
-import { defaultMask, type MaskFn } from '../mask/formats.js';
+import { defaultMask, type MaskContext, type MaskFn } from '../mask/formats.js';
 import { isFieldSchema, schemaRoot, type FieldSchema } from '../schema/define.js';
 import type { FieldTag, Kind } from '../schema/tags.js';
 import type { TrieNode } from '../schema/trie.js';
@@ -71,6 +71,8 @@ export interface PlanNode {
   readonly structural: boolean;
   readonly action: LeafAction;
   readonly mask: MaskFn | undefined;
+  /** What the mask function is told, built once. */
+  readonly maskContext: MaskContext | undefined;
   /** Apply `action` to the whole value, objects and arrays included, without descending. */
   whole: boolean;
   readonly children: Map<string, PlanNode> | undefined;
@@ -160,6 +162,7 @@ export function buildPlan(options: PlanSpec): CompiledPlan {
       untagged: tag === undefined,
       action,
       mask: action === 'mask' ? (format ?? maskFor(tag?.kind)) : undefined,
+      maskContext: action === 'mask' ? Object.freeze({ path: label, kind: tag?.kind }) : undefined,
       whole: byPath || format !== undefined,
       children: undefined,
       other: undefined as unknown as PlanNode,

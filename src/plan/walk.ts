@@ -71,6 +71,30 @@ function containerOf(value: unknown): Container | undefined {
 
 const TO_JSON_LEAF = Symbol('fieldguard.toJSONLeaf');
 
+/**
+ * Where a value sits, as a linked list built only for containers: a leaf's path is joined from
+ * its parent and key only when a report or an error needs it.
+ */
+interface PathRef {
+  readonly parent: PathRef | undefined;
+  /** The key, or `undefined` for an array item (`[*]`). */
+  readonly key: string | undefined;
+}
+
+const ROOT: PathRef = { parent: undefined, key: '' };
+
+function pathOf(parent: PathRef | undefined, key: string | undefined): string {
+  const keys: Array<string | undefined> = [key];
+  for (let p = parent; p !== undefined && p !== ROOT; p = p.parent) keys.push(p.key);
+  if (parent === undefined) return '';
+  let out = '';
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const k = keys[i];
+    out = k === undefined ? appendIndex(out, '*') : appendKey(out, k);
+  }
+  return out;
+}
+
 function tooDeep(plan: CompiledPlan, path: string): never {
   throw new FieldguardError(
     'ERR_PAYLOAD_TOO_DEEP',
@@ -84,8 +108,9 @@ function tooLarge(plan: CompiledPlan): never {
 }
 
 /** Deep copy of a value that is kept whole: plain data copied, exotic leaves copied or shared. */
-function copy(w: Walk, value: unknown, depth: number, path: string): unknown {
+function copy(w: Walk, value: unknown, depth: number, parent: PathRef | undefined, key: string | undefined): unknown {
   if (++w.nodes > w.plan.maxNodes) tooLarge(w.plan);
+  if (value === null || typeof value !== 'object') return value;
   const c = containerOf(value);
   if (c === undefined) {
     if (value instanceof Date) return new Date(value.getTime());
@@ -93,21 +118,25 @@ function copy(w: Walk, value: unknown, depth: number, path: string): unknown {
     return value;
   }
   if (TO_JSON_LEAF in c) return (c as unknown as Record<symbol, unknown>)[TO_JSON_LEAF];
-  if (depth >= w.plan.maxDepth) tooDeep(w.plan, path);
+  if (depth >= w.plan.maxDepth) tooDeep(w.plan, pathOf(parent, key));
+  const here: PathRef = { parent, key };
   if (Array.isArray(c)) {
     const out = new Array<unknown>(c.length);
-    const p = appendIndex(path, '*');
-    for (let i = 0; i < c.length; i++) out[i] = copy(w, c[i], depth + 1, p);
+    for (let i = 0; i < c.length; i++) out[i] = copy(w, c[i], depth + 1, here, undefined);
     return out;
   }
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(c)) setKey(out, key, copy(w, c[key], depth + 1, appendKey(path, key)));
+  const keys = Object.keys(c);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    setKey(out, k, copy(w, c[k], depth + 1, here, k));
+  }
   return out;
 }
 
-function leaf(w: Walk, node: PlanNode, value: unknown, depth: number, base: string, key: string | undefined): unknown {
-  const path = key === undefined ? base : appendKey(base, key);
+function leaf(w: Walk, node: PlanNode, value: unknown, depth: number, parent: PathRef | undefined, key: string | undefined): unknown {
   if (node.untagged) {
+    const path = pathOf(parent, key);
     const entry = w.dynamic.get(path);
     if (entry === undefined) w.dynamic.set(path, { node, count: 1 });
     else entry.count++;
@@ -116,61 +145,63 @@ function leaf(w: Walk, node: PlanNode, value: unknown, depth: number, base: stri
   }
   switch (node.action) {
     case 'keep':
-      return copy(w, value, depth, path);
+      return value === null || typeof value !== 'object' ? value : copy(w, value, depth, parent, key);
     case 'drop':
       return DROP;
     case 'reject':
-      if (w.rejected.length < 100) w.rejected.push(path);
+      if (w.rejected.length < 100) w.rejected.push(pathOf(parent, key));
       return DROP;
     case 'mask': {
-      let masked: unknown;
       try {
-        const c = containerOf(value);
+        const c = value !== null && typeof value === 'object' ? containerOf(value) : undefined;
         const v = c !== undefined && TO_JSON_LEAF in c ? (c as unknown as Record<symbol, unknown>)[TO_JSON_LEAF] : value;
-        masked = node.mask!(v, { path: node.label, kind: node.tag?.kind });
+        return node.mask!(v, node.maskContext!);
       } catch {
         throw new FieldguardError('ERR_MASK_FAILED', `the mask format for ${node.label || 'the root'} threw`, {
           paths: [node.label],
         });
       }
-      return masked;
     }
   }
 }
 
-/**
- * Walks one value. Its path is `base` followed by `key` (or `base` alone when `key` is undefined),
- * joined only when needed, so known leaves cost no string work.
- */
-function walk(w: Walk, node: PlanNode, value: unknown, depth: number, base: string, key: string | undefined): unknown {
+/** Walks one value found at `key` under `parent` (`key` undefined: an array item; `parent` undefined: the root). */
+function walk(w: Walk, node: PlanNode, value: unknown, depth: number, parent: PathRef | undefined, key: string | undefined): unknown {
   if (++w.nodes > w.plan.maxNodes) tooLarge(w.plan);
-  const c = node.whole ? undefined : containerOf(value);
+  const c = node.whole || value === null || typeof value !== 'object' ? undefined : containerOf(value);
   if (c === undefined || TO_JSON_LEAF in c) {
-    if (!node.untagged && node.action === 'drop') {
+    if (node.action === 'drop' && !node.untagged) {
       w.counts[node.id]!++;
       return DROP;
     }
-    return leaf(w, node, value, depth, base, key);
+    if (node.action === 'keep' && !node.untagged && (value === null || typeof value !== 'object')) {
+      w.counts[node.id]!++;
+      return value;
+    }
+    return leaf(w, node, value, depth, parent, key);
   }
-  const path = key === undefined ? base : appendKey(base, key);
-  if (depth >= w.plan.maxDepth) tooDeep(w.plan, path);
+  if (depth >= w.plan.maxDepth) tooDeep(w.plan, pathOf(parent, key));
+  const here: PathRef = parent === undefined ? ROOT : { parent, key };
   const children = node.children;
-  const fold = w.plan.fold;
   if (Array.isArray(c)) {
     const out: unknown[] = [];
-    const itemPath = appendIndex(path, '*');
     for (let i = 0; i < c.length; i++) {
       const child = children === undefined ? node.other : (children.get(String(i)) ?? node.other);
-      const v = walk(w, child, c[i], depth + 1, itemPath, undefined);
+      const v = walk(w, child, c[i], depth + 1, here, undefined);
       if (v !== DROP) out.push(v);
     }
     return out;
   }
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(c)) {
+  const keys = Object.keys(c);
+  const fold = w.plan.fold;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const child = children === undefined ? node.other : (children.get(fold ? k.toLowerCase() : k) ?? node.other);
-    const v = walk(w, child, c[k], depth + 1, path, k);
-    if (v !== DROP) setKey(out, k, v);
+    const v = walk(w, child, c[k], depth + 1, here, k);
+    if (v === DROP) continue;
+    if (k === '__proto__') setKey(out, k, v);
+    else out[k] = v;
   }
   return out;
 }
@@ -214,7 +245,7 @@ export function applyPlan(plan: CompiledPlan, value: unknown): PlanResult {
   const w: Walk = { plan, counts: new Uint32Array(plan.size), dynamic: new Map(), rejected: [], nodes: 0 };
   let out: unknown;
   try {
-    out = walk(w, plan.root, value, 0, '', undefined);
+    out = walk(w, plan.root, value, 0, undefined, undefined);
   } catch (e) {
     if (e instanceof FieldguardError) throw e;
     throw new FieldguardError('ERR_UNREADABLE_VALUE', 'a value in the payload could not be read (a getter or proxy threw)');
