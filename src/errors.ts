@@ -12,6 +12,10 @@ export type ErrorCode =
   | 'ERR_MASK_FAILED'
   | 'ERR_INVALID_JSON'
   | 'ERR_UNSUPPORTED_CONTENT_TYPE'
+  | 'ERR_INVALID_KEY'
+  | 'ERR_VAULT_UNAVAILABLE'
+  | 'ERR_DETOKENIZE_FORBIDDEN'
+  | 'ERR_MISSING_DEPENDENCY'
   | 'ERR_INTERNAL';
 
 /** One problem found in a schema or in options: where it is and what is wrong, never a value. */
@@ -34,6 +38,10 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_MASK_FAILED: 500,
   ERR_INVALID_JSON: 400,
   ERR_UNSUPPORTED_CONTENT_TYPE: 415,
+  ERR_INVALID_KEY: 500,
+  ERR_VAULT_UNAVAILABLE: 503,
+  ERR_DETOKENIZE_FORBIDDEN: 403,
+  ERR_MISSING_DEPENDENCY: 500,
   ERR_INTERNAL: 500,
 };
 

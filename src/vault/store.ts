@@ -1,0 +1,72 @@
+// The vault's storage contract: what every store (memory, SQLite, Redis) must do, atomically where it says so.
+
+/**
+ * One token as stored. It never holds a value in clear: `ciphertext` is AES-256-GCM under key
+ * `kid`, and both fingerprints are keyed HMACs.
+ */
+export interface TokenRecord {
+  readonly token: string;
+  /** Keyed look-up fingerprint of (namespace, kind, value), for deterministic tokens; `null` otherwise. Unique. */
+  readonly fingerprint: string | null;
+  /** Keyed fingerprint of the value alone, so erasure finds every token of a value. */
+  readonly erasure: string;
+  readonly namespace: string;
+  readonly kind: string | null;
+  /** The key id the ciphertext is under. */
+  readonly kid: string;
+  /** base64url of iv | tag | ciphertext. */
+  readonly ciphertext: string;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  /** Milliseconds since the epoch, or `null` for no expiry. */
+  readonly expiresAt: number | null;
+}
+
+/** One deterministic allocation: the fingerprints a value may already be stored under, and the record to add if none is. */
+export interface AllocateItem {
+  /** Candidate look-up fingerprints, one per key id of the ring, the active key's first. */
+  readonly fingerprints: readonly string[];
+  /** The record to insert when no live record has one of the fingerprints; its `fingerprint` is `fingerprints[0]`. */
+  readonly record: TokenRecord;
+}
+
+/** A record re-encrypted under another key, as rotation writes it. */
+export interface RekeyUpdate {
+  readonly token: string;
+  readonly kid: string;
+  readonly ciphertext: string;
+  readonly fingerprint: string | null;
+  readonly erasure: string;
+}
+
+/**
+ * Where a vault keeps its tokens. Implement it to plug in another database; run the conformance
+ * suite in `test/vault/store-conformance.ts` against it.
+ */
+export interface VaultStore {
+  /**
+   * For each item, atomically: the token of the live record holding one of `fingerprints`, or else
+   * the item's record inserted and its token returned — or `null` when its token is already taken
+   * (the vault retries with another token). Two vaults allocating the same value at once get one token.
+   */
+  allocate(items: readonly AllocateItem[], now: number): Promise<Array<string | null>>;
+  /** Inserts records that need no look-up (non-deterministic tokens); `false` where the token is taken. */
+  insert(records: readonly TokenRecord[]): Promise<boolean[]>;
+  /** The live records of these tokens, `null` for unknown or expired ones. */
+  get(tokens: readonly string[], now: number): Promise<Array<TokenRecord | null>>;
+  /** Deletes every record whose erasure fingerprint is listed (in one namespace, or all); returns how many. */
+  forget(erasures: readonly string[], namespace: string | undefined): Promise<number>;
+  /** Deletes expired records; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+  /** Pages through every record, for rotation. `cursor` null starts; a null cursor back means done. */
+  scan(cursor: string | null, limit: number): Promise<{ records: TokenRecord[]; cursor: string | null }>;
+  /** Replaces key material of records atomically per record; a record is readable before and after. */
+  rekey(updates: readonly RekeyUpdate[]): Promise<void>;
+  /** Releases connections the store opened itself. */
+  close?(): Promise<void>;
+}
+
+/** Whether a record is still live at `now`. */
+export function isLive(record: { expiresAt: number | null }, now: number): boolean {
+  return record.expiresAt === null || record.expiresAt > now;
+}

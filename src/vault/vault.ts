@@ -1,0 +1,280 @@
+// createVault: tokens for values, backed by a store that never holds a value in clear; batch in, batch out.
+import { FieldguardError } from '../errors.js';
+import { KINDS, type Kind } from '../schema/tags.js';
+import { emitAudit, stdoutAudit, type AuditEvent, type AuditSink } from './audit.js';
+import { fingerprint, open, seal } from './crypto.js';
+import { toMillis } from './duration.js';
+import { isKeyRing, type KeyRing } from './keys.js';
+import type { AllocateItem, RekeyUpdate, TokenRecord, VaultStore } from './store.js';
+import { checkFormat, newToken, type TokenFormat } from './tokens.js';
+
+/** Options of {@link createVault}. */
+export interface VaultOptions {
+  /** Where tokens live: `memoryStore()`, `sqliteStore(file)` or `redisStore(client)`. */
+  readonly store: VaultStore;
+  /** The key ring values are encrypted and fingerprinted with. */
+  readonly keys: KeyRing;
+  /** The same value in the same namespace always gets the same token. Default `true`. */
+  readonly deterministic?: boolean;
+  /** Default token lifetime: milliseconds or an ISO-8601 duration. Default: none. A field's `retention` overrides it. */
+  readonly ttl?: number | string;
+  /** Token format per kind: `{ cardNumber: { format: 'cardLast4', luhn: 'invalid' }, ssn: 'digits' }`. Others: `opaque`. */
+  readonly formats?: Readonly<Partial<Record<Kind, TokenFormat>>>;
+  /** Where detokenize and decrypt audit events go. Default: a JSON line on standard output. */
+  readonly audit?: AuditSink;
+  /** A store slower than this (ms) is unavailable. Default 2000. */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link Vault.tokenize}. */
+export interface TokenizeOptions {
+  /** The values' kind; picks the token format. */
+  readonly kind?: Kind;
+  /** Separate token spaces: the same value in two namespaces gets two tokens. Default `'default'`. */
+  readonly namespace?: string;
+  /** Lifetime of new tokens, overriding the vault's `ttl`. */
+  readonly ttl?: number | string;
+}
+
+/** Who re-identifies, and why: recorded in the audit event. */
+export interface DetokenizeOptions {
+  readonly actor: string;
+  readonly purpose: string;
+  /** Where the tokens were (for the audit event). */
+  readonly paths?: readonly string[];
+  /** Their kinds (for the audit event). */
+  readonly kinds?: readonly string[];
+}
+
+/** One value to tokenize in a mixed batch. */
+export interface TokenizeItem {
+  readonly value: string;
+  readonly kind?: Kind | undefined;
+  readonly ttl?: number | string | undefined;
+}
+
+/** A token vault. */
+export interface Vault {
+  /** Tokens for values, in order; one store round trip. */
+  tokenize(values: readonly string[], options?: TokenizeOptions): Promise<string[]>;
+  /** Tokens for a batch of values of mixed kinds; one store round trip. */
+  tokenizeMany(items: readonly TokenizeItem[], namespace?: string): Promise<string[]>;
+  /** Values for tokens, in order; `null` for an unknown, expired or erased token. Audited. */
+  detokenize(tokens: readonly string[], options: DetokenizeOptions): Promise<Array<string | null>>;
+  /** Right to erasure: makes every token of `value` unresolvable (in one namespace, or all); returns how many. */
+  forget(value: string, options?: { readonly namespace?: string }): Promise<number>;
+  /** Deletes expired tokens; returns how many. */
+  purgeExpired(): Promise<number>;
+  /** Re-encrypts every record under the active key, in batches; resumable. */
+  rotate(options?: { readonly batchSize?: number }): Promise<{ readonly rotated: number; readonly scanned: number }>;
+  /** Emits an audit event to the vault's sink (used by middlewares for refused attempts). */
+  audit(event: AuditEvent): void;
+  /** The key ring. */
+  readonly keys: KeyRing;
+  /** Closes the store when it opened its own connections. */
+  close(): Promise<void>;
+}
+
+const MAX_RETRIES = 5;
+
+function unavailable(): FieldguardError {
+  return new FieldguardError('ERR_VAULT_UNAVAILABLE', 'the token vault is unavailable; nothing was forwarded');
+}
+
+/**
+ * Creates a vault. Each record holds the value encrypted with AES-256-GCM under the active key
+ * (the key id stored with it), a keyed fingerprint for deterministic look-up, the kind, the
+ * namespace and an expiry. A store that fails or is slower than `timeoutMs` makes every call
+ * reject with `ERR_VAULT_UNAVAILABLE` (503): callers fail closed.
+ *
+ * @example
+ * ```ts
+ * const vault = createVault({ store: sqliteStore('tokens.db'), keys: keyRing.fromEnv('FIELDGUARD_KEYS') });
+ * const [token] = await vault.tokenize(['jane@example.com'], { kind: 'email' });
+ * const [email] = await vault.detokenize([token], { actor: 'support-42', purpose: 'ticket 981' });
+ * ```
+ */
+export function createVault(options: VaultOptions): Vault {
+  if (options === null || typeof options !== 'object') {
+    throw new FieldguardError('ERR_INVALID_OPTIONS', 'createVault() takes { store, keys, … }');
+  }
+  const known = new Set(['store', 'keys', 'deterministic', 'ttl', 'formats', 'audit', 'timeoutMs']);
+  for (const k of Object.keys(options)) {
+    if (!known.has(k)) throw new FieldguardError('ERR_INVALID_OPTIONS', `createVault(): unknown option \`${k}\``);
+  }
+  const { store } = options;
+  if (store === null || typeof store !== 'object' || typeof store.allocate !== 'function' || typeof store.get !== 'function') {
+    throw new FieldguardError('ERR_INVALID_OPTIONS', 'createVault(): `store` must be a VaultStore such as memoryStore(), sqliteStore(file) or redisStore(client)');
+  }
+  if (!isKeyRing(options.keys)) {
+    throw new FieldguardError('ERR_INVALID_OPTIONS', 'createVault(): `keys` must be a key ring from keyRing({ keys, active }) or keyRing.fromEnv()');
+  }
+  const ring = options.keys;
+  const deterministic = options.deterministic ?? true;
+  const defaultTtl = options.ttl === undefined ? undefined : toMillis(options.ttl, 'createVault(): ttl');
+  const timeoutMs = options.timeoutMs ?? 2000;
+  if (!(timeoutMs > 0)) throw new FieldguardError('ERR_INVALID_OPTIONS', 'createVault(): timeoutMs must be positive');
+  const formats = new Map<string, TokenFormat>();
+  for (const [kind, f] of Object.entries(options.formats ?? {})) {
+    if (!(KINDS as readonly string[]).includes(kind)) throw new FieldguardError('ERR_INVALID_OPTIONS', `createVault(): formats names an unknown kind ${JSON.stringify(kind)}`);
+    formats.set(kind, checkFormat(kind, f));
+  }
+  const sink = options.audit ?? stdoutAudit;
+
+  /** Runs a store call under the timeout; any failure becomes ERR_VAULT_UNAVAILABLE, without the store's message. */
+  function guarded<T>(call: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(unavailable()), timeoutMs);
+      let p: Promise<T>;
+      try {
+        p = call();
+      } catch {
+        clearTimeout(timer);
+        reject(unavailable());
+        return;
+      }
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        () => {
+          clearTimeout(timer);
+          reject(unavailable());
+        },
+      );
+    });
+  }
+
+  const aad = (namespace: string, token: string): string => `${namespace}\0${token}`;
+
+  function record(value: string, kind: Kind | undefined, namespace: string, fp: string | null, now: number, ttl: number | undefined): TokenRecord {
+    const token = newToken(formats.get(kind ?? '') ?? 'opaque', value);
+    const { kid, data } = seal(ring, value, aad(namespace, token));
+    return {
+      token,
+      fingerprint: fp,
+      erasure: fingerprint(ring, ring.active, 'erasure', value),
+      namespace,
+      kind: kind ?? null,
+      kid,
+      ciphertext: data,
+      createdAt: now,
+      expiresAt: ttl === undefined ? null : now + ttl,
+    };
+  }
+
+  async function tokenizeMany(items: readonly TokenizeItem[], namespace = 'default'): Promise<string[]> {
+    if (typeof namespace !== 'string' || namespace === '') throw new FieldguardError('ERR_INVALID_OPTIONS', 'a namespace is a non-empty string');
+    const now = Date.now();
+    // The same value and kind twice in one batch is one token.
+    const unique = new Map<string, number>();
+    const firsts: TokenizeItem[] = [];
+    const slot = items.map((it) => {
+      if (typeof it.value !== 'string') throw new FieldguardError('ERR_INVALID_OPTIONS', 'vault.tokenize() takes strings');
+      const key = `${it.kind ?? ''}\0${it.value}`;
+      let i = unique.get(key);
+      if (i === undefined) {
+        unique.set(key, (i = firsts.length));
+        firsts.push(it);
+      }
+      return i;
+    });
+    const ttls = firsts.map((it) => (it.ttl !== undefined ? toMillis(it.ttl, 'ttl') : defaultTtl));
+    const tokens: Array<string | null> = new Array<string | null>(firsts.length).fill(null);
+    let pending = firsts.map((_, i) => i);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= MAX_RETRIES) throw unavailable();
+      if (deterministic) {
+        const batch: AllocateItem[] = pending.map((i) => {
+          const it = firsts[i]!;
+          const fps = ring.ids.map((kid) => fingerprint(ring, kid, 'fingerprint', namespace, it.kind ?? '', it.value));
+          return { fingerprints: fps, record: record(it.value, it.kind, namespace, fps[0]!, now, ttls[i]) };
+        });
+        const got = await guarded(() => store.allocate(batch, now));
+        pending.forEach((i, j) => (tokens[i] = got[j] ?? null));
+      } else {
+        const batch = pending.map((i) => record(firsts[i]!.value, firsts[i]!.kind, namespace, null, now, ttls[i]));
+        const ok = await guarded(() => store.insert(batch));
+        pending.forEach((i, j) => (tokens[i] = ok[j] === true ? batch[j]!.token : null));
+      }
+      pending = pending.filter((i) => tokens[i] === null);
+    }
+    return slot.map((i) => tokens[i]!);
+  }
+
+  return {
+    keys: ring,
+    tokenizeMany,
+    tokenize(values, opts = {}) {
+      return tokenizeMany(
+        values.map((value) => ({ value, kind: opts.kind, ttl: opts.ttl })),
+        opts.namespace,
+      );
+    },
+    async detokenize(tokens, opts) {
+      const base = {
+        actor: String(opts?.actor ?? 'unknown'),
+        purpose: String(opts?.purpose ?? 'unspecified'),
+        paths: [...(opts?.paths ?? [])],
+        kinds: [...(opts?.kinds ?? [])],
+        count: tokens.length,
+        action: 'detokenize' as const,
+      };
+      let records: Array<TokenRecord | null>;
+      try {
+        records = await guarded(() => store.get(tokens, Date.now()));
+      } catch (e) {
+        emitAudit(sink, { at: new Date().toISOString(), ...base, outcome: 'error' });
+        throw e;
+      }
+      const values = records.map((r, i) => (r === null ? null : (open(ring, r.kid, r.ciphertext, aad(r.namespace, tokens[i]!)) ?? null)));
+      const resolved = values.filter((v) => v !== null).length;
+      const outcome = resolved === tokens.length ? 'resolved' : resolved === 0 ? 'unresolved' : 'partial';
+      emitAudit(sink, { at: new Date().toISOString(), ...base, outcome });
+      return values;
+    },
+    async forget(value, opts = {}) {
+      const erasures = ring.ids.map((kid) => fingerprint(ring, kid, 'erasure', value));
+      return guarded(() => store.forget(erasures, opts.namespace));
+    },
+    purgeExpired() {
+      return guarded(() => store.purgeExpired(Date.now()));
+    },
+    async rotate(opts = {}) {
+      const batchSize = opts.batchSize ?? 500;
+      let cursor: string | null = null;
+      let rotated = 0;
+      let scanned = 0;
+      do {
+        const page: { records: TokenRecord[]; cursor: string | null } = await guarded(() => store.scan(cursor, batchSize));
+        scanned += page.records.length;
+        const updates: RekeyUpdate[] = [];
+        for (const r of page.records) {
+          if (r.kid === ring.active) continue;
+          const value = open(ring, r.kid, r.ciphertext, aad(r.namespace, r.token));
+          // A record under a key the ring no longer holds cannot be rotated; it stays as it is.
+          if (value === undefined) continue;
+          const { kid, data } = seal(ring, value, aad(r.namespace, r.token));
+          updates.push({
+            token: r.token,
+            kid,
+            ciphertext: data,
+            fingerprint: r.fingerprint === null ? null : fingerprint(ring, ring.active, 'fingerprint', r.namespace, r.kind ?? '', value),
+            erasure: fingerprint(ring, ring.active, 'erasure', value),
+          });
+        }
+        if (updates.length > 0) await guarded(() => store.rekey(updates));
+        rotated += updates.length;
+        cursor = page.cursor;
+      } while (cursor !== null);
+      return { rotated, scanned };
+    },
+    audit(event) {
+      emitAudit(sink, event);
+    },
+    async close() {
+      await store.close?.();
+    },
+  };
+}

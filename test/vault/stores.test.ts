@@ -1,0 +1,217 @@
+// One conformance suite for every vault store — memory, SQLite file, Redis server — through the vault and directly.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createVault, keyRing, memoryStore, redisStore, sqliteStore, type Vault, type VaultStore } from '../../src/vault/index.js';
+import { luhnValid } from '../../src/vault/tokens.js';
+import { redisClient, redisUrl } from '../helpers/redis.js';
+import type { Redis } from 'ioredis';
+
+const K1 = Buffer.alloc(32, 1).toString('base64');
+const K2 = Buffer.alloc(32, 2).toString('base64');
+const keys = keyRing({ keys: { k1: K1 } });
+const silent = () => undefined;
+
+interface Harness {
+  name: string;
+  /** A fresh store, and (for shared stores) a second handle on the same data, as another instance would have. */
+  make(): { store: VaultStore; twin: VaultStore; raw: () => string; close: () => Promise<void> };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'fieldguard-stores-'));
+let fileNo = 0;
+const url = redisUrl();
+const clients: Redis[] = [];
+
+const harnesses: Harness[] = [
+  {
+    name: 'memoryStore',
+    make() {
+      const store = memoryStore();
+      return { store, twin: store, raw: () => '', close: async () => undefined };
+    },
+  },
+  {
+    name: 'sqliteStore',
+    make() {
+      const file = join(dir, `tokens-${fileNo++}.db`);
+      const store = sqliteStore(file);
+      const twin = sqliteStore(new Database(file));
+      return {
+        store,
+        twin,
+        raw: () => ['', '-wal'].map((s) => { try { return readFileSync(file + s).toString('latin1'); } catch { return ''; } }).join(''),
+        close: async () => {
+          await store.close?.();
+        },
+      };
+    },
+  },
+];
+if (url !== undefined) {
+  harnesses.push({
+    name: 'redisStore',
+    make() {
+      const prefix = `fieldguard-test:${process.pid}:${fileNo++}:`;
+      const a = redisClient(url);
+      const b = redisClient(url);
+      clients.push(a, b);
+      let dump = '';
+      return {
+        store: redisStore(a, { prefix }),
+        twin: redisStore(b, { prefix }),
+        raw: () => dump,
+        close: async () => {
+          const found = await a.keys(`${prefix}*`);
+          dump = (await Promise.all(found.map(async (k) => (await a.type(k)) === 'string' ? a.get(k) : (await a.smembers(k)).join(',')))).join('\n');
+          if (found.length > 0) await a.del(...found);
+        },
+      };
+    },
+  });
+}
+
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(harnesses)('$name', (h) => {
+  let s: ReturnType<Harness['make']>;
+  let vault: Vault;
+  beforeAll(() => {
+    s = h.make();
+    vault = createVault({ store: s.store, keys, audit: silent });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('round-trips values, Unicode included, and gives the same token to the same value', async () => {
+    const values = ['jane.doe@example.com', 'Zoë 😀 Ünïcødé', '4111 1111 1111 1111', 'jane.doe@example.com'];
+    const tokens = await vault.tokenize(values, { kind: 'email' });
+    expect(tokens[0]).toBe(tokens[3]);
+    expect(new Set(tokens).size).toBe(3);
+    for (const t of tokens) expect(t).toMatch(/^tok_[A-Za-z0-9]{22}$/);
+    expect(await vault.tokenize(['jane.doe@example.com'], { kind: 'email' })).toEqual([tokens[0]]);
+    expect(await vault.detokenize(tokens, { actor: 't', purpose: 'test' })).toEqual(values);
+  });
+
+  it('separates namespaces and answers null for unknown tokens', async () => {
+    const [a] = await vault.tokenize(['ns-value'], { namespace: 'crm' });
+    const [b] = await vault.tokenize(['ns-value'], { namespace: 'billing' });
+    expect(a).not.toBe(b);
+    expect(await vault.detokenize([a!, b!, 'tok_AAAAAAAAAAAAAAAAAAAAAA'], { actor: 't', purpose: 'test' })).toEqual(['ns-value', 'ns-value', null]);
+  });
+
+  it('is deterministic under 200 concurrent requests across two vault instances sharing the store', async () => {
+    const v1 = createVault({ store: s.store, keys, audit: silent });
+    const v2 = createVault({ store: s.twin, keys, audit: silent });
+    const values = Array.from({ length: 20 }, (_, i) => `concurrent-${i}@example.com`);
+    const calls = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? v1 : v2).tokenize([values[i % 20]!, values[(i * 7) % 20]!], { kind: 'email' }));
+    const results = await Promise.all(calls);
+    const seen = new Map<string, Set<string>>();
+    results.forEach((pair, i) => {
+      for (const [j, token] of pair.entries()) {
+        const value = values[j === 0 ? i % 20 : (i * 7) % 20]!;
+        if (!seen.has(value)) seen.set(value, new Set());
+        seen.get(value)!.add(token);
+      }
+    });
+    for (const tokens of seen.values()) expect(tokens.size).toBe(1);
+    const all = [...seen.values()].map((t) => [...t][0]!);
+    expect(new Set(all).size).toBe(20);
+    expect(await v2.detokenize(all, { actor: 't', purpose: 'test' })).toEqual([...seen.keys()]);
+  });
+
+  it('keeps no value in clear in the store', async () => {
+    const secret = 'never-in-clear-7731@example.com';
+    await vault.tokenize([secret], { kind: 'email' });
+    const { records } = await s.store.scan(null, 1000);
+    expect(JSON.stringify(records)).not.toContain(secret);
+    if (h.name === 'sqliteStore') expect(s.raw()).not.toContain(secret);
+  });
+
+  it('issues digits and cardLast4 tokens, Luhn-invalid unless asked', async () => {
+    const v = createVault({ store: s.store, keys, audit: silent, formats: { ssn: 'digits', cardNumber: { format: 'cardLast4' }, iban: { format: 'cardLast4', luhn: 'valid' } } });
+    const [ssn] = await v.tokenize(['123-45-6789'], { kind: 'ssn' });
+    expect(ssn).toMatch(/^\d{11}$/);
+    const [card] = await v.tokenize(['4111 1111 1111 1111'], { kind: 'cardNumber' });
+    expect(card).toMatch(/^\d{4} \d{4} \d{4} 1111$/);
+    expect(luhnValid(card!.replace(/\D/g, ''))).toBe(false);
+    const [valid] = await v.tokenize(['5500-0000-0000-0004'], { kind: 'iban' });
+    expect(valid).toMatch(/^\d{4}-\d{4}-\d{4}-0004$/);
+    expect(luhnValid(valid!.replace(/\D/g, ''))).toBe(true);
+    expect(await v.detokenize([ssn!, card!, valid!], { actor: 't', purpose: 'test' })).toEqual(['123-45-6789', '4111 1111 1111 1111', '5500-0000-0000-0004']);
+  });
+
+  it('expires tokens after their ttl, and purges them', async () => {
+    const v = createVault({ store: s.store, keys, audit: silent, ttl: 40 });
+    const [t] = await v.tokenize(['short-lived']);
+    expect(await v.detokenize([t!], { actor: 't', purpose: 'test' })).toEqual(['short-lived']);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await v.detokenize([t!], { actor: 't', purpose: 'test' })).toEqual([null]);
+    const [again] = await v.tokenize(['short-lived']);
+    expect(again).not.toBe(t);
+    await new Promise((r) => setTimeout(r, 80));
+    const purged = await v.purgeExpired();
+    expect(purged).toBe(h.name === 'redisStore' ? 0 : 1);
+  });
+
+  it('forgets a value in one namespace or in all of them', async () => {
+    const [a] = await vault.tokenize(['erase-me'], { namespace: 'a' });
+    const [b] = await vault.tokenize(['erase-me'], { namespace: 'b', kind: 'email' });
+    const [keep] = await vault.tokenize(['keep-me'], { namespace: 'a' });
+    expect(await vault.forget('erase-me', { namespace: 'a' })).toBe(1);
+    expect(await vault.detokenize([a!, b!], { actor: 't', purpose: 'test' })).toEqual([null, 'erase-me']);
+    expect(await vault.forget('erase-me')).toBe(1);
+    expect(await vault.detokenize([b!, keep!], { actor: 't', purpose: 'test' })).toEqual([null, 'keep-me']);
+    expect(await vault.forget('erase-me')).toBe(0);
+  });
+
+  it('rotates every record to the new key, resumably, with no record ever unreadable', async () => {
+    const values = Array.from({ length: 25 }, (_, i) => `rotate-${i}`);
+    const before = await vault.tokenize(values, { namespace: 'rot' });
+    const rotatedRing = keyRing({ keys: { k2: K2, k1: K1 }, active: 'k2' });
+    // Interrupted after the first batch: the store fails the second rekey.
+    let rekeys = 0;
+    const flaky: VaultStore = { ...s.store, rekey: (u) => (++rekeys === 2 ? Promise.reject(new Error('down')) : s.store.rekey(u)) };
+    const interrupted = createVault({ store: flaky, keys: rotatedRing, audit: silent });
+    await expect(interrupted.rotate({ batchSize: 10 })).rejects.toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
+    const v2 = createVault({ store: s.store, keys: rotatedRing, audit: silent });
+    expect(await v2.detokenize(before, { actor: 't', purpose: 'test' })).toEqual(values);
+    expect(await v2.tokenize(values, { namespace: 'rot' })).toEqual(before);
+    const done = await v2.rotate({ batchSize: 10 });
+    expect(done.rotated).toBeGreaterThan(0);
+    expect((await v2.rotate({ batchSize: 10 })).rotated).toBe(0);
+    // After rotation the old key can leave the ring: everything still resolves, and look-up still finds the same tokens.
+    const onlyNew = createVault({ store: s.store, keys: keyRing({ keys: { k2: K2 } }), audit: silent });
+    expect(await onlyNew.detokenize(before, { actor: 't', purpose: 'test' })).toEqual(values);
+    expect(await onlyNew.tokenize(values, { namespace: 'rot' })).toEqual(before);
+  });
+});
+
+describe('a store that fails', () => {
+  it('makes every vault call reject with ERR_VAULT_UNAVAILABLE, without the store message or the value', async () => {
+    const broken: VaultStore = { ...memoryStore(), allocate: () => Promise.reject(new Error('disk full: jane.doe@example.com')) };
+    const v = createVault({ store: broken, keys, audit: silent });
+    const e = await v.tokenize(['jane.doe@example.com']).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE', status: 503 });
+    expect(String((e as Error).message)).not.toContain('jane');
+  });
+
+  it('treats a store slower than timeoutMs as unavailable', async () => {
+    const slow: VaultStore = { ...memoryStore(), get: () => new Promise((r) => setTimeout(() => r([]), 500)) };
+    const v = createVault({ store: slow, keys, audit: silent, timeoutMs: 50 });
+    await expect(v.detokenize(['tok_x'], { actor: 'a', purpose: 'p' })).rejects.toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
+  });
+
+  it('answers ERR_VAULT_UNAVAILABLE for an unwritable SQLite file', async () => {
+    const file = join(dir, 'readonly.db');
+    sqliteStore(file);
+    const v = createVault({ store: sqliteStore(new Database(file, { readonly: true })), keys, audit: silent });
+    await expect(v.tokenize(['x'])).rejects.toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
+  });
+});
