@@ -2,7 +2,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', express: 'src/express/index.ts', koa: 'src/koa/index.ts' },
+  entry: { index: 'src/index.ts', express: 'src/express/index.ts', koa: 'src/koa/index.ts', vault: 'src/vault/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   // Shared chunks in both formats, so `fieldguard` and `fieldguard/express` share one copy of the core.
@@ -11,5 +11,7 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   platform: 'node',
-  external: ['zod', 'express', 'koa', 'json-schema-traverse'],
+  // import.meta.url in the CJS build (optional peers are loaded with createRequire).
+  shims: true,
+  external: ['zod', 'express', 'koa', 'json-schema-traverse', 'better-sqlite3', 'ioredis'],
 });

@@ -17,14 +17,20 @@ export {
   compilePlan,
   compileScrub,
   compileMask,
+  compileTokenize,
+  compileDetokenize,
   DEFAULT_ALLOW,
   type Plan,
+  type AsyncPlan,
   type ScrubPlanOptions,
   type MaskPlanOptions,
+  type TokenizePlanOptions,
+  type DetokenizePlanOptions,
 } from './plan/api.js';
 export type { Action, MaskFormats, PlanOptions, Rule, UntaggedMode, LeafAction } from './plan/compile.js';
 export type { Selection } from './plan/select.js';
-export type { PlanResult, Report, ReportField } from './plan/walk.js';
+export type { PlanContext, PlanResult, Report, ReportField } from './plan/walk.js';
+export type { AuditEvent, AuditSink } from './vault/audit.js';
 export { defaultMask, REDACTED, type MaskContext, type MaskFn } from './mask/formats.js';
 export type { ScrubOptions } from './middleware/scrub.js';
 export type { MaskOptions } from './middleware/mask.js';

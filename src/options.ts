@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { FieldguardError, type Issue } from './errors.js';
 import { isFieldSchema, type FieldSchema } from './schema/define.js';
 import { KINDS, SENSITIVITIES } from './schema/tags.js';
+import type { AuditSink } from './vault/audit.js';
+import { isKeyRing, type KeyRing } from './vault/keys.js';
+import type { Vault } from './vault/vault.js';
 
 const sensitivity = z.enum(SENSITIVITIES);
 const kind = z.enum(KINDS);
@@ -36,6 +39,21 @@ export const limitOptions = {
 
 /** A report callback. */
 export const onReportOption = fn<(report: never) => void>().optional();
+
+/** A key ring from `keyRing()`. */
+export const keysOption = z.custom<KeyRing>(isKeyRing, { message: 'must be a key ring from keyRing({ keys, active }) or keyRing.fromEnv()' });
+
+/** A vault from `createVault()`. */
+export const vaultOption = z.custom<Vault>(
+  (v) => v !== null && typeof v === 'object' && typeof (v as Vault).tokenizeMany === 'function' && typeof (v as Vault).detokenize === 'function',
+  { message: 'must be a vault from createVault({ store, keys })' },
+);
+
+/** An audit sink: a function or a logger with `info`. */
+export const auditOption = z.custom<AuditSink>(
+  (v) => typeof v === 'function' || (v !== null && typeof v === 'object' && typeof (v as { info?: unknown }).info === 'function'),
+  { message: 'must be a function or a logger with info()' },
+);
 
 /** Untagged modes. */
 export const untaggedOption = z.enum(['drop', 'keep', 'reject']);

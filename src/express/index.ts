@@ -1,13 +1,24 @@
 // Express adapters (4 and 5): translate req/res to fieldguard's request shape and back, nothing else.
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { FieldguardError, toFieldguardError } from '../errors.js';
+import { FieldguardError } from '../errors.js';
 import { parserError, sendError } from '../middleware/answer.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
 import { withSearch, type RequestRewrite } from '../middleware/request.js';
 import { scrubBehaviour, type RequestBehaviour, type ScrubOptions } from '../middleware/scrub.js';
-import type { Report } from '../plan/walk.js';
+import type { PlanResult, Report } from '../plan/walk.js';
+import {
+  detokenizeBehaviour,
+  tokenizeBehaviour,
+  type DetokenizeFieldsOptions,
+  type DetokenizeRequest,
+  type TokenizeFieldsOptions,
+  type VaultBehaviour,
+} from '../middleware/tokenize.js';
 
-export type { MaskOptions, ScrubOptions, Report };
+export type { MaskOptions, ScrubOptions, Report, TokenizeFieldsOptions, DetokenizeRequest };
+
+/** Options of {@link detokenizeFields} for Express: `authorize` and `actor` receive the request. */
+export type ExpressDetokenizeOptions = DetokenizeFieldsOptions<Request>;
 
 /** Where the middlewares leave the last report: `res.locals.fieldguard`. */
 export const REPORT_KEY = 'fieldguard';
@@ -67,6 +78,94 @@ export function scrubPII(options: ScrubOptions): RequestHandler {
 }
 
 /**
+ * Replaces `res.json` for one response with a version that transforms the body first (possibly
+ * asynchronously). A failure answers the error instead of the body: nothing untransformed is sent.
+ */
+function transformJson(res: Response, transform: (body: unknown) => PlanResult | Promise<PlanResult>): void {
+  const json = res.json;
+  res.json = function transformedJson(this: Response, body?: unknown) {
+    let result: PlanResult | Promise<PlanResult>;
+    try {
+      result = transform(body);
+    } catch (e) {
+      sendError(this, e);
+      return this;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (r) => {
+          this.locals[REPORT_KEY] = r.report;
+          json.call(this, r.value);
+        },
+        (e: unknown) => sendError(this, e),
+      );
+      return this;
+    }
+    this.locals[REPORT_KEY] = result.report;
+    return json.call(this, result.value);
+  };
+}
+
+function vaultMiddleware(name: string, behaviour: VaultBehaviour<Request>): RequestHandler {
+  const middleware: RequestHandler = (req, res, next) => {
+    behaviour.authorize(req).then(
+      (context) => {
+        if (behaviour.on === 'response') {
+          transformJson(res, (body) => behaviour.response(body, context));
+          next();
+          return;
+        }
+        behaviour
+          .request(context)
+          .handle({ raw: req, body: req.body as unknown, query: undefined })
+          .then(
+            (r) => {
+              rewrite(req, res, r);
+              next();
+            },
+            (e: unknown) => sendError(res, e),
+          );
+      },
+      (e: unknown) => sendError(res, e),
+    );
+  };
+  Object.defineProperty(middleware, 'name', { value: name });
+  return middleware;
+}
+
+/**
+ * Reversible protection for Express: replaces the selected fields (default: personal and above)
+ * with vault tokens — the incoming body by default, or with `on: 'response'` what the handler
+ * sends. One vault round trip per request. If the vault is down or slow the answer is 503
+ * `ERR_VAULT_UNAVAILABLE` and nothing is forwarded.
+ *
+ * @example
+ * ```ts
+ * app.post('/crm/contacts', express.json(), tokenizeFields({ schema, vault, namespace: 'crm' }), proxyToCrm);
+ * ```
+ */
+export function tokenizeFields(options: TokenizeFieldsOptions): RequestHandler {
+  return vaultMiddleware('tokenizeFieldsMiddleware', tokenizeBehaviour<Request>('tokenizeFields', options));
+}
+
+/**
+ * Turns tokens back into values for an authorized caller — by default in what the handler sends
+ * (a vendor's answer on its way to an internal caller). `authorize(req, { paths, kinds, purpose })`
+ * must return true, else the answer is 403 `ERR_DETOKENIZE_FORBIDDEN`. Every resolution and every
+ * refusal is an audit event (who, why, which paths; never a value). Unknown, expired or erased
+ * tokens stay as they are and are counted in the report.
+ *
+ * @example
+ * ```ts
+ * app.get('/support/orders/:id', detokenizeFields({ schema, vault, purpose: 'support',
+ *   authorize: (req) => req.get('x-role') === 'support', actor: (req) => req.get('x-user') ?? 'unknown' }), handler);
+ * ```
+ */
+export function detokenizeFields(options: ExpressDetokenizeOptions): RequestHandler {
+  return vaultMiddleware('detokenizeFieldsMiddleware', detokenizeBehaviour<Request>('detokenizeFields', options));
+}
+
+/**
  * Partial masking for Express 4 and 5. With `on: 'response'` (default) it masks what the handler
  * sends through `res.json` or `res.send(object)` — the guard against excessive data exposure
  * (OWASP API3:2023). With `on: 'request'` it masks the incoming body. Not covered:
@@ -82,20 +181,7 @@ export function maskFields(options: MaskOptions): RequestHandler {
   const behaviour = maskBehaviour('maskFields', options);
   if (behaviour.on === 'request') return requestMiddleware('maskFieldsMiddleware', behaviour.request);
   return function maskFieldsMiddleware(_req, res, next) {
-    const json = res.json;
-    res.json = function maskedJson(this: Response, body?: unknown) {
-      let masked: unknown;
-      try {
-        const result = behaviour.response(body);
-        res.locals[REPORT_KEY] = result.report;
-        masked = result.value;
-      } catch (e) {
-        const error = toFieldguardError(e);
-        this.status(error.status);
-        return json.call(this, error.toJSON());
-      }
-      return json.call(this, masked);
-    };
+    transformJson(res, (body) => behaviour.response(body));
     next();
   };
 }

@@ -5,9 +5,20 @@ import { parserError } from '../middleware/answer.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
 import { withSearch } from '../middleware/request.js';
 import { scrubBehaviour, type RequestBehaviour, type ScrubOptions } from '../middleware/scrub.js';
-import type { Report } from '../plan/walk.js';
+import type { PlanResult, Report } from '../plan/walk.js';
+import {
+  detokenizeBehaviour,
+  tokenizeBehaviour,
+  type DetokenizeFieldsOptions,
+  type DetokenizeRequest,
+  type TokenizeFieldsOptions,
+  type VaultBehaviour,
+} from '../middleware/tokenize.js';
 
-export type { MaskOptions, ScrubOptions, Report };
+export type { MaskOptions, ScrubOptions, Report, TokenizeFieldsOptions, DetokenizeRequest };
+
+/** Options of {@link detokenizeFields} for Koa: `authorize` and `actor` receive the context. */
+export type KoaDetokenizeOptions = DetokenizeFieldsOptions<Context>;
 
 /** Where the middlewares leave the last report: `ctx.state.fieldguard`. */
 export const REPORT_KEY = 'fieldguard';
@@ -25,33 +36,117 @@ function refuse(ctx: Context, cause: unknown): void {
   ctx.body = error.toJSON();
 }
 
+/** Rewrites the request through `behaviour`; returns false (after answering the refusal) when it must stop. */
+async function rewriteRequest(ctx: Context, behaviour: RequestBehaviour): Promise<boolean> {
+  const request = ctx.request as Context['request'] & ParsedRequest;
+  let r: Awaited<ReturnType<RequestBehaviour['handle']>>;
+  try {
+    r = await behaviour.handle({ raw: ctx.req, body: request.body, query: ctx.query });
+  } catch (e) {
+    refuse(ctx, e);
+    return false;
+  }
+  if (r.body !== undefined) {
+    request.body = r.body.value;
+    // The parser's raw text would still carry what was removed.
+    request.rawBody = r.body.text;
+    // Connect-style proxies (http-proxy-middleware through koa-connect) forward `req.body`.
+    (ctx.req as typeof ctx.req & ParsedRequest).body = r.body.value;
+  }
+  if (r.query !== undefined) {
+    ctx.querystring = r.query.search;
+    ctx.originalUrl = withSearch(ctx.originalUrl, r.query.search);
+    ctx.request.originalUrl = ctx.originalUrl;
+  }
+  ctx.state[REPORT_KEY] = r.report;
+  return true;
+}
+
 function requestMiddleware(name: string, behaviour: RequestBehaviour): Middleware {
   const middleware: Middleware = async (ctx, next) => {
-    const request = ctx.request as Context['request'] & ParsedRequest;
-    let r: Awaited<ReturnType<RequestBehaviour['handle']>>;
+    if (await rewriteRequest(ctx, behaviour)) await next();
+  };
+  Object.defineProperty(middleware, 'name', { value: name });
+  return middleware;
+}
+
+/** The JSON body of a Koa response, or undefined when it is not JSON (streams, HTML, empty). Malformed JSON text is refused. */
+function jsonBody(ctx: Context): { ok: true; body: unknown } | { ok: false } {
+  const body: unknown = ctx.body;
+  if (body === null || body === undefined) return { ok: false };
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    if (ctx.response.is('json') === false) return { ok: false };
     try {
-      r = await behaviour.handle({ raw: ctx.req, body: request.body, query: ctx.query });
+      return { ok: true, body: JSON.parse(body.toString()) as unknown };
+    } catch {
+      refuse(ctx, undefined);
+      return { ok: false };
+    }
+  }
+  if (typeof body !== 'object' || typeof (body as { pipe?: unknown }).pipe === 'function') return { ok: false };
+  return { ok: true, body };
+}
+
+/** Transforms `ctx.body` after downstream ran; a failure answers the error instead. */
+async function transformBody(ctx: Context, transform: (body: unknown) => PlanResult | Promise<PlanResult>): Promise<void> {
+  const found = jsonBody(ctx);
+  if (!found.ok) return;
+  try {
+    const result = await transform(found.body);
+    ctx.state[REPORT_KEY] = result.report;
+    ctx.body = result.value;
+  } catch (e) {
+    refuse(ctx, e);
+  }
+}
+
+function vaultMiddleware(name: string, behaviour: VaultBehaviour<Context>): Middleware {
+  const middleware: Middleware = async (ctx, next) => {
+    let context: Awaited<ReturnType<VaultBehaviour<Context>['authorize']>>;
+    try {
+      context = await behaviour.authorize(ctx);
     } catch (e) {
       refuse(ctx, e);
       return;
     }
-    if (r.body !== undefined) {
-      request.body = r.body.value;
-      // The parser's raw text would still carry what was removed.
-      request.rawBody = r.body.text;
-      // Connect-style proxies (http-proxy-middleware through koa-connect) forward `req.body`.
-      (ctx.req as typeof ctx.req & ParsedRequest).body = r.body.value;
+    if (behaviour.on === 'request') {
+      if (await rewriteRequest(ctx, behaviour.request(context))) await next();
+      return;
     }
-    if (r.query !== undefined) {
-      ctx.querystring = r.query.search;
-      ctx.originalUrl = withSearch(ctx.originalUrl, r.query.search);
-      ctx.request.originalUrl = ctx.originalUrl;
-    }
-    ctx.state[REPORT_KEY] = r.report;
     await next();
+    await transformBody(ctx, (body) => behaviour.response(body, context));
   };
   Object.defineProperty(middleware, 'name', { value: name });
   return middleware;
+}
+
+/**
+ * Reversible protection for Koa: replaces the selected fields (default: personal and above) with
+ * vault tokens — the incoming body by default, or `ctx.body` with `on: 'response'`. One vault
+ * round trip per request; a failing vault answers 503 `ERR_VAULT_UNAVAILABLE` and nothing
+ * downstream runs.
+ *
+ * @example
+ * ```ts
+ * app.use(tokenizeFields({ schema, vault, namespace: 'crm' }));
+ * ```
+ */
+export function tokenizeFields(options: TokenizeFieldsOptions): Middleware {
+  return vaultMiddleware('tokenizeFieldsMiddleware', tokenizeBehaviour<Context>('tokenizeFields', options));
+}
+
+/**
+ * Turns tokens back into values for an authorized caller — by default in `ctx.body` after
+ * downstream ran. `authorize(ctx, { paths, kinds, purpose })` must return true, else 403
+ * `ERR_DETOKENIZE_FORBIDDEN`. Every resolution and refusal is audited; unknown tokens stay.
+ *
+ * @example
+ * ```ts
+ * app.use(detokenizeFields({ schema, vault, purpose: 'support', authorize: (ctx) => ctx.state.user?.role === 'support' }));
+ * ```
+ */
+export function detokenizeFields(options: KoaDetokenizeOptions): Middleware {
+  return vaultMiddleware('detokenizeFieldsMiddleware', detokenizeBehaviour<Context>('detokenizeFields', options));
 }
 
 /**
@@ -86,26 +181,7 @@ export function maskFields(options: MaskOptions): Middleware {
   if (behaviour.on === 'request') return requestMiddleware('maskFieldsMiddleware', behaviour.request);
   return async function maskFieldsMiddleware(ctx, next) {
     await next();
-    let body: unknown = ctx.body;
-    if (body === null || body === undefined) return;
-    if (typeof body === 'string' || Buffer.isBuffer(body)) {
-      if (ctx.response.is('json') === false) return;
-      try {
-        body = JSON.parse(body.toString()) as unknown;
-      } catch {
-        refuse(ctx, toFieldguardError(undefined));
-        return;
-      }
-    } else if (typeof body !== 'object' || typeof (body as { pipe?: unknown }).pipe === 'function') {
-      return;
-    }
-    try {
-      const result = behaviour.response(body);
-      ctx.state[REPORT_KEY] = result.report;
-      ctx.body = result.value;
-    } catch (e) {
-      refuse(ctx, e);
-    }
+    await transformBody(ctx, (body) => behaviour.response(body));
   };
 }
 

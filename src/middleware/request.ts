@@ -32,7 +32,7 @@ export async function rewriteRequest(
   req: RequestShape,
   target: RequestTarget,
   limit: number,
-  apply: (value: unknown) => { value: unknown; report: Report },
+  apply: (value: unknown) => { value: unknown; report: Report } | Promise<{ value: unknown; report: Report }>,
 ): Promise<RequestRewrite> {
   const reports: Report[] = [];
   let body: RequestRewrite['body'];
@@ -59,20 +59,20 @@ export async function rewriteRequest(
       );
     }
     if (parsed !== undefined) {
-      const result = apply(parsed);
+      const result = await apply(parsed);
       const value = result.value === undefined ? {} : result.value;
       body = { value, text: serializeBody(format, value), format };
       reports.push(result.report);
     }
   } else if (target !== 'query' && req.body !== undefined && req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body)) {
     // No body on the wire, but something put one on the request object: it is still what a proxy would forward.
-    const result = apply(req.body);
+    const result = await apply(req.body);
     const value = result.value === undefined ? {} : result.value;
     body = { value, text: JSON.stringify(value), format: 'json' };
     reports.push(result.report);
   }
   if (target !== 'body' && req.query !== undefined && req.query !== null) {
-    const result = apply(req.query);
+    const result = await apply(req.query);
     const value = result.value === undefined ? {} : result.value;
     query = { value, search: serializeQuery(value) };
     reports.push(result.report);

@@ -5,7 +5,7 @@ import { buildPlan, type CompiledPlan, type UntaggedMode } from '../plan/compile
 import { scrubRules } from '../plan/api.js';
 import { mergeReports } from '../plan/report.js';
 import type { Selection } from '../plan/select.js';
-import { applyPlan, type Report } from '../plan/walk.js';
+import { applyPlan, applyPlanAsync, type PlanContext, type Report } from '../plan/walk.js';
 import { fieldSchemaOption, limitOptions, onReportOption, parseOptions, selectionOption, untaggedOption } from '../options.js';
 import { rewriteRequest, type RequestRewrite, type RequestShape, type RequestTarget } from './request.js';
 
@@ -78,10 +78,11 @@ export function requestBehaviour(
   target: RequestTarget,
   limit: number,
   onReport: ((report: Report) => void) | undefined,
+  context?: PlanContext,
 ): RequestBehaviour {
   return {
     async handle(req) {
-      const rewrite = await rewriteRequest(req, target, limit, (v) => applyPlan(plan, v));
+      const rewrite = await rewriteRequest(req, target, limit, (v) => (plan.async ? applyPlanAsync(plan, v, context) : applyPlan(plan, v, context)));
       const report = mergeReports(rewrite.reports);
       emitReport(onReport, report);
       return { ...rewrite, report };

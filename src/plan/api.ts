@@ -1,19 +1,42 @@
 // The core's plan factories: compilePlan and its shorthands compileScrub and compileMask.
 import { z } from 'zod';
-import { fieldSchemaOption, formatsOption, limitOptions, parseOptions, selectionOption, untaggedOption } from '../options.js';
+import {
+  auditOption,
+  fieldSchemaOption,
+  formatsOption,
+  keysOption,
+  limitOptions,
+  parseOptions,
+  selectionOption,
+  untaggedOption,
+  vaultOption,
+} from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
 import { buildPlan, type MaskFormats, type PlanOptions, type Rule, type UntaggedMode } from './compile.js';
 import type { Selection } from './select.js';
-import { applyPlan, type PlanResult } from './walk.js';
+import { applyPlan, applyPlanAsync, type PlanContext, type PlanResult } from './walk.js';
+import type { Vault } from '../vault/vault.js';
 
 /** A compiled plan, applied to one payload at a time: returns a new value and a report. */
-export type Plan = <T = unknown>(value: T) => PlanResult;
+export type Plan = <T = unknown>(value: T, context?: PlanContext) => PlanResult;
+
+/** A compiled plan with vault actions: one vault batch per call. */
+export type AsyncPlan = <T = unknown>(value: T, context?: PlanContext) => Promise<PlanResult>;
 
 const planOptions = z.strictObject({
   schema: fieldSchemaOption,
-  rules: z.array(z.strictObject({ select: selectionOption, action: z.enum(['keep', 'drop', 'mask']) })),
+  rules: z.array(
+    z.strictObject({
+      select: selectionOption,
+      action: z.enum(['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize']),
+    }),
+  ),
   untagged: untaggedOption.optional(),
   formats: formatsOption.optional(),
+  keys: keysOption.optional(),
+  vault: vaultOption.optional(),
+  namespace: z.string().min(1).optional(),
+  audit: auditOption.optional(),
   ...limitOptions,
 });
 
@@ -32,7 +55,9 @@ const planOptions = z.strictObject({
  * const { value, report } = plan(order);
  * ```
  */
-export function compilePlan(options: PlanOptions): Plan {
+export function compilePlan(options: PlanOptions & { readonly vault: Vault }): AsyncPlan;
+export function compilePlan(options: PlanOptions): Plan;
+export function compilePlan(options: PlanOptions): Plan | AsyncPlan {
   const o = parseOptions('compilePlan', planOptions, options);
   const compiled = buildPlan({
     schema: o.schema,
@@ -41,9 +66,18 @@ export function compilePlan(options: PlanOptions): Plan {
     formats: o.formats,
     maxDepth: o.maxDepth,
     maxNodes: o.maxNodes,
+    keys: o.keys,
+    vault: o.vault,
+    namespace: o.namespace,
+    audit: o.audit,
   });
-  return function applyCompiledPlan(value) {
-    return applyPlan(compiled, value);
+  if (o.vault !== undefined) {
+    return function applyCompiledPlanAsync(value, context) {
+      return applyPlanAsync(compiled, value, context);
+    };
+  }
+  return function applyCompiledPlan(value, context) {
+    return applyPlan(compiled, value, context);
   };
 }
 
@@ -159,5 +193,107 @@ export function compileMask(options: MaskPlanOptions): Plan {
   });
   return function mask(value) {
     return applyPlan(compiled, value);
+  };
+}
+
+/** Options of {@link compileTokenize}. */
+export interface TokenizePlanOptions {
+  /** The compiled schema, from `defineSchema`. */
+  readonly schema: FieldSchema;
+  /** What to tokenize. Default `{ atLeast: 'personal' }`. */
+  readonly select?: Selection;
+  /** The vault, from `createVault`. */
+  readonly vault: Vault;
+  /** Token namespace. Default `'default'`. */
+  readonly namespace?: string;
+  /** Fields no tag covers: `'keep'` (default), `'drop'` or `'reject'`. */
+  readonly untagged?: UntaggedMode;
+  /** Deepest nesting accepted. Default 64. */
+  readonly maxDepth?: number;
+  /** Most values walked. Default 1,000,000. */
+  readonly maxNodes?: number;
+}
+
+const tokenizeOptions = z.strictObject({
+  schema: fieldSchemaOption,
+  select: selectionOption.optional(),
+  vault: vaultOption,
+  namespace: z.string().min(1).optional(),
+  untagged: untaggedOption.optional(),
+  ...limitOptions,
+});
+
+/** The rules of tokenization: selected fields tokenized, other tagged fields kept. */
+export function tokenizeRules(select: Selection | undefined): Rule[] {
+  return [
+    { select: select ?? { atLeast: 'personal' }, action: 'tokenize' },
+    { select: { atLeast: 'public' }, action: 'keep' },
+  ];
+}
+
+/**
+ * Compiles tokenization: the selected fields (default: personal and above) are replaced by vault
+ * tokens, collected in the walk and resolved in one batch — one store round trip per payload.
+ * A field's `retention` sets its token's expiry.
+ *
+ * @example
+ * ```ts
+ * const tokenize = compileTokenize({ schema, vault, namespace: 'crm' });
+ * const { value } = await tokenize(order); // customer.email: 'tok_…'
+ * ```
+ */
+export function compileTokenize(options: TokenizePlanOptions): AsyncPlan {
+  const o = parseOptions('compileTokenize', tokenizeOptions, options);
+  const compiled = buildPlan({
+    schema: o.schema,
+    rules: tokenizeRules(o.select),
+    untagged: o.untagged ?? 'keep',
+    formats: undefined,
+    maxDepth: o.maxDepth,
+    maxNodes: o.maxNodes,
+    vault: o.vault,
+    namespace: o.namespace,
+  });
+  return function tokenize(value, context) {
+    return applyPlanAsync(compiled, value, context);
+  };
+}
+
+/** Options of {@link compileDetokenize}. */
+export type DetokenizePlanOptions = TokenizePlanOptions;
+
+/** The rules of detokenization: selected fields resolved, other tagged fields kept. */
+export function detokenizeRules(select: Selection | undefined): Rule[] {
+  return [
+    { select: select ?? { atLeast: 'personal' }, action: 'detokenize' },
+    { select: { atLeast: 'public' }, action: 'keep' },
+  ];
+}
+
+/**
+ * Compiles detokenization: tokens at the selected fields are turned back into values in one vault
+ * batch, audited with the `actor` and `purpose` of the call. Unknown, expired or erased tokens stay
+ * as they are and are counted as `unresolved`.
+ *
+ * @example
+ * ```ts
+ * const detokenize = compileDetokenize({ schema, vault });
+ * const { value } = await detokenize(vendorAnswer, { actor: 'support-42', purpose: 'ticket 981' });
+ * ```
+ */
+export function compileDetokenize(options: DetokenizePlanOptions): AsyncPlan {
+  const o = parseOptions('compileDetokenize', tokenizeOptions, options);
+  const compiled = buildPlan({
+    schema: o.schema,
+    rules: detokenizeRules(o.select),
+    untagged: o.untagged ?? 'keep',
+    formats: undefined,
+    maxDepth: o.maxDepth,
+    maxNodes: o.maxNodes,
+    vault: o.vault,
+    namespace: o.namespace,
+  });
+  return function detokenize(value, context) {
+    return applyPlanAsync(compiled, value, context);
   };
 }

@@ -4,11 +4,18 @@ import { defaultMask, type MaskContext, type MaskFn } from '../mask/formats.js';
 import { isFieldSchema, schemaRoot, type FieldSchema } from '../schema/define.js';
 import type { FieldTag, Kind } from '../schema/tags.js';
 import type { TrieNode } from '../schema/trie.js';
+import { stdoutAudit, type AuditSink } from '../vault/audit.js';
+import type { KeyRing } from '../vault/keys.js';
+import type { Vault } from '../vault/vault.js';
 import { appendIndex, appendKey } from './path.js';
 import { compileTagTest, PathMatcher, type MatchState, type Selection, type TagTest } from './select.js';
 
-/** What a rule does to the fields it selects. */
-export type Action = 'keep' | 'drop' | 'mask';
+/**
+ * What a rule does to the fields it selects: `keep`, `drop`, `mask`; `hash` (keyed HMAC pseudonym),
+ * `encrypt` / `decrypt` (field-level AES-256-GCM, needs `keys`); `tokenize` / `detokenize`
+ * (through a vault, needs `vault`).
+ */
+export type Action = 'keep' | 'drop' | 'mask' | 'hash' | 'encrypt' | 'decrypt' | 'tokenize' | 'detokenize';
 
 /** What happens to a field no tag covers (or a tagged field no rule selects). */
 export type UntaggedMode = 'drop' | 'keep' | 'reject';
@@ -41,6 +48,14 @@ export interface PlanOptions {
   readonly maxDepth?: number;
   /** Most values (objects, arrays and leaves) walked; more fail with `ERR_PAYLOAD_TOO_LARGE`. Default 1,000,000. */
   readonly maxNodes?: number;
+  /** Keys for `hash`, `encrypt` and `decrypt` rules. Default: the vault's key ring. */
+  readonly keys?: KeyRing;
+  /** The vault for `tokenize` and `detokenize` rules; with a vault the plan is asynchronous. */
+  readonly vault?: Vault;
+  /** Namespace of tokens and hashes. Default `'default'`. */
+  readonly namespace?: string;
+  /** Where `decrypt` audit events go. Default: the vault's sink, else a JSON line on standard output. */
+  readonly audit?: AuditSink;
 }
 
 /** Plan options with nothing left to default: what {@link buildPlan} takes from every factory. */
@@ -51,6 +66,14 @@ export interface PlanSpec {
   readonly formats: MaskFormats | undefined;
   readonly maxDepth: number | undefined;
   readonly maxNodes: number | undefined;
+  /** Keys for `hash`, `encrypt` and `decrypt` (default: the vault's). */
+  readonly keys?: KeyRing | undefined;
+  /** The vault for `tokenize` and `detokenize`. */
+  readonly vault?: Vault | undefined;
+  /** Token and hash namespace. Default `'default'`. */
+  readonly namespace?: string | undefined;
+  /** Where decrypt audit events go (default: the vault's sink, else a JSON line on stdout). */
+  readonly audit?: AuditSink | undefined;
 }
 
 /** What a plan does with the value found at one position. `reject` refuses the payload. */
@@ -71,6 +94,8 @@ export interface PlanNode {
   readonly structural: boolean;
   readonly action: LeafAction;
   readonly mask: MaskFn | undefined;
+  /** The associated data binding a field ciphertext to this position: its path and kind. */
+  readonly cryptoContext: string;
   /** What the mask function is told, built once. */
   readonly maskContext: MaskContext | undefined;
   /** Apply `action` to the whole value, objects and arrays included, without descending. */
@@ -82,6 +107,12 @@ export interface PlanNode {
 /** A compiled plan: its root, size, and the limits its walk enforces. */
 export interface CompiledPlan {
   readonly root: PlanNode;
+  readonly keys: KeyRing | undefined;
+  readonly vault: Vault | undefined;
+  readonly namespace: string;
+  readonly audit: AuditSink;
+  /** Whether any position tokenizes or detokenizes (the plan then needs a vault round trip). */
+  readonly async: boolean;
   readonly size: number;
   readonly nodes: readonly PlanNode[];
   readonly fold: boolean;
@@ -89,7 +120,9 @@ export interface CompiledPlan {
   readonly maxNodes: number;
 }
 
-const ACTIONS: ReadonlySet<string> = new Set<Action>(['keep', 'drop', 'mask']);
+const ACTIONS: ReadonlySet<string> = new Set<Action>(['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize']);
+const NEEDS_KEYS: ReadonlySet<string> = new Set<Action>(['hash', 'encrypt', 'decrypt']);
+const NEEDS_VAULT: ReadonlySet<string> = new Set<Action>(['tokenize', 'detokenize']);
 
 /** Builds the plan tree. Throws `ERR_INVALID_OPTIONS` / `ERR_INVALID_PATH` at start-up, never per request. */
 export function buildPlan(options: PlanSpec): CompiledPlan {
@@ -102,11 +135,18 @@ export function buildPlan(options: PlanSpec): CompiledPlan {
   const schema = options.schema;
   const fold = schema.caseInsensitiveKeys;
   const untagged = options.untagged;
+  const keys = options.keys ?? options.vault?.keys;
   const matcher = new PathMatcher(fold);
   const tests: Array<TagTest | undefined> = [];
   options.rules.forEach((rule, i) => {
     if (!ACTIONS.has(rule.action)) {
       throw new FieldguardError('ERR_INVALID_OPTIONS', `rule ${i}: unknown action ${JSON.stringify(rule.action)}`);
+    }
+    if (NEEDS_KEYS.has(rule.action) && keys === undefined) {
+      throw new FieldguardError('ERR_INVALID_OPTIONS', `rule ${i}: the action ${rule.action} needs keys (a keyRing) or a vault`);
+    }
+    if (NEEDS_VAULT.has(rule.action) && options.vault === undefined) {
+      throw new FieldguardError('ERR_INVALID_OPTIONS', `rule ${i}: the action ${rule.action} needs a vault (createVault)`);
     }
     tests.push(compileTagTest(rule.select));
     for (const p of rule.select.paths ?? []) matcher.add(p, i);
@@ -163,6 +203,7 @@ export function buildPlan(options: PlanSpec): CompiledPlan {
       action,
       mask: action === 'mask' ? (format ?? maskFor(tag?.kind)) : undefined,
       maskContext: action === 'mask' ? Object.freeze({ path: label, kind: tag?.kind }) : undefined,
+      cryptoContext: `${label}\0${tag?.kind ?? ''}`,
       whole: byPath || format !== undefined,
       children: undefined,
       other: undefined as unknown as PlanNode,
@@ -190,6 +231,11 @@ export function buildPlan(options: PlanSpec): CompiledPlan {
   markUniform(nodes);
   return {
     root,
+    keys,
+    vault: options.vault,
+    namespace: options.namespace ?? 'default',
+    audit: options.audit ?? (options.vault === undefined ? stdoutAudit : (event) => options.vault!.audit(event)),
+    async: nodes.some((n) => NEEDS_VAULT.has(n.action)),
     size: nodes.length,
     nodes,
     fold,
@@ -206,7 +252,7 @@ export function buildPlan(options: PlanSpec): CompiledPlan {
  */
 function markUniform(nodes: readonly PlanNode[]): void {
   const uniform = new Map<PlanNode, boolean>();
-  for (const n of nodes) uniform.set(n, n.action !== 'mask' && !n.structural);
+  for (const n of nodes) uniform.set(n, (n.action === 'keep' || n.action === 'drop' || n.action === 'reject') && !n.structural);
   let changed = true;
   while (changed) {
     changed = false;

@@ -1,6 +1,8 @@
 // Applies a compiled plan: one walk over the payload that builds a new value and a report, never mutating the input.
 import { FieldguardError } from '../errors.js';
 import type { Kind, Sensitivity } from '../schema/tags.js';
+import { emitAudit } from '../vault/audit.js';
+import { decryptField, encryptField, hmacPseudonym } from '../vault/crypto.js';
 import type { CompiledPlan, LeafAction, PlanNode } from './compile.js';
 import { appendIndex, appendKey } from './path.js';
 
@@ -14,6 +16,8 @@ export interface ReportField {
   readonly kind?: Kind;
   /** Set when no tag covers the path. */
   readonly untagged?: true;
+  /** Tokens or ciphertexts at this path that did not resolve (unknown, expired, erased, moved). */
+  readonly unresolved?: number;
 }
 
 /** Counts of what one application of a plan did, for metrics and audits. Paths and kinds only, never values. */
@@ -25,6 +29,14 @@ export interface Report {
   readonly rejected: number;
   /** How many of the fields above no tag covered. */
   readonly untagged: number;
+  readonly hashed: number;
+  readonly encrypted: number;
+  /** Ciphertexts decrypted (those that did not authenticate are in `unresolved`). */
+  readonly decrypted: number;
+  readonly tokenized: number;
+  /** Tokens resolved (those that did not are in `unresolved`). */
+  readonly detokenized: number;
+  readonly unresolved: number;
   readonly fields: readonly ReportField[];
 }
 
@@ -36,12 +48,51 @@ export interface PlanResult<T = unknown> {
 
 const DROP = Symbol('fieldguard.drop');
 
+/** A value waiting for the vault, and where its answer goes. */
+class Pending {
+  holder: Record<string, unknown> | unknown[] | undefined;
+  key: string | number = '';
+  constructor(
+    readonly node: PlanNode,
+    readonly value: string,
+    readonly original: unknown,
+  ) {}
+}
+
+/** Who re-identifies, and why; recorded in audit events of `decrypt` and `detokenize`. */
+export interface PlanContext {
+  readonly actor?: string;
+  readonly purpose?: string;
+}
+
 interface Walk {
   readonly plan: CompiledPlan;
   readonly counts: Uint32Array;
+  readonly unresolved: Uint32Array;
   readonly dynamic: Map<string, { node: PlanNode; count: number }>;
   readonly rejected: string[];
+  readonly pending: Pending[];
+  readonly decrypted: Set<PlanNode>;
   nodes: number;
+}
+
+/** Non-string values travel through hashes, ciphertexts and tokens as a NUL-prefixed JSON text, so they come back typed. */
+const TYPED = '\u0000';
+
+function encodeValue(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === 'bigint') return TYPED + JSON.stringify(v.toString());
+  return TYPED + (JSON.stringify(v) ?? 'null');
+}
+
+function decodeValue(s: string): unknown {
+  if (!s.startsWith(TYPED)) return s;
+  try {
+    return JSON.parse(s.slice(1)) as unknown;
+  } catch {
+    return s;
+  }
 }
 
 type Container = Record<string, unknown> | unknown[];
@@ -162,7 +213,45 @@ function leaf(w: Walk, node: PlanNode, value: unknown, depth: number, parent: Pa
         });
       }
     }
+    case 'hash': {
+      const text = encodeValue(jsonLeaf(value));
+      return text === undefined ? value : hmacPseudonym(w.plan.keys!, text, w.plan.namespace);
+    }
+    case 'encrypt': {
+      const text = encodeValue(jsonLeaf(value));
+      return text === undefined ? value : encryptField(w.plan.keys!, text, node.cryptoContext);
+    }
+    case 'decrypt': {
+      if (typeof value !== 'string') return value;
+      w.decrypted.add(node);
+      const text = decryptField(w.plan.keys!, value, node.cryptoContext);
+      if (text === undefined) {
+        w.unresolved[node.id]!++;
+        return value;
+      }
+      return decodeValue(text);
+    }
+    case 'tokenize': {
+      const text = encodeValue(jsonLeaf(value));
+      if (text === undefined) return value;
+      const p = new Pending(node, text, value);
+      w.pending.push(p);
+      return p;
+    }
+    case 'detokenize': {
+      if (typeof value !== 'string') return value;
+      const p = new Pending(node, value, value);
+      w.pending.push(p);
+      return p;
+    }
   }
+}
+
+/** A leaf as JSON would see it: the result of its `toJSON` when it has one. */
+function jsonLeaf(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const c = containerOf(value);
+  return c !== undefined && TO_JSON_LEAF in c ? (c as unknown as Record<symbol, unknown>)[TO_JSON_LEAF] : value;
 }
 
 /** Walks one value found at `key` under `parent` (`key` undefined: an array item; `parent` undefined: the root). */
@@ -188,7 +277,12 @@ function walk(w: Walk, node: PlanNode, value: unknown, depth: number, parent: Pa
     for (let i = 0; i < c.length; i++) {
       const child = children === undefined ? node.other : (children.get(String(i)) ?? node.other);
       const v = walk(w, child, c[i], depth + 1, here, undefined);
-      if (v !== DROP) out.push(v);
+      if (v === DROP) continue;
+      if (v instanceof Pending) {
+        v.holder = out;
+        v.key = out.length;
+      }
+      out.push(v);
     }
     return out;
   }
@@ -200,25 +294,37 @@ function walk(w: Walk, node: PlanNode, value: unknown, depth: number, parent: Pa
     const child = children === undefined ? node.other : (children.get(fold ? k.toLowerCase() : k) ?? node.other);
     const v = walk(w, child, c[k], depth + 1, here, k);
     if (v === DROP) continue;
+    if (v instanceof Pending) {
+      v.holder = out;
+      v.key = k;
+    }
     if (k === '__proto__') setKey(out, k, v);
     else out[k] = v;
   }
   return out;
 }
 
+const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {
+  keep: 'kept',
+  drop: 'dropped',
+  mask: 'masked',
+  reject: 'rejected',
+  hash: 'hashed',
+  encrypt: 'encrypted',
+  decrypt: 'decrypted',
+  tokenize: 'tokenized',
+  detokenize: 'detokenized',
+};
+
+type Counts = { -readonly [K in Exclude<keyof Report, 'fields'>]: number };
+
 function report(w: Walk): Report {
-  let kept = 0;
-  let dropped = 0;
-  let masked = 0;
-  let rejected = 0;
-  let untagged = 0;
+  const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, unresolved: 0 };
   const fields: ReportField[] = [];
-  const add = (node: PlanNode, path: string, count: number): void => {
-    if (node.action === 'keep') kept += count;
-    else if (node.action === 'drop') dropped += count;
-    else if (node.action === 'mask') masked += count;
-    else rejected += count;
-    if (node.untagged) untagged += count;
+  const add = (node: PlanNode, path: string, count: number, unresolved: number): void => {
+    counts[COUNTER[node.action]] += count - unresolved;
+    counts.unresolved += unresolved;
+    if (node.untagged) counts.untagged += count;
     const field: { -readonly [K in keyof ReportField]: ReportField[K] } = { path, action: node.action, count };
     if (node.tag !== undefined) {
       field.sensitivity = node.tag.sensitivity;
@@ -226,23 +332,30 @@ function report(w: Walk): Report {
     } else {
       field.untagged = true;
     }
+    if (unresolved > 0) field.unresolved = unresolved;
     fields.push(field);
   };
-  const { counts, plan } = w;
-  for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) add(plan.nodes[i]!, plan.nodes[i]!.label, counts[i]!);
-  for (const [path, { node, count }] of w.dynamic) add(node, path, count);
-  return { kept, dropped, masked, rejected, untagged, fields };
+  const { plan } = w;
+  for (let i = 0; i < w.counts.length; i++) if (w.counts[i]! > 0) add(plan.nodes[i]!, plan.nodes[i]!.label, w.counts[i]!, w.unresolved[i]!);
+  for (const [path, { node, count }] of w.dynamic) add(node, path, count, 0);
+  return { ...counts, fields };
 }
 
-/**
- * Applies a compiled plan to a value: one synchronous walk that returns a new value and a report.
- *
- * @throws FieldguardError `ERR_PAYLOAD_TOO_DEEP`, `ERR_PAYLOAD_TOO_LARGE`, `ERR_UNTAGGED_FIELD`
- *   (under `untagged: 'reject'`), `ERR_MASK_FAILED`, or `ERR_UNREADABLE_VALUE` when a getter or
- *   proxy throws. Messages carry paths, never values.
- */
-export function applyPlan(plan: CompiledPlan, value: unknown): PlanResult {
-  const w: Walk = { plan, counts: new Uint32Array(plan.size), dynamic: new Map(), rejected: [], nodes: 0 };
+function unique(values: Iterable<string | undefined>): string[] {
+  return [...new Set([...values].filter((v): v is string => v !== undefined))];
+}
+
+function start(plan: CompiledPlan, value: unknown): { w: Walk; out: unknown } {
+  const w: Walk = {
+    plan,
+    counts: new Uint32Array(plan.size),
+    unresolved: new Uint32Array(plan.size),
+    dynamic: new Map(),
+    rejected: [],
+    pending: [],
+    decrypted: new Set(),
+    nodes: 0,
+  };
   let out: unknown;
   try {
     out = walk(w, plan.root, value, 0, undefined, undefined);
@@ -257,5 +370,82 @@ export function applyPlan(plan: CompiledPlan, value: unknown): PlanResult {
       { paths: w.rejected },
     );
   }
-  return { value: out === DROP ? undefined : out, report: report(w) };
+  return { w, out: out === DROP ? undefined : out };
+}
+
+function auditDecrypts(w: Walk, context: PlanContext | undefined): void {
+  if (w.decrypted.size === 0) return;
+  const nodes = [...w.decrypted];
+  const count = nodes.reduce((n, node) => n + w.counts[node.id]!, 0);
+  const failed = nodes.reduce((n, node) => n + w.unresolved[node.id]!, 0);
+  emitAudit(w.plan.audit, {
+    at: new Date().toISOString(),
+    actor: context?.actor ?? 'unknown',
+    purpose: context?.purpose ?? 'unspecified',
+    paths: unique(nodes.map((n) => n.label)),
+    kinds: unique(nodes.map((n) => n.tag?.kind)),
+    count,
+    outcome: failed === 0 ? 'resolved' : failed === count ? 'unresolved' : 'partial',
+    action: 'decrypt',
+  });
+}
+
+function place(p: Pending, v: unknown, root: { out: unknown }): void {
+  if (p.holder === undefined) root.out = v;
+  else if (Array.isArray(p.holder)) p.holder[p.key as number] = v;
+  else setKey(p.holder, p.key as string, v);
+}
+
+/**
+ * Applies a compiled plan to a value: one synchronous walk that returns a new value and a report.
+ *
+ * @throws FieldguardError `ERR_PAYLOAD_TOO_DEEP`, `ERR_PAYLOAD_TOO_LARGE`, `ERR_UNTAGGED_FIELD`
+ *   (under `untagged: 'reject'`), `ERR_MASK_FAILED`, or `ERR_UNREADABLE_VALUE` when a getter or
+ *   proxy throws. Messages carry paths, never values.
+ */
+export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanContext): PlanResult {
+  const { w, out } = start(plan, value);
+  auditDecrypts(w, context);
+  return { value: out, report: report(w) };
+}
+
+/**
+ * Applies a plan with vault actions: the walk collects every value to tokenize or detokenize, then
+ * one vault batch resolves them (one store round trip per direction), then they are put in place.
+ * If the vault fails, the whole call rejects with `ERR_VAULT_UNAVAILABLE` and no partial value escapes.
+ */
+export async function applyPlanAsync(plan: CompiledPlan, value: unknown, context?: PlanContext): Promise<PlanResult> {
+  const { w, out } = start(plan, value);
+  auditDecrypts(w, context);
+  const root = { out };
+  const toTokenize = w.pending.filter((p) => p.node.action === 'tokenize');
+  const toDetokenize = w.pending.filter((p) => p.node.action === 'detokenize');
+  if (toTokenize.length > 0) {
+    const tokens = await plan.vault!.tokenizeMany(
+      toTokenize.map((p) => ({ value: p.value, kind: p.node.tag?.kind, ttl: p.node.tag?.retention })),
+      plan.namespace,
+    );
+    toTokenize.forEach((p, i) => place(p, tokens[i], root));
+  }
+  if (toDetokenize.length > 0) {
+    const values = await plan.vault!.detokenize(
+      toDetokenize.map((p) => p.value),
+      {
+        actor: context?.actor ?? 'unknown',
+        purpose: context?.purpose ?? 'unspecified',
+        paths: unique(toDetokenize.map((p) => p.node.label)),
+        kinds: unique(toDetokenize.map((p) => p.node.tag?.kind)),
+      },
+    );
+    toDetokenize.forEach((p, i) => {
+      const v = values[i];
+      if (v === null || v === undefined) {
+        w.unresolved[p.node.id]!++;
+        place(p, p.original, root);
+      } else {
+        place(p, decodeValue(v), root);
+      }
+    });
+  }
+  return { value: root.out, report: report(w) };
 }

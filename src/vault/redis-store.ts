@@ -8,7 +8,7 @@ export interface RedisClientLike {
   eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
   evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
   mget(...keys: string[]): Promise<Array<string | null>>;
-  scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>;
+  scan(cursor: string, matchToken: 'MATCH', pattern: string, countToken: 'COUNT', count: number): Promise<[string, string[]]>;
 }
 
 /** Options of {@link redisStore}. */

@@ -15,15 +15,26 @@ export interface Vendor {
   close(): Promise<void>;
 }
 
-/** Starts a vendor on 127.0.0.1 that answers `{ ok: true }` to everything and keeps every request it saw. */
-export async function startVendor(): Promise<Vendor> {
+/**
+ * Starts a vendor on 127.0.0.1 that keeps every request it saw. It answers `{ ok: true }`, or with
+ * `echo` the body it received; `GET /last` answers the last JSON body it received (as a CRM would
+ * answer a stored record).
+ */
+export async function startVendor(options: { echo?: boolean } = {}): Promise<Vendor> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const body = JSON.stringify({ ok: true });
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (req.method === 'GET' && req.url === '/last') {
+        const last = [...received].reverse().find((r) => r.body.startsWith('{'));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(last?.body ?? '{}');
+        return;
+      }
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text });
+      const body = options.echo === true && text !== '' ? text : JSON.stringify({ ok: true });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
@@ -33,7 +44,11 @@ export async function startVendor(): Promise<Vendor> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -24,12 +24,16 @@ const viaCjs = cjs.compileScrub({ schema: cjs.defineSchema(z.object({ email: tag
 console.log(JSON.stringify({ out, viaCjs, express: Object.keys(express).sort(), koa: Object.keys(koa).sort(), error: typeof FieldguardError, crossSchema: cjs.isFieldSchema(schema) }));
 `;
 
+const EXPRESS = ['REPORT_KEY', 'detokenizeFields', 'errorHandler', 'maskFields', 'scrubPII', 'tokenizeFields'];
+const VAULT = ['createVault', 'isKeyRing', 'keyRing', 'memoryStore', 'redisStore', 'sqliteStore', 'stdoutAudit'];
+
 const CJS = `
 const { defineSchema, compileMask } = require('fieldguard');
 const express = require('fieldguard/express');
 const koa = require('fieldguard/koa');
+const vault = require('fieldguard/vault');
 const schema = defineSchema({ type: 'object', properties: { card: { 'x-sensitivity': 'secret', 'x-kind': 'cardNumber' } } });
-console.log(JSON.stringify({ out: compileMask({ schema })({ card: '4111 1111 1111 1111' }).value, express: Object.keys(express).sort(), koa: Object.keys(koa).sort() }));
+console.log(JSON.stringify({ out: compileMask({ schema })({ card: '4111 1111 1111 1111' }).value, express: Object.keys(express).sort(), koa: Object.keys(koa).sort(), vault: Object.keys(vault).sort() }));
 `;
 
 describe('the built package', () => {
@@ -42,8 +46,8 @@ describe('the built package', () => {
     expect(r).toEqual({
       out: { id: '1' },
       viaCjs: { email: 'x' },
-      express: ['REPORT_KEY', 'errorHandler', 'maskFields', 'scrubPII'],
-      koa: ['REPORT_KEY', 'errorHandler', 'maskFields', 'scrubPII'],
+      express: EXPRESS,
+      koa: EXPRESS,
       error: 'function',
       crossSchema: true,
     });
@@ -53,8 +57,9 @@ describe('the built package', () => {
     const r = JSON.parse(node(['-e', CJS]));
     expect(r).toEqual({
       out: { card: '**** **** **** 1111' },
-      express: ['REPORT_KEY', 'errorHandler', 'maskFields', 'scrubPII'],
-      koa: ['REPORT_KEY', 'errorHandler', 'maskFields', 'scrubPII'],
+      express: EXPRESS,
+      koa: EXPRESS,
+      vault: VAULT,
     });
   });
 
@@ -62,5 +67,19 @@ describe('the built package', () => {
     const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
     const out = execFileSync(process.execPath, [tsc, '-p', 'test/package/consumer/tsconfig.json'], { cwd: root, encoding: 'utf8' });
     expect(out).toBe('');
+  });
+});
+
+describe('the built vault', () => {
+  it('tokenizes through sqliteStore from ESM and CJS, loading better-sqlite3 on demand', () => {
+    const script = (kind: 'esm' | 'cjs') => `
+${kind === 'esm' ? "import { createVault, keyRing, sqliteStore } from 'fieldguard/vault';" : "const { createVault, keyRing, sqliteStore } = require('fieldguard/vault');"}
+const vault = createVault({ store: sqliteStore(':memory:'), keys: keyRing({ keys: { k1: Buffer.alloc(32, 7).toString('base64') } }), audit: () => {} });
+vault.tokenize(['jane@example.com']).then(async ([t]) => console.log(JSON.stringify({ t: t.slice(0, 4), back: await vault.detokenize([t], { actor: 'a', purpose: 'p' }) })));
+`;
+    for (const kind of ['esm', 'cjs'] as const) {
+      const out = JSON.parse(node(kind === 'esm' ? ['--input-type=module', '-e', script(kind)] : ['-e', script(kind)]));
+      expect(out).toEqual({ t: 'tok_', back: ['jane@example.com'] });
+    }
   });
 });

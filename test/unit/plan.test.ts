@@ -48,6 +48,12 @@ describe('compileScrub', () => {
       masked: 0,
       rejected: 0,
       untagged: 1,
+      hashed: 0,
+      encrypted: 0,
+      decrypted: 0,
+      tokenized: 0,
+      detokenized: 0,
+      unresolved: 0,
       fields: [
         { path: 'id', action: 'keep', count: 1, sensitivity: 'public', kind: 'identifier' },
         { path: 'status', action: 'keep', count: 1, sensitivity: 'internal' },

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { compileScrub, defineSchema, tag, type FieldSchema, type Report } from 'fieldguard';
 import { errorHandler, maskFields, scrubPII } from 'fieldguard/express';
+import { createVault, keyRing, memoryStore } from 'fieldguard/vault';
 import * as koa from 'fieldguard/koa';
 
 const Order = z.object({ id: tag(z.string(), 'public'), email: tag(z.email(), 'personal', { kind: 'email' }) });
@@ -9,3 +10,4 @@ const typed: z.ZodObject<{ id: z.ZodString; email: z.ZodEmail }> = Order;
 const schema: FieldSchema = defineSchema(typed);
 const report: Report = compileScrub({ schema })({ id: '1' }).report;
 export const handlers = [scrubPII({ schema }), maskFields({ schema, on: 'response' }), errorHandler(), koa.scrubPII({ schema }), report];
+export const vault = createVault({ store: memoryStore(), keys: keyRing({ keys: { k1: 'x'.repeat(44) } }) });
