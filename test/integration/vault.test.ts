@@ -112,8 +112,17 @@ if (url !== undefined) {
     make() {
       const events: AuditEvent[] = [];
       const client = redisClient(url);
-      const vault = createVault({ store: redisStore(client, { prefix: `fg-int:${process.pid}:${Math.random()}:` }), keys, audit: (e) => void events.push(e) });
-      return { vault, events, close: async () => void client.disconnect() };
+      const prefix = `fg-int:${process.pid}:${Math.random()}:`;
+      const vault = createVault({ store: redisStore(client, { prefix }), keys, audit: (e) => void events.push(e) });
+      return {
+        vault,
+        events,
+        close: async () => {
+          const left = await client.keys(`${prefix}*`);
+          if (left.length > 0) await client.del(...left);
+          client.disconnect();
+        },
+      };
     },
   });
 }
