@@ -7,6 +7,7 @@ import pinoRedact from '@pinojs/redact';
 import lodash from 'lodash';
 import { compileMask, compileScrub, REDACTED } from 'fieldguard';
 import { ordersSchema, orderSchema, PATHS, SIZES } from './payloads.mjs';
+import { runVaultBench } from './vault.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 250);
@@ -161,5 +162,7 @@ for (const size of Object.keys(SIZES)) {
   );
 }
 lines.push(...targets, '');
+const vault = await runVaultBench({ rounds: Math.max(3, Math.ceil(ROUNDS / 2)), roundMs: ROUND_MS });
+lines.push(...vault.lines);
 writeFileSync(new URL('./RESULTS.md', import.meta.url), lines.join('\n'));
-console.log('\n' + targets.join('\n'));
+console.log('\n' + [...targets, ...vault.targets].join('\n'));

@@ -1,5 +1,5 @@
 // Token formats: opaque (length hides the value's), digits, and cardLast4 (same shape as the card, Luhn-invalid by default).
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -30,10 +30,20 @@ function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** 22 uniform base62 characters from one batch of random bytes (bytes ≥ 248 are rejected, so there is no modulo bias). */
+function opaque(): string {
+  let out = 'tok_';
+  while (out.length < 26) {
+    const bytes = randomBytes(32);
+    for (let i = 0; i < bytes.length && out.length < 26; i++) if (bytes[i]! < 248) out += BASE62[bytes[i]! % 62];
+  }
+  return out;
+}
+
 /** A fresh random token for `value` in the given format. Opaque tokens are `tok_` + 22 base62 characters, whatever the value. */
 export function newToken(format: TokenFormat, value: string): string {
   const f = typeof format === 'string' ? format : format.format;
-  if (f === 'opaque') return `tok_${randomChars(BASE62, 22)}`;
+  if (f === 'opaque') return opaque();
   if (f === 'digits') return randomChars('0123456789', Math.max(value.length, 8));
   const digits = value.replace(/\D/g, '');
   if (digits.length < 12 || /[^\d\s-]/.test(value)) return randomChars('0123456789', Math.max(value.length, 8));
