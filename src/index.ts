@@ -34,3 +34,4 @@ export type { AuditEvent, AuditSink } from './vault/audit.js';
 export { defaultMask, REDACTED, type MaskContext, type MaskFn } from './mask/formats.js';
 export type { ScrubOptions } from './middleware/scrub.js';
 export type { MaskOptions } from './middleware/mask.js';
+export { detect, redactText, FINDING_KINDS, type Finding, type FindingKind, type DetectOptions, type RedactTextOptions } from './detect/detect.js';
