@@ -15,7 +15,17 @@ import {
   type VaultBehaviour,
 } from '../middleware/tokenize.js';
 
-export type { MaskOptions, ScrubOptions, Report, TokenizeFieldsOptions, DetokenizeRequest };
+import { countBytes, logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
+import type { LoggerLike } from '../log/wrap.js';
+
+export type { MaskOptions, ScrubOptions, Report, TokenizeFieldsOptions, DetokenizeRequest, RedactLogsOptions, LoggerLike };
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** A child logger that redacts everything logged through it (set by `redactLogs`). */
+    log?: LoggerLike;
+  }
+}
 
 /** Options of {@link detokenizeFields} for Express: `authorize` and `actor` receive the request. */
 export type ExpressDetokenizeOptions = DetokenizeFieldsOptions<Request>;
@@ -204,5 +214,51 @@ export function errorHandler(): ErrorRequestHandler {
     if (known !== undefined) sendError(res, known);
     else if (err instanceof FieldguardError) sendError(res, err);
     else next(err);
+  };
+}
+
+/**
+ * Request logging without personal data, for Express: one line per request with method, route
+ * pattern (never the raw URL), status, latency, request and response bytes and destination; the
+ * query redacted by the schema and the detectors; bodies and headers only with `bodies: true`, and
+ * then only through the redactor (Authorization, Proxy-Authorization, Cookie, Set-Cookie and
+ * X-API-Key are always censored). `req.log` is a child logger that redacts everything logged
+ * through it. Works with pino, winston or any `{ info, warn, error }` logger.
+ *
+ * @example
+ * ```ts
+ * app.use(redactLogs({ schema, logger: pino(), destination: 'analytics' }));
+ * app.post('/orders', (req, res) => { req.log?.info({ order: req.body }, 'received'); res.sendStatus(202); });
+ * ```
+ */
+export function redactLogs(options: RedactLogsOptions): RequestHandler {
+  const behaviour = logsBehaviour('redactLogs', options);
+  return function redactLogsMiddleware(req, res, next) {
+    const startedAt = process.hrtime.bigint();
+    const bytes = countBytes(res);
+    req.log = behaviour.child();
+    let resBody: unknown;
+    if (behaviour.bodies) {
+      const json = res.json;
+      res.json = function capturedJson(this: Response, body?: unknown) {
+        resBody = body;
+        return json.call(this, body);
+      };
+    }
+    const query: unknown = req.query;
+    res.once('finish', () => {
+      const route = req.route !== undefined ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}` : '(unmatched)';
+      behaviour.finish({
+        method: req.method,
+        route,
+        status: res.statusCode,
+        startedAt,
+        reqBytes: Number(req.headers['content-length'] ?? 0) || 0,
+        resBytes: bytes(),
+        query,
+        ...(behaviour.bodies ? { reqBody: req.body as unknown, resBody, headers: req.headers } : {}),
+      });
+    });
+    next();
   };
 }

@@ -15,7 +15,17 @@ import {
   type VaultBehaviour,
 } from '../middleware/tokenize.js';
 
-export type { MaskOptions, ScrubOptions, Report, TokenizeFieldsOptions, DetokenizeRequest };
+import { countBytes, logsBehaviour, sanitizeError, type RedactLogsOptions } from '../middleware/logs.js';
+import type { LoggerLike } from '../log/wrap.js';
+
+export type { MaskOptions, ScrubOptions, Report, TokenizeFieldsOptions, DetokenizeRequest, RedactLogsOptions, LoggerLike };
+
+declare module 'koa' {
+  interface ExtendableContext {
+    /** A child logger that redacts everything logged through it (set by `redactLogs`). */
+    log?: LoggerLike;
+  }
+}
 
 /** Options of {@link detokenizeFields} for Koa: `authorize` and `actor` receive the context. */
 export type KoaDetokenizeOptions = DetokenizeFieldsOptions<Context>;
@@ -206,5 +216,48 @@ export function errorHandler(): Middleware {
       if (known === undefined) throw err;
       refuse(ctx, known);
     }
+  };
+}
+
+/**
+ * Request logging without personal data, for Koa: one line per request (method, route pattern,
+ * status, latency, bytes, destination), the query redacted, bodies and headers only with
+ * `bodies: true` and only through the redactor. `ctx.log` is a child logger that redacts
+ * everything logged through it. An error thrown downstream is logged redacted, its message and
+ * stack are redacted in place (Koa's default handler prints them), and it is thrown on.
+ *
+ * @example
+ * ```ts
+ * app.use(redactLogs({ schema, logger: pino() }));
+ * ```
+ */
+export function redactLogs(options: RedactLogsOptions): Middleware {
+  const behaviour = logsBehaviour('redactLogs', options);
+  return async function redactLogsMiddleware(ctx, next) {
+    const startedAt = process.hrtime.bigint();
+    const bytes = countBytes(ctx.res);
+    ctx.log = behaviour.child();
+    const query: unknown = ctx.query;
+    const facts = (status: number, error?: unknown) => ({
+      method: ctx.method,
+      route: (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? '(unmatched)',
+      status,
+      startedAt,
+      reqBytes: Number(ctx.get('content-length')) || 0,
+      resBytes: bytes(),
+      query,
+      ...(behaviour.bodies ? { reqBody: (ctx.request as Context['request'] & ParsedRequest).body, resBody: ctx.body as unknown, headers: ctx.headers } : {}),
+      ...(error === undefined ? {} : { error }),
+    });
+    try {
+      await next();
+    } catch (err) {
+      const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : 500;
+      behaviour.finish(facts(status, err));
+      sanitizeError(err, behaviour.redact);
+      throw err;
+    }
+    if (ctx.res.writableFinished) behaviour.finish(facts(ctx.status));
+    else ctx.res.once('finish', () => behaviour.finish(facts(ctx.status)));
   };
 }

@@ -39,6 +39,11 @@ export function compileTagTest(select: Selection): TagTest | undefined {
 export interface MatchState {
   readonly key: string;
   readonly nodes: readonly PathNode[];
+  /** Memoized transitions by key (keys named by a path), and for every other key. */
+  readonly next: Map<string, MatchState>;
+  other: MatchState | undefined;
+  /** Ids of the paths that end here, computed once. */
+  ended: readonly number[] | undefined;
 }
 
 /** One node of the automaton built from all listed paths. */
@@ -115,7 +120,7 @@ export class PathMatcher {
     const sorted = [...nodes].sort((a, b) => a.id - b.id);
     const key = sorted.map((n) => n.id).join(',');
     let state = this.#states.get(key);
-    if (state === undefined) this.#states.set(key, (state = { key, nodes: sorted }));
+    if (state === undefined) this.#states.set(key, (state = { key, nodes: sorted, next: new Map(), other: undefined, ended: undefined }));
     return state;
   }
 
@@ -143,9 +148,26 @@ export class PathMatcher {
 
   /** The ids of the paths that end at `state`. */
   ends(state: MatchState): readonly number[] {
-    if (state.nodes.length === 0) return [];
+    if (state.ended !== undefined) return state.ended;
     const out: number[] = [];
     for (const n of state.nodes) out.push(...n.ends);
-    return out;
+    return (state.ended = out);
+  }
+
+  /**
+   * {@link PathMatcher.step} with memoized transitions, for walks that follow paths per payload
+   * (the log redactor): a key no path names shares one cached transition.
+   */
+  stepCached(state: MatchState, key: string): MatchState {
+    if (state.nodes.length === 0) return state;
+    const folded = this.#fold(key);
+    const hit = state.next.get(folded);
+    if (hit !== undefined) return hit;
+    let named = false;
+    for (const n of state.nodes) if (n.lit.has(folded)) named = true;
+    if (!named) return (state.other ??= this.step(state, undefined));
+    const next = this.step(state, folded);
+    state.next.set(folded, next);
+    return next;
   }
 }
