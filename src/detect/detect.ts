@@ -51,7 +51,12 @@ export function schemaKind(kind: FindingKind): Kind {
   }
 }
 
-type Detector = (text: string, out: Finding[]) => void;
+/** Per-call scratch shared by the detectors: the digit runs are found once for cards, SSNs and phones. */
+interface Scan {
+  runs: Array<readonly [start: number, end: number, digits: number]> | undefined;
+}
+
+type Detector = (text: string, out: Finding[], scan: Scan) => void;
 
 /** Runs a global regular expression and hands each match to `accept`. */
 function each(re: RegExp, text: string, accept: (m: RegExpExecArray) => void): void {
@@ -64,29 +69,75 @@ function each(re: RegExp, text: string, accept: (m: RegExpExecArray) => void): v
 }
 
 // Email: found from each "@", expanded by hand both ways, so no pattern can backtrack.
-const LOCAL = /[A-Za-z0-9._%+\-']/;
-const DOMAIN = /[A-Za-z0-9.-]/;
+const isAlnumCode = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+// Local part: letters, digits and . _ % + - '
+const isLocal = (c: number): boolean => isAlnumCode(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45 || c === 39;
+// Domain: letters, digits, . and -
+const isDomain = (c: number): boolean => isAlnumCode(c) || c === 46 || c === 45;
+const DOMAIN_SHAPE = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$/;
 const email: Detector = (text, out) => {
   let at = text.indexOf('@');
   while (at >= 0) {
     let s = at;
-    while (s > 0 && at - s < 64 && LOCAL.test(text[s - 1]!)) s--;
+    while (s > 0 && at - s < 64 && isLocal(text.charCodeAt(s - 1))) s--;
     let e = at + 1;
-    while (e < text.length && e - at < 254 && DOMAIN.test(text[e]!)) e++;
+    while (e < text.length && e - at < 254 && isDomain(text.charCodeAt(e))) e++;
     while (e > at + 1 && (text[e - 1] === '.' || text[e - 1] === '-')) e--;
     while (s < at && (text[s] === '.' || text[s] === "'")) s++;
-    const domain = text.slice(at + 1, e);
-    if (s < at && /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$/.test(domain) && !/^\d+(\.\d+)*$/.test(domain)) {
-      out.push({ kind: 'email', start: s, end: e });
+    if (s < at && e > at + 3) {
+      const domain = text.slice(at + 1, e);
+      if (DOMAIN_SHAPE.test(domain)) out.push({ kind: 'email', start: s, end: e });
     }
     at = text.indexOf('@', e > at ? e : at + 1);
   }
 };
 
+/**
+ * Runs of digits with the separators numbers are written with. Card, SSN and phone patterns are
+ * tried only where such a run is long enough, starting at the run, so most text is never tried.
+ */
+const DIGIT_RUN = /[+(]?\d[\d ().\/-]*\d\)?/g;
+
+function runsOf(text: string, scan: Scan): ReadonlyArray<readonly [number, number, number]> {
+  if (scan.runs !== undefined) return scan.runs;
+  const runs: Array<readonly [number, number, number]> = [];
+  DIGIT_RUN.lastIndex = 0;
+  let run: RegExpExecArray | null;
+  while ((run = DIGIT_RUN.exec(text)) !== null) {
+    const start = run.index;
+    const end = start + run[0].length;
+    let digits = 0;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) digits++;
+    }
+    if (digits >= 8) runs.push([start, end, digits]);
+  }
+  return (scan.runs = runs);
+}
+
+function eachRun(text: string, scan: Scan, minDigits: number, re: RegExp, accept: (m: RegExpExecArray) => void): void {
+  for (const [start, end, digits] of runsOf(text, scan)) {
+    if (digits < minDigits) continue;
+    // The pattern runs over the run and a few characters either side, which its guards look at.
+    const from = Math.max(0, start - 3);
+    const window = text.slice(from, Math.min(text.length, end + 3));
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(window)) !== null) {
+      if (m[0].length === 0) re.lastIndex++;
+      const at = from + m.index;
+      if (at < start || at + m[0].length > end) continue;
+      m.index = at;
+      accept(m);
+    }
+  }
+}
+
 // Digit runs with spaces or dashes: cards (Luhn), SSNs (SSA rules).
 const CARD = /(?<![\d.,/:+-])\d(?:[ -]?\d){12,18}(?![\d/:]|[.,-]\d)/g;
-const cardNumber: Detector = (text, out) =>
-  each(CARD, text, (m) => {
+const cardNumber: Detector = (text, out, scan) =>
+  eachRun(text, scan, 13, CARD, (m) => {
     const digits = m[0].replace(/\D/g, '');
     const seps = m[0].match(/[ -]/g);
     // Separators, when present, are one kind and group the digits in blocks of 4 (or 4-6-5 for Amex).
@@ -95,8 +146,8 @@ const cardNumber: Detector = (text, out) =>
   });
 
 const SSN = /(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])/g;
-const ssn: Detector = (text, out) =>
-  each(SSN, text, (m) => {
+const ssn: Detector = (text, out, scan) =>
+  eachRun(text, scan, 9, SSN, (m) => {
     if (ssnValid(m[1]!, m[3]!, m[4]!)) out.push({ kind: 'ssn', start: m.index, end: m.index + m[0].length });
   });
 
@@ -117,20 +168,42 @@ const iban: Detector = (text, out) =>
     }
   });
 
-const IPV4 = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g;
-const IPV6 = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])/g;
+// Addresses: expanded by hand around each "." (IPv4) or ":" (IPv6), then checked by node:net.
+const isV4Char = (c: number): boolean => (c >= 48 && c <= 57) || c === 46;
+const isV6Char = (c: number): boolean => (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
+const isWord = (c: number): boolean => isAlnumCode(c) || c === 95;
 const ipAddress: Detector = (text, out) => {
-  each(IPV4, text, (m) => {
-    const before = text.slice(Math.max(0, m.index - 9), m.index).toLowerCase();
-    // "v1.2.3.4" and "version 1.2.3.4" are versions, not addresses.
-    if (/(?:^|[^a-z])v$|version\s*$/.test(before)) return;
-    if (isIPv4(m[0])) out.push({ kind: 'ipAddress', start: m.index, end: m.index + m[0].length });
-  });
-  each(IPV6, text, (m) => {
-    if ((m[0].includes('::') || m[0].split(':').length === 8) && m[0] !== '::' && isIPv6(m[0])) {
-      out.push({ kind: 'ipAddress', start: m.index, end: m.index + m[0].length });
+  let dot = text.indexOf('.');
+  while (dot >= 0) {
+    let s = dot;
+    while (s > 0 && isV4Char(text.charCodeAt(s - 1))) s--;
+    let e = dot + 1;
+    while (e < text.length && isV4Char(text.charCodeAt(e))) e++;
+    const candidate = text.slice(s, e);
+    const before = s > 0 ? text.charCodeAt(s - 1) : 32;
+    const after = e < text.length ? text.charCodeAt(e) : 32;
+    if (!isWord(before) && !isWord(after) && isIPv4(candidate)) {
+      const prefix = text.slice(Math.max(0, s - 9), s).toLowerCase();
+      // "v1.2.3.4" and "version 1.2.3.4" are versions, not addresses.
+      if (!/(?:^|[^a-z])v$|version\s*$/.test(prefix)) out.push({ kind: 'ipAddress', start: s, end: e });
     }
-  });
+    dot = text.indexOf('.', e + 1);
+  }
+  let colon = text.indexOf(':');
+  while (colon >= 0) {
+    let s = colon;
+    while (s > 0 && isV6Char(text.charCodeAt(s - 1))) s--;
+    let e = colon + 1;
+    while (e < text.length && isV6Char(text.charCodeAt(e))) e++;
+    while (e > colon + 1 && text[e - 1] === '.') e--;
+    const candidate = text.slice(s, e);
+    const before = s > 0 ? text.charCodeAt(s - 1) : 32;
+    const after = e < text.length ? text.charCodeAt(e) : 32;
+    if (candidate !== '::' && !isWord(before) && !isWord(after) && (candidate.includes('::') || candidate.split(':').length === 8) && isIPv6(candidate)) {
+      out.push({ kind: 'ipAddress', start: s, end: e });
+    }
+    colon = text.indexOf(':', e + 1);
+  }
 };
 
 // Phones: E.164 with optional separators, and national formats that need their separators.
@@ -149,12 +222,12 @@ const PHONE_NATIONAL = new RegExp(
 // Not inside a longer run of digit groups (a card-like reference), nor glued to words, paths or versions.
 const PHONE_GUARD = /(?<![\w.:/+-])(?<!\d )(?:PLACEHOLDER)(?![\w.:/-]|-\d| \d)/.source;
 const PHONE_NATIONAL_BOUNDED = new RegExp(PHONE_GUARD.replace('PLACEHOLDER', PHONE_NATIONAL.source), 'g');
-const phone: Detector = (text, out) => {
+const phone: Detector = (text, out, scan) => {
   each(PHONE_E164, text, (m) => {
     const digits = m[0].replace(/\D/g, '').length;
     if (digits >= 8 && digits <= 15) out.push({ kind: 'phone', start: m.index, end: m.index + m[0].length });
   });
-  each(PHONE_NATIONAL_BOUNDED, text, (m) => {
+  eachRun(text, scan, 9, PHONE_NATIONAL_BOUNDED, (m) => {
     const digits = m[0].replace(/\D/g, '').length;
     if (digits >= 9 && digits <= 12) out.push({ kind: 'phone', start: m.index, end: m.index + m[0].length });
   });
@@ -183,12 +256,21 @@ const apiKey: Detector = (text, out) => {
 const PEM = /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----(?:[\s\S]{0,16384}?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|[A-Za-z0-9+/=\s]{0,16384})/g;
 const privateKey: Detector = (text, out) => each(PEM, text, (m) => out.push({ kind: 'privateKey', start: m.index, end: m.index + m[0].length }));
 
-const URL_CREDS = /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/([^\s:/?#@]{1,128}:[^\s/?#@]{1,256})@/g;
-const urlCredentials: Detector = (text, out) =>
-  each(URL_CREDS, text, (m) => {
-    const start = m.index + m[0].length - 1 - m[1]!.length;
-    out.push({ kind: 'urlCredentials', start, end: start + m[1]!.length });
-  });
+// Credentials in URLs: from each "://", the scheme before it and "user:pass@" after it.
+const USERINFO = /([^\s:/?#@]{1,128}:[^\s/?#@]{1,256})@/y;
+const urlCredentials: Detector = (text, out) => {
+  let sep = text.indexOf('://');
+  while (sep >= 0) {
+    let s = sep;
+    while (s > 0 && sep - s < 21 && /[A-Za-z0-9+.-]/.test(text[s - 1]!)) s--;
+    if (s < sep && /[A-Za-z]/.test(text[s]!)) {
+      USERINFO.lastIndex = sep + 3;
+      const m = USERINFO.exec(text);
+      if (m !== null) out.push({ kind: 'urlCredentials', start: sep + 3, end: sep + 3 + m[1]!.length });
+    }
+    sep = text.indexOf('://', sep + 3);
+  }
+};
 
 /** Each detector with the cheap test that says whether the text can hold its kind at all. */
 const DETECTORS: ReadonlyArray<readonly [FindingKind, Detector, (text: string) => boolean]> = [
@@ -227,7 +309,8 @@ export function detect(text: string, options: DetectOptions = {}): Finding[] {
   if (typeof text !== 'string') throw new FieldguardError('ERR_INVALID_OPTIONS', 'detect() takes a string');
   const wanted = options.kinds === undefined ? ALL : new Set(options.kinds);
   const found: Finding[] = [];
-  for (const [kind, run, possible] of DETECTORS) if (wanted.has(kind) && possible(text)) run(text, found);
+  const scan: Scan = { runs: undefined };
+  for (const [kind, run, possible] of DETECTORS) if (wanted.has(kind) && possible(text)) run(text, found, scan);
   if (found.length <= 1) return found;
   // Overlaps: credentials found in context win over shapes inside them (an email-like "pass@host"
   // inside URL credentials), then the longer span; the result is in text order.

@@ -24,7 +24,7 @@ const viaCjs = cjs.compileScrub({ schema: cjs.defineSchema(z.object({ email: tag
 console.log(JSON.stringify({ out, viaCjs, express: Object.keys(express).sort(), koa: Object.keys(koa).sort(), error: typeof FieldguardError, crossSchema: cjs.isFieldSchema(schema) }));
 `;
 
-const EXPRESS = ['REPORT_KEY', 'detokenizeFields', 'errorHandler', 'maskFields', 'scrubPII', 'tokenizeFields'];
+const EXPRESS = ['REPORT_KEY', 'detokenizeFields', 'errorHandler', 'maskFields', 'redactLogs', 'scrubPII', 'tokenizeFields'];
 const VAULT = ['createVault', 'isKeyRing', 'keyRing', 'memoryStore', 'redisStore', 'sqliteStore', 'stdoutAudit'];
 
 const CJS = `
@@ -32,8 +32,10 @@ const { defineSchema, compileMask } = require('fieldguard');
 const express = require('fieldguard/express');
 const koa = require('fieldguard/koa');
 const vault = require('fieldguard/vault');
+const { pinoOptions } = require('fieldguard/pino');
+const { redactFormat } = require('fieldguard/winston');
 const schema = defineSchema({ type: 'object', properties: { card: { 'x-sensitivity': 'secret', 'x-kind': 'cardNumber' } } });
-console.log(JSON.stringify({ out: compileMask({ schema })({ card: '4111 1111 1111 1111' }).value, express: Object.keys(express).sort(), koa: Object.keys(koa).sort(), vault: Object.keys(vault).sort() }));
+console.log(JSON.stringify({ out: compileMask({ schema })({ card: '4111 1111 1111 1111' }).value, express: Object.keys(express).sort(), koa: Object.keys(koa).sort(), vault: Object.keys(vault).sort(), logs: [typeof pinoOptions(schema).formatters.log, typeof redactFormat(schema).transform] }));
 `;
 
 describe('the built package', () => {
@@ -60,6 +62,7 @@ describe('the built package', () => {
       express: EXPRESS,
       koa: EXPRESS,
       vault: VAULT,
+      logs: ['function', 'function'],
     });
   });
 
