@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'ERR_VAULT_UNAVAILABLE'
   | 'ERR_DETOKENIZE_FORBIDDEN'
   | 'ERR_MISSING_DEPENDENCY'
+  | 'ERR_UNKNOWN_DESTINATION'
+  | 'ERR_INSECURE_TRANSPORT'
   | 'ERR_INTERNAL';
 
 /** One problem found in a schema or in options: where it is and what is wrong, never a value. */
@@ -42,6 +44,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_VAULT_UNAVAILABLE: 503,
   ERR_DETOKENIZE_FORBIDDEN: 403,
   ERR_MISSING_DEPENDENCY: 500,
+  ERR_UNKNOWN_DESTINATION: 500,
+  ERR_INSECURE_TRANSPORT: 500,
   ERR_INTERNAL: 500,
 };
 

@@ -36,3 +36,13 @@ export type { ScrubOptions } from './middleware/scrub.js';
 export type { MaskOptions } from './middleware/mask.js';
 export { detect, redactText, FINDING_KINDS, type Finding, type FindingKind, type DetectOptions, type RedactTextOptions } from './detect/detect.js';
 export { redactor, WITHHELD, type Redactor, type RedactorOptions, type Censor } from './log/redactor.js';
+export {
+  defineDestinations,
+  EEA,
+  type Destination,
+  type DestinationDeclaration,
+  type Destinations,
+  type PolicyAction,
+  type Transfer,
+} from './destinations/define.js';
+export { flows, type FlowSnapshot, type DestinationFlows, type FlowField, type FlowForm } from './destinations/flows.js';

@@ -73,15 +73,18 @@ function distance(a: string, b: string): number {
 }
 
 interface ShapeDef {
-  readonly def?: { readonly shape?: Record<string, ShapeDef>; readonly innerType?: ShapeDef };
+  readonly def?: { readonly shape?: Record<string, ShapeDef>; readonly innerType?: ShapeDef; readonly valueType?: ShapeDef };
 }
 
-/** The option names zod knows at a path of an options schema (optional wrappers unwrapped). */
+/** The option names zod knows at a path of an options schema (optional wrappers unwrapped, records stepped through). */
 function known(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  const shapeOf = (s: ShapeDef | undefined): Record<string, ShapeDef> | undefined => s?.def?.shape ?? s?.def?.innerType?.def?.shape;
-  let cur: ShapeDef | undefined = schema as unknown as ShapeDef;
-  for (const seg of path) cur = shapeOf(cur)?.[String(seg)];
-  const shape = shapeOf(cur);
+  const unwrap = (s: ShapeDef | undefined): ShapeDef | undefined => (s?.def?.innerType !== undefined ? unwrap(s.def.innerType) : s);
+  let cur: ShapeDef | undefined = unwrap(schema as unknown as ShapeDef);
+  for (const seg of path) {
+    const def = cur?.def;
+    cur = unwrap(def?.shape !== undefined ? def.shape[String(seg)] : def?.valueType);
+  }
+  const shape = cur?.def?.shape;
   return shape === undefined ? [] : Object.keys(shape);
 }
 

@@ -16,9 +16,10 @@ import {
 } from '../middleware/tokenize.js';
 
 import { countBytes, logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
+import { protectBehaviour, type ProtectOptions } from '../middleware/protect.js';
 import type { LoggerLike } from '../log/wrap.js';
 
-export type { MaskOptions, ScrubOptions, Report, TokenizeFieldsOptions, DetokenizeRequest, RedactLogsOptions, LoggerLike };
+export type { MaskOptions, ScrubOptions, Report, TokenizeFieldsOptions, DetokenizeRequest, RedactLogsOptions, LoggerLike, ProtectOptions };
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -261,4 +262,20 @@ export function redactLogs(options: RedactLogsOptions): RequestHandler {
     });
     next();
   };
+}
+
+/**
+ * A destination's whole policy in front of a route, for Express: every field gets the action the
+ * destination declared for its path, kind or level — kept, dropped, masked, tokenized, hashed or
+ * encrypted — in one walk and one vault batch. Untagged fields follow the destination's
+ * `untagged` (default drop). Each request feeds the runtime inventory (`flows()`). Refusals
+ * answer like scrubPII's, and nothing is forwarded.
+ *
+ * @example
+ * ```ts
+ * app.post('/analytics/events', express.json(), protect({ schema, destinations, destination: 'analytics' }), proxyToAnalytics);
+ * ```
+ */
+export function protect(options: ProtectOptions): RequestHandler {
+  return requestMiddleware('protectMiddleware', protectBehaviour('protect', options));
 }

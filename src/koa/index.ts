@@ -16,9 +16,10 @@ import {
 } from '../middleware/tokenize.js';
 
 import { countBytes, logsBehaviour, sanitizeError, type RedactLogsOptions } from '../middleware/logs.js';
+import { protectBehaviour, type ProtectOptions } from '../middleware/protect.js';
 import type { LoggerLike } from '../log/wrap.js';
 
-export type { MaskOptions, ScrubOptions, Report, TokenizeFieldsOptions, DetokenizeRequest, RedactLogsOptions, LoggerLike };
+export type { MaskOptions, ScrubOptions, Report, TokenizeFieldsOptions, DetokenizeRequest, RedactLogsOptions, LoggerLike, ProtectOptions };
 
 declare module 'koa' {
   interface ExtendableContext {
@@ -260,4 +261,17 @@ export function redactLogs(options: RedactLogsOptions): Middleware {
     if (ctx.res.writableFinished) behaviour.finish(facts(ctx.status));
     else ctx.res.once('finish', () => behaviour.finish(facts(ctx.status)));
   };
+}
+
+/**
+ * A destination's whole policy in front of a route, for Koa: one walk, one vault batch, the
+ * runtime inventory fed. See the Express `protect` for the rules.
+ *
+ * @example
+ * ```ts
+ * router.post('/analytics/events', bodyParser(), protect({ schema, destinations, destination: 'analytics' }), forward);
+ * ```
+ */
+export function protect(options: ProtectOptions): Middleware {
+  return requestMiddleware('protectMiddleware', protectBehaviour('protect', options));
 }

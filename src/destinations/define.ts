@@ -1,0 +1,178 @@
+// Destinations: each vendor declared once — who, where, why, and what it may receive in which form — validated at start-up.
+import { z } from 'zod';
+import { FieldguardError } from '../errors.js';
+import { parseOptions, keysOption, vaultOption } from '../options.js';
+import { parsePath } from '../plan/path.js';
+import type { Rule, UntaggedMode } from '../plan/compile.js';
+import { KINDS, LAWFUL_BASES, SENSITIVITIES, type Kind, type LawfulBasis, type Sensitivity } from '../schema/tags.js';
+import type { KeyRing } from '../vault/keys.js';
+import type { Vault } from '../vault/vault.js';
+
+/** What a destination's policy does with a field. */
+export type PolicyAction = 'keep' | 'drop' | 'mask' | 'tokenize' | 'hash' | 'encrypt';
+
+/** A cross-border transfer mechanism (GDPR Chapter V). */
+export type Transfer = 'adequacy' | 'scc' | 'bcr';
+
+/** One vendor, as declared. */
+export interface DestinationDeclaration {
+  /** The vendor's name, for the inventory. */
+  readonly vendor: string;
+  /** Requests to URLs under this base go to this destination (guardFetch). */
+  readonly baseUrl?: string;
+  /** Where the vendor processes the data: ISO 3166-1 alpha-2, or `'EU'`. */
+  readonly region: string;
+  /** The transfer mechanism for a region outside the EEA; absent means none. */
+  readonly transfer?: Transfer;
+  /** The GDPR Art. 6 basis for sending the data. */
+  readonly lawfulBasis: LawfulBasis;
+  /** Why the vendor receives data. */
+  readonly purpose: string;
+  /** e.g. `['ISO27001', 'SOC2']`. */
+  readonly certifications?: readonly string[];
+  /** Action per sensitivity; a level not named is dropped. */
+  readonly rules: Readonly<Partial<Record<Sensitivity, PolicyAction>>>;
+  /** Action per kind, overriding `rules`. */
+  readonly kinds?: Readonly<Partial<Record<Kind, PolicyAction>>>;
+  /** Action per path (pino syntax), overriding `kinds` and `rules`. */
+  readonly paths?: Readonly<Record<string, PolicyAction>>;
+  /** Fields no tag covers. Default `'drop'`. */
+  readonly untagged?: UntaggedMode;
+  /** Names of the config's schemas this destination receives (for the inventory and the check). */
+  readonly receives?: readonly string[];
+  /** Token and hash namespace. Default: the destination's name. */
+  readonly namespace?: string;
+}
+
+/** A declared destination, resolved. */
+export interface Destination extends DestinationDeclaration {
+  readonly name: string;
+  /** The policy as plan rules: paths first, then kinds, then levels, then drop for anything tagged. */
+  readonly planRules: readonly Rule[];
+  readonly untagged: UntaggedMode;
+  readonly namespace: string;
+  /** Whether the region is in the EEA (or is the EU). */
+  readonly eea: boolean;
+}
+
+/** The registry `defineDestinations` returns. */
+export interface Destinations {
+  readonly names: readonly string[];
+  get(name: string): Destination;
+  /** The destination whose `baseUrl` is the longest prefix of `url`, if any. */
+  match(url: URL | string): Destination | undefined;
+  readonly vault: Vault | undefined;
+  readonly keys: KeyRing | undefined;
+}
+
+/** EEA members (EU 27 plus Iceland, Liechtenstein, Norway). */
+export const EEA: ReadonlySet<string> = new Set([
+  'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE',
+  'IS', 'LI', 'NO', 'EU',
+]);
+
+const action = z.enum(['keep', 'drop', 'mask', 'tokenize', 'hash', 'encrypt']);
+const declaration = z.strictObject({
+  vendor: z.string().min(1),
+  baseUrl: z.url().optional(),
+  region: z.string().regex(/^(?:[A-Z]{2}|EU)$/, 'must be an ISO 3166-1 alpha-2 code such as DE or US, or EU'),
+  transfer: z.enum(['adequacy', 'scc', 'bcr']).optional(),
+  lawfulBasis: z.enum(LAWFUL_BASES),
+  purpose: z.string().min(1),
+  certifications: z.array(z.string().min(1)).optional(),
+  rules: z.strictObject(Object.fromEntries(SENSITIVITIES.map((s) => [s, action.optional()])) as Record<Sensitivity, z.ZodOptional<typeof action>>),
+  kinds: z.strictObject(Object.fromEntries(KINDS.map((k) => [k, action.optional()])) as Record<Kind, z.ZodOptional<typeof action>>).optional(),
+  paths: z.record(z.string(), action).optional(),
+  untagged: z.enum(['drop', 'keep', 'reject']).optional(),
+  receives: z.array(z.string().min(1)).optional(),
+  namespace: z.string().min(1).optional(),
+});
+const declarations = z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'destination names are letters, digits, - and _'), declaration);
+const registryOptions = z.strictObject({ vault: vaultOption.optional(), keys: keysOption.optional() });
+
+const NEEDS_KEYS: ReadonlySet<PolicyAction> = new Set(['hash', 'encrypt']);
+
+/** The plan rules of a declared policy, in precedence order: paths, kinds, levels, then drop. */
+export function policyRules(d: DestinationDeclaration): Rule[] {
+  const rules: Rule[] = [];
+  for (const [path, a] of Object.entries(d.paths ?? {})) rules.push({ select: { paths: [path] }, action: a });
+  for (const [kind, a] of Object.entries(d.kinds ?? {})) if (a !== undefined) rules.push({ select: { kinds: [kind as Kind] }, action: a });
+  for (const [level, a] of Object.entries(d.rules)) if (a !== undefined) rules.push({ select: { sensitivity: level as Sensitivity }, action: a });
+  // Anything not stated is dropped, whatever `untagged` says of fields no tag covers.
+  rules.push({ select: { atLeast: 'public' }, action: 'drop' });
+  return rules;
+}
+
+/**
+ * Declares the destinations — vendors — a service sends data to, each with its region, transfer
+ * mechanism, lawful basis, purpose and policy: an action per sensitivity (`keep`, `drop`, `mask`,
+ * `tokenize`, `hash`, `encrypt`), overridden per kind and per path. Anything not stated is
+ * dropped, and so are untagged fields unless `untagged` says otherwise. Validated at start-up: a
+ * typo names the destination and the key; a policy that needs a vault or keys the registry lacks
+ * is refused.
+ *
+ * @example
+ * ```ts
+ * const destinations = defineDestinations({
+ *   analytics: { vendor: 'Acme Analytics', baseUrl: 'https://api.acme.example', region: 'US', transfer: 'scc',
+ *     lawfulBasis: 'legitimate_interests', purpose: 'product analytics',
+ *     rules: { public: 'keep', internal: 'keep', personal: 'hash' } },
+ * }, { keys });
+ * ```
+ */
+export function defineDestinations(decls: Readonly<Record<string, DestinationDeclaration>>, options: { readonly vault?: Vault; readonly keys?: KeyRing } = {}): Destinations {
+  parseOptions('defineDestinations', declarations, decls);
+  parseOptions('defineDestinations', registryOptions, options);
+  const keys = options.keys ?? options.vault?.keys;
+  const map = new Map<string, Destination>();
+  for (const [name, d] of Object.entries(decls)) {
+    const actions = [...Object.values(d.rules), ...Object.values(d.kinds ?? {}), ...Object.values(d.paths ?? {})].filter((a): a is PolicyAction => a !== undefined);
+    for (const path of Object.keys(d.paths ?? {})) {
+      try {
+        parsePath(path);
+      } catch (e) {
+        throw new FieldguardError('ERR_INVALID_PATH', `defineDestinations(): ${name}.paths: ${(e as Error).message}`);
+      }
+    }
+    if (actions.some((a) => a === 'tokenize') && options.vault === undefined) {
+      throw new FieldguardError('ERR_INVALID_OPTIONS', `defineDestinations(): ${name} tokenizes, so pass a vault: defineDestinations(decls, { vault })`);
+    }
+    if (actions.some((a) => NEEDS_KEYS.has(a)) && keys === undefined) {
+      throw new FieldguardError('ERR_INVALID_OPTIONS', `defineDestinations(): ${name} hashes or encrypts, so pass keys (or a vault): defineDestinations(decls, { keys })`);
+    }
+    map.set(
+      name,
+      Object.freeze({
+        ...d,
+        name,
+        planRules: policyRules(d),
+        untagged: d.untagged ?? 'drop',
+        namespace: d.namespace ?? name,
+        eea: EEA.has(d.region),
+      }),
+    );
+  }
+  const byBase = [...map.values()].filter((d) => d.baseUrl !== undefined).sort((a, b) => b.baseUrl!.length - a.baseUrl!.length);
+  return Object.freeze({
+    names: Object.freeze([...map.keys()]),
+    vault: options.vault,
+    keys,
+    get(name: string): Destination {
+      const d = map.get(name);
+      if (d === undefined) throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `no destination named ${JSON.stringify(name)}; declared: ${[...map.keys()].join(', ')}`);
+      return d;
+    },
+    match(url: URL | string): Destination | undefined {
+      const href = typeof url === 'string' ? new URL(url).href : url.href;
+      return byBase.find((d) => {
+        const base = new URL(d.baseUrl!).href;
+        return href === base || href.startsWith(base.endsWith('/') ? base : `${base}/`) || href.startsWith(`${base}?`);
+      });
+    },
+  });
+}
+
+/** Whether a value is a registry made by {@link defineDestinations}. */
+export function isDestinations(v: unknown): v is Destinations {
+  return v !== null && typeof v === 'object' && typeof (v as Destinations).match === 'function' && Array.isArray((v as Destinations).names);
+}

@@ -1,0 +1,98 @@
+// The runtime inventory: which fields of which kinds went to which destination in which form, counted in memory.
+import type { Report } from '../plan/walk.js';
+
+/** How a field left the service. */
+export type FlowForm = 'clear' | 'masked' | 'token' | 'hash' | 'ciphertext' | 'dropped' | 'refused';
+
+/** One path's flow to one destination. */
+export interface FlowField {
+  readonly path: string;
+  readonly kind?: string;
+  readonly sensitivity?: string;
+  readonly form: FlowForm;
+  readonly count: number;
+}
+
+/** Everything seen for one destination. */
+export interface DestinationFlows {
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** Payloads sent. */
+  readonly payloads: number;
+  readonly fields: readonly FlowField[];
+}
+
+/** A snapshot of the runtime inventory, by destination name. */
+export type FlowSnapshot = Readonly<Record<string, DestinationFlows>>;
+
+const FORM: Readonly<Record<string, FlowForm>> = {
+  keep: 'clear',
+  mask: 'masked',
+  tokenize: 'token',
+  hash: 'hash',
+  encrypt: 'ciphertext',
+  drop: 'dropped',
+  reject: 'refused',
+};
+
+interface Entry {
+  firstSeen: number;
+  lastSeen: number;
+  payloads: number;
+  fields: Map<string, { path: string; kind: string | undefined; sensitivity: string | undefined; form: FlowForm; count: number }>;
+}
+
+const KEY = Symbol.for('fieldguard.flows');
+type Holder = { [KEY]?: Map<string, Entry> };
+// Shared by the ESM and CJS builds, like the schema registry.
+const store: Map<string, Entry> = ((globalThis as Holder)[KEY] ??= new Map());
+
+/** Adds one enforcement's report to the inventory. Counts, paths and kinds only. */
+export function recordFlow(destination: string, report: Report, now = Date.now()): void {
+  let e = store.get(destination);
+  if (e === undefined) store.set(destination, (e = { firstSeen: now, lastSeen: now, payloads: 0, fields: new Map() }));
+  e.lastSeen = now;
+  e.payloads++;
+  for (const f of report.fields) {
+    const form = FORM[f.action] ?? 'clear';
+    const key = `${f.path}\0${form}`;
+    const existing = e.fields.get(key);
+    if (existing !== undefined) existing.count += f.count;
+    else e.fields.set(key, { path: f.path, kind: f.kind, sensitivity: f.sensitivity ?? (f.untagged ? 'untagged' : undefined), form, count: f.count });
+  }
+}
+
+/**
+ * The runtime inventory: per destination, first and last seen, payloads sent, and each path with
+ * its kind, sensitivity, form (clear, masked, token, hash, ciphertext, dropped) and count. Fed by
+ * every `protect` and `guardFetch`; kept in memory. Expose it on an admin route or write it to a
+ * file for `fieldguard inventory --flows`.
+ *
+ * @example
+ * ```ts
+ * app.get('/admin/flows', (_req, res) => res.json(flows()));
+ * ```
+ */
+export function flows(): FlowSnapshot {
+  const out: Record<string, DestinationFlows> = {};
+  for (const [name, e] of store) {
+    out[name] = {
+      firstSeen: new Date(e.firstSeen).toISOString(),
+      lastSeen: new Date(e.lastSeen).toISOString(),
+      payloads: e.payloads,
+      fields: [...e.fields.values()].map((f) => ({
+        path: f.path,
+        ...(f.kind === undefined ? {} : { kind: f.kind }),
+        ...(f.sensitivity === undefined ? {} : { sensitivity: f.sensitivity }),
+        form: f.form,
+        count: f.count,
+      })),
+    };
+  }
+  return out;
+}
+
+/** Clears the runtime inventory. */
+flows.reset = function reset(): void {
+  store.clear();
+};
