@@ -169,3 +169,22 @@ function tagAt(root: TrieNode, path: string, fold: boolean): FieldTag | undefine
   }
   return node.tag;
 }
+
+/** Paths of the positions no tag covers (leaves without a tag), in pino syntax, for `fieldguard check`. */
+export function untaggedLeaves(schema: FieldSchema): string[] {
+  const out: string[] = [];
+  const onPath = new Set<TrieNode>();
+  const visit = (node: TrieNode, path: string): void => {
+    if (onPath.has(node) || node.tag !== undefined) return;
+    if (node.children.size === 0 && node.any === undefined) {
+      out.push(path === '' ? '(root)' : path);
+      return;
+    }
+    onPath.add(node);
+    for (const [key, child] of node.children) visit(child, /^\d+$/.test(key) ? appendIndex(path, Number(key)) : appendKey(path, key));
+    if (node.any !== undefined) visit(node.any, node.anyIsItems ? appendIndex(path, '*') : path === '' ? '*' : `${path}.*`);
+    onPath.delete(node);
+  };
+  visit(schemaRoot(schema), '');
+  return out;
+}
