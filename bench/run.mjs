@@ -9,6 +9,7 @@ import { compileMask, compileScrub, REDACTED } from 'fieldguard';
 import { ordersSchema, orderSchema, PATHS, SIZES } from './payloads.mjs';
 import { runVaultBench } from './vault.mjs';
 import { runLogBench } from './logs.mjs';
+import { runHttpBench } from './http.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 250);
@@ -167,6 +168,8 @@ const vault = await runVaultBench({ rounds: Math.max(3, Math.ceil(ROUNDS / 2)), 
 lines.push(...vault.lines);
 const logs = await runLogBench({ rounds: ROUNDS, roundMs: ROUND_MS });
 lines.push(...logs.lines);
+const http = await runHttpBench({ seconds: Number(process.env.BENCH_HTTP_SECONDS ?? 5) });
+lines.push(...http.lines);
 writeFileSync(new URL('./RESULTS.md', import.meta.url), lines.join('\n'));
 const kinds = Object.entries(logs.byKind).map(([k, s]) => {
   const p = s.tp + s.fp === 0 ? 1 : s.tp / (s.tp + s.fp);
@@ -177,4 +180,4 @@ const detection = readFileSync(new URL('../docs/detection.md', import.meta.url),
 const marker = '<!-- metrics -->';
 const head = detection.slice(0, detection.indexOf(marker) + marker.length);
 writeFileSync(new URL('../docs/detection.md', import.meta.url), `${head}\n\n| kind | TP | FP | FN | precision | recall |\n| --- | ---: | ---: | ---: | ---: | ---: |\n${kinds.join('\n')}\n`);
-console.log('\n' + [...targets, ...vault.targets, ...logs.targets].join('\n'));
+console.log('\n' + [...targets, ...vault.targets, ...logs.targets, ...http.targets].join('\n'));

@@ -237,7 +237,16 @@ export function redactLogs(options: RedactLogsOptions): RequestHandler {
   return function redactLogsMiddleware(req, res, next) {
     const startedAt = process.hrtime.bigint();
     const bytes = countBytes(res);
-    req.log = behaviour.child();
+    // The redacting child logger is made on first use: most requests never log through it.
+    let child: LoggerLike | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      enumerable: false,
+      get: () => (child ??= behaviour.child()),
+      set: (v: LoggerLike) => {
+        child = v;
+      },
+    });
     let resBody: unknown;
     if (behaviour.bodies) {
       const json = res.json;

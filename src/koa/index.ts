@@ -237,7 +237,16 @@ export function redactLogs(options: RedactLogsOptions): Middleware {
   return async function redactLogsMiddleware(ctx, next) {
     const startedAt = process.hrtime.bigint();
     const bytes = countBytes(ctx.res);
-    ctx.log = behaviour.child();
+    // The redacting child logger is made on first use: most requests never log through it.
+    let child: LoggerLike | undefined;
+    Object.defineProperty(ctx, 'log', {
+      configurable: true,
+      enumerable: false,
+      get: () => (child ??= behaviour.child()),
+      set: (v: LoggerLike) => {
+        child = v;
+      },
+    });
     const query: unknown = ctx.query;
     const facts = (status: number, error?: unknown) => ({
       method: ctx.method,

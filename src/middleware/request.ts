@@ -60,15 +60,13 @@ export async function rewriteRequest(
     }
     if (parsed !== undefined) {
       const result = await apply(parsed);
-      const value = result.value === undefined ? {} : result.value;
-      body = { value, text: serializeBody(format, value), format };
+      body = rewrittenBody(result.value, format);
       reports.push(result.report);
     }
   } else if (target !== 'query' && req.body !== undefined && req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body)) {
     // No body on the wire, but something put one on the request object: it is still what a proxy would forward.
     const result = await apply(req.body);
-    const value = result.value === undefined ? {} : result.value;
-    body = { value, text: JSON.stringify(value), format: 'json' };
+    body = rewrittenBody(result.value, 'json');
     reports.push(result.report);
   }
   if (target !== 'body' && req.query !== undefined && req.query !== null) {
@@ -78,6 +76,19 @@ export async function rewriteRequest(
     reports.push(result.report);
   }
   return { ...(body === undefined ? {} : { body }), ...(query === undefined ? {} : { query }), reports };
+}
+
+/** The rewritten body; its text is serialized only if an adapter asks for it (most proxies serialize `req.body` themselves). */
+function rewrittenBody(result: unknown, format: BodyFormat): NonNullable<RequestRewrite['body']> {
+  const value = result === undefined ? {} : result;
+  let text: string | undefined;
+  return {
+    value,
+    format,
+    get text(): string {
+      return (text ??= serializeBody(format, value));
+    },
+  };
 }
 
 /** Replaces the query string of a URL, keeping its path. */

@@ -32,13 +32,14 @@ export function memoryStore(): VaultStore {
 
   return {
     async allocate(items: readonly AllocateItem[], now: number) {
-      return items.map(({ fingerprints, record }) => {
-        for (const fp of fingerprints) {
+      return items.map((item) => {
+        for (const fp of item.fingerprints) {
           const token = byFingerprint.get(fp);
           const found = token === undefined ? undefined : byToken.get(token);
           if (found !== undefined && isLive(found, now)) return found.token;
           if (found !== undefined) remove(found.token);
         }
+        const record = item.record;
         if (byToken.has(record.token)) return null;
         add(record);
         return record.token;

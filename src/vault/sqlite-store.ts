@@ -103,14 +103,15 @@ export function sqliteStore(file: string | Database, options: SqliteStoreOptions
   const live = (r: Row | undefined, now: number): boolean => r !== undefined && (r.expires_at === null || r.expires_at > now);
 
   const allocate = db.transaction((items: readonly AllocateItem[], now: number): Array<string | null> =>
-    items.map(({ fingerprints, record }) => {
-      for (const fp of fingerprints) {
+    items.map((item) => {
+      for (const fp of item.fingerprints) {
         const row = stmt.byFp.get(fp);
         if (row === undefined) continue;
         if (live(row, now)) return row.token;
         // An expired record frees its fingerprint for the new one.
         stmt.deleteToken.run(row.token);
       }
+      const record = item.record;
       if (stmt.tokenExists.get(record.token) !== undefined) return null;
       stmt.insert.run(record);
       return record.token;

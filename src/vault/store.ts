@@ -26,7 +26,10 @@ export interface TokenRecord {
 export interface AllocateItem {
   /** Candidate look-up fingerprints, one per key id of the ring, the active key's first. */
   readonly fingerprints: readonly string[];
-  /** The record to insert when no live record has one of the fingerprints; its `fingerprint` is `fingerprints[0]`. */
+  /**
+   * The record to insert when no live record has one of the fingerprints; its `fingerprint` is
+   * `fingerprints[0]`. It may be built when first read, so read it only when it is needed.
+   */
   readonly record: TokenRecord;
 }
 

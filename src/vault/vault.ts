@@ -189,7 +189,15 @@ export function createVault(options: VaultOptions): Vault {
         const batch: AllocateItem[] = pending.map((i) => {
           const it = firsts[i]!;
           const fps = ring.ids.map((kid) => fingerprint(ring, kid, 'fingerprint', namespace, it.kind ?? '', it.value));
-          return { fingerprints: fps, record: record(it.value, it.kind, namespace, fps[0]!, now, ttls[i]) };
+          // The record (a token, a ciphertext, an erasure fingerprint) is built only when a store asks for it:
+          // stores that look up first (memory, SQLite) skip that work for values they already hold.
+          let built: TokenRecord | undefined;
+          return {
+            fingerprints: fps,
+            get record(): TokenRecord {
+              return (built ??= record(it.value, it.kind, namespace, fps[0]!, now, ttls[i]));
+            },
+          };
         });
         const got = await guarded(() => store.allocate(batch, now));
         pending.forEach((i, j) => (tokens[i] = got[j] ?? null));

@@ -24,7 +24,7 @@ const viaCjs = cjs.compileScrub({ schema: cjs.defineSchema(z.object({ email: tag
 console.log(JSON.stringify({ out, viaCjs, express: Object.keys(express).sort(), koa: Object.keys(koa).sort(), error: typeof FieldguardError, crossSchema: cjs.isFieldSchema(schema) }));
 `;
 
-const EXPRESS = ['REPORT_KEY', 'detokenizeFields', 'errorHandler', 'maskFields', 'redactLogs', 'scrubPII', 'tokenizeFields'];
+const EXPRESS = ['REPORT_KEY', 'detokenizeFields', 'errorHandler', 'maskFields', 'protect', 'redactLogs', 'scrubPII', 'tokenizeFields'];
 const VAULT = ['createVault', 'isKeyRing', 'keyRing', 'memoryStore', 'redisStore', 'sqliteStore', 'stdoutAudit'];
 
 const CJS = `
@@ -34,8 +34,9 @@ const koa = require('fieldguard/koa');
 const vault = require('fieldguard/vault');
 const { pinoOptions } = require('fieldguard/pino');
 const { redactFormat } = require('fieldguard/winston');
+const { guardFetch } = require('fieldguard/fetch');
 const schema = defineSchema({ type: 'object', properties: { card: { 'x-sensitivity': 'secret', 'x-kind': 'cardNumber' } } });
-console.log(JSON.stringify({ out: compileMask({ schema })({ card: '4111 1111 1111 1111' }).value, express: Object.keys(express).sort(), koa: Object.keys(koa).sort(), vault: Object.keys(vault).sort(), logs: [typeof pinoOptions(schema).formatters.log, typeof redactFormat(schema).transform] }));
+console.log(JSON.stringify({ out: compileMask({ schema })({ card: '4111 1111 1111 1111' }).value, express: Object.keys(express).sort(), koa: Object.keys(koa).sort(), vault: Object.keys(vault).sort(), logs: [typeof pinoOptions(schema).formatters.log, typeof redactFormat(schema).transform], fetch: typeof guardFetch }));
 `;
 
 describe('the built package', () => {
@@ -63,6 +64,7 @@ describe('the built package', () => {
       koa: EXPRESS,
       vault: VAULT,
       logs: ['function', 'function'],
+      fetch: 'function',
     });
   });
 
