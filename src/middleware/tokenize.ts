@@ -1,8 +1,8 @@
 // tokenizeFields' and detokenizeFields' behaviour, framework-free: plans compiled once; authorization and audit per request.
 import { z } from 'zod';
 import { FieldguardError } from '../errors.js';
-import { detokenizeRules, tokenizeRules } from '../plan/api.js';
-import { buildPlan, type UntaggedMode } from '../plan/compile.js';
+import { vaultPlan } from '../plan/api.js';
+import type { UntaggedMode } from '../plan/compile.js';
 import type { Selection } from '../plan/select.js';
 import { applyPlanAsync, type PlanResult, type Report } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
@@ -98,16 +98,7 @@ export interface VaultBehaviour<Req> {
 /** Validates tokenizeFields options and compiles its plan. */
 export function tokenizeBehaviour<Req>(factory: string, options: TokenizeFieldsOptions): VaultBehaviour<Req> {
   const o = parseOptions(factory, tokenizeOptions, options);
-  const plan = buildPlan({
-    schema: o.schema,
-    rules: tokenizeRules(o.select),
-    untagged: o.untagged ?? 'keep',
-    formats: undefined,
-    maxDepth: o.maxDepth,
-    maxNodes: o.maxNodes,
-    vault: o.vault,
-    namespace: o.namespace,
-  });
+  const plan = vaultPlan('tokenize', o);
   const request = requestBehaviour(plan, 'body', o.limit ?? 1_048_576, o.onReport);
   return {
     on: o.on ?? 'request',
@@ -124,16 +115,7 @@ export function tokenizeBehaviour<Req>(factory: string, options: TokenizeFieldsO
 /** Validates detokenizeFields options and compiles its plan. */
 export function detokenizeBehaviour<Req>(factory: string, options: DetokenizeFieldsOptions<Req>): VaultBehaviour<Req> {
   const o = parseOptions(factory, detokenizeOptions, options);
-  const plan = buildPlan({
-    schema: o.schema,
-    rules: detokenizeRules(o.select),
-    untagged: o.untagged ?? 'keep',
-    formats: undefined,
-    maxDepth: o.maxDepth,
-    maxNodes: o.maxNodes,
-    vault: o.vault,
-    namespace: o.namespace,
-  });
+  const plan = vaultPlan('detokenize', o);
   const targets = plan.nodes.filter((n) => n.action === 'detokenize');
   const asked: DetokenizeRequest = Object.freeze({
     paths: Object.freeze([...new Set(targets.map((n) => n.label))]),

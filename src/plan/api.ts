@@ -12,7 +12,7 @@ import {
   vaultOption,
 } from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
-import { buildPlan, type MaskFormats, type PlanOptions, type Rule, type UntaggedMode } from './compile.js';
+import { buildPlan, type CompiledPlan, type MaskFormats, type PlanOptions, type Rule, type UntaggedMode } from './compile.js';
 import type { Selection } from './select.js';
 import { applyPlan, applyPlanAsync, type PlanContext, type PlanResult } from './walk.js';
 import type { Vault } from '../vault/vault.js';
@@ -225,10 +225,31 @@ const tokenizeOptions = z.strictObject({
 
 /** The rules of tokenization: selected fields tokenized, other tagged fields kept. */
 export function tokenizeRules(select: Selection | undefined): Rule[] {
+  return vaultRules('tokenize', select);
+}
+
+function vaultRules(action: 'tokenize' | 'detokenize', select: Selection | undefined): Rule[] {
   return [
-    { select: select ?? { atLeast: 'personal' }, action: 'tokenize' },
+    { select: select ?? { atLeast: 'personal' }, action },
     { select: { atLeast: 'public' }, action: 'keep' },
   ];
+}
+
+/** Everything a tokenizing or detokenizing plan needs, from options already validated. */
+export function vaultPlan(
+  action: 'tokenize' | 'detokenize',
+  o: { schema: FieldSchema; select?: Selection | undefined; vault: Vault; namespace?: string | undefined; untagged?: UntaggedMode | undefined; maxDepth?: number | undefined; maxNodes?: number | undefined },
+): CompiledPlan {
+  return buildPlan({
+    schema: o.schema,
+    rules: vaultRules(action, o.select),
+    untagged: o.untagged ?? 'keep',
+    formats: undefined,
+    maxDepth: o.maxDepth,
+    maxNodes: o.maxNodes,
+    vault: o.vault,
+    namespace: o.namespace,
+  });
 }
 
 /**
@@ -243,17 +264,7 @@ export function tokenizeRules(select: Selection | undefined): Rule[] {
  * ```
  */
 export function compileTokenize(options: TokenizePlanOptions): AsyncPlan {
-  const o = parseOptions('compileTokenize', tokenizeOptions, options);
-  const compiled = buildPlan({
-    schema: o.schema,
-    rules: tokenizeRules(o.select),
-    untagged: o.untagged ?? 'keep',
-    formats: undefined,
-    maxDepth: o.maxDepth,
-    maxNodes: o.maxNodes,
-    vault: o.vault,
-    namespace: o.namespace,
-  });
+  const compiled = vaultPlan('tokenize', parseOptions('compileTokenize', tokenizeOptions, options));
   return function tokenize(value, context) {
     return applyPlanAsync(compiled, value, context);
   };
@@ -264,10 +275,7 @@ export type DetokenizePlanOptions = TokenizePlanOptions;
 
 /** The rules of detokenization: selected fields resolved, other tagged fields kept. */
 export function detokenizeRules(select: Selection | undefined): Rule[] {
-  return [
-    { select: select ?? { atLeast: 'personal' }, action: 'detokenize' },
-    { select: { atLeast: 'public' }, action: 'keep' },
-  ];
+  return vaultRules('detokenize', select);
 }
 
 /**
@@ -282,17 +290,7 @@ export function detokenizeRules(select: Selection | undefined): Rule[] {
  * ```
  */
 export function compileDetokenize(options: DetokenizePlanOptions): AsyncPlan {
-  const o = parseOptions('compileDetokenize', tokenizeOptions, options);
-  const compiled = buildPlan({
-    schema: o.schema,
-    rules: detokenizeRules(o.select),
-    untagged: o.untagged ?? 'keep',
-    formats: undefined,
-    maxDepth: o.maxDepth,
-    maxNodes: o.maxNodes,
-    vault: o.vault,
-    namespace: o.namespace,
-  });
+  const compiled = vaultPlan('detokenize', parseOptions('compileDetokenize', tokenizeOptions, options));
   return function detokenize(value, context) {
     return applyPlanAsync(compiled, value, context);
   };

@@ -1,5 +1,6 @@
 // Token formats: opaque (length hides the value's), digits, and cardLast4 (same shape as the card, Luhn-invalid by default).
 import { randomBytes, randomInt } from 'node:crypto';
+import { luhn } from '../detect/checks.js';
 import { FieldguardError } from '../errors.js';
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -15,19 +16,6 @@ function randomChars(alphabet: string, n: number): string {
   let out = '';
   for (let i = 0; i < n; i++) out += alphabet[randomInt(alphabet.length)];
   return out;
-}
-
-function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
 }
 
 /** 22 uniform base62 characters from one batch of random bytes (bytes ≥ 248 are rejected, so there is no modulo bias). */
@@ -47,10 +35,10 @@ export function newToken(format: TokenFormat, value: string): string {
   if (f === 'digits') return randomChars('0123456789', Math.max(value.length, 8));
   const digits = value.replace(/\D/g, '');
   if (digits.length < 12 || /[^\d\s-]/.test(value)) return randomChars('0123456789', Math.max(value.length, 8));
-  const luhn = typeof format === 'string' ? 'invalid' : (format.luhn ?? 'invalid');
+  const wanted = typeof format === 'string' ? 'invalid' : (format.luhn ?? 'invalid');
   // Random digits before the last four; the first random digit is then adjusted for the Luhn rule asked for.
   let body = randomChars('0123456789', digits.length - 4) + digits.slice(-4);
-  for (let d = 0; d < 10 && luhnValid(body) !== (luhn === 'valid'); d++) body = String((Number(body[0]) + 1) % 10) + body.slice(1);
+  for (let d = 0; d < 10 && luhn(body) !== (wanted === 'valid'); d++) body = String((Number(body[0]) + 1) % 10) + body.slice(1);
   let k = 0;
   let out = '';
   for (const c of value) out += c >= '0' && c <= '9' ? body[k++] : c;
@@ -67,4 +55,4 @@ export function checkFormat(kind: string, format: unknown): TokenFormat {
   throw new FieldguardError('ERR_INVALID_OPTIONS', `createVault(): formats.${kind} must be 'opaque', 'digits', 'cardLast4' or { format: 'cardLast4', luhn: 'invalid' | 'valid' }`);
 }
 
-export { luhnValid };
+

@@ -1,20 +1,12 @@
 // Configuration that would fail open stops the start-up, with a message that says how to fix it.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { compileMask, compilePlan, compileScrub, FieldguardError, tag } from '../../src/index.js';
+import { compileMask, compilePlan, compileScrub, tag } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
 import { orderSchema } from '../fixtures/order.js';
+import { thrown } from '../helpers/thrown.js';
 
-function thrown(fn: () => unknown): FieldguardError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FieldguardError) return e;
-    throw e;
-  }
-  throw new Error('expected a FieldguardError');
-}
 
 describe.each([
   ['express', fx],

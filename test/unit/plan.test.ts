@@ -1,8 +1,9 @@
 // compilePlan, compileScrub and compileMask: exact outputs, reports, precedence, limits and hostile input.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { compileMask, compilePlan, compileScrub, defineSchema, FieldguardError, tag } from '../../src/index.js';
+import { compileMask, compilePlan, compileScrub, defineSchema, tag } from '../../src/index.js';
 import { leaks, MASKED_ORDER, orderSchema, SCRUBBED_ORDER, sampleOrder } from '../fixtures/order.js';
+import { thrown } from '../helpers/thrown.js';
 
 function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
@@ -12,15 +13,6 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-function thrown(fn: () => unknown): FieldguardError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FieldguardError) return e;
-    throw e;
-  }
-  throw new Error('expected a FieldguardError');
-}
 
 const scrub = compileScrub({ schema: orderSchema });
 const mask = compileMask({ schema: orderSchema });

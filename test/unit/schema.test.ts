@@ -1,20 +1,12 @@
 // defineSchema: every zod and JSON Schema construct compiles into the right tags at the right paths.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineSchema, FieldguardError, tag, type FieldSchema } from '../../src/index.js';
+import { defineSchema, tag, type FieldSchema } from '../../src/index.js';
+import { thrown } from '../helpers/thrown.js';
 
 const personal = { sensitivity: 'personal' } as const;
 const email = { sensitivity: 'personal', kind: 'email' } as const;
 
-function thrown(fn: () => unknown): FieldguardError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FieldguardError) return e;
-    throw e;
-  }
-  throw new Error('expected a FieldguardError');
-}
 
 const paths = (s: FieldSchema) => Object.fromEntries(s.fields().map((f) => [f.path, f.tag.sensitivity]));
 

@@ -1,21 +1,13 @@
 // Key rings, and the hash / encrypt / decrypt / tokenize actions of the core's plans.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { compileDetokenize, compilePlan, compileTokenize, defineSchema, FieldguardError, tag, type AuditEvent } from '../../src/index.js';
+import { compileDetokenize, compilePlan, compileTokenize, defineSchema, tag, type AuditEvent } from '../../src/index.js';
 import { createVault, keyRing, memoryStore } from '../../src/vault/index.js';
+import { thrown } from '../helpers/thrown.js';
 
 const K1 = Buffer.alloc(32, 1).toString('base64');
 const K2 = Buffer.alloc(32, 2).toString('base64url');
 
-function thrown(fn: () => unknown): FieldguardError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FieldguardError) return e;
-    throw e;
-  }
-  throw new Error('expected a FieldguardError');
-}
 
 describe('keyRing', () => {
   it('takes named 256-bit keys and never shows their bytes', async () => {

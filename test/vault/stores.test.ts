@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVault, keyRing, memoryStore, redisStore, sqliteStore, type Vault, type VaultStore } from '../../src/vault/index.js';
-import { luhnValid } from '../../src/vault/tokens.js';
+import { luhn as luhnValid } from '../../src/detect/checks.js';
 import { redisClient, redisUrl } from '../helpers/redis.js';
 import type { Redis } from 'ioredis';
 
