@@ -80,3 +80,26 @@ describe('fieldguard check', () => {
     }
   });
 });
+
+describe('fieldguard inventory --flows', () => {
+  it('adds what was seen at run time to the fields and the risk score', async () => {
+    const { writeFileSync, rmSync } = await import('node:fs');
+    const file = `${root}/examples/multi-vendor/.flows-test.json`;
+    writeFileSync(
+      file,
+      JSON.stringify({ analytics: { firstSeen: '2026-11-01T00:00:00.000Z', lastSeen: '2026-11-29T00:00:00.000Z', payloads: 999, fields: [{ path: 'customer.email', kind: 'email', sensitivity: 'personal', form: 'token', count: 999 }] } }),
+    );
+    try {
+      const json = JSON.parse(run('examples/multi-vendor', 'inventory', '--format', 'json', '--flows', '.flows-test.json').out);
+      const analytics = json.destinations[0];
+      expect(analytics.fields.find((f: { path: string }) => f.path === 'customer.email').seen).toBe(999);
+      // 9.2 × (1 + log10(1000) / 4) = 9.2 × 1.75
+      expect(analytics.risk).toEqual({ score: 16.1, level: 'medium' });
+      const bad = run('examples/multi-vendor', 'inventory', '--flows', 'nope.json');
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/--flows nope\.json is not a readable flows\(\) export/);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});
