@@ -272,24 +272,43 @@ const urlCredentials: Detector = (text, out) => {
   }
 };
 
-/** Each detector with the cheap test that says whether the text can hold its kind at all. */
-const DETECTORS: ReadonlyArray<readonly [FindingKind, Detector, (text: string) => boolean]> = [
-  ['privateKey', privateKey, (t) => t.includes('PRIVATE KEY-----')],
-  ['urlCredentials', urlCredentials, (t) => t.includes('://')],
-  ['jwt', jwt, (t) => t.includes('eyJ')],
-  ['awsAccessKey', awsAccessKey, (t) => /A[KSGIRNP][IPSDON]A/.test(t)],
-  ['apiKey', apiKey, (t) => /bearer|basic|token|key|secret|pass|pwd/i.test(t)],
-  ['email', email, (t) => t.includes('@')],
-  ['iban', iban, (t) => /[A-Z]{2}\d{2}/.test(t)],
-  ['cardNumber', cardNumber, hasDigitRun],
-  ['ssn', ssn, hasDigitRun],
-  ['phone', phone, hasDigitRun],
-  ['ipAddress', ipAddress, (t) => t.includes('.') || t.includes(':')],
-];
-
-function hasDigitRun(t: string): boolean {
-  return /\d\d/.test(t);
+/** Counts taken in one pass over the text, so each detector can tell at once whether the text can hold its kind. */
+interface Features {
+  readonly digits: number;
+  readonly at: boolean;
+  readonly colons: number;
+  readonly dots: number;
 }
+
+function features(t: string): Features {
+  let digits = 0;
+  let at = false;
+  let colons = 0;
+  let dots = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 64) at = true;
+    else if (c === 58) colons++;
+    else if (c === 46) dots++;
+  }
+  return { digits, at, colons, dots };
+}
+
+/** Each detector with the cheap test that says whether the text can hold its kind at all. */
+const DETECTORS: ReadonlyArray<readonly [FindingKind, Detector, (text: string, f: Features) => boolean]> = [
+  ['privateKey', privateKey, (t) => t.includes('PRIVATE KEY-----')],
+  ['urlCredentials', urlCredentials, (t, f) => f.colons > 0 && t.includes('://')],
+  ['jwt', jwt, (t) => t.includes('eyJ')],
+  ['awsAccessKey', awsAccessKey, (t) => t.length >= 20 && /A[KSGIRNP][IPSDON]A/.test(t)],
+  ['apiKey', apiKey, (t) => /bearer|basic|token|key|secret|pass|pwd/i.test(t)],
+  ['email', email, (_t, f) => f.at],
+  ['iban', iban, (t, f) => f.digits >= 2 && t.length >= 15 && /[A-Z]{2}\d{2}/.test(t)],
+  ['cardNumber', cardNumber, (_t, f) => f.digits >= 13],
+  ['ssn', ssn, (_t, f) => f.digits >= 9],
+  ['phone', phone, (_t, f) => f.digits >= 8],
+  ['ipAddress', ipAddress, (_t, f) => (f.dots >= 3 && f.digits >= 4) || f.colons >= 2],
+];
 
 const ALL = new Set<FindingKind>(FINDING_KINDS);
 
@@ -310,7 +329,8 @@ export function detect(text: string, options: DetectOptions = {}): Finding[] {
   const wanted = options.kinds === undefined ? ALL : new Set(options.kinds);
   const found: Finding[] = [];
   const scan: Scan = { runs: undefined };
-  for (const [kind, run, possible] of DETECTORS) if (wanted.has(kind) && possible(text)) run(text, found, scan);
+  const f = features(text);
+  for (const [kind, run, possible] of DETECTORS) if (wanted.has(kind) && possible(text, f)) run(text, found, scan);
   if (found.length <= 1) return found;
   // Overlaps: credentials found in context win over shapes inside them (an email-like "pass@host"
   // inside URL credentials), then the longer span; the result is in text order.
