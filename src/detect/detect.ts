@@ -76,21 +76,28 @@ const isLocal = (c: number): boolean => isAlnumCode(c) || c === 46 || c === 95 |
 const isDomain = (c: number): boolean => isAlnumCode(c) || c === 46 || c === 45;
 const DOMAIN_SHAPE = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$/;
 const email: Detector = (text, out) => {
-  let at = text.indexOf('@');
+  emailsAround(text, out, '@');
+  // URL-encoded addresses (query strings, logged URLs): jane%40example.com.
+  if (text.includes('%40')) emailsAround(text, out, '%40');
+};
+
+function emailsAround(text: string, out: Finding[], sign: string): void {
+  const width = sign.length;
+  let at = text.indexOf(sign);
   while (at >= 0) {
     let s = at;
     while (s > 0 && at - s < 64 && isLocal(text.charCodeAt(s - 1))) s--;
-    let e = at + 1;
+    let e = at + width;
     while (e < text.length && e - at < 254 && isDomain(text.charCodeAt(e))) e++;
-    while (e > at + 1 && (text[e - 1] === '.' || text[e - 1] === '-')) e--;
+    while (e > at + width && (text[e - 1] === '.' || text[e - 1] === '-')) e--;
     while (s < at && (text[s] === '.' || text[s] === "'")) s++;
-    if (s < at && e > at + 3) {
-      const domain = text.slice(at + 1, e);
+    if (s < at && e > at + width + 2) {
+      const domain = text.slice(at + width, e);
       if (DOMAIN_SHAPE.test(domain)) out.push({ kind: 'email', start: s, end: e });
     }
-    at = text.indexOf('@', e > at ? e : at + 1);
+    at = text.indexOf(sign, e > at ? e : at + 1);
   }
-};
+}
 
 /**
  * Runs of digits with the separators numbers are written with. Card, SSN and phone patterns are
@@ -302,7 +309,7 @@ const DETECTORS: ReadonlyArray<readonly [FindingKind, Detector, (text: string, f
   ['jwt', jwt, (t) => t.includes('eyJ')],
   ['awsAccessKey', awsAccessKey, (t) => t.length >= 20 && /A[KSGIRNP][IPSDON]A/.test(t)],
   ['apiKey', apiKey, (t) => /bearer|basic|token|key|secret|pass|pwd/i.test(t)],
-  ['email', email, (_t, f) => f.at],
+  ['email', email, (t, f) => f.at || t.includes('%40')],
   ['iban', iban, (t, f) => f.digits >= 2 && t.length >= 15 && /[A-Z]{2}\d{2}/.test(t)],
   ['cardNumber', cardNumber, (_t, f) => f.digits >= 13],
   ['ssn', ssn, (_t, f) => f.digits >= 9],

@@ -214,7 +214,13 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
     const out: unknown[] = [];
     for (let i = 0; i < items.length; i++) {
       const s = state.nodes.length === 0 ? state : matcher.stepCached(state, String(i));
-      const v = walk(items[i], s, depth + 1, seen, needsPath ? `${path}[${i}]` : '');
+      const item = items[i];
+      // A flat name/value list such as Node's req.rawHeaders: the value after a secret name is a secret.
+      const previous = i > 0 ? items[i - 1] : undefined;
+      const v =
+        typeof item === 'string' && typeof previous === 'string' && i % 2 === 1 && isSecretKey(previous)
+          ? censor(item, 'credential', path)
+          : walk(item, s, depth + 1, seen, needsPath ? `${path}[${i}]` : '');
       if (v !== REMOVE) out.push(v === SKIP ? null : v);
     }
     return out;

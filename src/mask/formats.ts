@@ -49,8 +49,10 @@ function maskCard(v: string): string {
 }
 
 function maskEmail(v: string): string {
-  const at = v.lastIndexOf('@');
-  if (at <= 0 || at === v.length - 1) return REDACTED;
+  let at = v.lastIndexOf('@');
+  // A URL-encoded address keeps its encoding: j***%40example.com.
+  if (at < 0) at = v.lastIndexOf('%40');
+  if (at <= 0 || at >= v.length - 1) return REDACTED;
   const first = String.fromCodePoint(v.codePointAt(0)!);
   return `${first}***${v.slice(at)}`;
 }
