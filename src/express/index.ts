@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import { FieldguardError } from '../errors.js';
 import { parserError, sendError } from '../middleware/answer.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
-import { withSearch, type RequestRewrite } from '../middleware/request.js';
+import { reframe, withSearch, type RequestRewrite } from '../middleware/request.js';
 import { scrubBehaviour, type RequestBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import type { PlanResult, Report } from '../plan/walk.js';
 import {
@@ -37,6 +37,7 @@ export const REPORT_KEY = 'fieldguard';
 function rewrite(req: Request, res: Response, r: RequestRewrite & { report: Report }): void {
   if (r.body !== undefined) {
     req.body = r.body.value;
+    reframe(req.headers, r.body.text);
     // A raw copy kept by a `verify` hook would still carry what was removed.
     if ('rawBody' in req) (req as Request & { rawBody: unknown }).rawBody = r.body.text;
   }

@@ -3,7 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { FieldguardError, toFieldguardError } from '../errors.js';
 import { parserError } from '../middleware/answer.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
-import { withSearch } from '../middleware/request.js';
+import { reframe, withSearch } from '../middleware/request.js';
 import { scrubBehaviour, type RequestBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import type { PlanResult, Report } from '../plan/walk.js';
 import {
@@ -59,6 +59,7 @@ async function rewriteRequest(ctx: Context, behaviour: RequestBehaviour): Promis
   }
   if (r.body !== undefined) {
     request.body = r.body.value;
+    reframe(ctx.req.headers, r.body.text);
     // The parser's raw text would still carry what was removed.
     request.rawBody = r.body.text;
     // Connect-style proxies (http-proxy-middleware through koa-connect) forward `req.body`.

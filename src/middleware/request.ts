@@ -91,6 +91,16 @@ function rewrittenBody(result: unknown, format: BodyFormat): NonNullable<Request
   };
 }
 
+/**
+ * Makes the request's framing headers describe the rewritten body: a `Content-Length` of its
+ * bytes, and no `Transfer-Encoding` (a forwarder that copies both would send a request that a
+ * vendor must refuse as ambiguous, and one that copies the old length would cut or stall the body).
+ */
+export function reframe(headers: IncomingMessage['headers'], text: string): void {
+  delete headers['transfer-encoding'];
+  headers['content-length'] = String(Buffer.byteLength(text));
+}
+
 /** Replaces the query string of a URL, keeping its path. */
 export function withSearch(url: string, search: string): string {
   const q = url.indexOf('?');

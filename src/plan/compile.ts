@@ -102,6 +102,12 @@ export interface PlanNode {
   whole: boolean;
   readonly children: Map<string, PlanNode> | undefined;
   other: PlanNode;
+  /**
+   * The position of array items. Usually `other`; for an object schema met by an array (a list
+   * endpoint answering `[order, …]` with the order's schema) it is the position itself, so each
+   * element is treated as the object the schema describes rather than as unknown data.
+   */
+  items: PlanNode;
 }
 
 /** A compiled plan: its root, size, and the limits its walk enforces. */
@@ -207,6 +213,7 @@ export function buildPlan(options: PlanSpec): CompiledPlan {
       whole: byPath || format !== undefined,
       children: undefined,
       other: undefined as unknown as PlanNode,
+      items: undefined as unknown as PlanNode,
     };
     nodes.push(node);
     memo.set(key, node);
@@ -224,6 +231,8 @@ export function buildPlan(options: PlanSpec): CompiledPlan {
     }
     const otherLabel = trie?.any !== undefined && !trie.anyIsItems ? (label === '' ? '*' : `${label}.*`) : appendIndex(label, '*');
     node.other = build(trie?.any, trie?.any?.tag ?? tag, matcher.step(state, undefined), otherLabel);
+    const objectOnly = trie !== undefined && trie.any === undefined && trie.children.size > 0 && ![...trie.children.keys()].some((k) => /^\d+$/.test(k));
+    node.items = objectOnly ? node : node.other;
     return node;
   };
 
@@ -258,7 +267,7 @@ function markUniform(nodes: readonly PlanNode[]): void {
     changed = false;
     for (const n of nodes) {
       if (!uniform.get(n)) continue;
-      const kids = n.children === undefined ? [n.other] : [...n.children.values(), n.other];
+      const kids = n.children === undefined ? [n.other, n.items] : [...n.children.values(), n.other, n.items];
       if (kids.some((k) => !uniform.get(k) || k.action !== n.action)) {
         uniform.set(n, false);
         changed = true;

@@ -275,7 +275,7 @@ function walk(w: Walk, node: PlanNode, value: unknown, depth: number, parent: Pa
   if (Array.isArray(c)) {
     const out: unknown[] = [];
     for (let i = 0; i < c.length; i++) {
-      const child = children === undefined ? node.other : (children.get(String(i)) ?? node.other);
+      const child = children === undefined ? node.items : (children.get(String(i)) ?? node.items);
       const v = walk(w, child, c[i], depth + 1, here, undefined);
       if (v === DROP) continue;
       if (v instanceof Pending) {

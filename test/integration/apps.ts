@@ -58,6 +58,12 @@ function expressFramework(name: string, express: typeof express5): Framework {
       app.get('/orders/1', fx.maskFields({ schema: orderSchema }), (_req, res) => {
         res.json(sampleOrder());
       });
+      app.get('/orders/list', fx.maskFields({ schema: orderSchema }), (_req, res) => {
+        res.json([sampleOrder(), sampleOrder()]);
+      });
+      app.get('/orders/none', fx.maskFields({ schema: orderSchema }), (_req, res) => {
+        res.status(204).end();
+      });
       app.get('/orders/1/send', fx.maskFields({ schema: orderSchema }), (_req, res) => {
         res.send(sampleOrder());
       });
@@ -95,6 +101,8 @@ function koaFramework(): Framework {
         'POST /vendor/shallow': [bodyParser(), fk.scrubPII({ schema: orderSchema, maxDepth: 8, untagged: 'keep' }), forward],
         'GET /vendor/search': [fk.scrubPII({ schema: searchSchema, target: 'query' }), forward],
         'GET /orders/1': [fk.maskFields({ schema: orderSchema }), (ctx) => void (ctx.body = sampleOrder())],
+        'GET /orders/list': [fk.maskFields({ schema: orderSchema }), (ctx) => void (ctx.body = [sampleOrder(), sampleOrder()])],
+        'GET /orders/none': [fk.maskFields({ schema: orderSchema }), (ctx) => void (ctx.status = 204)],
         'GET /orders/1/send': [
           fk.maskFields({ schema: orderSchema }),
           (ctx) => {
@@ -115,7 +123,7 @@ function koaFramework(): Framework {
       const app = new Koa();
       app.use(fk.errorHandler());
       app.use(async (ctx, next) => {
-        const chain = routes[`${ctx.method} ${ctx.path}`];
+        const chain = routes[`${ctx.method === 'HEAD' ? 'GET' : ctx.method} ${ctx.path}`];
         if (chain === undefined) return next();
         const run = (i: number): Promise<void> => Promise.resolve(i < chain.length ? chain[i]!(ctx, () => run(i + 1)) : undefined);
         await run(0);

@@ -179,3 +179,89 @@ describe.each(FRAMEWORKS)('$name', (framework) => {
     expect(leaks(res.text)).toEqual([]);
   });
 });
+
+describe.each(FRAMEWORKS)('$name: framing and concurrency', (framework) => {
+  let vendor: Vendor;
+  let gw: Gateway;
+  beforeAll(async () => {
+    vendor = await startVendor();
+    gw = await framework.start(vendor.url);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await vendor.close();
+  });
+
+  it('masks each element of a list answered with the object schema', async () => {
+    const res = await send(`${gw.url}/orders/list`);
+    expect(JSON.parse(res.text)).toEqual([MASKED_ORDER, MASKED_ORDER]);
+    expect(leaks(res.text)).toEqual([]);
+  });
+
+  it('answers HEAD with the masked length and no body, and 204 without hanging', async () => {
+    const head = await send(`${gw.url}/orders/1`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
+    expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(MASKED_ORDER)));
+    const none = await send(`${gw.url}/orders/none`);
+    expect(none.status).toBe(204);
+    expect(none.text).toBe('');
+  });
+
+  it('computes the ETag from the masked body, not the original (Express)', async () => {
+    const res = await send(`${gw.url}/orders/1`);
+    const tag = res.headers.get('etag');
+    if (framework.name.startsWith('Express')) {
+      const { default: etag } = await import('etag');
+      expect(tag).toBe(etag(res.text, { weak: true }));
+      expect(tag).not.toBe(etag(JSON.stringify(sampleOrder()), { weak: true }));
+    } else {
+      expect(tag).toBeNull();
+    }
+  });
+
+  it('forwards [] and an empty body and completes', async () => {
+    const list = await send(`${gw.url}/vendor/orders`, json('[]'));
+    expect(list.status).toBe(200);
+    expect(vendor.received.at(-1)!.body).toBe('[]');
+    const before = vendor.received.length;
+    const empty = await send(`${gw.url}/vendor/unparsed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' });
+    expect(empty.status).toBe(200);
+    expect(vendor.received.length).toBe(before + 1);
+    expect(vendor.received.at(-1)!.body).toBe('');
+  });
+
+  it('scrubs a chunked body whose sensitive value is split across chunks', async () => {
+    const { request } = await import('node:http');
+    const body = JSON.stringify({ id: 'chunked', customer: { id: 'c', email: 'jane.doe@example.com' }, items: [] });
+    const cut = body.indexOf('jane.doe') + 4;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${gw.url}/vendor/unparsed`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, cut));
+      setTimeout(() => req.end(body.slice(cut)), 20);
+    });
+    expect(status).toBe(200);
+    expect(JSON.parse(vendor.received.at(-1)!.body)).toEqual({ id: 'chunked', customer: { id: 'c' }, items: [] });
+    expect(leaks(vendor.received.at(-1)!.body)).toEqual([]);
+  });
+
+  it('keeps 200 interleaved requests apart: each vendor body is its own request, scrubbed', async () => {
+    const before = vendor.received.length;
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        send(`${gw.url}/vendor/orders`, json({ ...sampleOrder(), id: `ord_${i}`, customer: { ...sampleOrder().customer, id: `cus_${i}`, email: `user${i}@example.com` } })),
+      ),
+    );
+    const bodies = vendor.received.slice(before).map((r) => JSON.parse(r.body) as { id: string; customer: { id: string } });
+    expect(bodies).toHaveLength(200);
+    for (const b of bodies) {
+      expect(b.customer).toEqual({ id: b.id.replace('ord_', 'cus_') });
+      expect(JSON.stringify(b)).not.toMatch(/@example\.com/);
+    }
+    expect(new Set(bodies.map((b) => b.id)).size).toBe(200);
+  });
+});
