@@ -266,3 +266,26 @@ describe('compilePlan', () => {
     expect(compilePlan({ schema, rules, untagged })(input).value).toEqual(expected);
   });
 });
+
+describe('resources', () => {
+  it('keeps the heap flat over 100,000 scrubs of the same order', async () => {
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const order = sampleOrder();
+    for (let i = 0; i < 10_000; i++) scrub(order);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 100_000; i++) scrub(order);
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it('walks an array of a million items without a RangeError', () => {
+    const big = { items: Array.from({ length: 1_000_000 }, (_, i) => ({ sku: `s${i % 10}`, qty: 1, note: 'n' })) };
+    const out = compileScrub({ schema: orderSchema, maxNodes: 5_000_000 })(big).value as { items: unknown[] };
+    expect(out.items).toHaveLength(1_000_000);
+    expect(out.items[999_999]).toEqual({ sku: 's9', qty: 1 });
+  });
+});
