@@ -95,7 +95,13 @@ export function scrubPII(options: ScrubOptions): RequestHandler {
  */
 function transformJson(res: Response, transform: (body: unknown) => PlanResult | Promise<PlanResult>): void {
   const json = res.json;
-  res.json = function transformedJson(this: Response, body?: unknown) {
+  res.json = function transformedJson(this: Response, ...args: unknown[]) {
+    // Express 4 still accepts the deprecated res.json(status, body).
+    let body = args[0];
+    if (args.length === 2 && typeof args[0] === 'number') {
+      this.status(args[0]);
+      body = args[1];
+    }
     let result: PlanResult | Promise<PlanResult>;
     try {
       result = transform(body);

@@ -61,6 +61,9 @@ function expressFramework(name: string, express: typeof express5): Framework {
       app.get('/orders/list', fx.maskFields({ schema: orderSchema }), (_req, res) => {
         res.json([sampleOrder(), sampleOrder()]);
       });
+      app.get('/orders/legacy', fx.maskFields({ schema: orderSchema }), (_req, res) => {
+        (res.json as unknown as (status: number, body: unknown) => void)(201, sampleOrder());
+      });
       app.get('/orders/none', fx.maskFields({ schema: orderSchema }), (_req, res) => {
         res.status(204).end();
       });

@@ -198,6 +198,12 @@ describe.each(FRAMEWORKS)('$name: framing and concurrency', (framework) => {
     expect(leaks(res.text)).toEqual([]);
   });
 
+  it.runIf(framework.name.startsWith('Express'))("masks Express 4's legacy res.json(status, body) too", async () => {
+    const res = await send(`${gw.url}/orders/legacy`);
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.text)).toEqual(MASKED_ORDER);
+  });
+
   it('answers HEAD with the masked length and no body, and 204 without hanging', async () => {
     const head = await send(`${gw.url}/orders/1`, { method: 'HEAD' });
     expect(head.status).toBe(200);
