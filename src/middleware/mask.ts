@@ -7,9 +7,10 @@ import type { Selection } from '../plan/select.js';
 import { applyPlan, type PlanResult, type Report } from '../plan/walk.js';
 import { fieldSchemaOption, formatsOption, limitOptions, onReportOption, parseOptions, selectionOption, untaggedOption } from '../options.js';
 import { emitReport, requestBehaviour, type RequestBehaviour } from './scrub.js';
+import type { CommonOptions } from './request.js';
 
 /** Options of `maskFields` (Express and Koa). */
-export interface MaskOptions {
+export interface MaskOptions extends CommonOptions {
   /** The compiled schema of the payload, from `defineSchema`. */
   readonly schema: FieldSchema;
   /** What to mask. Default `{ atLeast: 'personal' }`. */
@@ -23,14 +24,6 @@ export interface MaskOptions {
   readonly on?: 'request' | 'response';
   /** Fields no tag covers: `'keep'` (default), `'drop'` or `'reject'`. */
   readonly untagged?: UntaggedMode;
-  /** Called with the report of each request, for metrics. */
-  readonly onReport?: (report: Report) => void;
-  /** Largest body fieldguard reads itself when no parser ran, in bytes. Default 1,048,576. */
-  readonly limit?: number;
-  /** Deepest nesting accepted. Default 64. */
-  readonly maxDepth?: number;
-  /** Most values walked. Default 1,000,000. */
-  readonly maxNodes?: number;
 }
 
 const maskOptions = z.strictObject({

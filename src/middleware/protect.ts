@@ -7,11 +7,11 @@ import type { Report } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
 import { fieldSchemaOption, limitOptions, onReportOption, parseOptions } from '../options.js';
 import { requestBehaviour, type RequestBehaviour } from './scrub.js';
-import type { RequestTarget } from './request.js';
+import type { CommonOptions, RequestTarget } from './request.js';
 import { FieldguardError } from '../errors.js';
 
 /** Options of `protect` (Express and Koa). */
-export interface ProtectOptions {
+export interface ProtectOptions extends CommonOptions {
   /** The compiled schema of the payload, from `defineSchema`. */
   readonly schema: FieldSchema;
   /** The registry from `defineDestinations`. */
@@ -20,12 +20,6 @@ export interface ProtectOptions {
   readonly destination: string;
   /** What to protect: `'body'` (default), `'query'` or `'both'`. */
   readonly target?: RequestTarget;
-  /** Called with each request's report, for metrics (the runtime inventory is fed either way). */
-  readonly onReport?: (report: Report) => void;
-  /** Largest body fieldguard reads itself when no parser ran, in bytes. Default 1,048,576. */
-  readonly limit?: number;
-  readonly maxDepth?: number;
-  readonly maxNodes?: number;
 }
 
 const options = z.strictObject({

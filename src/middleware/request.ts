@@ -24,6 +24,18 @@ export interface RequestRewrite {
   readonly reports: readonly Report[];
 }
 
+/** Options every request-side middleware takes. */
+export interface CommonOptions {
+  /** Called with each request's report (counts by path and kind, never values), for metrics. A throwing callback is ignored. */
+  readonly onReport?: (report: Report) => void;
+  /** Largest body fieldguard reads itself when no parser ran, in bytes. Default 1,048,576. */
+  readonly limit?: number;
+  /** Deepest nesting accepted; deeper payloads answer 400 `ERR_PAYLOAD_TOO_DEEP`. Default 64. */
+  readonly maxDepth?: number;
+  /** Most values walked; more answer 413 `ERR_PAYLOAD_TOO_LARGE`. Default 1,000,000. */
+  readonly maxNodes?: number;
+}
+
 /** Which parts of a request a middleware rewrites. */
 export type RequestTarget = 'body' | 'query' | 'both';
 

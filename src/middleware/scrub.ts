@@ -7,10 +7,10 @@ import { mergeReports } from '../plan/report.js';
 import type { Selection } from '../plan/select.js';
 import { applyPlan, applyPlanAsync, type PlanContext, type Report } from '../plan/walk.js';
 import { fieldSchemaOption, limitOptions, onReportOption, parseOptions, selectionOption, untaggedOption } from '../options.js';
-import { rewriteRequest, type RequestRewrite, type RequestShape, type RequestTarget } from './request.js';
+import { rewriteRequest, type CommonOptions, type RequestRewrite, type RequestShape, type RequestTarget } from './request.js';
 
 /** Options of `scrubPII` (Express and Koa). */
-export interface ScrubOptions {
+export interface ScrubOptions extends CommonOptions {
   /** The compiled schema of the payload, from `defineSchema`. */
   readonly schema: FieldSchema;
   /** What may pass. Default `{ sensitivity: ['public', 'internal'] }`: nothing personal or above. */
@@ -22,14 +22,6 @@ export interface ScrubOptions {
   readonly untagged?: UntaggedMode;
   /** What to scrub: `'body'` (default), `'query'` (also rewrites the URL's query string) or `'both'`. */
   readonly target?: RequestTarget;
-  /** Called with the report of each request (counts by path and kind, never values), for metrics. */
-  readonly onReport?: (report: Report) => void;
-  /** Largest body fieldguard reads itself when no parser ran, in bytes. Default 1,048,576. */
-  readonly limit?: number;
-  /** Deepest nesting accepted; deeper payloads answer 400 `ERR_PAYLOAD_TOO_DEEP`. Default 64. */
-  readonly maxDepth?: number;
-  /** Most values walked; more answer 413 `ERR_PAYLOAD_TOO_LARGE`. Default 1,000,000. */
-  readonly maxNodes?: number;
 }
 
 const scrubOptions = z.strictObject({

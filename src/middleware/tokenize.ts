@@ -9,9 +9,10 @@ import type { FieldSchema } from '../schema/define.js';
 import type { Vault } from '../vault/vault.js';
 import { fieldSchemaOption, limitOptions, onReportOption, parseOptions, selectionOption, untaggedOption, vaultOption } from '../options.js';
 import { emitReport, requestBehaviour, type RequestBehaviour } from './scrub.js';
+import type { CommonOptions } from './request.js';
 
 /** Options of `tokenizeFields` (Express and Koa). */
-export interface TokenizeFieldsOptions {
+export interface TokenizeFieldsOptions extends CommonOptions {
   /** The compiled schema of the payload, from `defineSchema`. */
   readonly schema: FieldSchema;
   /** The vault, from `createVault`. */
@@ -24,14 +25,6 @@ export interface TokenizeFieldsOptions {
   readonly on?: 'request' | 'response';
   /** Fields no tag covers: `'keep'` (default), `'drop'` or `'reject'`. */
   readonly untagged?: UntaggedMode;
-  /** Called with each request's report, for metrics. */
-  readonly onReport?: (report: Report) => void;
-  /** Largest body fieldguard reads itself when no parser ran, in bytes. Default 1,048,576. */
-  readonly limit?: number;
-  /** Deepest nesting accepted. Default 64. */
-  readonly maxDepth?: number;
-  /** Most values walked. Default 1,000,000. */
-  readonly maxNodes?: number;
 }
 
 /** What `authorize` is told: which fields would be re-identified, and why. */
@@ -42,7 +35,7 @@ export interface DetokenizeRequest {
 }
 
 /** Options of `detokenizeFields`; `Req` is Express's request or Koa's context. */
-export interface DetokenizeFieldsOptions<Req> {
+export interface DetokenizeFieldsOptions<Req> extends CommonOptions {
   readonly schema: FieldSchema;
   readonly vault: Vault;
   /** Must return true (or a promise of true) for the request, else the answer is 403 `ERR_DETOKENIZE_FORBIDDEN`. */
@@ -59,10 +52,6 @@ export interface DetokenizeFieldsOptions<Req> {
   readonly on?: 'request' | 'response';
   /** Fields no tag covers: `'keep'` (default), `'drop'` or `'reject'`. */
   readonly untagged?: UntaggedMode;
-  readonly onReport?: (report: Report) => void;
-  readonly limit?: number;
-  readonly maxDepth?: number;
-  readonly maxNodes?: number;
 }
 
 const common = {

@@ -178,19 +178,6 @@ describe.each(FRAMEWORKS)('$name', (framework) => {
     expect(JSON.parse(res.text)).toEqual(MASKED_ORDER);
     expect(leaks(res.text)).toEqual([]);
   });
-});
-
-describe.each(FRAMEWORKS)('$name: framing and concurrency', (framework) => {
-  let vendor: Vendor;
-  let gw: Gateway;
-  beforeAll(async () => {
-    vendor = await startVendor();
-    gw = await framework.start(vendor.url);
-  });
-  afterAll(async () => {
-    await gw.close();
-    await vendor.close();
-  });
 
   it('masks each element of a list answered with the object schema', async () => {
     const res = await send(`${gw.url}/orders/list`);
