@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateway, createVendor } from './app.js';
+import { sampleOrder as order } from './schema.js';
 
 const received: unknown[] = [];
 const vendor = createVendor(received);
@@ -11,16 +12,6 @@ const gateway = createServer(createGateway(vendorUrl));
 await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
 
-const order = {
-  id: 'ord_1001',
-  status: 'paid',
-  total: 42.5,
-  customer: { id: 'cus_77', email: 'jane.doe@example.com', name: 'Jane Doe', phone: '+1 415-555-0132' },
-  card: '4111 1111 1111 1111',
-  items: [{ sku: 'SKU-1', qty: 2, giftNote: 'Happy birthday, Jane!' }],
-  diagnosis: 'type 2 diabetes',
-  couponCode: 'JANE-VIP',
-};
 
 function show(title: string, value: unknown): void {
   console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`);

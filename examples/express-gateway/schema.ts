@@ -25,3 +25,15 @@ export const Order = z.object({
 
 /** Compiled once, at start-up; every middleware takes it. */
 export const orderSchema = defineSchema(Order);
+
+/** A sample order as a client sends it: full of personal data, plus a key the schema does not know. */
+export const sampleOrder = {
+  id: 'ord_1001',
+  status: 'paid',
+  total: 42.5,
+  customer: { id: 'cus_77', email: 'jane.doe@example.com', name: 'Jane Doe', phone: '+1 415-555-0132' },
+  card: '4111 1111 1111 1111',
+  items: [{ sku: 'SKU-1', qty: 2, giftNote: 'Happy birthday, Jane!' }],
+  diagnosis: 'type 2 diabetes',
+  couponCode: 'JANE-VIP',
+};

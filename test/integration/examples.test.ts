@@ -4,17 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, createVendor } from '../../examples/express-gateway/app.js';
 import { listen } from '../helpers/vendor.js';
 import type { Report } from '../../src/index.js';
+import { sampleOrder as order } from '../../examples/express-gateway/schema.js';
 
-const order = {
-  id: 'ord_1001',
-  status: 'paid',
-  total: 42.5,
-  customer: { id: 'cus_77', email: 'jane.doe@example.com', name: 'Jane Doe', phone: '+1 415-555-0132' },
-  card: '4111 1111 1111 1111',
-  items: [{ sku: 'SKU-1', qty: 2, giftNote: 'Happy birthday, Jane!' }],
-  diagnosis: 'type 2 diabetes',
-  couponCode: 'JANE-VIP',
-};
 const RAW = ['jane.doe@example.com', 'Jane Doe', '415-555-0132', '4111 1111 1111 1111', 'Happy birthday', 'diabetes', 'JANE-VIP'];
 
 describe('examples/express-gateway', () => {
