@@ -1,5 +1,6 @@
 // Option validation shared by every factory: zod schemas, and start-up errors that say how to fix the mistake.
-import { z } from 'zod';
+import type { ZodType } from 'zod/v4';
+import { z } from './zod.js';
 import { FieldguardError, type Issue } from './errors.js';
 import { isFieldSchema, type FieldSchema } from './schema/define.js';
 import { KINDS, SENSITIVITIES } from './schema/tags.js';
@@ -77,7 +78,7 @@ interface ShapeDef {
 }
 
 /** The option names zod knows at a path of an options schema (optional wrappers unwrapped, records stepped through). */
-function known(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+function known(schema: ZodType, path: readonly PropertyKey[]): string[] {
   const unwrap = (s: ShapeDef | undefined): ShapeDef | undefined => (s?.def?.innerType !== undefined ? unwrap(s.def.innerType) : s);
   let cur: ShapeDef | undefined = unwrap(schema as unknown as ShapeDef);
   for (const seg of path) {
@@ -92,7 +93,7 @@ function known(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
  * Validates a factory's options. Throws `ERR_INVALID_OPTIONS` at start-up naming the factory,
  * the option and the fix ("Did you mean `untagged`?").
  */
-export function parseOptions<T extends object>(factory: string, schema: z.ZodType, input: T): T {
+export function parseOptions<T extends object>(factory: string, schema: ZodType, input: T): T {
   if (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input) || isFieldSchema(input)) {
     const hint = isFieldSchema(input) ? ` Pass options: ${factory}({ schema })` : '';
     throw new FieldguardError('ERR_INVALID_OPTIONS', `${factory}() takes an options object.${hint}`);

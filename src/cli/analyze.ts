@@ -1,5 +1,5 @@
 // What the CLI knows about a config: each destination's fields and their form, the risk score, and the findings of `check`.
-import { parsePath } from '../plan/path.js';
+import { parsePath } from '../schema/path.js';
 import { PathMatcher } from '../plan/select.js';
 import { untaggedLeaves, type FieldSchema } from '../schema/define.js';
 import type { Destination, Destinations, PolicyAction } from '../destinations/define.js';

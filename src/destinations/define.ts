@@ -1,8 +1,9 @@
 // Destinations: each vendor declared once — who, where, why, and what it may receive in which form — validated at start-up.
-import { z } from 'zod';
+import type { ZodOptional } from 'zod/v4';
+import { z } from '../zod.js';
 import { FieldguardError } from '../errors.js';
 import { parseOptions, keysOption, vaultOption } from '../options.js';
-import { parsePath } from '../plan/path.js';
+import { parsePath } from '../schema/path.js';
 import type { Rule, UntaggedMode } from '../plan/compile.js';
 import { KINDS, LAWFUL_BASES, SENSITIVITIES, type Kind, type LawfulBasis, type Sensitivity } from '../schema/tags.js';
 import type { KeyRing } from '../vault/keys.js';
@@ -80,8 +81,8 @@ const declaration = z.strictObject({
   lawfulBasis: z.enum(LAWFUL_BASES),
   purpose: z.string().min(1),
   certifications: z.array(z.string().min(1)).optional(),
-  rules: z.strictObject(Object.fromEntries(SENSITIVITIES.map((s) => [s, action.optional()])) as Record<Sensitivity, z.ZodOptional<typeof action>>),
-  kinds: z.strictObject(Object.fromEntries(KINDS.map((k) => [k, action.optional()])) as Record<Kind, z.ZodOptional<typeof action>>).optional(),
+  rules: z.strictObject(Object.fromEntries(SENSITIVITIES.map((s) => [s, action.optional()])) as Record<Sensitivity, ZodOptional<typeof action>>),
+  kinds: z.strictObject(Object.fromEntries(KINDS.map((k) => [k, action.optional()])) as Record<Kind, ZodOptional<typeof action>>).optional(),
   paths: z.record(z.string(), action).optional(),
   untagged: z.enum(['drop', 'keep', 'reject']).optional(),
   receives: z.array(z.string().min(1)).optional(),

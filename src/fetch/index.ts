@@ -1,6 +1,6 @@
 // fieldguard/fetch: guardFetch, a fetch that applies the destination's policy to what code sends vendors directly.
 import type { Agent as UndiciAgent } from 'undici';
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { isDestinations, type Destination, type Destinations } from '../destinations/define.js';
 import { recordFlow } from '../destinations/flows.js';
 import { FieldguardError } from '../errors.js';
@@ -12,7 +12,7 @@ import { detokenizeRules } from '../plan/api.js';
 import { buildPlan } from '../plan/compile.js';
 import { applyPlan, applyPlanAsync, type PlanResult } from '../plan/walk.js';
 import { defineSchema, type FieldSchema } from '../schema/define.js';
-import { optionalPeer } from '../vault/optional.js';
+import { peer } from '../peer.js';
 
 type FetchLike = (input: string | URL, init?: Record<string, unknown>) => Promise<Response>;
 
@@ -72,7 +72,7 @@ const EMPTY = defineSchema({});
  */
 export function guardFetch(opts: GuardFetchOptions): (input: string | URL, init?: RequestInit) => Promise<Response> {
   const o = parseOptions('guardFetch', options, opts);
-  const undici = optionalPeer<typeof import('undici')>('undici', '7', 'guardFetch()');
+  const undici = peer<typeof import('undici')>('undici', '7', 'guardFetch()');
   const ca = o.ca === undefined ? undefined : ([] as Array<string | Buffer>).concat(o.ca as string | Buffer | Array<string | Buffer>);
   const dispatcher: UndiciAgent = new undici.Agent({ connect: { minVersion: 'TLSv1.2', ...(ca === undefined ? {} : { ca }) } });
   const send: FetchLike = o.fetch ?? (undici.fetch as unknown as FetchLike);

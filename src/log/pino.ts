@@ -1,7 +1,7 @@
 // fieldguard/pino: pino options that redact by schema, by key name and by detection — messages, objects, bindings, errors.
 import type { FieldSchema } from '../schema/define.js';
 import { redactor, type RedactorOptions } from './redactor.js';
-import { optionalPeer } from '../vault/optional.js';
+import { peer } from '../peer.js';
 import { redactArg } from './wrap.js';
 
 /** Options of {@link pinoOptions}: the redactor's, plus whether to hand the schema paths to pino's own `redact`. */
@@ -49,7 +49,7 @@ export function pinoOptions(schema: FieldSchema | undefined, options: PinoOption
   };
   // pino formats only the root's bindings; a child's are serialized into a string when it is made.
   // onChild rewrites that string from the redacted bindings.
-  const pino = optionalPeer<{ symbols: { chindingsSym: symbol } }>('pino', '9 || 10', 'pinoOptions()');
+  const pino = peer<{ symbols: { chindingsSym: symbol } }>('pino', '9 || 10', 'pinoOptions()');
   const chindings = pino.symbols.chindingsSym;
   const out: FieldguardPinoOptions = {
     // formatters.log has already turned errors into { type, message, stack, cause, … }, redacted;

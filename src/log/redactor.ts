@@ -1,5 +1,5 @@
 // The log redactor: schema paths at any depth, always-secret key names, detection on every other string; never throws.
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { FINDING_KINDS, redactText, type FindingKind, type RedactTextOptions } from '../detect/detect.js';
 import { FieldguardError } from '../errors.js';
 import { defaultMask, REDACTED } from '../mask/formats.js';

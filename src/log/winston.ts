@@ -1,7 +1,7 @@
 // fieldguard/winston: a winston format that redacts by schema, by key name and by detection, splat arguments included.
 import type { Format, TransformableInfo } from 'logform';
 import type { FieldSchema } from '../schema/define.js';
-import { optionalPeer } from '../vault/optional.js';
+import { peer } from '../peer.js';
 import { redactor, type RedactorOptions } from './redactor.js';
 import { redactArg } from './wrap.js';
 
@@ -19,7 +19,7 @@ const SPLAT = Symbol.for('splat');
  * ```
  */
 export function redactFormat(schema: FieldSchema | undefined, options: Omit<RedactorOptions, 'serialize'> = {}): Format {
-  const winston = optionalPeer<{ format: (fn: (info: TransformableInfo) => TransformableInfo | boolean) => () => Format }>('winston', '3', 'redactFormat()');
+  const winston = peer<{ format: (fn: (info: TransformableInfo) => TransformableInfo | boolean) => () => Format }>('winston', '3', 'redactFormat()');
   const redact = redactor(schema, { ...options, serialize: false });
   return winston.format((info) => {
     const copy = redact.copy(info) as TransformableInfo;

@@ -1,6 +1,6 @@
 // redactLogs' behaviour, framework-free: one request line of metadata, bodies and queries only through the redactor.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { redactor, type Redactor, type RedactorOptions } from '../log/redactor.js';
 import { redactingLogger, type LoggerLike } from '../log/wrap.js';
 import { fieldSchemaOption, parseOptions } from '../options.js';

@@ -1,5 +1,5 @@
 // maskFields' behaviour, framework-free: the plan compiled once; per request, the body or the answer masked.
-import { z } from 'zod';
+import { z } from '../zod.js';
 import type { FieldSchema } from '../schema/define.js';
 import { buildPlan, type MaskFormats, type UntaggedMode } from '../plan/compile.js';
 import { maskRules } from '../plan/api.js';

@@ -1,5 +1,5 @@
 // protect's behaviour, framework-free: a destination's whole policy compiled into one plan; one walk, one vault batch.
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { isDestinations, type Destinations } from '../destinations/define.js';
 import { recordFlow } from '../destinations/flows.js';
 import { buildPlan, type CompiledPlan } from '../plan/compile.js';

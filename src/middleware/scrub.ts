@@ -1,5 +1,5 @@
 // scrubPII's behaviour, framework-free: options checked and the plan compiled once; per request, the body and query rewritten.
-import { z } from 'zod';
+import { z } from '../zod.js';
 import type { FieldSchema } from '../schema/define.js';
 import { buildPlan, type CompiledPlan, type UntaggedMode } from '../plan/compile.js';
 import { scrubRules } from '../plan/api.js';

@@ -1,5 +1,5 @@
 // tokenizeFields' and detokenizeFields' behaviour, framework-free: plans compiled once; authorization and audit per request.
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { FieldguardError } from '../errors.js';
 import { vaultPlan } from '../plan/api.js';
 import type { UntaggedMode } from '../plan/compile.js';

@@ -1,5 +1,5 @@
 // The core's plan factories: compilePlan and its shorthands compileScrub and compileMask.
-import { z } from 'zod';
+import { z } from '../zod.js';
 import {
   auditOption,
   fieldSchemaOption,

@@ -7,7 +7,7 @@ import type { TrieNode } from '../schema/trie.js';
 import { stdoutAudit, type AuditSink } from '../vault/audit.js';
 import type { KeyRing } from '../vault/keys.js';
 import type { Vault } from '../vault/vault.js';
-import { appendIndex, appendKey } from './path.js';
+import { appendIndex, appendKey } from '../schema/path.js';
 import { compileTagTest, PathMatcher, type MatchState, type Selection, type TagTest } from './select.js';
 
 /**

@@ -1,6 +1,6 @@
 // Selections ({ sensitivity, atLeast, kinds, paths }) and the matcher that follows selected paths through a payload.
 import { rank, type FieldTag, type Kind, type Sensitivity } from '../schema/tags.js';
-import { parsePath, type Segment } from './path.js';
+import { parsePath, type Segment } from '../schema/path.js';
 
 /**
  * Which fields a rule applies to. A field matches when any criterion matches (OR):

@@ -4,7 +4,7 @@ import type { Kind, Sensitivity } from '../schema/tags.js';
 import { emitAudit } from '../vault/audit.js';
 import { decryptField, encryptField, hmacPseudonym } from '../vault/crypto.js';
 import type { CompiledPlan, LeafAction, PlanNode } from './compile.js';
-import { appendIndex, appendKey } from './path.js';
+import { appendIndex, appendKey } from '../schema/path.js';
 
 /** What a walk did at one path: how many values got which action. Never a value. */
 export interface ReportField {

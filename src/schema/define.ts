@@ -1,7 +1,8 @@
 // defineSchema: zod v4, JSON Schema or OpenAPI in; one compiled, immutable FieldSchema out.
-import { toJSONSchema, type $ZodType } from 'zod/v4/core';
+import type { $ZodType } from 'zod/v4/core';
+import { zodCore } from '../zod.js';
 import { FieldguardError } from '../errors.js';
-import { appendIndex, appendKey, parsePath } from '../plan/path.js';
+import { appendIndex, appendKey, parsePath } from '../schema/path.js';
 import { zodTagMeta } from './registry.js';
 import type { FieldTag } from './tags.js';
 import { buildTrie, type TrieNode } from './trie.js';
@@ -65,7 +66,7 @@ function invalid(message: string): never {
 
 function zodToJsonSchema(schema: $ZodType): Record<string, unknown> {
   try {
-    return toJSONSchema(schema, {
+    return zodCore.toJSONSchema(schema, {
       io: 'input',
       unrepresentable: 'any',
       override(ctx) {

@@ -1,5 +1,6 @@
 // fieldguard's own zod registry and `tag()`, the typed way to mark a zod field's sensitivity.
-import { registry as zodRegistry, globalRegistry, type $ZodType, type $ZodRegistry } from 'zod/v4/core';
+import type { $ZodType, $ZodRegistry } from 'zod/v4/core';
+import { zodCore } from '../zod.js';
 import { FieldguardError } from '../errors.js';
 import { checkTag, type FieldTag, type Sensitivity, type TagExtra } from './tags.js';
 
@@ -13,7 +14,7 @@ type Holder = { [REGISTRY_KEY]?: $ZodRegistry<FieldTag> };
  * It lives on `globalThis` under `Symbol.for('fieldguard.registry')`, so the ESM and CJS builds
  * (and two copies of fieldguard in one process) share it, the way zod keeps its global registry.
  */
-export const registry: $ZodRegistry<FieldTag> = ((globalThis as Holder)[REGISTRY_KEY] ??= zodRegistry<FieldTag>());
+export const registry: $ZodRegistry<FieldTag> = ((globalThis as Holder)[REGISTRY_KEY] ??= zodCore.registry<FieldTag>());
 
 /**
  * Tags a zod schema with a sensitivity (and optionally a kind, purpose, retention, lawful basis).
@@ -51,7 +52,7 @@ export function tag<T extends $ZodType>(schema: T, sensitivity: Sensitivity, ext
 export function zodTagMeta(schema: $ZodType): Record<string, unknown> | undefined {
   const own = registry.get(schema);
   if (own !== undefined) return own as unknown as Record<string, unknown>;
-  const meta = globalRegistry.get(schema) as Record<string, unknown> | undefined;
+  const meta = zodCore.globalRegistry.get(schema) as Record<string, unknown> | undefined;
   if (meta === undefined || (meta['sensitivity'] === undefined && meta['x-sensitivity'] === undefined)) return undefined;
   return meta;
 }

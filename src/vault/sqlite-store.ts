@@ -1,7 +1,7 @@
 // sqliteStore: the embedded, durable default — one SQLite file (better-sqlite3 12, WAL), safe across processes on one machine.
 import type BetterSqlite3 from 'better-sqlite3';
 import { FieldguardError } from '../errors.js';
-import { optionalPeer } from './optional.js';
+import { peer } from '../peer.js';
 import type { AllocateItem, RekeyUpdate, TokenRecord, VaultStore } from './store.js';
 
 type Database = BetterSqlite3.Database;
@@ -56,7 +56,7 @@ export function sqliteStore(file: string | Database, options: SqliteStoreOptions
   let db: Database;
   const ownsDb = typeof file === 'string';
   if (typeof file === 'string') {
-    const Sqlite = optionalPeer<typeof BetterSqlite3>('better-sqlite3', '12', 'sqliteStore()');
+    const Sqlite = peer<typeof BetterSqlite3>('better-sqlite3', '12', 'sqliteStore()');
     try {
       db = new Sqlite(file);
     } catch {

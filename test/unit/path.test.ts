@@ -1,6 +1,6 @@
 // Paths in pino's redact syntax: parsing, printing and the segments that are refused.
 import { describe, expect, it } from 'vitest';
-import { parsePath } from '../../src/plan/path.js';
+import { parsePath } from '../../src/schema/path.js';
 
 describe('paths', () => {
   it.each([
