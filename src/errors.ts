@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'ERR_MISSING_DEPENDENCY'
   | 'ERR_UNKNOWN_DESTINATION'
   | 'ERR_INSECURE_TRANSPORT'
+  | 'ERR_SENSITIVE_URL'
+  | 'ERR_REDIRECT_REFUSED'
   | 'ERR_INTERNAL';
 
 /** One problem found in a schema or in options: where it is and what is wrong, never a value. */
@@ -46,6 +48,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_MISSING_DEPENDENCY: 500,
   ERR_UNKNOWN_DESTINATION: 500,
   ERR_INSECURE_TRANSPORT: 500,
+  ERR_SENSITIVE_URL: 422,
+  ERR_REDIRECT_REFUSED: 502,
   ERR_INTERNAL: 500,
 };
 

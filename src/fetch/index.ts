@@ -4,15 +4,15 @@ import { z } from '../zod.js';
 import { isDestinations, type Destination, type Destinations } from '../destinations/define.js';
 import { recordFlow } from '../destinations/flows.js';
 import { FieldguardError } from '../errors.js';
-import { bodyFormat, parseBody, serializeBody } from '../middleware/body.js';
-import { destinationPlan } from '../middleware/protect.js';
 import { parseOptions } from '../options.js';
-import type { CompiledPlan } from '../plan/compile.js';
-import { detokenizeRules } from '../plan/api.js';
-import { buildPlan } from '../plan/compile.js';
-import { applyPlan, applyPlanAsync, type PlanResult } from '../plan/walk.js';
 import { defineSchema, type FieldSchema } from '../schema/define.js';
 import { peer } from '../peer.js';
+import { normalizeCall, type ParsedBody, type RedirectMode } from './input.js';
+import { checkUrl, prepare } from './outbound.js';
+import { fetchPolicy } from './policy.js';
+import { MAX_HOPS, nextHop, REDIRECT_STATUSES } from './redirect.js';
+
+export type { RedirectMode } from './input.js';
 
 type FetchLike = (input: string | URL, init?: Record<string, unknown>) => Promise<Response>;
 
@@ -20,13 +20,30 @@ type FetchLike = (input: string | URL, init?: Record<string, unknown>) => Promis
 export interface GuardFetchOptions {
   /** The registry from `defineDestinations`; each destination that code calls needs a `baseUrl`. */
   readonly destinations: Destinations;
-  /** The schema of a request's body, or `undefined` (then only `untagged` applies: by default every field is dropped). */
+  /**
+   * The schema of what a request sends — its body and its URL's query alike — or `undefined` (then
+   * only `untagged` applies: by default every field is dropped). Asked again for each redirect
+   * hop, with the hop's URL. For a `Request` input, `init` holds the Request's method and headers
+   * merged with the call's init.
+   */
   readonly schemaFor: (url: URL, init: RequestInit | undefined) => FieldSchema | undefined;
   /**
    * The fetch to call. Default: undici's, with a dispatcher that refuses TLS below 1.2. A custom
-   * fetch receives that dispatcher in `init.dispatcher`.
+   * fetch receives that dispatcher in `init.dispatcher`, and always `redirect: 'manual'`: guardFetch
+   * follows redirects itself, and a fetch that ignores that option would send hops unchecked.
    */
   readonly fetch?: FetchLike;
+  /**
+   * What a redirect answer does when the call's init does not say. Default `'manual'`: the 3xx is
+   * returned as it is and nothing is re-sent. `'follow'`: up to 5 hops, each checked exactly like
+   * a first request (https, TLS ≥ 1.2, a declared destination, nothing sensitive in the path),
+   * its query and body put through the policy of the destination it reaches; 303, and 301/302
+   * after POST, become a GET without a body; a hop to another origin carries only `accept`,
+   * `accept-language`, `content-language`, `content-type`, `user-agent`, `cache-control` and
+   * `pragma`, so no credential header follows it. `'error'`: a redirect rejects with
+   * `ERR_REDIRECT_REFUSED`.
+   */
+  readonly redirect?: RedirectMode;
   /** Extra trusted certificate authorities (PEM), e.g. a vendor's private CA. */
   readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>;
   /**
@@ -44,6 +61,7 @@ const options = z.strictObject({
   destinations: z.custom<Destinations>(isDestinations, { message: 'must be the registry from defineDestinations(…)' }),
   schemaFor: z.custom<GuardFetchOptions['schemaFor']>((v) => typeof v === 'function', { message: 'must be a function (url, init) => FieldSchema | undefined' }),
   fetch: z.custom<FetchLike>((v) => typeof v === 'function').optional(),
+  redirect: z.enum(['manual', 'follow', 'error']).optional(),
   ca: z.unknown().optional(),
   detokenize: z
     .strictObject({
@@ -56,13 +74,20 @@ const options = z.strictObject({
 
 const EMPTY = defineSchema({});
 
+/** The fetch {@link guardFetch} returns: fetch's own signature, a `Request` input included. */
+export type GuardedFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
 /**
  * Returns a `fetch` for code that calls vendors directly rather than through a proxy route. Each
- * call is matched to a declared destination by URL (`baseUrl`); its JSON or form body goes through
- * the destination's policy in one walk (one vault batch) before a byte is sent. It refuses plain
- * `http:` and TLS below 1.2 (`ERR_INSECURE_TRANSPORT`), a URL that matches no destination
- * (`ERR_UNKNOWN_DESTINATION`) and a body it cannot inspect (`ERR_UNSUPPORTED_CONTENT_TYPE`).
- * Every call feeds the runtime inventory (`flows()`).
+ * call — a URL, or a `Request` merged with init as fetch merges them — is matched to a declared
+ * destination by URL (`baseUrl`); its query and its JSON or form body go through the
+ * destination's policy (one vault batch each) before a byte is sent, and only what remains is
+ * sent. It refuses plain `http:` and TLS below 1.2 (`ERR_INSECURE_TRANSPORT`), a URL that matches
+ * no destination (`ERR_UNKNOWN_DESTINATION`), a URL whose path carries personal data or a
+ * credential, or `user:pass@` (`ERR_SENSITIVE_URL`), and a body it cannot inspect
+ * (`ERR_UNSUPPORTED_CONTENT_TYPE`). Redirects are returned, not followed, unless `redirect` says
+ * otherwise. Every request sent feeds the runtime inventory (`flows()`) under the destination
+ * that received it.
  *
  * @example
  * ```ts
@@ -70,64 +95,68 @@ const EMPTY = defineSchema({});
  * await vendorFetch('https://api.acme.example/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
  * ```
  */
-export function guardFetch(opts: GuardFetchOptions): (input: string | URL, init?: RequestInit) => Promise<Response> {
+export function guardFetch(opts: GuardFetchOptions): GuardedFetch {
   const o = parseOptions('guardFetch', options, opts);
   const undici = peer<typeof import('undici')>('undici', '7', 'guardFetch()');
   const ca = o.ca === undefined ? undefined : ([] as Array<string | Buffer>).concat(o.ca as string | Buffer | Array<string | Buffer>);
   const dispatcher: UndiciAgent = new undici.Agent({ connect: { minVersion: 'TLSv1.2', ...(ca === undefined ? {} : { ca }) } });
   const send: FetchLike = o.fetch ?? (undici.fetch as unknown as FetchLike);
-  const plans = new Map<string, WeakMap<FieldSchema, CompiledPlan>>();
-  const planFor = (d: Destination, schema: FieldSchema): CompiledPlan => {
-    let bySchema = plans.get(d.name);
-    if (bySchema === undefined) plans.set(d.name, (bySchema = new WeakMap()));
-    let plan = bySchema.get(schema);
-    // Compiled once per destination and schema, on first use.
-    if (plan === undefined) bySchema.set(schema, (plan = destinationPlan(o.destinations, d.name, schema)));
-    return plan;
-  };
-  const detokenizers = new WeakMap<FieldSchema, CompiledPlan>();
+  const policy = fetchPolicy(o.destinations);
+  const defaultMode: RedirectMode = o.redirect ?? 'manual';
 
   return async function guardedFetch(input, init) {
-    const url = new URL(typeof input === 'string' || input instanceof URL ? input : (input as Request).url);
-    if (url.protocol !== 'https:') {
-      throw new FieldguardError('ERR_INSECURE_TRANSPORT', `guardFetch refuses ${url.protocol} URLs: vendors are called over https only`);
-    }
-    const destination = o.destinations.match(url);
-    if (destination === undefined) {
-      throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `no declared destination has a baseUrl that covers ${url.origin}${url.pathname}`);
-    }
-    const schema = o.schemaFor(url, init) ?? EMPTY;
-    let body = init?.body ?? undefined;
-    const headers = new Headers(init?.headers);
-    if (body !== undefined && body !== null) {
-      const format = typeof body === 'string' ? bodyFormat(headers.get('content-type') ?? undefined) : body instanceof URLSearchParams ? 'form' : undefined;
-      if (format === undefined) {
-        throw new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'guardFetch sends JSON or form bodies only (a string with a JSON or form content type, or URLSearchParams)');
-      }
-      const parsed = parseBody(format, String(body));
-      const plan = planFor(destination, schema);
-      const result: PlanResult = plan.async ? await applyPlanAsync(plan, parsed) : applyPlan(plan, parsed);
-      recordFlow(destination.name, result.report);
-      body = serializeBody(format, result.value === undefined ? {} : result.value);
-      if (format === 'form') headers.set('content-type', 'application/x-www-form-urlencoded');
+    const call = normalizeCall(input, init);
+    const mode = call.redirect ?? defaultMode;
+    let hop = { url: call.url, method: call.method, headers: call.headers, init: call.init };
+    // The body is read only once the first URL has passed, and kept as the caller wrote it, so
+    // each hop applies its own destination's policy to the original, never to another's output.
+    let destination = checkUrl(o.destinations, hop.url, 'request');
+    let body: ParsedBody | undefined = await call.body();
+    for (let hops = 0; ; hops++) {
+      const schema = o.schemaFor(hop.url, hop.init) ?? EMPTY;
+      const prepared = await prepare(policy, destination, schema, hop.url, body);
+      const headers = new Headers(hop.headers);
+      // fetch frames the body it sends; a length copied from the caller would describe another body.
       headers.delete('content-length');
+      if (prepared.body !== undefined && body?.format === 'form') headers.set('content-type', 'application/x-www-form-urlencoded');
+      if (prepared.report !== undefined) recordFlow(destination.name, prepared.report);
+      const response = await send(prepared.url, {
+        ...call.rest,
+        method: hop.method,
+        headers,
+        ...(prepared.body === undefined ? {} : { body: prepared.body }),
+        // guardFetch follows redirects itself, so that every hop is checked before it is sent.
+        redirect: 'manual',
+        dispatcher,
+      });
+      const location = response.headers.get('location');
+      if (!REDIRECT_STATUSES.has(response.status) || mode === 'manual' || (mode === 'follow' && location === null)) {
+        return REDIRECT_STATUSES.has(response.status) ? response : restore(response, destination, schema, hop.url);
+      }
+      await response.body?.cancel().catch(() => undefined);
+      if (mode === 'error') {
+        throw new FieldguardError('ERR_REDIRECT_REFUSED', `guardFetch was called with redirect: 'error' and the vendor answered ${response.status}; the redirect was not followed`);
+      }
+      if (hops === MAX_HOPS) {
+        throw new FieldguardError('ERR_REDIRECT_REFUSED', `guardFetch follows at most ${MAX_HOPS} redirects and the vendor asked for more; the last was not followed`);
+      }
+      const next = nextHop(hop, response.status, location!);
+      destination = checkUrl(o.destinations, next.url, 'redirect');
+      if (!next.keepsBody) body = undefined;
+      hop = { url: next.url, method: next.method, headers: next.headers, init: { ...(hop.init ?? {}), method: next.method, headers: next.headers } };
     }
-    const response = await send(url, { ...(init as Record<string, unknown>), headers, ...(body === undefined ? {} : { body }), dispatcher });
+  };
+
+  /** Detokenizes a JSON answer for an authorized caller; any other answer is returned as it is. */
+  async function restore(response: Response, destination: Destination, schema: FieldSchema, url: URL): Promise<Response> {
     if (o.detokenize === undefined || !(response.headers.get('content-type') ?? '').includes('json')) return response;
     if ((await o.detokenize.authorize(url)) !== true) return response;
-    let plan = detokenizers.get(schema);
-    if (plan === undefined) {
-      detokenizers.set(
-        schema,
-        (plan = buildPlan({ schema, rules: detokenizeRules(undefined), untagged: 'keep', formats: undefined, maxDepth: undefined, maxNodes: undefined, vault: o.destinations.vault, namespace: destination.namespace })),
-      );
-    }
     const actor = typeof o.detokenize.actor === 'function' ? o.detokenize.actor() : o.detokenize.actor;
     const answer: unknown = await response.json();
-    const restored = await applyPlanAsync(plan, answer, { actor, purpose: o.detokenize.purpose });
+    const restored = await policy.detokenize(destination, schema, answer, { actor, purpose: o.detokenize.purpose });
     const out = new Headers(response.headers);
     out.delete('content-length');
     out.delete('content-encoding');
     return new Response(JSON.stringify(restored.value), { status: response.status, statusText: response.statusText, headers: out });
-  };
+  }
 }
