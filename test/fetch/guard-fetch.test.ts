@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defineDestinations, defineSchema, FieldguardError, flows, tag, type Destinations } from '../../src/index.js';
 import { guardFetch } from '../../src/fetch/index.js';
+import { createVault, keyRing, memoryStore } from '../../src/vault/index.js';
 import { redirectTo, startRecorder, tls, type Recorder } from './servers.js';
 
 const schema = defineSchema(
@@ -174,5 +175,24 @@ describe('guardFetch', () => {
       await make()(`${v.url}/api/a`).then((r) => r.text());
       expect(flows()['crm']).toBeUndefined();
     });
+  });
+
+  it("detokenizes each destination's answers in that destination's namespace, when two share a schema", async () => {
+    const vault = createVault({ store: memoryStore(), keys: keyRing({ keys: { k1: Buffer.alloc(32, 9).toString('base64') } }), audit: () => undefined });
+    const reg = defineDestinations(
+      {
+        one: { vendor: 'One', baseUrl: `${v.url}/one`, region: 'DE', lawfulBasis: 'contract', purpose: 'p', rules: { public: 'keep', personal: 'tokenize' } },
+        two: { vendor: 'Two', baseUrl: `${v.url}/two`, region: 'DE', lawfulBasis: 'contract', purpose: 'p', rules: { public: 'keep', personal: 'tokenize' } },
+      },
+      { vault },
+    );
+    const f = guardFetch({ destinations: reg, schemaFor: () => schema, ca: tls.cert, detokenize: { authorize: () => true, actor: 'svc', purpose: 'report' } });
+    const body = JSON.stringify({ filter: { owner: 'jane@example.com' } });
+    for (const name of ['one', 'two']) {
+      // The vendor echoes what it received: tokens of its own namespace.
+      const answer = await (await f(`${v.url}/${name}/x`, { method: 'POST', headers: json, body })).json();
+      expect(JSON.parse(v.received.at(-1)!.body).filter.owner).toMatch(/^tok_/);
+      expect(answer).toEqual({ filter: { owner: 'jane@example.com' } });
+    }
   });
 });
