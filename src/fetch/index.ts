@@ -129,21 +129,22 @@ export function guardFetch(opts: GuardFetchOptions): GuardedFetch {
         redirect: 'manual',
         dispatcher,
       });
+      if (!REDIRECT_STATUSES.has(response.status)) return restore(response, destination, schema, hop.url);
       const location = response.headers.get('location');
-      if (!REDIRECT_STATUSES.has(response.status) || mode === 'manual' || (mode === 'follow' && location === null)) {
-        return REDIRECT_STATUSES.has(response.status) ? response : restore(response, destination, schema, hop.url);
-      }
+      // As fetch: 'manual' hands the redirect back, 'follow' has nowhere to go without a Location.
+      if (mode === 'manual' || (mode === 'follow' && location === null)) return response;
       await response.body?.cancel().catch(() => undefined);
-      if (mode === 'error') {
+      if (mode === 'error' || location === null) {
         throw new FieldguardError('ERR_REDIRECT_REFUSED', `guardFetch was called with redirect: 'error' and the vendor answered ${response.status}; the redirect was not followed`);
       }
       if (hops === MAX_HOPS) {
         throw new FieldguardError('ERR_REDIRECT_REFUSED', `guardFetch follows at most ${MAX_HOPS} redirects and the vendor asked for more; the last was not followed`);
       }
-      const next = nextHop(hop, response.status, location!);
+      const next = nextHop(hop, response.status, location);
       destination = checkUrl(o.destinations, next.url, 'redirect');
       if (!next.keepsBody) body = undefined;
-      hop = { url: next.url, method: next.method, headers: next.headers, init: { ...(hop.init ?? {}), method: next.method, headers: next.headers } };
+      const { body: _sent, ...others } = hop.init ?? {};
+      hop = { url: next.url, method: next.method, headers: next.headers, init: { ...others, method: next.method, headers: next.headers } };
     }
   };
 
