@@ -146,11 +146,13 @@ export function createVault(options: VaultOptions): Vault {
     });
   }
 
-  const aad = (namespace: string, token: string): string => `${namespace}\0${token}`;
+  // A record's ciphertext is bound to its namespace, kind and token: a record moved onto another token, or relabelled
+  // with another namespace or kind in the store, no longer authenticates. JSON keeps the three parts unambiguous.
+  const aad = (namespace: string, kind: string | null, token: string): string => JSON.stringify([namespace, kind, token]);
 
   function record(value: string, kind: Kind | undefined, namespace: string, fp: string | null, now: number, ttl: number | undefined): TokenRecord {
     const token = newToken(formats.get(kind ?? '') ?? 'opaque', value);
-    const { kid, data } = seal(ring, value, aad(namespace, token));
+    const { kid, data } = seal(ring, value, aad(namespace, kind ?? null, token), 'record');
     return {
       token,
       fingerprint: fp,
@@ -236,7 +238,7 @@ export function createVault(options: VaultOptions): Vault {
         emitAudit(sink, { at: new Date().toISOString(), ...base, outcome: 'error' });
         throw e;
       }
-      const values = records.map((r, i) => (r === null ? null : (open(ring, r.kid, r.ciphertext, aad(r.namespace, tokens[i]!)) ?? null)));
+      const values = records.map((r, i) => (r === null ? null : (open(ring, r.kid, r.ciphertext, aad(r.namespace, r.kind, tokens[i]!), 'record') ?? null)));
       const resolved = values.filter((v) => v !== null).length;
       const outcome = resolved === tokens.length ? 'resolved' : resolved === 0 ? 'unresolved' : 'partial';
       emitAudit(sink, { at: new Date().toISOString(), ...base, outcome });
@@ -260,10 +262,10 @@ export function createVault(options: VaultOptions): Vault {
         const updates: RekeyUpdate[] = [];
         for (const r of page.records) {
           if (r.kid === ring.active) continue;
-          const value = open(ring, r.kid, r.ciphertext, aad(r.namespace, r.token));
+          const value = open(ring, r.kid, r.ciphertext, aad(r.namespace, r.kind, r.token), 'record');
           // A record under a key the ring no longer holds cannot be rotated; it stays as it is.
           if (value === undefined) continue;
-          const { kid, data } = seal(ring, value, aad(r.namespace, r.token));
+          const { kid, data } = seal(ring, value, aad(r.namespace, r.kind, r.token), 'record');
           updates.push({
             token: r.token,
             kid,
