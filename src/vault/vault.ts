@@ -36,7 +36,7 @@ export interface TokenizeOptions {
   readonly ttl?: number | string;
 }
 
-/** Who re-identifies, and why: recorded in the audit event. */
+/** Who re-identifies, and why (recorded in the audit event), and the scope a token must have been made in. */
 export interface DetokenizeOptions {
   readonly actor: string;
   readonly purpose: string;
@@ -44,6 +44,20 @@ export interface DetokenizeOptions {
   readonly paths?: readonly string[];
   /** Their kinds (for the audit event). */
   readonly kinds?: readonly string[];
+  /** Only tokens made in this namespace resolve. Default `'default'` (for {@link Vault.detokenize}). */
+  readonly namespace?: string;
+  /** When given, only tokens made with this kind resolve (an item's own `kind` in {@link Vault.detokenizeMany} wins). */
+  readonly kind?: Kind;
+}
+
+/** One token to resolve at a position of a given kind. */
+export interface DetokenizeItem {
+  readonly token: string;
+  /**
+   * The kind the position holds: the token resolves only when its record was made with this kind;
+   * `null` accepts only a record made without a kind. `undefined`: the options' `kind`, or any kind.
+   */
+  readonly kind?: Kind | null | undefined;
 }
 
 /** One value to tokenize in a mixed batch. */
@@ -59,8 +73,19 @@ export interface Vault {
   tokenize(values: readonly string[], options?: TokenizeOptions): Promise<string[]>;
   /** Tokens for a batch of values of mixed kinds; one store round trip. */
   tokenizeMany(items: readonly TokenizeItem[], namespace?: string): Promise<string[]>;
-  /** Values for tokens, in order; `null` for an unknown, expired or erased token. Audited. */
+  /**
+   * Values for tokens, in order; `null` for an unknown, expired or erased token, and for one made in
+   * another namespace than `options.namespace` (default `'default'`) or, when `options.kind` is
+   * given, with another kind. Audited.
+   */
   detokenize(tokens: readonly string[], options: DetokenizeOptions): Promise<Array<string | null>>;
+  /**
+   * Values for tokens found at positions of known kinds, in order; one store round trip. A token
+   * resolves only when its record was made in `options.namespace` and, when the item's `kind` is
+   * not `undefined`, with that kind (`null`: without a kind). Everything else is `null`, counted
+   * as unresolved in the audit event.
+   */
+  detokenizeMany(items: readonly DetokenizeItem[], options: DetokenizeOptions & { readonly namespace: string }): Promise<Array<string | null>>;
   /** Right to erasure: makes every token of `value` unresolvable (in one namespace, or all); returns how many. */
   forget(value: string, options?: { readonly namespace?: string }): Promise<number>;
   /** Deletes expired tokens; returns how many. */
@@ -213,6 +238,45 @@ export function createVault(options: VaultOptions): Vault {
     return slot.map((i) => tokens[i]!);
   }
 
+  async function detokenizeMany(items: readonly DetokenizeItem[], opts: DetokenizeOptions & { readonly namespace: string }): Promise<Array<string | null>> {
+    const namespace = opts?.namespace;
+    if (typeof namespace !== 'string' || namespace === '') throw new FieldguardError('ERR_INVALID_OPTIONS', 'vault.detokenizeMany() needs a namespace: a non-empty string');
+    if (!Array.isArray(items)) throw new FieldguardError('ERR_INVALID_OPTIONS', 'vault.detokenizeMany() takes an array of { token, kind? }');
+    const base = {
+      actor: String(opts.actor ?? 'unknown'),
+      purpose: String(opts.purpose ?? 'unspecified'),
+      paths: [...(opts.paths ?? [])],
+      kinds: [...(opts.kinds ?? [])],
+      count: items.length,
+      action: 'detokenize' as const,
+    };
+    // Only strings go to the store; anything else is unresolved without a look-up.
+    const asked = items.map((it) => (it !== null && typeof it === 'object' && typeof it.token === 'string' ? it.token : null));
+    const lookup = asked.filter((t): t is string => t !== null);
+    let found: Array<TokenRecord | null>;
+    try {
+      found = lookup.length === 0 ? [] : await guarded(() => store.get(lookup, Date.now()));
+    } catch (e) {
+      emitAudit(sink, { at: new Date().toISOString(), ...base, outcome: 'error' });
+      throw e;
+    }
+    let next = 0;
+    const values = items.map((it, i): string | null => {
+      const token = asked[i];
+      if (token === null || token === undefined) return null;
+      const r = found[next++] ?? null;
+      if (r === null || r.namespace !== namespace) return null;
+      const want = it.kind !== undefined ? it.kind : opts.kind;
+      if (want !== undefined && r.kind !== want) return null;
+      // The requested namespace, not only the stored one, is in the associated data: the scope is checked by the key too.
+      return open(ring, r.kid, r.ciphertext, aad(namespace, r.kind, token), 'record') ?? null;
+    });
+    const resolved = values.filter((v) => v !== null).length;
+    const outcome = resolved === items.length ? 'resolved' : resolved === 0 ? 'unresolved' : 'partial';
+    emitAudit(sink, { at: new Date().toISOString(), ...base, outcome });
+    return values;
+  }
+
   return {
     keys: ring,
     tokenizeMany,
@@ -222,27 +286,13 @@ export function createVault(options: VaultOptions): Vault {
         opts.namespace,
       );
     },
-    async detokenize(tokens, opts) {
-      const base = {
-        actor: String(opts?.actor ?? 'unknown'),
-        purpose: String(opts?.purpose ?? 'unspecified'),
-        paths: [...(opts?.paths ?? [])],
-        kinds: [...(opts?.kinds ?? [])],
-        count: tokens.length,
-        action: 'detokenize' as const,
-      };
-      let records: Array<TokenRecord | null>;
-      try {
-        records = await guarded(() => store.get(tokens, Date.now()));
-      } catch (e) {
-        emitAudit(sink, { at: new Date().toISOString(), ...base, outcome: 'error' });
-        throw e;
-      }
-      const values = records.map((r, i) => (r === null ? null : (open(ring, r.kid, r.ciphertext, aad(r.namespace, r.kind, tokens[i]!), 'record') ?? null)));
-      const resolved = values.filter((v) => v !== null).length;
-      const outcome = resolved === tokens.length ? 'resolved' : resolved === 0 ? 'unresolved' : 'partial';
-      emitAudit(sink, { at: new Date().toISOString(), ...base, outcome });
-      return values;
+    detokenizeMany,
+    detokenize(tokens, opts) {
+      if (!Array.isArray(tokens)) return Promise.reject(new FieldguardError('ERR_INVALID_OPTIONS', 'vault.detokenize() takes an array of tokens'));
+      return detokenizeMany(
+        tokens.map((token) => ({ token })),
+        { ...opts, namespace: opts?.namespace ?? 'default' },
+      );
     },
     async forget(value, opts = {}) {
       const erasures = ring.ids.map((kid) => fingerprint(ring, kid, 'erasure', value));

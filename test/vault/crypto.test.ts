@@ -3,7 +3,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { describe, expect, it } from 'vitest';
 import { decryptField, encryptField, open } from '../../src/vault/crypto.js';
 import { subkeys } from '../../src/vault/keys.js';
-import { createVault, keyRing, memoryStore } from '../../src/vault/index.js';
+import { createVault, keyRing, memoryStore, type TokenRecord, type VaultStore } from '../../src/vault/index.js';
 
 const keys = keyRing({ keys: { k1: Buffer.alloc(32, 1).toString('base64') } });
 const silent = (): void => undefined;
@@ -78,5 +78,15 @@ describe('vault records, format 1', () => {
     }
     expect(records[0]!.ciphertext.slice(0, 44)).not.toBe(records[1]!.ciphertext.slice(0, 44));
     expect(await vault.detokenize([a!, b!], { actor: 't', purpose: 'test' })).toEqual(['same@example.com', 'same@example.com']);
+  });
+
+  it('a record relabelled with another kind in the store does not authenticate', async () => {
+    const inner = memoryStore();
+    const vault = createVault({ store: inner, keys, audit: silent });
+    const [t] = await vault.tokenize(['123-45-6789'], { kind: 'ssn' });
+    const relabel = (r: TokenRecord | null): TokenRecord | null => (r === null ? null : { ...r, kind: 'email' });
+    const tampered: VaultStore = { ...inner, get: async (tokens, now) => (await inner.get(tokens, now)).map(relabel) };
+    const reader = createVault({ store: tampered, keys, audit: silent });
+    expect(await reader.detokenizeMany([{ token: t!, kind: 'email' }], { actor: 't', purpose: 'test', namespace: 'default' })).toEqual([null]);
   });
 });

@@ -1,0 +1,126 @@
+// The vault's leak hunt: fresh canaries through every store and every scope, then every byte the vault wrote or answered is scanned.
+import { createServer } from 'node:http';
+import express from 'express';
+import { z } from 'zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineSchema, tag, type AuditEvent } from '../../src/index.js';
+import * as fx from '../../src/express/index.js';
+import { createVault, keyRing, memoryStore, type Vault } from '../../src/vault/index.js';
+import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
+import { canaries, findLeaks } from './canaries.js';
+
+const keys = keyRing({ keys: { k1: Buffer.alloc(32, 5).toString('base64') } });
+const who = { actor: 'agent-1', purpose: 'leak hunt' } as const;
+
+describe('detokenizing is scoped to the namespace and the kind a token was made with (issue item 11)', () => {
+  const events: AuditEvent[] = [];
+  const vault = createVault({ store: memoryStore(), keys, audit: (e) => void events.push(e) });
+
+  it('a token made in crm never resolves through helpdesk, nor through the default namespace', async () => {
+    const c = canaries();
+    const [email] = await vault.tokenize([c.email], { kind: 'email', namespace: 'crm' });
+    const [none] = await vault.tokenize([c.name], { namespace: 'crm' });
+    expect(await vault.detokenize([email!, none!], { ...who, namespace: 'helpdesk' })).toEqual([null, null]);
+    expect(events.at(-1)).toMatchObject({ count: 2, outcome: 'unresolved', action: 'detokenize' });
+    expect(await vault.detokenize([email!, none!], who)).toEqual([null, null]);
+    expect(await vault.detokenizeMany([{ token: email! }, { token: none! }], { ...who, namespace: 'helpdesk' })).toEqual([null, null]);
+    expect(await vault.detokenize([email!, none!], { ...who, namespace: 'crm' })).toEqual([c.email, c.name]);
+    expect(events.at(-1)).toMatchObject({ count: 2, outcome: 'resolved' });
+    expect(findLeaks({ audit: JSON.stringify(events) }, c)).toEqual([]);
+  });
+
+  it('an SSN token never resolves at an email position, and a kindless position takes only kindless tokens', async () => {
+    const c = canaries();
+    const ns = { ...who, namespace: 'crm' };
+    const [ssn] = await vault.tokenizeMany([{ value: c.ssn, kind: 'ssn' }], 'crm');
+    const [email] = await vault.tokenizeMany([{ value: c.email, kind: 'email' }], 'crm');
+    const [plain] = await vault.tokenizeMany([{ value: c.health }], 'crm');
+    const got = await vault.detokenizeMany(
+      [
+        { token: ssn!, kind: 'email' },
+        { token: ssn!, kind: null },
+        { token: plain!, kind: 'email' },
+        { token: email!, kind: 'email' },
+        { token: ssn!, kind: 'ssn' },
+        { token: plain!, kind: null },
+        { token: ssn! },
+      ],
+      ns,
+    );
+    expect(got).toEqual([null, null, null, c.email, c.ssn, c.health, c.ssn]);
+    expect(events.at(-1)).toMatchObject({ count: 7, outcome: 'partial' });
+    expect(await vault.detokenize([ssn!, email!], { ...ns, kind: 'email' })).toEqual([null, c.email]);
+    // An item's own kind wins over the options' kind.
+    expect(await vault.detokenizeMany([{ token: ssn!, kind: 'ssn' }], { ...ns, kind: 'email' })).toEqual([c.ssn]);
+    expect(findLeaks({ audit: JSON.stringify(events) }, c)).toEqual([]);
+  });
+
+  it('answers null, without asking the store, for anything that is not a token string', async () => {
+    const odd = [{ token: 42 }, null, { token: { toString: () => 'tok_x' } }] as unknown as Array<{ token: string }>;
+    expect(await vault.detokenizeMany(odd, { ...who, namespace: 'crm' })).toEqual([null, null, null]);
+    expect(events.at(-1)).toMatchObject({ count: 3, outcome: 'unresolved' });
+  });
+
+  it('refuses a missing or empty namespace in detokenizeMany', async () => {
+    await expect(vault.detokenizeMany([], { ...who } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
+    await expect(vault.detokenizeMany([], { ...who, namespace: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
+  });
+});
+
+describe('detokenizeFields through a real Express server answers only its own namespace and kinds', () => {
+  const schema = defineSchema(
+    z.object({
+      id: tag(z.string(), 'public'),
+      email: tag(z.string(), 'personal', { kind: 'email' }),
+      ssn: tag(z.string(), 'special', { kind: 'ssn' }),
+    }),
+  );
+  const c = canaries();
+  let vendor: Vendor;
+  let app: { url: string; close(): Promise<void> };
+  let vault: Vault;
+  let answer: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    vendor = await startVendor({ echo: true });
+    vault = createVault({ store: memoryStore(), keys, audit: () => undefined });
+    const server = express();
+    server.post('/crm/contacts', express.json(), fx.tokenizeFields({ schema, vault, namespace: 'crm' }), async (req, res) => {
+      const sent = await fetch(`${vendor.url}/contacts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(req.body) });
+      res.json(await sent.json());
+    });
+    for (const namespace of ['crm', 'helpdesk']) {
+      server.get(
+        `/${namespace}/contact`,
+        fx.detokenizeFields({ schema, vault, namespace, purpose: 'ticket', authorize: () => true, select: { kinds: ['email', 'ssn'] } }),
+        (_req, res) => void res.json(answer),
+      );
+    }
+    app = await listen(createServer(server));
+  });
+  afterAll(async () => {
+    await app.close();
+    await vendor.close();
+  });
+
+  it('a helpdesk route reveals no crm value, and a crm route leaves an SSN token moved into email as it is', async () => {
+    const sent = await fetch(`${app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'c-1', email: c.email, ssn: c.ssn }) });
+    expect(sent.status).toBe(200);
+    const tokens = (await sent.json()) as { id: string; email: string; ssn: string };
+    expect(tokens).toEqual({ id: 'c-1', email: expect.stringMatching(/^tok_\w{22}$/), ssn: expect.stringMatching(/^tok_\w{22}$/) });
+    expect(findLeaks({ vendor: vendor.received.map((r) => r.body).join('\n') }, c)).toEqual([]);
+
+    answer = tokens;
+    const helpdesk = await (await fetch(`${app.url}/helpdesk/contact`)).text();
+    expect(JSON.parse(helpdesk)).toEqual(tokens);
+    expect(findLeaks({ helpdesk }, c)).toEqual([]);
+
+    answer = { id: 'c-1', email: tokens.ssn, ssn: tokens.email };
+    const swapped = await (await fetch(`${app.url}/crm/contact`)).text();
+    expect(JSON.parse(swapped)).toEqual(answer);
+    expect(findLeaks({ swapped }, c)).toEqual([]);
+
+    answer = tokens;
+    expect(await (await fetch(`${app.url}/crm/contact`)).json()).toEqual({ id: 'c-1', email: c.email, ssn: c.ssn });
+  });
+});
