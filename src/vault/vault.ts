@@ -146,13 +146,20 @@ export function createVault(options: VaultOptions): Vault {
   }
   const sink = options.audit ?? stdoutAudit;
 
-  /** Runs a store call under the timeout; any failure becomes ERR_VAULT_UNAVAILABLE, without the store's message. */
-  function guarded<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a store call under the timeout; any failure becomes ERR_VAULT_UNAVAILABLE, without the store's message.
+   * At the deadline the store's signal is aborted, so a store waiting for a lock gives up instead of writing later.
+   */
+  function guarded<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(unavailable()), timeoutMs);
+      const control = new AbortController();
+      const timer = setTimeout(() => {
+        control.abort();
+        reject(unavailable());
+      }, timeoutMs);
       let p: Promise<T>;
       try {
-        p = call();
+        p = call(control.signal);
       } catch {
         clearTimeout(timer);
         reject(unavailable());
@@ -226,11 +233,11 @@ export function createVault(options: VaultOptions): Vault {
             },
           };
         });
-        const got = await guarded(() => store.allocate(batch, now));
+        const got = await guarded((signal) => store.allocate(batch, now, signal));
         pending.forEach((i, j) => (tokens[i] = got[j] ?? null));
       } else {
         const batch = pending.map((i) => record(firsts[i]!.value, firsts[i]!.kind, namespace, null, now, ttls[i]));
-        const ok = await guarded(() => store.insert(batch));
+        const ok = await guarded((signal) => store.insert(batch, signal));
         pending.forEach((i, j) => (tokens[i] = ok[j] === true ? batch[j]!.token : null));
       }
       pending = pending.filter((i) => tokens[i] === null);
@@ -255,7 +262,7 @@ export function createVault(options: VaultOptions): Vault {
     const lookup = asked.filter((t): t is string => t !== null);
     let found: Array<TokenRecord | null>;
     try {
-      found = lookup.length === 0 ? [] : await guarded(() => store.get(lookup, Date.now()));
+      found = lookup.length === 0 ? [] : await guarded((signal) => store.get(lookup, Date.now(), signal));
     } catch (e) {
       emitAudit(sink, { at: new Date().toISOString(), ...base, outcome: 'error' });
       throw e;
@@ -296,10 +303,10 @@ export function createVault(options: VaultOptions): Vault {
     },
     async forget(value, opts = {}) {
       const erasures = ring.ids.map((kid) => fingerprint(ring, kid, 'erasure', value));
-      return guarded(() => store.forget(erasures, opts.namespace));
+      return guarded((signal) => store.forget(erasures, opts.namespace, signal));
     },
     purgeExpired() {
-      return guarded(() => store.purgeExpired(Date.now()));
+      return guarded((signal) => store.purgeExpired(Date.now(), signal));
     },
     async rotate(opts = {}) {
       const batchSize = opts.batchSize ?? 500;
@@ -307,7 +314,7 @@ export function createVault(options: VaultOptions): Vault {
       let rotated = 0;
       let scanned = 0;
       do {
-        const page: { records: TokenRecord[]; cursor: string | null } = await guarded(() => store.scan(cursor, batchSize));
+        const page: { records: TokenRecord[]; cursor: string | null } = await guarded((signal) => store.scan(cursor, batchSize, signal));
         scanned += page.records.length;
         const updates: RekeyUpdate[] = [];
         for (const r of page.records) {
@@ -324,7 +331,7 @@ export function createVault(options: VaultOptions): Vault {
             erasure: fingerprint(ring, ring.active, 'erasure', value),
           });
         }
-        if (updates.length > 0) await guarded(() => store.rekey(updates));
+        if (updates.length > 0) await guarded((signal) => store.rekey(updates, signal));
         rotated += updates.length;
         cursor = page.cursor;
       } while (cursor !== null);
