@@ -97,6 +97,9 @@ export function sqliteStore(file: string | Database, options: SqliteStoreOptions
   if (!(busyTimeoutMs >= 0) || !Number.isFinite(busyTimeoutMs)) throw new FieldguardError('ERR_INVALID_OPTIONS', 'sqliteStore(): busyTimeoutMs must be a number of milliseconds, 0 or more');
   // Opening may wait for another process synchronously, once; every later call waits asynchronously (see retry).
   db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+  // Deleted and overwritten cells are zeroed in their page, so an erased or rotated record leaves no bytes behind in
+  // the main file; the WAL's older copies of those pages go with the TRUNCATE checkpoint after forget and purge.
+  db.pragma('secure_delete = ON');
   if (!db.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -179,6 +182,17 @@ export function sqliteStore(file: string | Database, options: SqliteStoreOptions
   );
 
   /**
+   * Copies every page of the WAL into the main file and truncates the WAL to zero bytes: the WAL's
+   * frames still hold the pages as they were before a deletion, record bytes included. Busy while a
+   * reader of another connection still uses the WAL; retried like any lock.
+   */
+  const truncateWal = (): void => {
+    if (db.readonly) return;
+    const [row] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+    if (row !== undefined && row.busy !== 0) throw Object.assign(new Error('checkpoint busy'), { code: 'SQLITE_BUSY' });
+  };
+
+  /**
    * Runs one synchronous attempt; while another connection holds the lock (SQLITE_BUSY), waits without
    * blocking — 1 ms doubling to 50 ms, with jitter — until `busyTimeoutMs` or the caller's signal.
    * An attempt is a whole transaction, so a retried call is applied once or not at all.
@@ -209,11 +223,16 @@ export function sqliteStore(file: string | Database, options: SqliteStoreOptions
     get(tokens, now, signal) {
       return retry(() => read.deferred(tokens, now), signal);
     },
-    forget(erasures, namespace, signal) {
-      return retry(() => forget.immediate(erasures, namespace), signal);
+    async forget(erasures, namespace, signal) {
+      const n = await retry(() => forget.immediate(erasures, namespace), signal);
+      // Even with nothing deleted now: a forget that failed at its checkpoint is finished by calling it again.
+      await retry(truncateWal, signal);
+      return n;
     },
-    purgeExpired(now, signal) {
-      return retry(() => stmt.purge.run(now).changes, signal);
+    async purgeExpired(now, signal) {
+      const n = await retry(() => stmt.purge.run(now).changes, signal);
+      if (n > 0) await retry(truncateWal, signal);
+      return n;
     },
     scan(cursor, limit, signal) {
       return retry(() => {

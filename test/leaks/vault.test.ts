@@ -1,16 +1,65 @@
 // The vault's leak hunt: fresh canaries through every store and every scope, then every byte the vault wrote or answered is scanned.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import express from 'express';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineSchema, tag, type AuditEvent } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
-import { createVault, keyRing, memoryStore, type Vault } from '../../src/vault/index.js';
+import { createVault, keyRing, memoryStore, sqliteStore, type TokenRecord, type Vault, type VaultStore } from '../../src/vault/index.js';
 import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
 import { canaries, findLeaks } from './canaries.js';
 
 const keys = keyRing({ keys: { k1: Buffer.alloc(32, 5).toString('base64') } });
 const who = { actor: 'agent-1', purpose: 'leak hunt' } as const;
+const dir = mkdtempSync(join(tmpdir(), 'fieldguard-leaks-vault-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SQLITE_PARTS = ['', '-wal', '-shm'] as const;
+
+/** The raw bytes of a SQLite vault: main file, WAL and shared-memory index, each as it is on disk. */
+function sqliteBytes(file: string): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const part of SQLITE_PARTS) if (existsSync(file + part)) out[`sqlite${part || '-main'}`] = readFileSync(file + part);
+  return out;
+}
+
+/** Every trace of a record that must be gone after erasure: token, ciphertext as text and as bytes, both fingerprints. */
+function traces(r: TokenRecord): Array<[string, Buffer]> {
+  const out: Array<[string, Buffer]> = [
+    ['token', Buffer.from(r.token, 'utf8')],
+    ['ciphertext (base64url)', Buffer.from(r.ciphertext, 'utf8')],
+    ['ciphertext (bytes)', Buffer.from(r.ciphertext, 'base64url')],
+    ['erasure fingerprint', Buffer.from(r.erasure, 'utf8')],
+  ];
+  if (r.fingerprint !== null) out.push(['look-up fingerprint', Buffer.from(r.fingerprint, 'utf8')]);
+  return out;
+}
+
+/** Which traces of which records are still somewhere in the given bytes. */
+function remaining(bytes: Record<string, Buffer>, records: readonly TokenRecord[]): string[] {
+  const found: string[] = [];
+  for (const r of records) {
+    for (const [what, needle] of traces(r)) {
+      for (const [channel, b] of Object.entries(bytes)) if (b.includes(needle)) found.push(`${what} of ${r.token} in ${channel}`);
+    }
+  }
+  return found;
+}
+
+const allRecords = async (store: VaultStore): Promise<TokenRecord[]> => {
+  const out: TokenRecord[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { records: TokenRecord[]; cursor: string | null } = await store.scan(cursor, 100);
+    out.push(...page.records);
+    cursor = page.cursor;
+  } while (cursor !== null);
+  return out;
+};
 
 describe('detokenizing is scoped to the namespace and the kind a token was made with (issue item 11)', () => {
   const events: AuditEvent[] = [];
@@ -122,5 +171,64 @@ describe('detokenizeFields through a real Express server answers only its own na
 
     answer = tokens;
     expect(await (await fetch(`${app.url}/crm/contact`)).json()).toEqual({ id: 'c-1', email: c.email, ssn: c.ssn });
+  });
+});
+
+describe('erasure leaves nothing recoverable in the SQLite files (issue item 19)', () => {
+  it('after forget, the main file, WAL and shm hold no token, ciphertext or fingerprint of the value, and a copy of the files resolves nothing', async () => {
+    const file = join(dir, 'erase.db');
+    const store = sqliteStore(file);
+    const k2 = keyRing({ keys: { k2: Buffer.alloc(32, 7).toString('base64'), k1: Buffer.alloc(32, 5).toString('base64') }, active: 'k2' });
+    const vault = createVault({ store, keys, audit: () => undefined });
+    const c = canaries();
+    const filler = Array.from({ length: 300 }, (_, i) => `filler-${i}-${'x'.repeat(i % 40)}`);
+    await vault.tokenize(filler, { namespace: 'crm' });
+    // The value in two namespaces, deterministic and not, plus a long one that spills into overflow pages.
+    const [a] = await vault.tokenize([c.email], { kind: 'email', namespace: 'crm' });
+    const [b] = await vault.tokenize([c.email], { kind: 'email', namespace: 'helpdesk' });
+    const [long] = await vault.tokenize([`${c.health} ${'y'.repeat(6000)}`], { kind: 'health', namespace: 'crm' });
+    const random = createVault({ store, keys, audit: () => undefined, deterministic: false });
+    const [r] = await random.tokenize([c.email], { kind: 'email', namespace: 'crm' });
+    const [kept] = await vault.tokenize([c.name], { kind: 'name', namespace: 'crm' });
+    // Part of it reaches the main file through a checkpoint before erasure; part is still only in the WAL.
+    const other = new Database(file);
+    other.pragma('wal_checkpoint(TRUNCATE)');
+    other.close();
+    // Rotation rewrites the records: the ciphertexts under the old key must go as well.
+    const before = (await allRecords(store)).filter((x) => [a, b, r, long].includes(x.token));
+    const rotating = createVault({ store, keys: k2, audit: () => undefined });
+    await rotating.rotate({ batchSize: 50 });
+    const after = (await allRecords(store)).filter((x) => [a, b, r, long].includes(x.token));
+    expect(after).toHaveLength(4);
+    expect(await rotating.forget(c.email)).toBe(3);
+    expect(await rotating.forget(`${c.health} ${'y'.repeat(6000)}`)).toBe(1);
+
+    const bytes = sqliteBytes(file);
+    expect(remaining(bytes, [...before, ...after])).toEqual([]);
+    expect(findLeaks(bytes, c)).toEqual([]);
+
+    const copy = join(dir, 'erase-copy.db');
+    for (const part of SQLITE_PARTS) if (existsSync(file + part)) copyFileSync(file + part, copy + part);
+    const fresh = createVault({ store: sqliteStore(copy), keys: k2, audit: () => undefined });
+    for (const namespace of ['crm', 'helpdesk']) {
+      expect(await fresh.detokenize([a!, b!, r!, long!], { ...who, namespace })).toEqual([null, null, null, null]);
+    }
+    expect(await fresh.detokenize([kept!], { ...who, namespace: 'crm' })).toEqual([c.name]);
+    await fresh.close();
+    await vault.close();
+  });
+
+  it('purgeExpired leaves no trace of the expired records in the files either', async () => {
+    const file = join(dir, 'purge.db');
+    const store = sqliteStore(file);
+    const vault = createVault({ store, keys, audit: () => undefined });
+    const c = canaries();
+    await vault.tokenize([c.iban, c.phone], { ttl: 30 });
+    const records = await allRecords(store);
+    expect(records).toHaveLength(2);
+    await new Promise((done) => setTimeout(done, 60));
+    expect(await vault.purgeExpired()).toBe(2);
+    expect(remaining(sqliteBytes(file), records)).toEqual([]);
+    await vault.close();
   });
 });

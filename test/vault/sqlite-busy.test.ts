@@ -1,6 +1,6 @@
 // Another process holds the SQLite file's lock: vault calls wait without blocking the event loop and give up at the vault's timeoutMs.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fieldguard-busy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts the lock holder and resolves once it holds the lock. */
-async function holdLock(file: string, mode: 'write'): Promise<{ child: ChildProcessWithoutNullStreams; release: () => Promise<void> }> {
+async function holdLock(file: string, mode: 'write' | 'read'): Promise<{ child: ChildProcessWithoutNullStreams; release: () => Promise<void> }> {
   const child = spawn(process.execPath, [holderScript, file, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   const saw = (word: string): Promise<void> =>
@@ -116,5 +116,22 @@ describe('sqliteStore while another process holds the lock', () => {
     await holder.release();
     expect(await store.purgeExpired(Date.now())).toBe(0);
     await store.close?.();
+  });
+
+  it('forget rejects while a reader keeps the WAL from being truncated, and finishes the erasure when called again', async () => {
+    const { file, vault, close } = setup('reader.db');
+    const [token] = await vault.tokenize(['read-while-erased@example.com']);
+    const holder = await holdLock(file, 'read');
+    children.push(holder.child);
+    const { outcome, ticks } = await ticking(() => vault.forget('read-while-erased@example.com'));
+    // The record is deleted, but the WAL still holds its old page: the caller is told erasure is not done.
+    expect(outcome).toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
+    expect(ticks).toBeGreaterThanOrEqual(10);
+    expect(await vault.detokenize([token!], { actor: 't', purpose: 'test' })).toEqual([null]);
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    await holder.release();
+    expect(await vault.forget('read-while-erased@example.com')).toBe(0);
+    expect(statSync(`${file}-wal`).size).toBe(0);
+    await close();
   });
 });
