@@ -9,8 +9,9 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineSchema, tag, type AuditEvent } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
-import { createVault, keyRing, memoryStore, sqliteStore, type TokenRecord, type Vault, type VaultStore } from '../../src/vault/index.js';
+import { createVault, keyRing, memoryStore, redisStore, sqliteStore, type TokenRecord, type Vault, type VaultStore } from '../../src/vault/index.js';
 import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
+import { startPersistentRedis } from '../vault/fixtures/aof-redis.js';
 import { canaries, findLeaks } from './canaries.js';
 
 const keys = keyRing({ keys: { k1: Buffer.alloc(32, 5).toString('base64') } });
@@ -230,5 +231,106 @@ describe('erasure leaves nothing recoverable in the SQLite files (issue item 19)
     expect(await vault.purgeExpired()).toBe(2);
     expect(remaining(sqliteBytes(file), records)).toEqual([]);
     await vault.close();
+  });
+});
+
+describe('erasure leaves nothing recoverable in Redis persistence, AOF and RDB (issue item 19)', () => {
+  it('after forget and the rewrite it starts, no AOF or RDB file holds the erased records, and a restart from the files resolves none', async () => {
+    const redis = await startPersistentRedis();
+    try {
+      const prefix = 'fg-aof:';
+      const vault = createVault({ store: redisStore(redis.client, { prefix }), keys, audit: () => undefined });
+      const c = canaries();
+      const [a] = await vault.tokenize([c.email], { kind: 'email', namespace: 'crm' });
+      const [b] = await vault.tokenize([c.email], { kind: 'email', namespace: 'helpdesk', ttl: 'P30D' });
+      const random = createVault({ store: redisStore(redis.client, { prefix }), keys, audit: () => undefined, deterministic: false });
+      const [r] = await random.tokenize([c.email], { kind: 'email', namespace: 'crm' });
+      const [kept] = await vault.tokenize([c.name], { kind: 'name', namespace: 'crm' });
+      // A snapshot and a first rewrite hold the records too, as a running server's files would.
+      await redis.client.bgsave();
+      await redis.settled();
+      await redis.client.bgrewriteaof();
+      await redis.settled();
+      const all = await allRecords(redisStore(redis.client, { prefix }));
+      const erased = all.filter((x) => [a, b, r].includes(x.token));
+      const keptRecord = all.find((x) => x.token === kept)!;
+      expect(erased).toHaveLength(3);
+      // The grep sees what is there: before the erasure, every record is in the files.
+      expect(remaining(redis.files(), erased).length).toBeGreaterThan(0);
+
+      expect(await vault.forget(c.email)).toBe(3);
+      await redis.settled();
+      const files = redis.files();
+      expect(remaining(files, erased)).toEqual([]);
+      expect(findLeaks(files, c)).toEqual([]);
+      // A new base and increment (the third generation), and no history file left behind.
+      expect(Object.keys(files).sort()).toEqual(['appendonlydir/appendonly.aof.3.base.rdb', 'appendonlydir/appendonly.aof.3.incr.aof', 'appendonlydir/appendonly.aof.manifest', 'dump.rdb']);
+      expect(remaining(files, [keptRecord]).length).toBeGreaterThan(0);
+
+      await redis.restart();
+      const after = createVault({ store: redisStore(redis.client, { prefix }), keys, audit: () => undefined });
+      for (const namespace of ['crm', 'helpdesk']) {
+        expect(await after.detokenize([a!, b!, r!], { ...who, namespace })).toEqual([null, null, null]);
+      }
+      expect(await after.detokenize([kept!], { ...who, namespace: 'crm' })).toEqual([c.name]);
+      expect(await redis.client.keys(`${prefix}e:*`)).toHaveLength(1);
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('a rewrite already running when forget comes (forked before the erasure) is followed by a new one; past the deadline forget rejects and finishes when called again', async () => {
+    const redis = await startPersistentRedis();
+    try {
+      const c = canaries();
+      const prefix = 'fg-aof-busy:';
+      const vault = createVault({ store: redisStore(redis.client, { prefix }), keys, audit: () => undefined, timeoutMs: 5000 });
+      const [t] = await vault.tokenize([c.iban]);
+      await vault.tokenize(Array.from({ length: 3 }, (_, i) => `padding-${i}`));
+      const erased = (await allRecords(redisStore(redis.client, { prefix }))).filter((x) => x.token === t);
+      // Each key then takes 50 ms to write: the rewrite started here is still running when forget comes.
+      await redis.client.config('SET', 'rdb-key-save-delay', '50000');
+      await redis.client.bgrewriteaof();
+      expect(await vault.forget(c.iban)).toBe(1);
+      await redis.client.config('SET', 'rdb-key-save-delay', '0');
+      await redis.settled();
+      expect(remaining(redis.files(), erased)).toEqual([]);
+
+      const [u] = await vault.tokenize([c.card]);
+      const erasedToo = (await allRecords(redisStore(redis.client, { prefix }))).filter((x) => x.token === u);
+      const impatient = createVault({ store: redisStore(redis.client, { prefix }), keys, audit: () => undefined, timeoutMs: 150 });
+      await redis.client.config('SET', 'rdb-key-save-delay', '50000');
+      await redis.client.bgrewriteaof();
+      await expect(impatient.forget(c.card)).rejects.toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
+      await redis.client.config('SET', 'rdb-key-save-delay', '0');
+      await redis.settled();
+      // Deleted already, not yet off the disk: the store still owes a rewrite, and the next forget starts it.
+      expect(await impatient.detokenize([u!], who)).toEqual([null]);
+      expect(remaining(redis.files(), erasedToo).length).toBeGreaterThan(0);
+      expect(await impatient.forget(c.card)).toBe(0);
+      await redis.settled();
+      expect(remaining(redis.files(), erasedToo)).toEqual([]);
+      expect(findLeaks(redis.files(), c)).toEqual([]);
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('a forget on a server that persists nothing writes no file', async () => {
+    const redis = await startPersistentRedis();
+    try {
+      await redis.client.config('SET', 'appendonly', 'no');
+      await redis.settled();
+      const before = Object.keys(redis.files()).sort();
+      const vault = createVault({ store: redisStore(redis.client), keys, audit: () => undefined });
+      const c = canaries();
+      await vault.tokenize([c.email]);
+      expect(await vault.forget(c.email)).toBe(1);
+      await redis.settled();
+      expect(Object.keys(redis.files()).sort()).toEqual(before);
+      expect(/^rdb_saves:0/m.test(await redis.client.info('persistence'))).toBe(true);
+    } finally {
+      await redis.stop();
+    }
   });
 });
