@@ -334,3 +334,89 @@ describe('erasure leaves nothing recoverable in Redis persistence, AOF and RDB (
     }
   });
 });
+
+describe('no store ever holds a canary in clear, in any field or any encoding (RELIABILITY 16, issue item 6)', () => {
+  const formats = { ssn: 'digits', cardNumber: { format: 'cardLast4' }, iban: 'digits' } as const;
+  const KIND_OF = { email: 'email', card: 'cardNumber', ssn: 'ssn', iban: 'iban', jwt: 'credential', apiKey: 'credential', health: 'health', phone: 'phone', name: 'name' } as const;
+  const FIELDS = ['ciphertext', 'createdAt', 'erasure', 'expiresAt', 'fingerprint', 'kid', 'kind', 'namespace', 'token'];
+
+  /** Tokenizes every canary of fresh sets through deterministic, random and expiring vaults, then rotates the key. */
+  async function plant(store: VaultStore): Promise<{ planted: ReturnType<typeof canaries>[]; records: TokenRecord[]; audit: string }> {
+    const events: AuditEvent[] = [];
+    const audit = (e: AuditEvent): void => void events.push(e);
+    const planted = [canaries(), canaries(), canaries()];
+    const vaults = [
+      createVault({ store, keys, audit, formats }),
+      createVault({ store, keys, audit, formats, deterministic: false }),
+      createVault({ store, keys, audit, formats, ttl: 'P1D' }),
+    ];
+    for (const [i, vault] of vaults.entries()) {
+      const set = planted[i]!;
+      const items = (Object.keys(KIND_OF) as Array<keyof typeof KIND_OF>).map((k) => ({ value: set[k], kind: KIND_OF[k] }));
+      const tokens = await vault.tokenizeMany(items, `ns-${i}`);
+      expect(await vault.detokenizeMany(tokens.map((token, j) => ({ token, kind: items[j]!.kind })), { ...who, namespace: `ns-${i}` })).toEqual(items.map((it) => it.value));
+    }
+    const rotated = keyRing({ keys: { k2: Buffer.alloc(32, 11).toString('base64'), k1: Buffer.alloc(32, 5).toString('base64') }, active: 'k2' });
+    await createVault({ store, keys: rotated, audit, formats }).rotate({ batchSize: 7 });
+    await vaults[0]!.tokenize([planted[0]!.email], { kind: 'email', namespace: 'after-rotation' });
+    return { planted, records: await allRecords(store), audit: JSON.stringify(events) };
+  }
+
+  /** Every record has exactly the documented fields, none of which holds a value in clear. */
+  function checkRecords(records: readonly TokenRecord[], planted: ReturnType<typeof canaries>[]): void {
+    expect(records).toHaveLength(3 * 9 + 1);
+    for (const r of records) {
+      expect(Object.keys(r).sort()).toEqual(FIELDS);
+      expect(r.erasure).toMatch(/^k[12]\.[A-Za-z0-9_-]{43}$/);
+      if (r.fingerprint !== null) expect(r.fingerprint).toMatch(/^k[12]\.[A-Za-z0-9_-]{43}$/);
+      expect(r.kid).toMatch(/^k[12]$/);
+      expect(Buffer.from(r.ciphertext, 'base64url')[0]).toBe(1);
+      const { ciphertext, ...others } = r;
+      expect(findLeaks({ fields: JSON.stringify(others), ciphertext }, planted)).toEqual([]);
+    }
+  }
+
+  it('memoryStore', async () => {
+    const store = memoryStore();
+    const { planted, records, audit } = await plant(store);
+    checkRecords(records, planted);
+    expect(findLeaks({ records: JSON.stringify(records), audit }, planted)).toEqual([]);
+  });
+
+  it('sqliteStore: the main file, WAL and shm bytes', async () => {
+    const file = join(dir, 'hunt.db');
+    const store = sqliteStore(file);
+    const { planted, records, audit } = await plant(store);
+    checkRecords(records, planted);
+    const bytes = sqliteBytes(file);
+    expect(Object.keys(bytes).sort()).toEqual(['sqlite-main', 'sqlite-shm', 'sqlite-wal']);
+    expect(bytes['sqlite-wal']!.length).toBeGreaterThan(0);
+    expect(findLeaks({ ...bytes, audit }, planted)).toEqual([]);
+    await store.close?.();
+  });
+
+  it('redisStore: every key and value under the prefix, and the AOF and RDB files', async () => {
+    const redis = await startPersistentRedis();
+    try {
+      const prefix = 'fg-hunt:';
+      const store = redisStore(redis.client, { prefix });
+      const { planted, records, audit } = await plant(store);
+      checkRecords(records, planted);
+      const dumped: string[] = [];
+      for (const key of await redis.client.keys(`${prefix}*`)) {
+        const type = await redis.client.type(key);
+        const content = type === 'string' ? await redis.client.get(key) : (await redis.client.zrange(key, 0, -1, 'WITHSCORES')).join(',');
+        dumped.push(`${key} ${type} ${content}`);
+      }
+      // 28 records; 19 look-up fingerprints (18 deterministic, rotated to k2, and one made after under k1); 28 erasure
+      // sets (27 values under k2, and that last one's under k1).
+      const count = (kind: string): number => dumped.filter((d) => d.startsWith(`${prefix}${kind}:`)).length;
+      expect([count('t'), count('f'), count('e')]).toEqual([28, 19, 28]);
+      await redis.client.bgsave();
+      await redis.settled();
+      expect(findLeaks({ redis: dumped.join('\n'), ...redis.files(), audit }, planted)).toEqual([]);
+    } finally {
+      await redis.stop();
+    }
+  });
+});
