@@ -107,16 +107,18 @@ function unavailable(): FieldguardError {
 }
 
 /**
- * Creates a vault. Each record holds the value encrypted with AES-256-GCM under the active key
- * (the key id stored with it), a keyed fingerprint for deterministic look-up, the kind, the
- * namespace and an expiry. A store that fails or is slower than `timeoutMs` makes every call
- * reject with `ERR_VAULT_UNAVAILABLE` (503): callers fail closed.
+ * Creates a vault. Each record holds the value sealed with AES-256-GCM under a key of its own,
+ * derived from the active key (whose id is stored with it) and bound to the record's namespace,
+ * kind and token; a keyed fingerprint for deterministic look-up; the kind, the namespace and an
+ * expiry. A token resolves only in the namespace, and at a position of the kind, it was made
+ * for. A store that fails or is slower than `timeoutMs` makes every call reject with
+ * `ERR_VAULT_UNAVAILABLE` (503): callers fail closed.
  *
  * @example
  * ```ts
  * const vault = createVault({ store: sqliteStore('tokens.db'), keys: keyRing.fromEnv('FIELDGUARD_KEYS') });
- * const [token] = await vault.tokenize(['jane@example.com'], { kind: 'email' });
- * const [email] = await vault.detokenize([token], { actor: 'support-42', purpose: 'ticket 981' });
+ * const [token] = await vault.tokenize(['jane@example.com'], { kind: 'email', namespace: 'crm' });
+ * const [email] = await vault.detokenizeMany([{ token, kind: 'email' }], { namespace: 'crm', actor: 'support-42', purpose: 'ticket 981' });
  * ```
  */
 export function createVault(options: VaultOptions): Vault {
