@@ -69,7 +69,8 @@ const toRecord = (r: Row): TokenRecord => ({
 /**
  * A vault store in a SQLite file, through better-sqlite3 (an optional peer dependency: install
  * `better-sqlite3@12`). Durable on one machine; several processes may share the file. Pass a path,
- * or an open better-sqlite3 `Database`.
+ * or an open better-sqlite3 `Database` (the store sets `journal_mode = WAL`, `secure_delete = ON`
+ * and `busy_timeout = 0` on it: waits for locks are the store's own, asynchronous ones).
  *
  * @throws FieldguardError `ERR_MISSING_DEPENDENCY` when better-sqlite3 is not installed,
  *   `ERR_VAULT_UNAVAILABLE` when the file cannot be opened.
@@ -81,6 +82,8 @@ const toRecord = (r: Row): TokenRecord => ({
 export function sqliteStore(file: string | Database, options: SqliteStoreOptions = {}): VaultStore {
   const table = options.table ?? 'fieldguard_tokens';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) throw new FieldguardError('ERR_INVALID_OPTIONS', 'sqliteStore(): table must be a plain identifier');
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!(busyTimeoutMs >= 0) || !Number.isFinite(busyTimeoutMs)) throw new FieldguardError('ERR_INVALID_OPTIONS', 'sqliteStore(): busyTimeoutMs must be a number of milliseconds, 0 or more');
   let db: Database;
   const ownsDb = typeof file === 'string';
   if (typeof file === 'string') {
@@ -93,8 +96,6 @@ export function sqliteStore(file: string | Database, options: SqliteStoreOptions
   } else {
     db = file;
   }
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  if (!(busyTimeoutMs >= 0) || !Number.isFinite(busyTimeoutMs)) throw new FieldguardError('ERR_INVALID_OPTIONS', 'sqliteStore(): busyTimeoutMs must be a number of milliseconds, 0 or more');
   // Opening may wait for another process synchronously, once; every later call waits asynchronously (see retry).
   db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   // Deleted and overwritten cells are zeroed in their page, so an erased or rotated record leaves no bytes behind in
