@@ -428,9 +428,11 @@ export async function applyPlanAsync(plan: CompiledPlan, value: unknown, context
     toTokenize.forEach((p, i) => place(p, tokens[i], root));
   }
   if (toDetokenize.length > 0) {
-    const values = await plan.vault!.detokenize(
-      toDetokenize.map((p) => p.value),
+    // Scoped: a token resolves only in the plan's namespace and at a position of the kind it was made with.
+    const values = await plan.vault!.detokenizeMany(
+      toDetokenize.map((p) => ({ token: p.value, kind: p.node.tag?.kind ?? null })),
       {
+        namespace: plan.namespace,
         actor: context?.actor ?? 'unknown',
         purpose: context?.purpose ?? 'unspecified',
         paths: unique(toDetokenize.map((p) => p.node.label)),

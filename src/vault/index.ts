@@ -1,5 +1,5 @@
 // fieldguard/vault: the token vault, its key ring and its stores.
-export { createVault, type Vault, type VaultOptions, type TokenizeOptions, type TokenizeItem, type DetokenizeOptions } from './vault.js';
+export { createVault, type Vault, type VaultOptions, type TokenizeOptions, type TokenizeItem, type DetokenizeOptions, type DetokenizeItem } from './vault.js';
 export { keyRing, isKeyRing, type KeyRing, type KeyRingOptions } from './keys.js';
 export { memoryStore } from './memory-store.js';
 export { sqliteStore, type SqliteStoreOptions } from './sqlite-store.js';

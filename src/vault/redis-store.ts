@@ -9,20 +9,66 @@ export interface RedisClientLike {
   evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
   mget(...keys: string[]): Promise<Array<string | null>>;
   scan(cursor: string, matchToken: 'MATCH', pattern: string, countToken: 'COUNT', count: number): Promise<[string, string[]]>;
+  /** `INFO <section>`: needed unless `compactAfterForget` is false. */
+  info?(...sections: string[]): Promise<string>;
+  /** `BGREWRITEAOF`: needed unless `compactAfterForget` is false. */
+  bgrewriteaof?(): Promise<unknown>;
+  /** `BGSAVE SCHEDULE`: needed unless `compactAfterForget` is false. */
+  bgsave?(schedule: 'SCHEDULE'): Promise<unknown>;
 }
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
   /** Prefix of every key. Default `fieldguard:`. */
   readonly prefix?: string;
+  /**
+   * After a `forget()` that erased something, rewrite Redis's persistence so the erased records leave
+   * the disk too: `BGREWRITEAOF` when AOF is on, and `BGSAVE SCHEDULE` when the server has written an
+   * RDB snapshot since it started. Nothing is written on a server that persists nothing. Default
+   * `true`; set `false` when an operator compacts on a schedule of their own (see docs/vault.md).
+   */
+  readonly compactAfterForget?: boolean;
 }
 
-// Keys: <p>t:<token> → record JSON, <p>f:<fingerprint> → token, <p>e:<erasure> → set of tokens.
-// Expiring records carry a Redis expiry, so Redis drops them itself.
-const ALLOCATE = `
+// Keys: <p>t:<token> → record JSON, <p>f:<fingerprint> → token, <p>e:<erasure> → sorted set of the value's tokens,
+// each scored with its record's expiry (ms since the epoch, the vault's clock; +inf for none).
+// Records and fingerprints carry a Redis expiry; an erasure set expires with its longest-lived member, and the
+// members of shorter-lived records leave when their set is next written, and at purgeExpired().
+const LIB = `
 local p = KEYS[1]
+-- Deletes one token's record, its fingerprint pointer (when it still points here) and its erasure-set member.
+local function drop(ek, tok)
+  local key = p .. 't:' .. tok
+  local rec = redis.call('GET', key)
+  if rec then
+    local r = cjson.decode(rec)
+    if r.fingerprint ~= cjson.null and r.fingerprint then
+      local fk = p .. 'f:' .. r.fingerprint
+      if redis.call('GET', fk) == tok then redis.call('DEL', fk) end
+    end
+    redis.call('DEL', key)
+  end
+  redis.call('ZREM', ek, tok)
+end
+-- Drops the members of an erasure set whose records expired, and lets the set expire with its longest-lived member.
+local function tidy(ek, now)
+  local n = 0
+  for _, tok in ipairs(redis.call('ZRANGEBYSCORE', ek, '-inf', now)) do
+    drop(ek, tok)
+    n = n + 1
+  end
+  local top = redis.call('ZRANGE', ek, -1, -1, 'WITHSCORES')
+  if #top > 0 then
+    if top[2] == 'inf' then redis.call('PERSIST', ek) else redis.call('PEXPIRE', ek, math.max(1, tonumber(top[2]) - now)) end
+  end
+  return n
+end
+`;
+
+const ALLOCATE = `${LIB}
 local n = tonumber(ARGV[1])
-local i = 2
+local now = tonumber(ARGV[2])
+local i = 3
 local out = {}
 for item = 1, n do
   local nf = tonumber(ARGV[i]); i = i + 1
@@ -34,8 +80,8 @@ for item = 1, n do
     end
   end
   i = i + nf
-  local token, rec, fp, er, ttl = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
-  i = i + 5
+  local token, rec, fp, er, ttl, score = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4]), ARGV[i + 5]
+  i = i + 6
   if found then
     out[item] = found
   elseif redis.call('EXISTS', p .. 't:' .. token) == 1 then
@@ -45,47 +91,60 @@ for item = 1, n do
     if fp ~= '' then
       if ttl > 0 then redis.call('SET', p .. 'f:' .. fp, token, 'PX', ttl) else redis.call('SET', p .. 'f:' .. fp, token) end
     end
-    redis.call('SADD', p .. 'e:' .. er, token)
+    local ek = p .. 'e:' .. er
+    redis.call('ZADD', ek, score, token)
+    tidy(ek, now)
     out[item] = token
   end
 end
 return out
 `;
 
-const FORGET = `
-local p = KEYS[1]
+const FORGET = `${LIB}
 local ns = ARGV[1]
+local now = tonumber(ARGV[2])
 local n = 0
-for i = 2, #ARGV do
-  local set = p .. 'e:' .. ARGV[i]
-  for _, tok in ipairs(redis.call('SMEMBERS', set)) do
+for i = 3, #ARGV do
+  local ek = p .. 'e:' .. ARGV[i]
+  for _, tok in ipairs(redis.call('ZRANGE', ek, 0, -1)) do
     local rec = redis.call('GET', p .. 't:' .. tok)
     if rec then
-      local r = cjson.decode(rec)
-      if ns == '' or r.namespace == ns then
-        redis.call('DEL', p .. 't:' .. tok)
-        if r.fingerprint ~= cjson.null and r.fingerprint then redis.call('DEL', p .. 'f:' .. r.fingerprint) end
-        redis.call('SREM', set, tok)
+      if ns == '' or cjson.decode(rec).namespace == ns then
+        drop(ek, tok)
         n = n + 1
       end
     else
-      redis.call('SREM', set, tok)
+      redis.call('ZREM', ek, tok)
     end
   end
+  tidy(ek, now)
 end
 return n
 `;
 
-const REKEY = `
-local p = KEYS[1]
-for i = 1, #ARGV, 5 do
+const PURGE = `${LIB}
+local now = tonumber(ARGV[1])
+local n = 0
+for i = 2, #ARGV do
+  local ek = ARGV[i]
+  if string.sub(ek, 1, #p + 2) == p .. 'e:' and redis.call('TYPE', ek).ok == 'zset' then n = n + tidy(ek, now) end
+end
+return n
+`;
+
+const REKEY = `${LIB}
+local now = tonumber(ARGV[1])
+for i = 2, #ARGV, 5 do
   local key = p .. 't:' .. ARGV[i]
   local rec = redis.call('GET', key)
   if rec then
     local r = cjson.decode(rec)
     local ttl = redis.call('PTTL', key)
     if r.fingerprint ~= cjson.null and r.fingerprint then redis.call('DEL', p .. 'f:' .. r.fingerprint) end
-    redis.call('SREM', p .. 'e:' .. r.erasure, ARGV[i])
+    local old = p .. 'e:' .. r.erasure
+    local score = redis.call('ZSCORE', old, ARGV[i]) or '+inf'
+    redis.call('ZREM', old, ARGV[i])
+    tidy(old, now)
     r.kid = ARGV[i + 1]
     r.ciphertext = ARGV[i + 2]
     if ARGV[i + 3] == '' then r.fingerprint = cjson.null else r.fingerprint = ARGV[i + 3] end
@@ -95,20 +154,39 @@ for i = 1, #ARGV, 5 do
     if ARGV[i + 3] ~= '' then
       if ttl > 0 then redis.call('SET', p .. 'f:' .. ARGV[i + 3], ARGV[i], 'PX', ttl) else redis.call('SET', p .. 'f:' .. ARGV[i + 3], ARGV[i]) end
     end
-    redis.call('SADD', p .. 'e:' .. ARGV[i + 4], ARGV[i])
+    local ek = p .. 'e:' .. ARGV[i + 4]
+    redis.call('ZADD', ek, score, ARGV[i])
+    tidy(ek, now)
   end
 end
 return 1
 `;
 
 const sha = (s: string): string => createHash('sha1').update(s).digest('hex');
+/** A prefix as a literal part of a SCAN pattern. */
+const glob = (s: string): string => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+/** Resolves after `ms`, or at once when the signal aborts. */
+const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+const score = (r: TokenRecord): string => (r.expiresAt === null ? '+inf' : String(r.expiresAt));
 
 /**
  * A vault store in Redis through an ioredis client (an optional peer dependency), for several
  * service instances sharing one vault. Each batch runs as one Lua script, so deterministic
- * allocation is atomic across instances. Expiring tokens carry a Redis expiry. Use a single Redis
- * (or a primary), not a cluster: a batch touches keys of many slots.
+ * allocation is atomic across instances. Expiring tokens carry a Redis expiry, and so does each
+ * value's erasure set. Use a single Redis (or a primary), not a cluster: a batch touches keys of
+ * many slots.
  *
+ * @throws FieldguardError `ERR_INVALID_OPTIONS` for something else than an ioredis client, or a
+ *   client without `info`, `bgrewriteaof` and `bgsave` while `compactAfterForget` is on.
  * @example
  * ```ts
  * import Redis from 'ioredis';
@@ -120,6 +198,12 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     throw new FieldguardError('ERR_INVALID_OPTIONS', 'redisStore() takes an ioredis client: redisStore(new Redis(url))');
   }
   const p = options.prefix ?? 'fieldguard:';
+  const compact = options.compactAfterForget ?? true;
+  if (compact && (typeof client.info !== 'function' || typeof client.bgrewriteaof !== 'function' || typeof client.bgsave !== 'function')) {
+    throw new FieldguardError('ERR_INVALID_OPTIONS', 'redisStore(): the client has no info(), bgrewriteaof() or bgsave(); pass an ioredis client, or compactAfterForget: false and compact Redis persistence yourself');
+  }
+  // A compaction that failed is owed: the next forget() starts it even when it erased nothing itself.
+  let owed = false;
   const run = async (script: string, args: Array<string | number>): Promise<unknown> => {
     try {
       return await client.evalsha(sha(script), 1, p, ...args);
@@ -133,24 +217,54 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     const r = JSON.parse(json) as TokenRecord;
     return r.expiresAt === null || r.expiresAt > now ? r : null;
   };
+  /**
+   * Starts the rewrite of whatever Redis persists, so erased records leave its files as well. A rewrite
+   * or snapshot already running was forked before this erasure and still holds the records: wait
+   * (asynchronously, until the vault's deadline) for it to end, then start a new one.
+   */
+  const compactPersistence = async (signal: AbortSignal | undefined): Promise<void> => {
+    let aofDone = false;
+    let rdbDone = false;
+    for (;;) {
+      if (signal?.aborted === true) throw new FieldguardError('ERR_VAULT_UNAVAILABLE', 'redisStore(): Redis persistence could not be compacted in time');
+      const info = await client.info!('persistence');
+      const field = (name: string): string | undefined => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+      const aof = field('aof_enabled') === '1';
+      const rdb = Number(field('rdb_saves') ?? '0') > 0 || (field('rdb_last_bgsave_time_sec') ?? '-1') !== '-1';
+      try {
+        if (aof && !aofDone) {
+          if (field('aof_rewrite_in_progress') === '1') throw new Error('in progress');
+          await client.bgrewriteaof!();
+          aofDone = true;
+        }
+        if (rdb && !rdbDone) {
+          if (field('rdb_bgsave_in_progress') === '1') throw new Error('in progress');
+          await client.bgsave!('SCHEDULE');
+          rdbDone = true;
+        }
+        return;
+      } catch (e) {
+        if (!(e instanceof Error) || !e.message.includes('in progress')) throw e;
+        await pause(50, signal);
+      }
+    }
+  };
+  const allocateArgs = (items: ReadonlyArray<{ fingerprints: readonly string[]; record: TokenRecord }>, now: number): Array<string | number> => {
+    const args: Array<string | number> = [items.length, now];
+    for (const { fingerprints, record } of items) {
+      args.push(fingerprints.length, ...fingerprints);
+      const ttl = record.expiresAt === null ? 0 : Math.max(1, record.expiresAt - now);
+      args.push(record.token, JSON.stringify(record), record.fingerprint ?? '', record.erasure, ttl, score(record));
+    }
+    return args;
+  };
   return {
     async allocate(items, now) {
-      const args: Array<string | number> = [items.length];
-      for (const { fingerprints, record } of items) {
-        args.push(fingerprints.length, ...fingerprints);
-        const ttl = record.expiresAt === null ? 0 : Math.max(1, record.expiresAt - now);
-        args.push(record.token, JSON.stringify(record), record.fingerprint ?? '', record.erasure, ttl);
-      }
-      const out = (await run(ALLOCATE, args)) as string[];
+      const out = (await run(ALLOCATE, allocateArgs(items, now))) as string[];
       return out.map((t) => (t === '' ? null : t));
     },
     async insert(records) {
-      const now = Date.now();
-      const args: Array<string | number> = [records.length];
-      for (const r of records) {
-        args.push(0, r.token, JSON.stringify(r), '', r.erasure, r.expiresAt === null ? 0 : Math.max(1, r.expiresAt - now));
-      }
-      const out = (await run(ALLOCATE, args)) as string[];
+      const out = (await run(ALLOCATE, allocateArgs(records.map((record) => ({ fingerprints: [], record })), Date.now()))) as string[];
       return out.map((t) => t !== '');
     },
     async get(tokens, now) {
@@ -158,21 +272,34 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       const rows = await client.mget(...tokens.map((t) => `${p}t:${t}`));
       return rows.map((r) => parse(r, now));
     },
-    async forget(erasures, namespace) {
-      return Number(await run(FORGET, [namespace ?? '', ...erasures]));
+    async forget(erasures, namespace, signal) {
+      const n = Number(await run(FORGET, [namespace ?? '', Date.now(), ...erasures]));
+      if (compact && (n > 0 || owed)) {
+        owed = true;
+        await compactPersistence(signal);
+        owed = false;
+      }
+      return n;
     },
-    async purgeExpired() {
-      // Redis expires records itself.
-      return 0;
+    async purgeExpired(now) {
+      // Redis drops expired records itself; what it cannot know is which erasure-set members belonged to them.
+      let n = 0;
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${glob(p)}e:*`, 'COUNT', 500);
+        if (keys.length > 0) n += Number(await run(PURGE, [now, ...keys]));
+        cursor = next;
+      } while (cursor !== '0');
+      return n;
     },
     async scan(cursor, limit) {
-      const [next, keys] = await client.scan(cursor ?? '0', 'MATCH', `${p}t:*`, 'COUNT', limit);
+      const [next, keys] = await client.scan(cursor ?? '0', 'MATCH', `${glob(p)}t:*`, 'COUNT', limit);
       const rows = keys.length === 0 ? [] : await client.mget(...keys);
       const records = rows.map((r) => parse(r, 0)).filter((r): r is TokenRecord => r !== null);
       return { records, cursor: next === '0' ? null : next };
     },
     async rekey(updates) {
-      const args: string[] = [];
+      const args: Array<string | number> = [Date.now()];
       for (const u of updates) args.push(u.token, u.kid, u.ciphertext, u.fingerprint ?? '', u.erasure);
       await run(REKEY, args);
     },

@@ -10,7 +10,12 @@ type Database = BetterSqlite3.Database;
 export interface SqliteStoreOptions {
   /** Table name. Default `fieldguard_tokens`. */
   readonly table?: string;
-  /** How long a writer waits for another process's lock, in ms. Default 5000. */
+  /**
+   * How long a call waits for another process's lock, in ms. Default 5000. The wait never blocks the
+   * event loop (SQLite's own busy handler would): the store retries with an asynchronous backoff, and
+   * stops earlier when the vault's `timeoutMs` passes. Only opening the file (creating the table)
+   * waits synchronously, once.
+   */
   readonly busyTimeoutMs?: number;
 }
 
@@ -24,6 +29,29 @@ interface Row {
   ciphertext: string;
   created_at: number;
   expires_at: number | null;
+}
+
+/** Whether better-sqlite3 failed because another connection holds a lock (SQLITE_BUSY and its extended codes). */
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
+}
+
+function locked(): FieldguardError {
+  return new FieldguardError('ERR_VAULT_UNAVAILABLE', 'sqliteStore(): the SQLite file stayed locked by another connection');
+}
+
+/** Resolves after `ms`, or at once when the signal aborts (the caller then gives up). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 const toRecord = (r: Row): TokenRecord => ({
@@ -41,7 +69,8 @@ const toRecord = (r: Row): TokenRecord => ({
 /**
  * A vault store in a SQLite file, through better-sqlite3 (an optional peer dependency: install
  * `better-sqlite3@12`). Durable on one machine; several processes may share the file. Pass a path,
- * or an open better-sqlite3 `Database`.
+ * or an open better-sqlite3 `Database` (the store sets `journal_mode = WAL`, `secure_delete = ON`
+ * and `busy_timeout = 0` on it: waits for locks are the store's own, asynchronous ones).
  *
  * @throws FieldguardError `ERR_MISSING_DEPENDENCY` when better-sqlite3 is not installed,
  *   `ERR_VAULT_UNAVAILABLE` when the file cannot be opened.
@@ -53,6 +82,8 @@ const toRecord = (r: Row): TokenRecord => ({
 export function sqliteStore(file: string | Database, options: SqliteStoreOptions = {}): VaultStore {
   const table = options.table ?? 'fieldguard_tokens';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) throw new FieldguardError('ERR_INVALID_OPTIONS', 'sqliteStore(): table must be a plain identifier');
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!(busyTimeoutMs >= 0) || !Number.isFinite(busyTimeoutMs)) throw new FieldguardError('ERR_INVALID_OPTIONS', 'sqliteStore(): busyTimeoutMs must be a number of milliseconds, 0 or more');
   let db: Database;
   const ownsDb = typeof file === 'string';
   if (typeof file === 'string') {
@@ -65,10 +96,14 @@ export function sqliteStore(file: string | Database, options: SqliteStoreOptions
   } else {
     db = file;
   }
+  // Opening may wait for another process synchronously, once; every later call waits asynchronously (see retry).
+  db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+  // Deleted and overwritten cells are zeroed in their page, so an erased or rotated record leaves no bytes behind in
+  // the main file; the WAL's older copies of those pages go with the TRUNCATE checkpoint after forget and purge.
+  db.pragma('secure_delete = ON');
   if (!db.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     db.exec(`
       CREATE TABLE IF NOT EXISTS ${table} (
         token TEXT PRIMARY KEY,
@@ -85,6 +120,9 @@ export function sqliteStore(file: string | Database, options: SqliteStoreOptions
       CREATE INDEX IF NOT EXISTS ${table}_expires ON ${table}(expires_at) WHERE expires_at IS NOT NULL;
     `);
   }
+  // SQLite's busy handler sleeps inside the call and so blocks the event loop: no timer, not even the vault's
+  // timeout, could fire. With none, a locked file answers SQLITE_BUSY at once and retry() waits between attempts.
+  db.pragma('busy_timeout = 0');
   const stmt = {
     byFp: db.prepare<[string], Row>(`SELECT * FROM ${table} WHERE fingerprint = ?`),
     byToken: db.prepare<[string], Row>(`SELECT * FROM ${table} WHERE token = ?`),
@@ -137,32 +175,74 @@ export function sqliteStore(file: string | Database, options: SqliteStoreOptions
     for (const u of updates) stmt.rekey.run(u);
   });
 
+  const read = db.transaction((tokens: readonly string[], now: number): Array<TokenRecord | null> =>
+    tokens.map((t) => {
+      const row = stmt.byToken.get(t);
+      return row !== undefined && live(row, now) ? toRecord(row) : null;
+    }),
+  );
+
+  /**
+   * Copies every page of the WAL into the main file and truncates the WAL to zero bytes: the WAL's
+   * frames still hold the pages as they were before a deletion, record bytes included. Busy while a
+   * reader of another connection still uses the WAL; retried like any lock.
+   */
+  const truncateWal = (): void => {
+    if (db.readonly) return;
+    const [row] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+    if (row !== undefined && row.busy !== 0) throw Object.assign(new Error('checkpoint busy'), { code: 'SQLITE_BUSY' });
+  };
+
+  /**
+   * Runs one synchronous attempt; while another connection holds the lock (SQLITE_BUSY), waits without
+   * blocking — 1 ms doubling to 50 ms, with jitter — until `busyTimeoutMs` or the caller's signal.
+   * An attempt is a whole transaction, so a retried call is applied once or not at all.
+   */
+  async function retry<T>(attempt: () => T, signal: AbortSignal | undefined): Promise<T> {
+    const deadline = Date.now() + busyTimeoutMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      if (signal?.aborted === true) throw locked();
+      try {
+        return attempt();
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw locked();
+      await pause(Math.min(left, wait / 2 + Math.random() * wait), signal);
+    }
+  }
+
   return {
     // better-sqlite3 is synchronous; an immediate transaction makes each batch atomic across processes too.
-    async allocate(items, now) {
-      return allocate.immediate(items, now);
+    allocate(items, now, signal) {
+      return retry(() => allocate.immediate(items, now), signal);
     },
-    async insert(records) {
-      return insert.immediate(records);
+    insert(records, signal) {
+      return retry(() => insert.immediate(records), signal);
     },
-    async get(tokens, now) {
-      return tokens.map((t) => {
-        const row = stmt.byToken.get(t);
-        return row !== undefined && live(row, now) ? toRecord(row) : null;
-      });
+    get(tokens, now, signal) {
+      return retry(() => read.deferred(tokens, now), signal);
     },
-    async forget(erasures, namespace) {
-      return forget.immediate(erasures, namespace);
+    async forget(erasures, namespace, signal) {
+      const n = await retry(() => forget.immediate(erasures, namespace), signal);
+      // Even with nothing deleted now: a forget that failed at its checkpoint is finished by calling it again.
+      await retry(truncateWal, signal);
+      return n;
     },
-    async purgeExpired(now) {
-      return stmt.purge.run(now).changes;
+    async purgeExpired(now, signal) {
+      const n = await retry(() => stmt.purge.run(now).changes, signal);
+      if (n > 0) await retry(truncateWal, signal);
+      return n;
     },
-    async scan(cursor, limit) {
-      const rows = cursor === null ? stmt.scanFirst.all(limit) : stmt.scanNext.all(cursor, limit);
-      return { records: rows.map(toRecord), cursor: rows.length < limit ? null : rows[rows.length - 1]!.token };
+    scan(cursor, limit, signal) {
+      return retry(() => {
+        const rows = cursor === null ? stmt.scanFirst.all(limit) : stmt.scanNext.all(cursor, limit);
+        return { records: rows.map(toRecord), cursor: rows.length < limit ? null : rows[rows.length - 1]!.token };
+      }, signal);
     },
-    async rekey(updates) {
-      rekey.immediate(updates);
+    async rekey(updates, signal) {
+      await retry(() => rekey.immediate(updates), signal);
     },
     async close() {
       if (ownsDb && db.open) db.close();

@@ -14,7 +14,7 @@ export interface TokenRecord {
   readonly kind: string | null;
   /** The key id the ciphertext is under. */
   readonly kid: string;
-  /** base64url of iv | tag | ciphertext. */
+  /** base64url of format version (1) | HKDF salt (32) | GCM tag (16) | ciphertext; see docs/vault.md. */
   readonly ciphertext: string;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
@@ -44,7 +44,11 @@ export interface RekeyUpdate {
 
 /**
  * Where a vault keeps its tokens. Implement it to plug in another database; run the conformance
- * suite in `test/vault/store-conformance.ts` against it.
+ * suite in `test/vault/stores.test.ts` against it.
+ *
+ * Every method may receive an `AbortSignal` as its last argument: the vault aborts it when the call
+ * passed its `timeoutMs` and was already answered `ERR_VAULT_UNAVAILABLE`. A store that waits (for
+ * a lock, a connection) should stop waiting then, and must not apply the call afterwards.
  */
 export interface VaultStore {
   /**
@@ -52,19 +56,19 @@ export interface VaultStore {
    * the item's record inserted and its token returned — or `null` when its token is already taken
    * (the vault retries with another token). Two vaults allocating the same value at once get one token.
    */
-  allocate(items: readonly AllocateItem[], now: number): Promise<Array<string | null>>;
+  allocate(items: readonly AllocateItem[], now: number, signal?: AbortSignal): Promise<Array<string | null>>;
   /** Inserts records that need no look-up (non-deterministic tokens); `false` where the token is taken. */
-  insert(records: readonly TokenRecord[]): Promise<boolean[]>;
+  insert(records: readonly TokenRecord[], signal?: AbortSignal): Promise<boolean[]>;
   /** The live records of these tokens, `null` for unknown or expired ones. */
-  get(tokens: readonly string[], now: number): Promise<Array<TokenRecord | null>>;
+  get(tokens: readonly string[], now: number, signal?: AbortSignal): Promise<Array<TokenRecord | null>>;
   /** Deletes every record whose erasure fingerprint is listed (in one namespace, or all); returns how many. */
-  forget(erasures: readonly string[], namespace: string | undefined): Promise<number>;
+  forget(erasures: readonly string[], namespace: string | undefined, signal?: AbortSignal): Promise<number>;
   /** Deletes expired records; returns how many. */
-  purgeExpired(now: number): Promise<number>;
+  purgeExpired(now: number, signal?: AbortSignal): Promise<number>;
   /** Pages through every record, for rotation. `cursor` null starts; a null cursor back means done. */
-  scan(cursor: string | null, limit: number): Promise<{ records: TokenRecord[]; cursor: string | null }>;
+  scan(cursor: string | null, limit: number, signal?: AbortSignal): Promise<{ records: TokenRecord[]; cursor: string | null }>;
   /** Replaces key material of records atomically per record; a record is readable before and after. */
-  rekey(updates: readonly RekeyUpdate[]): Promise<void>;
+  rekey(updates: readonly RekeyUpdate[], signal?: AbortSignal): Promise<void>;
   /** Releases connections the store opened itself. */
   close?(): Promise<void>;
 }

@@ -36,7 +36,7 @@ export interface TokenizeOptions {
   readonly ttl?: number | string;
 }
 
-/** Who re-identifies, and why: recorded in the audit event. */
+/** Who re-identifies, and why (recorded in the audit event), and the scope a token must have been made in. */
 export interface DetokenizeOptions {
   readonly actor: string;
   readonly purpose: string;
@@ -44,6 +44,20 @@ export interface DetokenizeOptions {
   readonly paths?: readonly string[];
   /** Their kinds (for the audit event). */
   readonly kinds?: readonly string[];
+  /** Only tokens made in this namespace resolve. Default `'default'` (for {@link Vault.detokenize}). */
+  readonly namespace?: string;
+  /** When given, only tokens made with this kind resolve (an item's own `kind` in {@link Vault.detokenizeMany} wins). */
+  readonly kind?: Kind;
+}
+
+/** One token to resolve at a position of a given kind. */
+export interface DetokenizeItem {
+  readonly token: string;
+  /**
+   * The kind the position holds: the token resolves only when its record was made with this kind;
+   * `null` accepts only a record made without a kind. `undefined`: the options' `kind`, or any kind.
+   */
+  readonly kind?: Kind | null | undefined;
 }
 
 /** One value to tokenize in a mixed batch. */
@@ -59,8 +73,19 @@ export interface Vault {
   tokenize(values: readonly string[], options?: TokenizeOptions): Promise<string[]>;
   /** Tokens for a batch of values of mixed kinds; one store round trip. */
   tokenizeMany(items: readonly TokenizeItem[], namespace?: string): Promise<string[]>;
-  /** Values for tokens, in order; `null` for an unknown, expired or erased token. Audited. */
+  /**
+   * Values for tokens, in order; `null` for an unknown, expired or erased token, and for one made in
+   * another namespace than `options.namespace` (default `'default'`) or, when `options.kind` is
+   * given, with another kind. Audited.
+   */
   detokenize(tokens: readonly string[], options: DetokenizeOptions): Promise<Array<string | null>>;
+  /**
+   * Values for tokens found at positions of known kinds, in order; one store round trip. A token
+   * resolves only when its record was made in `options.namespace` and, when the item's `kind` is
+   * not `undefined`, with that kind (`null`: without a kind). Everything else is `null`, counted
+   * as unresolved in the audit event.
+   */
+  detokenizeMany(items: readonly DetokenizeItem[], options: DetokenizeOptions & { readonly namespace: string }): Promise<Array<string | null>>;
   /** Right to erasure: makes every token of `value` unresolvable (in one namespace, or all); returns how many. */
   forget(value: string, options?: { readonly namespace?: string }): Promise<number>;
   /** Deletes expired tokens; returns how many. */
@@ -82,16 +107,18 @@ function unavailable(): FieldguardError {
 }
 
 /**
- * Creates a vault. Each record holds the value encrypted with AES-256-GCM under the active key
- * (the key id stored with it), a keyed fingerprint for deterministic look-up, the kind, the
- * namespace and an expiry. A store that fails or is slower than `timeoutMs` makes every call
- * reject with `ERR_VAULT_UNAVAILABLE` (503): callers fail closed.
+ * Creates a vault. Each record holds the value sealed with AES-256-GCM under a key of its own,
+ * derived from the active key (whose id is stored with it) and bound to the record's namespace,
+ * kind and token; a keyed fingerprint for deterministic look-up; the kind, the namespace and an
+ * expiry. A token resolves only in the namespace, and at a position of the kind, it was made
+ * for. A store that fails or is slower than `timeoutMs` makes every call reject with
+ * `ERR_VAULT_UNAVAILABLE` (503): callers fail closed.
  *
  * @example
  * ```ts
  * const vault = createVault({ store: sqliteStore('tokens.db'), keys: keyRing.fromEnv('FIELDGUARD_KEYS') });
- * const [token] = await vault.tokenize(['jane@example.com'], { kind: 'email' });
- * const [email] = await vault.detokenize([token], { actor: 'support-42', purpose: 'ticket 981' });
+ * const [token] = await vault.tokenize(['jane@example.com'], { kind: 'email', namespace: 'crm' });
+ * const [email] = await vault.detokenizeMany([{ token, kind: 'email' }], { namespace: 'crm', actor: 'support-42', purpose: 'ticket 981' });
  * ```
  */
 export function createVault(options: VaultOptions): Vault {
@@ -121,13 +148,20 @@ export function createVault(options: VaultOptions): Vault {
   }
   const sink = options.audit ?? stdoutAudit;
 
-  /** Runs a store call under the timeout; any failure becomes ERR_VAULT_UNAVAILABLE, without the store's message. */
-  function guarded<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a store call under the timeout; any failure becomes ERR_VAULT_UNAVAILABLE, without the store's message.
+   * At the deadline the store's signal is aborted, so a store waiting for a lock gives up instead of writing later.
+   */
+  function guarded<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(unavailable()), timeoutMs);
+      const control = new AbortController();
+      const timer = setTimeout(() => {
+        control.abort();
+        reject(unavailable());
+      }, timeoutMs);
       let p: Promise<T>;
       try {
-        p = call();
+        p = call(control.signal);
       } catch {
         clearTimeout(timer);
         reject(unavailable());
@@ -146,11 +180,13 @@ export function createVault(options: VaultOptions): Vault {
     });
   }
 
-  const aad = (namespace: string, token: string): string => `${namespace}\0${token}`;
+  // A record's ciphertext is bound to its namespace, kind and token: a record moved onto another token, or relabelled
+  // with another namespace or kind in the store, no longer authenticates. JSON keeps the three parts unambiguous.
+  const aad = (namespace: string, kind: string | null, token: string): string => JSON.stringify([namespace, kind, token]);
 
   function record(value: string, kind: Kind | undefined, namespace: string, fp: string | null, now: number, ttl: number | undefined): TokenRecord {
     const token = newToken(formats.get(kind ?? '') ?? 'opaque', value);
-    const { kid, data } = seal(ring, value, aad(namespace, token));
+    const { kid, data } = seal(ring, value, aad(namespace, kind ?? null, token), 'record');
     return {
       token,
       fingerprint: fp,
@@ -199,16 +235,55 @@ export function createVault(options: VaultOptions): Vault {
             },
           };
         });
-        const got = await guarded(() => store.allocate(batch, now));
+        const got = await guarded((signal) => store.allocate(batch, now, signal));
         pending.forEach((i, j) => (tokens[i] = got[j] ?? null));
       } else {
         const batch = pending.map((i) => record(firsts[i]!.value, firsts[i]!.kind, namespace, null, now, ttls[i]));
-        const ok = await guarded(() => store.insert(batch));
+        const ok = await guarded((signal) => store.insert(batch, signal));
         pending.forEach((i, j) => (tokens[i] = ok[j] === true ? batch[j]!.token : null));
       }
       pending = pending.filter((i) => tokens[i] === null);
     }
     return slot.map((i) => tokens[i]!);
+  }
+
+  async function detokenizeMany(items: readonly DetokenizeItem[], opts: DetokenizeOptions & { readonly namespace: string }): Promise<Array<string | null>> {
+    const namespace = opts?.namespace;
+    if (typeof namespace !== 'string' || namespace === '') throw new FieldguardError('ERR_INVALID_OPTIONS', 'vault.detokenizeMany() needs a namespace: a non-empty string');
+    if (!Array.isArray(items)) throw new FieldguardError('ERR_INVALID_OPTIONS', 'vault.detokenizeMany() takes an array of { token, kind? }');
+    const base = {
+      actor: String(opts.actor ?? 'unknown'),
+      purpose: String(opts.purpose ?? 'unspecified'),
+      paths: [...(opts.paths ?? [])],
+      kinds: [...(opts.kinds ?? [])],
+      count: items.length,
+      action: 'detokenize' as const,
+    };
+    // Only strings go to the store; anything else is unresolved without a look-up.
+    const asked = items.map((it) => (it !== null && typeof it === 'object' && typeof it.token === 'string' ? it.token : null));
+    const lookup = asked.filter((t): t is string => t !== null);
+    let found: Array<TokenRecord | null>;
+    try {
+      found = lookup.length === 0 ? [] : await guarded((signal) => store.get(lookup, Date.now(), signal));
+    } catch (e) {
+      emitAudit(sink, { at: new Date().toISOString(), ...base, outcome: 'error' });
+      throw e;
+    }
+    let next = 0;
+    const values = items.map((it, i): string | null => {
+      const token = asked[i];
+      if (token === null || token === undefined) return null;
+      const r = found[next++] ?? null;
+      if (r === null || r.namespace !== namespace) return null;
+      const want = it.kind !== undefined ? it.kind : opts.kind;
+      if (want !== undefined && r.kind !== want) return null;
+      // The requested namespace, not only the stored one, is in the associated data: the scope is checked by the key too.
+      return open(ring, r.kid, r.ciphertext, aad(namespace, r.kind, token), 'record') ?? null;
+    });
+    const resolved = values.filter((v) => v !== null).length;
+    const outcome = resolved === items.length ? 'resolved' : resolved === 0 ? 'unresolved' : 'partial';
+    emitAudit(sink, { at: new Date().toISOString(), ...base, outcome });
+    return values;
   }
 
   return {
@@ -220,34 +295,20 @@ export function createVault(options: VaultOptions): Vault {
         opts.namespace,
       );
     },
-    async detokenize(tokens, opts) {
-      const base = {
-        actor: String(opts?.actor ?? 'unknown'),
-        purpose: String(opts?.purpose ?? 'unspecified'),
-        paths: [...(opts?.paths ?? [])],
-        kinds: [...(opts?.kinds ?? [])],
-        count: tokens.length,
-        action: 'detokenize' as const,
-      };
-      let records: Array<TokenRecord | null>;
-      try {
-        records = await guarded(() => store.get(tokens, Date.now()));
-      } catch (e) {
-        emitAudit(sink, { at: new Date().toISOString(), ...base, outcome: 'error' });
-        throw e;
-      }
-      const values = records.map((r, i) => (r === null ? null : (open(ring, r.kid, r.ciphertext, aad(r.namespace, tokens[i]!)) ?? null)));
-      const resolved = values.filter((v) => v !== null).length;
-      const outcome = resolved === tokens.length ? 'resolved' : resolved === 0 ? 'unresolved' : 'partial';
-      emitAudit(sink, { at: new Date().toISOString(), ...base, outcome });
-      return values;
+    detokenizeMany,
+    detokenize(tokens, opts) {
+      if (!Array.isArray(tokens)) return Promise.reject(new FieldguardError('ERR_INVALID_OPTIONS', 'vault.detokenize() takes an array of tokens'));
+      return detokenizeMany(
+        tokens.map((token) => ({ token })),
+        { ...opts, namespace: opts?.namespace ?? 'default' },
+      );
     },
     async forget(value, opts = {}) {
       const erasures = ring.ids.map((kid) => fingerprint(ring, kid, 'erasure', value));
-      return guarded(() => store.forget(erasures, opts.namespace));
+      return guarded((signal) => store.forget(erasures, opts.namespace, signal));
     },
     purgeExpired() {
-      return guarded(() => store.purgeExpired(Date.now()));
+      return guarded((signal) => store.purgeExpired(Date.now(), signal));
     },
     async rotate(opts = {}) {
       const batchSize = opts.batchSize ?? 500;
@@ -255,15 +316,15 @@ export function createVault(options: VaultOptions): Vault {
       let rotated = 0;
       let scanned = 0;
       do {
-        const page: { records: TokenRecord[]; cursor: string | null } = await guarded(() => store.scan(cursor, batchSize));
+        const page: { records: TokenRecord[]; cursor: string | null } = await guarded((signal) => store.scan(cursor, batchSize, signal));
         scanned += page.records.length;
         const updates: RekeyUpdate[] = [];
         for (const r of page.records) {
           if (r.kid === ring.active) continue;
-          const value = open(ring, r.kid, r.ciphertext, aad(r.namespace, r.token));
+          const value = open(ring, r.kid, r.ciphertext, aad(r.namespace, r.kind, r.token), 'record');
           // A record under a key the ring no longer holds cannot be rotated; it stays as it is.
           if (value === undefined) continue;
-          const { kid, data } = seal(ring, value, aad(r.namespace, r.token));
+          const { kid, data } = seal(ring, value, aad(r.namespace, r.kind, r.token), 'record');
           updates.push({
             token: r.token,
             kid,
@@ -272,7 +333,7 @@ export function createVault(options: VaultOptions): Vault {
             erasure: fingerprint(ring, ring.active, 'erasure', value),
           });
         }
-        if (updates.length > 0) await guarded(() => store.rekey(updates));
+        if (updates.length > 0) await guarded((signal) => store.rekey(updates, signal));
         rotated += updates.length;
         cursor = page.cursor;
       } while (cursor !== null);

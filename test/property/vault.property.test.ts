@@ -43,7 +43,10 @@ describe.each(stores)('%s store', (_name, make) => {
       fc.asyncProperty(fc.array(fc.string({ unit: 'binary', maxLength: 200 }), { minLength: 1, maxLength: 20 }), fc.constantFrom('a', 'b'), async (values, namespace) => {
         const tokens = await vault.tokenize(values, { namespace });
         for (const t of tokens) expect(t).toMatch(/^tok_[A-Za-z0-9]{22}$/);
-        expect(await vault.detokenize(tokens, { actor: 'p', purpose: 'property' })).toEqual(values);
+        expect(await vault.detokenize(tokens, { actor: 'p', purpose: 'property', namespace })).toEqual(values);
+        // Scoped: the other namespace resolves none of them.
+        const other = namespace === 'a' ? 'b' : 'a';
+        expect(await vault.detokenize(tokens, { actor: 'p', purpose: 'property', namespace: other })).toEqual(values.map(() => null));
       }),
       { numRuns: 60 },
     );
