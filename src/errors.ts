@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ERR_INSECURE_TRANSPORT'
   | 'ERR_SENSITIVE_URL'
   | 'ERR_REDIRECT_REFUSED'
+  | 'ERR_UNSAFE_NUMBER'
   | 'ERR_INTERNAL';
 
 /** One problem found in a schema or in options: where it is and what is wrong, never a value. */
@@ -50,6 +51,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_INSECURE_TRANSPORT: 500,
   ERR_SENSITIVE_URL: 422,
   ERR_REDIRECT_REFUSED: 502,
+  ERR_UNSAFE_NUMBER: 400,
   ERR_INTERNAL: 500,
 };
 
@@ -77,6 +79,8 @@ export class FieldguardError extends Error {
   readonly paths: readonly string[] | undefined;
   /** Structured problems, for schema and option errors. */
   readonly issues: readonly Issue[] | undefined;
+  /** Always true: the message names paths and kinds only, so frameworks may show it (http-errors' convention). */
+  readonly expose = true;
 
   constructor(code: ErrorCode, message: string, extra: { paths?: readonly string[]; issues?: readonly Issue[] } = {}) {
     super(message);
@@ -88,12 +92,64 @@ export class FieldguardError extends Error {
     this.issues = extra.issues;
   }
 
+  /** The HTTP status, under the name Express and Node's http-errors use. */
+  get statusCode(): number {
+    return this.status;
+  }
+
   /** The JSON answer body every middleware sends: `{ error: { code, message, paths? } }`. */
   toJSON(): ErrorBody {
     const error: ErrorBody['error'] = { code: this.code, message: this.message };
     return { error: this.paths === undefined ? error : { ...error, paths: [...this.paths] } };
   }
+
+  /** The same answer as RFC 9457 problem details, for `application/problem+json`. */
+  toProblem(): ProblemBody {
+    const body: { -readonly [K in keyof ProblemBody]: ProblemBody[K] } = {
+      type: this.help,
+      title: TITLE[this.code],
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+    };
+    if (this.paths !== undefined) body.paths = [...this.paths];
+    return body;
+  }
 }
+
+/** An RFC 9457 problem details body, with fieldguard's code and paths as extension members. */
+export interface ProblemBody {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: ErrorCode;
+  readonly paths?: readonly string[];
+}
+
+/** A short, fixed summary of each code, for problem details' `title`. */
+const TITLE: Readonly<Record<ErrorCode, string>> = {
+  ERR_INVALID_SCHEMA: 'Invalid schema',
+  ERR_INVALID_OPTIONS: 'Invalid options',
+  ERR_INVALID_PATH: 'Invalid path',
+  ERR_UNTAGGED_FIELD: 'Untagged field',
+  ERR_PAYLOAD_TOO_DEEP: 'Payload too deep',
+  ERR_PAYLOAD_TOO_LARGE: 'Payload too large',
+  ERR_UNREADABLE_VALUE: 'Unreadable value',
+  ERR_MASK_FAILED: 'Masking failed',
+  ERR_INVALID_JSON: 'Invalid JSON',
+  ERR_UNSUPPORTED_CONTENT_TYPE: 'Unsupported content type',
+  ERR_INVALID_KEY: 'Invalid key',
+  ERR_VAULT_UNAVAILABLE: 'Vault unavailable',
+  ERR_DETOKENIZE_FORBIDDEN: 'Re-identification forbidden',
+  ERR_MISSING_DEPENDENCY: 'Missing dependency',
+  ERR_UNKNOWN_DESTINATION: 'Unknown destination',
+  ERR_INSECURE_TRANSPORT: 'Insecure transport',
+  ERR_SENSITIVE_URL: 'Sensitive data in the URL',
+  ERR_REDIRECT_REFUSED: 'Redirect refused',
+  ERR_UNSAFE_NUMBER: 'Number cannot be forwarded exactly',
+  ERR_INTERNAL: 'Internal error',
+};
 
 /** The body of every error answer a fieldguard middleware sends. */
 export interface ErrorBody {

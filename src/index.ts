@@ -33,7 +33,7 @@ export type { PlanContext, PlanResult, Report, ReportField } from './plan/walk.j
 export type { AuditEvent, AuditSink } from './vault/audit.js';
 export { defaultMask, REDACTED, type MaskContext, type MaskFn } from './mask/formats.js';
 export type { ScrubOptions } from './middleware/scrub.js';
-export type { CommonOptions } from './middleware/request.js';
+export type { CommonOptions } from './middleware/config.js';
 export type { MaskOptions } from './middleware/mask.js';
 export { detect, redactText, FINDING_KINDS, type Finding, type FindingKind, type DetectOptions, type RedactTextOptions } from './detect/detect.js';
 export { redactor, WITHHELD, type Redactor, type RedactorOptions, type Censor } from './log/redactor.js';

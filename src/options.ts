@@ -1,7 +1,9 @@
 // Option validation shared by every factory: zod schemas, and start-up errors that say how to fix the mistake.
 import type { ZodType } from 'zod/v4';
 import { z } from './zod.js';
+import bytes from 'bytes';
 import { FieldguardError, type Issue } from './errors.js';
+import { UNTAGGED_MODES } from './plan/compile.js';
 import { isFieldSchema, type FieldSchema } from './schema/define.js';
 import { KINDS, SENSITIVITIES } from './schema/tags.js';
 import type { AuditSink } from './vault/audit.js';
@@ -32,6 +34,13 @@ export const formatsOption = z.strictObject({
   paths: z.record(z.string(), fn<(v: unknown) => unknown>()).optional(),
 });
 
+/** Deepest nesting a walk accepts unless told otherwise. */
+export const DEFAULT_MAX_DEPTH = 64;
+/** Most values a walk visits unless told otherwise. */
+export const DEFAULT_MAX_NODES = 1_000_000;
+/** The one default body limit: the most bytes fieldguard reads or buffers of a body it inspects itself (1 MiB). */
+export const DEFAULT_LIMIT = 1_048_576;
+
 /** The walk limits every plan accepts. */
 export const limitOptions = {
   maxDepth: z.number().int().min(1).max(10_000).optional(),
@@ -57,7 +66,35 @@ export const auditOption = z.custom<AuditSink>(
 );
 
 /** Untagged modes. */
-export const untaggedOption = z.enum(['drop', 'keep', 'reject']);
+export const untaggedOption = z.enum(UNTAGGED_MODES);
+
+/** A byte limit: a number of bytes, or a string such as `'1mb'` or `'500kb'` (as body-parser takes). */
+export const limitOption = z.union([
+  z.number().int().positive(),
+  z.string().refine((s) => {
+    const n = bytes.parse(s);
+    return typeof n === 'number' && Number.isFinite(n) && n > 0;
+  }, "must be a positive number of bytes or a size such as '1mb'"),
+]);
+
+/** The byte count of a validated limit option, or the default. */
+export function limitBytes(limit: number | string | undefined): number {
+  if (limit === undefined) return DEFAULT_LIMIT;
+  return typeof limit === 'number' ? limit : (bytes.parse(limit) as number);
+}
+
+/** How refusals are answered: fieldguard's JSON (default) or the framework's own error handling (`next(err)` / `throw`). */
+export const errorsOption = z.enum(['respond', 'next', 'throw']);
+
+/** The body of fieldguard's own refusals: `{ error: { code, message, paths? } }` or RFC 9457 problem details. */
+export const errorFormatOption = z.enum(['fieldguard', 'problem']);
+
+/** Whether a factory was handed a framework's request or context instead of options. */
+function looksLikeRequest(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  return (typeof o['method'] === 'string' && typeof o['headers'] === 'object' && 'socket' in o) || ('req' in o && 'res' in o && 'app' in o);
+}
 
 function distance(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -93,7 +130,11 @@ function known(schema: ZodType, path: readonly PropertyKey[]): string[] {
  * Validates a factory's options. Throws `ERR_INVALID_OPTIONS` at start-up naming the factory,
  * the option and the fix ("Did you mean `untagged`?").
  */
-export function parseOptions<T extends object>(factory: string, schema: ZodType, input: T): T {
+export function parseOptions<T extends object>(factory: string, schema: ZodType, input: T, argc = 1): T {
+  if (argc > 1 || looksLikeRequest(input)) {
+    // helmet's check: `app.use(scrubPII)` hands the factory a request instead of options.
+    throw new FieldguardError('ERR_INVALID_OPTIONS', `${factory} was mounted without being called: use ${factory}({ … }), not ${factory}.`);
+  }
   if (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input) || isFieldSchema(input)) {
     const hint = isFieldSchema(input) ? ` Pass options: ${factory}({ schema })` : '';
     throw new FieldguardError('ERR_INVALID_OPTIONS', `${factory}() takes an options object.${hint}`);

@@ -1,7 +1,7 @@
 // The one place guardFetch asks the plan: a destination's policy applied to a body or a query, and tokens restored in an answer.
 import type { Destination, Destinations } from '../destinations/define.js';
 import { destinationPlan } from '../middleware/protect.js';
-import { detokenizeRules } from '../plan/api.js';
+import { planSpec, vaultRules } from '../plan/api.js';
 import { buildPlan, type CompiledPlan } from '../plan/compile.js';
 import { applyPlan, applyPlanAsync, type PlanContext, type PlanResult } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
@@ -15,8 +15,8 @@ export interface FetchPolicy {
 }
 
 /**
- * Compiles each destination's plan once per schema, on first use, and applies it. The plan
- * compiler is being redesigned; this function is the only one in src/fetch that calls it.
+ * Compiles each destination's plan once per schema, on first use, and applies it. It is the only
+ * place in src/fetch that asks the plan.
  *
  * @example
  * ```ts
@@ -41,7 +41,8 @@ export function fetchPolicy(destinations: Destinations): FetchPolicy {
     },
     detokenize(d, schema, value, context) {
       const plan = cached(restorers, d, schema, () =>
-        buildPlan({ schema, rules: detokenizeRules(undefined), untagged: 'keep', formats: undefined, maxDepth: undefined, maxNodes: undefined, vault: destinations.vault, namespace: d.namespace }),
+        // The answer goes back to the app's own code, not to a client: untagged fields pass as the vendor sent them.
+        buildPlan(planSpec({ schema, rules: vaultRules('detokenize', undefined), untagged: 'keep', vault: destinations.vault, namespace: d.namespace })),
       );
       return applyPlanAsync(plan, value, context);
     },

@@ -1,69 +1,112 @@
-// Request bodies as a scrubbing middleware sees them: which content types it handles, and reading and parsing the raw body.
-import type { IncomingMessage } from 'node:http';
+// Bodies and queries on the wire: which types fieldguard inspects, reading (raw-body, zlib), parsing and serializing (qs), framing.
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import qs from 'qs';
+import getRawBody from 'raw-body';
+import typeis from 'type-is';
 import { FieldguardError } from '../errors.js';
+import { parserError } from './answer.js';
 
 /** The body formats fieldguard rewrites. Anything else on a guarded route is refused (415). */
 export type BodyFormat = 'json' | 'form';
 
-/** Which supported format a `Content-Type` names, or `undefined`. */
+/** Which supported format a `Content-Type` names (case-insensitive, `*\/*+json` included), or `undefined`. */
 export function bodyFormat(contentType: string | undefined): BodyFormat | undefined {
+  if (contentType === undefined || contentType === '') return undefined;
+  const found = typeis.is(contentType, ['json', '+json', 'urlencoded']);
+  if (found === false || found === null) return undefined;
+  return found === 'urlencoded' ? 'form' : 'json';
+}
+
+/** Whether a request carries a body, by its framing headers (type-is's rule). */
+export function hasBody(req: IncomingMessage): boolean {
+  return typeis.hasBody(req);
+}
+
+/** The media type of a `Content-Type`, lower-cased, without parameters. */
+export function mediaType(contentType: string | undefined): string | undefined {
   if (contentType === undefined) return undefined;
   const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
-  if (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))) return 'json';
-  if (type === 'application/x-www-form-urlencoded') return 'form';
-  return undefined;
+  return type === '' ? undefined : type;
 }
 
-/** Whether a request carries a body, by its framing headers (as type-is decides). */
-export function hasBody(headers: IncomingMessage['headers']): boolean {
-  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+/** The charset parameter of a `Content-Type`, lower-cased, or `undefined`. */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  const m = contentType === undefined ? null : /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
+  return m === null ? undefined : m[1]!.toLowerCase();
 }
 
-/** Reads an unconsumed request stream up to `limit` bytes. */
-export function readStream(stream: IncomingMessage, limit: number): Promise<Buffer> {
-  const encoding = (stream.headers['content-encoding'] ?? 'identity').toLowerCase();
-  if (encoding !== 'identity') {
-    return Promise.reject(
-      new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', `a ${encoding}-encoded body cannot be inspected; send it uncompressed or parse it first`),
-    );
+/** The `Content-Type` of a rewritten body: the original media type in lower case, and UTF-8, which is what is sent. */
+export function rewrittenType(format: BodyFormat, contentType: string | undefined): string {
+  if (format === 'form') return 'application/x-www-form-urlencoded; charset=utf-8';
+  const type = mediaType(contentType);
+  return `${type !== undefined && bodyFormat(type) === 'json' ? type : 'application/json'}; charset=utf-8`;
+}
+
+function decoded(req: IncomingMessage): Readable {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  switch (encoding) {
+    case 'identity':
+    case '':
+      return req;
+    case 'gzip':
+    case 'x-gzip':
+      return req.pipe(createGunzip());
+    case 'deflate':
+      return req.pipe(createInflate());
+    case 'br':
+      return req.pipe(createBrotliDecompress());
+    default:
+      throw new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the request body has a content encoding fieldguard cannot read; send it uncompressed, or gzip, deflate or br');
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        stream.resume();
-        reject(new FieldguardError('ERR_PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (): void => {
-      cleanup();
-      reject(new FieldguardError('ERR_INVALID_JSON', 'the request body could not be read'));
-    };
-    const cleanup = (): void => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-    };
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-  });
 }
 
-/** Parses a raw body. Malformed JSON is `ERR_INVALID_JSON`, and the parser's message (which quotes the body) is dropped. */
-export function parseBody(format: BodyFormat, raw: Buffer | string): unknown {
-  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
-  if (format === 'form') return parseForm(text);
-  if (text.trim() === '') return undefined;
+/**
+ * Reads an unconsumed request body, decompressed and decoded from its charset, up to `limit`
+ * bytes after decompression (so a small compressed body cannot expand past it).
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const stream = decoded(req);
+  const identity = stream === req;
+  try {
+    return await getRawBody(stream, {
+      limit,
+      encoding: charsetOf(req.headers['content-type']) ?? 'utf-8',
+      ...(identity && req.headers['content-length'] !== undefined ? { length: req.headers['content-length'] } : {}),
+    });
+  } catch (e) {
+    if (!identity) req.unpipe();
+    req.resume();
+    if (e instanceof FieldguardError) throw e;
+    const known = parserError(e);
+    if (known !== undefined && known.code === 'ERR_PAYLOAD_TOO_LARGE') throw new FieldguardError('ERR_PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`);
+    throw known ?? new FieldguardError('ERR_INVALID_JSON', 'the request body could not be read');
+  }
+}
+
+/** How queries and forms are parsed: nested bracket keys as Express's extended parser reads them, with qs's bounds. */
+const PARSE: qs.IParseOptions = { depth: 5, parameterLimit: 1000, arrayLimit: 100, plainObjects: true };
+/** How they are written back: every key and value encoded, repeated keys for arrays, so no key can inject another. */
+const STRINGIFY: qs.IStringifyOptions = { arrayFormat: 'repeat' };
+
+/** Parses a query string (without `?`) or a form body. */
+export function parseQuery(search: string): Record<string, unknown> {
+  return qs.parse(search, PARSE) as Record<string, unknown>;
+}
+
+/** Serializes a (scrubbed) query or form object. */
+export function serializeQuery(value: unknown): string {
+  return value !== null && typeof value === 'object' ? qs.stringify(value, STRINGIFY) : '';
+}
+
+/**
+ * Parses a raw body. A JSON body that is empty or only whitespace, or malformed, is
+ * `ERR_INVALID_JSON`; the parser's own message (which quotes the body) is dropped.
+ */
+export function parseBody(format: BodyFormat, text: string): unknown {
+  if (format === 'form') return parseQuery(text);
+  if (text.trim() === '') throw new FieldguardError('ERR_INVALID_JSON', 'the request body is empty or only whitespace, which is not JSON');
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -71,47 +114,40 @@ export function parseBody(format: BodyFormat, raw: Buffer | string): unknown {
   }
 }
 
-/** Parses `a=1&b=2&b=3` into `{ a: '1', b: ['2', '3'] }`, as `express.urlencoded({ extended: false })` does. */
-export function parseForm(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  for (const [k, v] of new URLSearchParams(text)) {
-    const prev = out[k];
-    if (prev === undefined) out[k] = v;
-    else if (Array.isArray(prev)) prev.push(v);
-    else out[k] = [prev, v];
-  }
-  return { ...out };
-}
-
-/** Serializes a body again in its format, for a raw-body field or a forwarded request. */
+/** Serializes a rewritten body in its format. */
 export function serializeBody(format: BodyFormat, value: unknown): string {
-  return format === 'json' ? (JSON.stringify(value) ?? '') : serializeQuery(value);
-}
-
-function encode(s: string): string {
-  return encodeURIComponent(s);
+  return format === 'json' ? (JSON.stringify(value) ?? '{}') : serializeQuery(value);
 }
 
 /**
- * Serializes a (scrubbed) query or form object: `a=1&b=2&b=3`, nested objects in bracket form
- * (`filter[status]=open`), which both Express's simple and extended parsers and Koa read back.
+ * Makes the request's headers describe the rewritten body: its byte length, no
+ * `Transfer-Encoding` (a forwarder copying both would send an ambiguous request), no
+ * `Content-Encoding` (the body is no longer compressed), and a lower-case, UTF-8 `Content-Type`
+ * (http-proxy-middleware's fixRequestBody matches the type case-sensitively and would write
+ * nothing — the vendor then waits for a body that never comes).
  */
-export function serializeQuery(value: unknown): string {
-  const parts: string[] = [];
-  const add = (key: string, v: unknown): void => {
-    if (v === undefined) return;
-    if (v === null) parts.push(encode(key) + '=');
-    else if (Array.isArray(v)) {
-      v.forEach((item, i) => {
-        if (item !== null && typeof item === 'object') add(`${key}[${i}]`, item);
-        else add(key, item);
-      });
-    } else if (typeof v === 'object') {
-      for (const k of Object.keys(v)) add(`${key}[${k}]`, (v as Record<string, unknown>)[k]);
-    } else parts.push(`${encode(key)}=${encode(String(v))}`);
-  };
-  if (value !== null && typeof value === 'object') {
-    for (const k of Object.keys(value)) add(k, (value as Record<string, unknown>)[k]);
-  }
-  return parts.join('&');
+export function reframe(headers: IncomingHttpHeaders, text: string, contentType: string): void {
+  delete headers['transfer-encoding'];
+  delete headers['content-encoding'];
+  delete headers['content-md5'];
+  headers['content-type'] = contentType;
+  headers['content-length'] = String(Buffer.byteLength(text));
+}
+
+/** The query string of a URL, without `?`. */
+export function searchOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1).split('#', 1)[0]!;
+}
+
+/** The path of a URL, without its query. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** Replaces the query string of a URL, keeping its path. */
+export function withSearch(url: string, search: string): string {
+  const path = pathOf(url);
+  return search === '' ? path : `${path}?${search}`;
 }

@@ -1,10 +1,14 @@
-// redactLogs' behaviour, framework-free: one request line of metadata, bodies and queries only through the redactor.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from '../zod.js';
+// redactLogs' behaviour, written once: one request line of metadata; queries, bodies, headers and errors only through the redactor.
+import type { ServerResponse } from 'node:http';
+import onFinished from 'on-finished';
 import { redactor, type Redactor, type RedactorOptions } from '../log/redactor.js';
 import { redactingLogger, type LoggerLike } from '../log/wrap.js';
 import { fieldSchemaOption, parseOptions } from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
+import { z } from '../zod.js';
+import { neutralizeParserError } from './answer.js';
+import { parseQuery, searchOf } from './body.js';
+import type { Behaviour } from './exchange.js';
 
 /** Options of `redactLogs` (Express and Koa). */
 export interface RedactLogsOptions {
@@ -34,31 +38,6 @@ const options = z.strictObject({
   redact: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** What the adapters report about one finished request. */
-export interface RequestFacts {
-  readonly method: string;
-  readonly route: string;
-  readonly status: number;
-  readonly startedAt: bigint;
-  readonly reqBytes: number;
-  readonly resBytes: number;
-  readonly query?: unknown;
-  readonly reqBody?: unknown;
-  readonly resBody?: unknown;
-  readonly headers?: IncomingMessage['headers'];
-  readonly error?: unknown;
-}
-
-/** The compiled behaviour of one redactLogs middleware. */
-export interface LogsBehaviour {
-  readonly redact: Redactor;
-  readonly bodies: boolean;
-  /** The child logger for one request (`req.log`, `ctx.log`). */
-  child(): LoggerLike;
-  /** Writes the request line, unless sampled out. Never throws. */
-  finish(facts: RequestFacts): void;
-}
-
 type Flavor = 'pino' | 'winston' | 'plain';
 
 function flavorOf(logger: LoggerLike): Flavor {
@@ -68,55 +47,8 @@ function flavorOf(logger: LoggerLike): Flavor {
   return 'plain';
 }
 
-/** Validates redactLogs options and compiles its redactor. */
-export function logsBehaviour(factory: string, opts: RedactLogsOptions): LogsBehaviour {
-  const o = parseOptions(factory, options, opts);
-  const redact = redactor(o.schema, { ...(o.redact ?? {}), serialize: false });
-  const flavor = flavorOf(o.logger);
-  const write = (level: 'info' | 'warn' | 'error', line: Record<string, unknown>): void => {
-    try {
-      const logger = o.logger as unknown as Record<string, (...a: unknown[]) => unknown>;
-      const { msg, ...rest } = line;
-      if (flavor === 'winston') logger[level]!.call(o.logger, msg, rest);
-      else logger[level]!.call(o.logger, line);
-    } catch {
-      // A failing logger never fails the request.
-    }
-  };
-  return {
-    redact,
-    bodies: o.bodies === true,
-    child() {
-      const base = typeof o.logger.child === 'function' ? o.logger.child({}) : o.logger;
-      return redactingLogger(base, redact);
-    },
-    finish(f) {
-      const rate = o.sample?.[f.route];
-      if (rate !== undefined && f.status < 500 && Math.random() >= rate) return;
-      const line: Record<string, unknown> = {
-        method: f.method,
-        route: f.route,
-        status: f.status,
-        durationMs: Math.round(Number(process.hrtime.bigint() - f.startedAt) / 1e4) / 100,
-        reqBytes: f.reqBytes,
-        resBytes: f.resBytes,
-      };
-      if (o.destination !== undefined) line['destination'] = o.destination;
-      if (f.query !== undefined && f.query !== null && Object.keys(f.query).length > 0) line['query'] = redact.copy(f.query);
-      if (o.bodies === true) {
-        if (f.headers !== undefined) line['headers'] = redact.copy(f.headers);
-        if (f.reqBody !== undefined) line['reqBody'] = redact.copy(f.reqBody);
-        if (f.resBody !== undefined) line['resBody'] = redact.copy(f.resBody);
-      }
-      if (f.error !== undefined) line['err'] = redact.copy(f.error);
-      line['msg'] = 'request completed';
-      write(f.status >= 500 ? 'error' : f.status >= 400 ? 'warn' : 'info', line);
-    },
-  };
-}
-
 /** Counts the bytes of a response as they are written. */
-export function countBytes(res: ServerResponse): () => number {
+function countBytes(res: ServerResponse): () => number {
   let bytes = 0;
   const add = (chunk: unknown, encoding?: unknown): void => {
     if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
@@ -136,7 +68,8 @@ export function countBytes(res: ServerResponse): () => number {
 }
 
 /** Replaces an error's message and stack with their redacted text, so a default handler that prints it prints no data. */
-export function sanitizeError(err: unknown, redact: Redactor): void {
+function sanitizeError(err: unknown, redact: Redactor): void {
+  neutralizeParserError(err);
   if (!(err instanceof Error)) return;
   try {
     err.message = redact.text(err.message);
@@ -144,4 +77,80 @@ export function sanitizeError(err: unknown, redact: Redactor): void {
   } catch {
     // A frozen error stays as it is.
   }
+}
+
+/**
+ * Validates redactLogs options and compiles its redactor. Per request: a redacting child logger
+ * on `req.log` / `ctx.log`, and when the answer finished (or the client went away) one line with
+ * method, route pattern, status, latency, sizes, destination, the query redacted, bodies and
+ * headers only with `bodies: true`, and the error thrown downstream (Koa), redacted — whose own
+ * message and stack are redacted in place before it is thrown on.
+ */
+export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: number): Behaviour {
+  const o = parseOptions(factory, options, opts, argc);
+  const redact = redactor(o.schema, { ...(o.redact ?? {}), serialize: false });
+  const flavor = flavorOf(o.logger);
+  const bodies = o.bodies === true;
+  const write = (level: 'info' | 'warn' | 'error', line: Record<string, unknown>): void => {
+    try {
+      const logger = o.logger as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const { msg, ...rest } = line;
+      if (flavor === 'winston') logger[level]!.call(o.logger, msg, rest);
+      else logger[level]!.call(o.logger, line);
+    } catch {
+      // A failing logger never fails the request.
+    }
+  };
+  return async function redactLogsRequest(ex) {
+    const startedAt = process.hrtime.bigint();
+    const bytes = countBytes(ex.res);
+    ex.logger(() => redactingLogger(typeof o.logger.child === 'function' ? o.logger.child({}) : o.logger, redact));
+    let resBody: unknown;
+    if (bodies) {
+      ex.onValue((value) => {
+        resBody = value;
+        return value;
+      });
+    }
+    const search = searchOf(ex.url());
+    let error: unknown;
+    onFinished(ex.res, () => {
+      const status = ex.res.statusCode;
+      const route = ex.route() ?? '(unmatched)';
+      const rate = o.sample?.[route];
+      if (rate !== undefined && status < 500 && Math.random() >= rate) return;
+      const line: Record<string, unknown> = {
+        method: ex.req.method,
+        route,
+        status,
+        durationMs: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e4) / 100,
+        reqBytes: Number(ex.req.headers['content-length'] ?? 0) || 0,
+        resBytes: bytes(),
+      };
+      if (!ex.res.writableFinished) line['aborted'] = true;
+      if (o.destination !== undefined) line['destination'] = o.destination;
+      try {
+        if (search !== '') line['query'] = redact.copy(parseQuery(search));
+        if (bodies) {
+          line['headers'] = redact.copy(ex.req.headers);
+          const reqBody = ex.body();
+          if (reqBody !== undefined) line['reqBody'] = redact.copy(reqBody);
+          if (resBody !== undefined) line['resBody'] = redact.copy(resBody);
+        }
+        if (error !== undefined) line['err'] = redact.copy(error);
+      } catch {
+        line['redaction'] = 'withheld';
+      }
+      line['msg'] = 'request completed';
+      write(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', line);
+    });
+    try {
+      await ex.next();
+    } catch (err) {
+      // Koa: what downstream threw is logged redacted, made safe to print, and thrown on.
+      sanitizeError(err, redact);
+      error = err;
+      throw err;
+    }
+  };
 }

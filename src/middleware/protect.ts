@@ -1,14 +1,17 @@
-// protect's behaviour, framework-free: a destination's whole policy compiled into one plan; one walk, one vault batch.
-import { z } from '../zod.js';
+// protect's behaviour, written once: a destination's whole policy compiled into one plan; one walk, one vault batch, the inventory fed.
 import { isDestinations, type Destinations } from '../destinations/define.js';
 import { recordFlow } from '../destinations/flows.js';
+import { FieldguardError } from '../errors.js';
+import { planSpec } from '../plan/api.js';
 import { buildPlan, type CompiledPlan } from '../plan/compile.js';
 import type { Report } from '../plan/walk.js';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, fieldSchemaOption, parseOptions } from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
-import { fieldSchemaOption, limitOptions, onReportOption, parseOptions } from '../options.js';
-import { requestBehaviour, type RequestBehaviour } from './scrub.js';
-import type { CommonOptions, RequestTarget } from './request.js';
-import { FieldguardError } from '../errors.js';
+import { z } from '../zod.js';
+import { commonOptionShape, resolveCommon, type CommonOptions } from './config.js';
+import type { Behaviour } from './exchange.js';
+import type { RequestTarget } from './request.js';
+import { requestGuard } from './scrub.js';
 
 /** Options of `protect` (Express and Koa). */
 export interface ProtectOptions extends CommonOptions {
@@ -18,7 +21,7 @@ export interface ProtectOptions extends CommonOptions {
   readonly destinations: Destinations;
   /** The name of the destination this route sends to. */
   readonly destination: string;
-  /** What to protect: `'body'` (default), `'query'` or `'both'`. */
+  /** What to protect: `'both'` (default: the body and the URL's query), `'body'` or `'query'`. */
   readonly target?: RequestTarget;
 }
 
@@ -27,37 +30,43 @@ const options = z.strictObject({
   destinations: z.custom<Destinations>(isDestinations, { message: 'must be the registry from defineDestinations(…)' }),
   destination: z.string().min(1),
   target: z.enum(['body', 'query', 'both']).optional(),
-  onReport: onReportOption,
-  limit: z.number().int().positive().optional(),
-  ...limitOptions,
+  ...commonOptionShape,
 });
 
-/** Compiles a destination's policy over a schema into one plan. */
-export function destinationPlan(destinations: Destinations, name: string, schema: FieldSchema, limits: { maxDepth?: number | undefined; maxNodes?: number | undefined } = {}): CompiledPlan {
+/** Compiles a destination's policy over a schema into one plan: what protect, guardFetch and the CLI all ask. */
+export function destinationPlan(
+  destinations: Destinations,
+  name: string,
+  schema: FieldSchema,
+  limits: { readonly maxDepth?: number | undefined; readonly maxNodes?: number | undefined } = {},
+): CompiledPlan {
   const d = destinations.get(name);
-  return buildPlan({
-    schema,
-    rules: d.planRules,
-    untagged: d.untagged,
-    formats: undefined,
-    maxDepth: limits.maxDepth,
-    maxNodes: limits.maxNodes,
-    keys: destinations.keys,
-    vault: d.planRules.some((r) => r.action === 'tokenize') ? destinations.vault : undefined,
-    namespace: d.namespace,
-  });
+  return buildPlan(
+    planSpec({
+      schema,
+      rules: d.planRules,
+      untagged: d.untagged,
+      maxDepth: limits.maxDepth ?? DEFAULT_MAX_DEPTH,
+      maxNodes: limits.maxNodes ?? DEFAULT_MAX_NODES,
+      keys: destinations.keys,
+      vault: d.planRules.some((r) => r.action === 'tokenize') ? destinations.vault : undefined,
+      namespace: d.namespace,
+      exactNumbers: true,
+    }),
+  );
 }
 
 /** Validates protect's options and compiles the destination's plan. Throws at start-up. */
-export function protectBehaviour(factory: string, opts: ProtectOptions): RequestBehaviour {
-  const o = parseOptions(factory, options, opts);
+export function protectBehaviour(factory: string, opts: ProtectOptions, argc: number): Behaviour {
+  const o = parseOptions(factory, options, opts, argc);
   if (!o.destinations.names.includes(o.destination)) {
     throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `${factory}(): no destination named ${JSON.stringify(o.destination)}; declared: ${o.destinations.names.join(', ')}`);
   }
-  const plan = destinationPlan(o.destinations, o.destination, o.schema, o);
+  const common = resolveCommon(o);
+  const plan = destinationPlan(o.destinations, o.destination, o.schema, common);
   const onReport = (report: Report): void => {
     recordFlow(o.destination, report);
-    o.onReport?.(report);
+    common.onReport?.(report);
   };
-  return requestBehaviour(plan, o.target ?? 'body', o.limit ?? 1_048_576, onReport);
+  return requestGuard(plan, { ...common, onReport, target: o.target ?? 'both', checkUrl: true });
 }

@@ -1,15 +1,18 @@
-// tokenizeFields' and detokenizeFields' behaviour, framework-free: plans compiled once; authorization and audit per request.
-import { z } from '../zod.js';
+// tokenizeFields' and detokenizeFields' behaviour, written once: plans compiled at start-up; authorization and audit per request.
 import { FieldguardError } from '../errors.js';
-import { vaultPlan } from '../plan/api.js';
-import type { UntaggedMode } from '../plan/compile.js';
+import { decisionAt, planSpec, VAULT_UNTAGGED, vaultRules } from '../plan/api.js';
+import { buildPlan, type UntaggedMode } from '../plan/compile.js';
 import type { Selection } from '../plan/select.js';
-import { applyPlanAsync, type PlanResult, type Report } from '../plan/walk.js';
+import { applyPlanAsync, type PlanContext } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
 import type { Vault } from '../vault/vault.js';
-import { fieldSchemaOption, limitOptions, onReportOption, parseOptions, selectionOption, untaggedOption, vaultOption } from '../options.js';
-import { emitReport, requestBehaviour, type RequestBehaviour } from './scrub.js';
-import type { CommonOptions } from './request.js';
+import { fieldSchemaOption, parseOptions, selectionOption, untaggedOption, vaultOption } from '../options.js';
+import { z } from '../zod.js';
+import { refuse } from './answer.js';
+import { commonOptionShape, resolveCommon, type CommonOptions } from './config.js';
+import type { Behaviour } from './exchange.js';
+import { guardResponse } from './response.js';
+import { requestGuard } from './scrub.js';
 
 /** Options of `tokenizeFields` (Express and Koa). */
 export interface TokenizeFieldsOptions extends CommonOptions {
@@ -21,9 +24,9 @@ export interface TokenizeFieldsOptions extends CommonOptions {
   readonly select?: Selection;
   /** Token namespace, e.g. one per vendor. Default `'default'`. */
   readonly namespace?: string;
-  /** `'request'` (default) tokenizes the incoming body; `'response'` what the handler sends. */
+  /** `'request'` (default) tokenizes the incoming body; `'response'` what the handler answers. */
   readonly on?: 'request' | 'response';
-  /** Fields no tag covers: `'keep'` (default), `'drop'` or `'reject'`. */
+  /** Fields no tag covers: `'drop'` (default, fail closed), `'keep'`, `'scan'` or `'reject'`. */
   readonly untagged?: UntaggedMode;
 }
 
@@ -46,11 +49,11 @@ export interface DetokenizeFieldsOptions<Req> extends CommonOptions {
   readonly actor?: (req: Req) => string;
   /** What to resolve. Default `{ atLeast: 'personal' }`. */
   readonly select?: Selection;
-  /** Token namespace. Default `'default'`. */
+  /** Token namespace: only tokens made in it resolve. Default `'default'`. */
   readonly namespace?: string;
-  /** `'response'` (default) resolves what the handler sends; `'request'` the incoming body. */
+  /** `'response'` (default) resolves what the handler answers; `'request'` the incoming body. */
   readonly on?: 'request' | 'response';
-  /** Fields no tag covers: `'keep'` (default), `'drop'` or `'reject'`. */
+  /** Fields no tag covers: `'scan'` (default), `'keep'`, `'drop'` or `'reject'`. */
   readonly untagged?: UntaggedMode;
 }
 
@@ -61,9 +64,7 @@ const common = {
   namespace: z.string().min(1).optional(),
   on: z.enum(['request', 'response']).optional(),
   untagged: untaggedOption.optional(),
-  onReport: onReportOption,
-  limit: z.number().int().positive().optional(),
-  ...limitOptions,
+  ...commonOptionShape,
 };
 const tokenizeOptions = z.strictObject(common);
 const detokenizeOptions = z.strictObject({
@@ -73,67 +74,67 @@ const detokenizeOptions = z.strictObject({
   actor: z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function (req) => string' }).optional(),
 });
 
-/** The compiled behaviour of a tokenizing or detokenizing middleware. */
-export interface VaultBehaviour<Req> {
-  readonly on: 'request' | 'response';
-  /** Checks authorization (detokenize only); throws `ERR_DETOKENIZE_FORBIDDEN`, after auditing the refusal. */
-  authorize(req: Req): Promise<{ actor: string; purpose: string } | undefined>;
-  /** For `on: 'request'`. */
-  request(context: { actor: string; purpose: string } | undefined): RequestBehaviour;
-  /** For `on: 'response'`. */
-  response(body: unknown, context: { actor: string; purpose: string } | undefined): Promise<PlanResult>;
-}
-
 /** Validates tokenizeFields options and compiles its plan. */
-export function tokenizeBehaviour<Req>(factory: string, options: TokenizeFieldsOptions): VaultBehaviour<Req> {
-  const o = parseOptions(factory, tokenizeOptions, options);
-  const plan = vaultPlan('tokenize', o);
-  const request = requestBehaviour(plan, 'body', o.limit ?? 1_048_576, o.onReport);
-  return {
-    on: o.on ?? 'request',
-    authorize: async () => undefined,
-    request: () => request,
-    async response(body) {
-      const result = await applyPlanAsync(plan, body);
-      emitReport(o.onReport, result.report);
-      return result;
-    },
-  };
+export function tokenizeBehaviour(factory: string, options: TokenizeFieldsOptions, argc: number): Behaviour {
+  const o = parseOptions(factory, tokenizeOptions, options, argc);
+  const config = resolveCommon(o);
+  const plan = buildPlan(planSpec({ ...config, schema: o.schema, rules: vaultRules('tokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.tokenize, vault: o.vault, namespace: o.namespace, exactNumbers: o.on !== 'response' }));
+  if (o.on === 'response') {
+    return async function tokenizeResponse(ex) {
+      guardResponse(ex, (body) => applyPlanAsync(plan, body), config);
+      await ex.next();
+    };
+  }
+  return requestGuard(plan, { ...config, target: 'body', checkUrl: true });
 }
 
 /** Validates detokenizeFields options and compiles its plan. */
-export function detokenizeBehaviour<Req>(factory: string, options: DetokenizeFieldsOptions<Req>): VaultBehaviour<Req> {
-  const o = parseOptions(factory, detokenizeOptions, options);
-  const plan = vaultPlan('detokenize', o);
-  const targets = plan.nodes.filter((n) => n.action === 'detokenize');
+export function detokenizeBehaviour<Req>(factory: string, options: DetokenizeFieldsOptions<Req>, argc: number): Behaviour<Req> {
+  const o = parseOptions(factory, detokenizeOptions, options, argc);
+  const config = resolveCommon(o);
+  const plan = buildPlan(planSpec({ ...config, schema: o.schema, rules: vaultRules('detokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.detokenize, vault: o.vault, namespace: o.namespace }));
+  // What would be re-identified, asked of the plan itself.
+  const targets = o.schema.fields().filter((f) => decisionAt(plan, f.path).action === 'detokenize');
   const asked: DetokenizeRequest = Object.freeze({
-    paths: Object.freeze([...new Set(targets.map((n) => n.label))]),
-    kinds: Object.freeze([...new Set(targets.map((n) => n.tag?.kind).filter((k): k is NonNullable<typeof k> => k !== undefined))]),
+    paths: Object.freeze(targets.map((f) => f.path)),
+    kinds: Object.freeze([...new Set(targets.map((f) => f.tag.kind).filter((k): k is NonNullable<typeof k> => k !== undefined))]),
     purpose: o.purpose,
   });
-  const limit = o.limit ?? 1_048_576;
-  return {
-    on: o.on ?? 'response',
-    async authorize(req) {
-      let actor = 'unknown';
-      let allowed = false;
+  const authorize = async (req: Req): Promise<PlanContext> => {
+    let actor = 'unknown';
+    let allowed = false;
+    try {
+      if (o.actor !== undefined) actor = String(o.actor(req));
+      allowed = (await o.authorize(req, asked)) === true;
+    } catch {
+      allowed = false; // an authorizer that throws refuses
+    }
+    if (!allowed) {
+      o.vault.audit({ at: new Date().toISOString(), actor, purpose: o.purpose, paths: asked.paths, kinds: asked.kinds, count: 0, outcome: 'denied', action: 'detokenize' });
+      throw new FieldguardError('ERR_DETOKENIZE_FORBIDDEN', 'this caller may not re-identify these fields');
+    }
+    return { actor, purpose: o.purpose };
+  };
+  if (o.on === 'request') {
+    const contexts = new WeakMap<object, PlanContext>();
+    const guard = requestGuard(plan, { ...config, target: 'body', checkUrl: false }, (ex) => contexts.get(ex));
+    return async function detokenizeRequest(ex) {
       try {
-        if (o.actor !== undefined) actor = String(o.actor(req));
-        allowed = (await o.authorize(req, asked)) === true;
-      } catch {
-        allowed = false; // an authorizer that throws refuses
+        contexts.set(ex, await authorize(ex.native));
+      } catch (e) {
+        return refuse(ex, e, config);
       }
-      if (!allowed) {
-        o.vault.audit({ at: new Date().toISOString(), actor, purpose: o.purpose, paths: asked.paths, kinds: asked.kinds, count: 0, outcome: 'denied', action: 'detokenize' });
-        throw new FieldguardError('ERR_DETOKENIZE_FORBIDDEN', 'this caller may not re-identify these fields');
-      }
-      return { actor, purpose: o.purpose };
-    },
-    request: (context) => requestBehaviour(plan, 'body', limit, o.onReport, context),
-    async response(body, context) {
-      const result = await applyPlanAsync(plan, body, context);
-      emitReport(o.onReport, result.report);
-      return result;
-    },
+      return guard(ex);
+    };
+  }
+  return async function detokenizeResponse(ex) {
+    let context: PlanContext;
+    try {
+      context = await authorize(ex.native);
+    } catch (e) {
+      return refuse(ex, e, config);
+    }
+    guardResponse(ex, (body) => applyPlanAsync(plan, body, context), config);
+    await ex.next();
   };
 }

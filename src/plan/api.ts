@@ -1,5 +1,6 @@
-// The core's plan factories: compilePlan and its shorthands compileScrub and compileMask.
-import { z } from '../zod.js';
+// The core's plan factories: compilePlan and its shorthands, each a compiled plan that applies itself and answers actionAt(path).
+import { defaultScan } from '../detect/scan.js';
+import { FieldguardError } from '../errors.js';
 import {
   auditOption,
   fieldSchemaOption,
@@ -10,27 +11,75 @@ import {
   selectionOption,
   untaggedOption,
   vaultOption,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_NODES,
 } from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
-import { buildPlan, type CompiledPlan, type MaskFormats, type PlanOptions, type Rule, type UntaggedMode } from './compile.js';
+import { parsePath } from '../schema/path.js';
+import type { FieldTag, Kind } from '../schema/tags.js';
+import type { Vault } from '../vault/vault.js';
+import { z } from '../zod.js';
+import { ACTIONS, buildPlan, nodeAt, type CompiledPlan, type LeafAction, type MaskFormats, type PlanOptions, type PlanSpec, type Rule, type UntaggedMode } from './compile.js';
 import type { Selection } from './select.js';
 import { applyPlan, applyPlanAsync, type PlanContext, type PlanResult } from './walk.js';
-import type { Vault } from '../vault/vault.js';
+
+/** What a plan decides for the value at one path, as the walk would apply it. */
+export interface FieldDecision {
+  /** What happens to a value found there. */
+  readonly action: LeafAction;
+  /** The tag that covers the path, if any. */
+  readonly tag?: FieldTag;
+  /** The kind its mask, token or key binding uses. */
+  readonly kind?: Kind;
+  /** Whether no tag and no rule covers the path (it follows `untagged`). */
+  readonly untagged: boolean;
+}
 
 /** A compiled plan, applied to one payload at a time: returns a new value and a report. */
-export type Plan = <T = unknown>(value: T, context?: PlanContext) => PlanResult;
+export interface Plan {
+  <T = unknown>(value: T, context?: PlanContext): PlanResult;
+  /**
+   * The decision at a path (`customer.email`, `items[3].note`, `items[*].note`, `attributes.*`),
+   * from the same compiled plan the walk applies — what `fieldguard check` and the inventory ask.
+   * @throws FieldguardError `ERR_INVALID_PATH` for a malformed path or one with `**`.
+   */
+  actionAt(path: string): FieldDecision;
+}
 
 /** A compiled plan with vault actions: one vault batch per call. */
-export type AsyncPlan = <T = unknown>(value: T, context?: PlanContext) => Promise<PlanResult>;
+export interface AsyncPlan {
+  <T = unknown>(value: T, context?: PlanContext): Promise<PlanResult>;
+  /** The decision at a path; see {@link Plan.actionAt}. */
+  actionAt(path: string): FieldDecision;
+}
+
+/** The decision of a compiled plan at a path. */
+export function decisionAt(plan: CompiledPlan, path: string): FieldDecision {
+  const segments = parsePath(path);
+  const plain: Array<{ key: string } | { any: true }> = [];
+  for (const s of segments) {
+    if ('deep' in s) throw new FieldguardError('ERR_INVALID_PATH', `actionAt(${JSON.stringify(path)}): ask about one position, without **`);
+    plain.push(s);
+  }
+  const node = nodeAt(plan, plain);
+  const out: { -readonly [K in keyof FieldDecision]: FieldDecision[K] } = { action: node.action, untagged: node.untagged };
+  if (node.tag !== undefined) out.tag = node.tag;
+  if (node.kind !== undefined) out.kind = node.kind;
+  return out;
+}
+
+/** Wraps a compiled plan as the public callable, named for stack traces. */
+export function planFunction(compiled: CompiledPlan, name: string): Plan & AsyncPlan {
+  const fn = compiled.async
+    ? (value: unknown, context?: PlanContext) => applyPlanAsync(compiled, value, context)
+    : (value: unknown, context?: PlanContext) => applyPlan(compiled, value, context);
+  Object.defineProperty(fn, 'name', { value: name });
+  return Object.assign(fn, { actionAt: (path: string) => decisionAt(compiled, path) }) as unknown as Plan & AsyncPlan;
+}
 
 const planOptions = z.strictObject({
   schema: fieldSchemaOption,
-  rules: z.array(
-    z.strictObject({
-      select: selectionOption,
-      action: z.enum(['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize']),
-    }),
-  ),
+  rules: z.array(z.strictObject({ select: selectionOption, action: z.enum(ACTIONS) })),
   untagged: untaggedOption.optional(),
   formats: formatsOption.optional(),
   keys: keysOption.optional(),
@@ -40,10 +89,40 @@ const planOptions = z.strictObject({
   ...limitOptions,
 });
 
+/** The engine's spec for plan options already validated, with every default applied. */
+export function planSpec(o: {
+  schema: FieldSchema;
+  rules: readonly Rule[];
+  untagged: UntaggedMode;
+  formats?: MaskFormats | undefined;
+  maxDepth?: number | undefined;
+  maxNodes?: number | undefined;
+  keys?: PlanSpec['keys'];
+  vault?: Vault | undefined;
+  namespace?: string | undefined;
+  audit?: PlanSpec['audit'];
+  exactNumbers?: boolean;
+}): PlanSpec {
+  return {
+    schema: o.schema,
+    rules: o.rules,
+    untagged: o.untagged,
+    formats: o.formats,
+    maxDepth: o.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxNodes: o.maxNodes ?? DEFAULT_MAX_NODES,
+    keys: o.keys,
+    vault: o.vault,
+    namespace: o.namespace,
+    audit: o.audit,
+    scanText: defaultScan,
+    exactNumbers: o.exactNumbers === true,
+  };
+}
 
 /**
  * Compiles rules over a schema into a plan, once. The first rule that selects a field decides its
- * action (`keep`, `drop`, `mask`); fields no rule selects follow `untagged` (default `'drop'`).
+ * action; fields no rule selects follow `untagged` (default `'drop'`). The plan also answers
+ * `actionAt(path)`, the one decision procedure every other part of fieldguard asks.
  *
  * @throws FieldguardError `ERR_INVALID_OPTIONS` or `ERR_INVALID_PATH` at start-up.
  * @example
@@ -53,32 +132,14 @@ const planOptions = z.strictObject({
  *   { select: { atLeast: 'public' }, action: 'keep' },
  * ] });
  * const { value, report } = plan(order);
+ * plan.actionAt('payment.card'); // { action: 'mask', tag: { sensitivity: 'secret', kind: 'cardNumber' }, kind: 'cardNumber', untagged: false }
  * ```
  */
 export function compilePlan(options: PlanOptions & { readonly vault: Vault }): AsyncPlan;
 export function compilePlan(options: PlanOptions): Plan;
 export function compilePlan(options: PlanOptions): Plan | AsyncPlan {
-  const o = parseOptions('compilePlan', planOptions, options);
-  const compiled = buildPlan({
-    schema: o.schema,
-    rules: o.rules,
-    untagged: o.untagged ?? 'drop',
-    formats: o.formats,
-    maxDepth: o.maxDepth,
-    maxNodes: o.maxNodes,
-    keys: o.keys,
-    vault: o.vault,
-    namespace: o.namespace,
-    audit: o.audit,
-  });
-  if (o.vault !== undefined) {
-    return function applyCompiledPlanAsync(value, context) {
-      return applyPlanAsync(compiled, value, context);
-    };
-  }
-  return function applyCompiledPlan(value, context) {
-    return applyPlan(compiled, value, context);
-  };
+  const o = parseOptions('compilePlan', planOptions, options, arguments.length);
+  return planFunction(buildPlan(planSpec({ ...o, untagged: o.untagged ?? 'drop' })), 'applyCompiledPlan');
 }
 
 /** Options of {@link compileScrub}. */
@@ -87,7 +148,7 @@ export interface ScrubPlanOptions {
   readonly schema: FieldSchema;
   /** What may pass. Default `{ sensitivity: ['public', 'internal'] }`: nothing personal or above. */
   readonly allow?: Selection;
-  /** Fields no tag covers: `'drop'` (default), `'keep'` or `'reject'`. */
+  /** Fields no tag covers: `'drop'` (default), `'keep'`, `'reject'` or `'scan'`. */
   readonly untagged?: UntaggedMode;
   /** Deepest nesting accepted. Default 64. */
   readonly maxDepth?: number;
@@ -115,7 +176,7 @@ export function scrubRules(allow: Selection | undefined): Rule[] {
 
 /**
  * Compiles data minimization: keeps only the fields `allow` selects, drops every other tagged field,
- * then applies `untagged` to fields no tag covers.
+ * then applies `untagged` (default `'drop'`) to fields no tag covers.
  *
  * @example
  * ```ts
@@ -125,18 +186,8 @@ export function scrubRules(allow: Selection | undefined): Rule[] {
  * ```
  */
 export function compileScrub(options: ScrubPlanOptions): Plan {
-  const o = parseOptions('compileScrub', scrubOptions, options);
-  const compiled = buildPlan({
-    schema: o.schema,
-    rules: scrubRules(o.allow),
-    untagged: o.untagged ?? 'drop',
-    formats: undefined,
-    maxDepth: o.maxDepth,
-    maxNodes: o.maxNodes,
-  });
-  return function scrub(value) {
-    return applyPlan(compiled, value);
-  };
+  const o = parseOptions('compileScrub', scrubOptions, options, arguments.length);
+  return planFunction(buildPlan(planSpec({ ...o, rules: scrubRules(o.allow), untagged: o.untagged ?? 'drop' })), 'scrub');
 }
 
 /** Options of {@link compileMask}. */
@@ -147,7 +198,7 @@ export interface MaskPlanOptions {
   readonly select?: Selection;
   /** Format overrides per kind and per path. */
   readonly formats?: MaskFormats;
-  /** Fields no tag covers: `'keep'` (default; masking is not minimization), `'drop'` or `'reject'`. */
+  /** Fields no tag covers: `'scan'` (default: kept after the detectors masked what they find), `'keep'`, `'drop'` or `'reject'`. */
   readonly untagged?: UntaggedMode;
   /** Deepest nesting accepted. Default 64. */
   readonly maxDepth?: number;
@@ -173,7 +224,8 @@ export function maskRules(select: Selection | undefined): Rule[] {
 
 /**
  * Compiles partial masking: the fields `select` picks (default: personal and above) are replaced by
- * their kind's mask format; everything else passes.
+ * their kind's mask format; other tagged fields pass; untagged strings pass after the detectors
+ * masked what they find in them.
  *
  * @example
  * ```ts
@@ -182,18 +234,8 @@ export function maskRules(select: Selection | undefined): Rule[] {
  * ```
  */
 export function compileMask(options: MaskPlanOptions): Plan {
-  const o = parseOptions('compileMask', maskOptions, options);
-  const compiled = buildPlan({
-    schema: o.schema,
-    rules: maskRules(o.select),
-    untagged: o.untagged ?? 'keep',
-    formats: o.formats,
-    maxDepth: o.maxDepth,
-    maxNodes: o.maxNodes,
-  });
-  return function mask(value) {
-    return applyPlan(compiled, value);
-  };
+  const o = parseOptions('compileMask', maskOptions, options, arguments.length);
+  return planFunction(buildPlan(planSpec({ ...o, rules: maskRules(o.select), untagged: o.untagged ?? 'scan' })), 'mask');
 }
 
 /** Options of {@link compileTokenize}. */
@@ -206,7 +248,7 @@ export interface TokenizePlanOptions {
   readonly vault: Vault;
   /** Token namespace. Default `'default'`. */
   readonly namespace?: string;
-  /** Fields no tag covers: `'keep'` (default), `'drop'` or `'reject'`. */
+  /** Fields no tag covers: `'drop'` (default, fail closed), `'keep'`, `'reject'` or `'scan'`. */
   readonly untagged?: UntaggedMode;
   /** Deepest nesting accepted. Default 64. */
   readonly maxDepth?: number;
@@ -223,39 +265,21 @@ const tokenizeOptions = z.strictObject({
   ...limitOptions,
 });
 
-/** The rules of tokenization: selected fields tokenized, other tagged fields kept. */
-export function tokenizeRules(select: Selection | undefined): Rule[] {
-  return vaultRules('tokenize', select);
-}
-
-function vaultRules(action: 'tokenize' | 'detokenize', select: Selection | undefined): Rule[] {
+/** The rules of tokenizing or detokenizing: selected fields get the action, other tagged fields are kept. */
+export function vaultRules(action: 'tokenize' | 'detokenize', select: Selection | undefined): Rule[] {
   return [
     { select: select ?? { atLeast: 'personal' }, action },
     { select: { atLeast: 'public' }, action: 'keep' },
   ];
 }
 
-/** Everything a tokenizing or detokenizing plan needs, from options already validated. */
-export function vaultPlan(
-  action: 'tokenize' | 'detokenize',
-  o: { schema: FieldSchema; select?: Selection | undefined; vault: Vault; namespace?: string | undefined; untagged?: UntaggedMode | undefined; maxDepth?: number | undefined; maxNodes?: number | undefined },
-): CompiledPlan {
-  return buildPlan({
-    schema: o.schema,
-    rules: vaultRules(action, o.select),
-    untagged: o.untagged ?? 'keep',
-    formats: undefined,
-    maxDepth: o.maxDepth,
-    maxNodes: o.maxNodes,
-    vault: o.vault,
-    namespace: o.namespace,
-  });
-}
+/** The untagged default of each direction: tokenizing sends data out (drop), detokenizing answers a caller (scan). */
+export const VAULT_UNTAGGED: Readonly<Record<'tokenize' | 'detokenize', UntaggedMode>> = { tokenize: 'drop', detokenize: 'scan' };
 
 /**
  * Compiles tokenization: the selected fields (default: personal and above) are replaced by vault
  * tokens, collected in the walk and resolved in one batch — one store round trip per payload.
- * A field's `retention` sets its token's expiry.
+ * A field's `retention` sets its token's expiry. Untagged fields are dropped unless `untagged` says otherwise.
  *
  * @example
  * ```ts
@@ -264,24 +288,18 @@ export function vaultPlan(
  * ```
  */
 export function compileTokenize(options: TokenizePlanOptions): AsyncPlan {
-  const compiled = vaultPlan('tokenize', parseOptions('compileTokenize', tokenizeOptions, options));
-  return function tokenize(value, context) {
-    return applyPlanAsync(compiled, value, context);
-  };
+  const o = parseOptions('compileTokenize', tokenizeOptions, options, arguments.length);
+  return planFunction(buildPlan(planSpec({ ...o, rules: vaultRules('tokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.tokenize })), 'tokenize');
 }
 
-/** Options of {@link compileDetokenize}. */
+/** Options of {@link compileDetokenize}; untagged fields default to `'scan'`. */
 export type DetokenizePlanOptions = TokenizePlanOptions;
-
-/** The rules of detokenization: selected fields resolved, other tagged fields kept. */
-export function detokenizeRules(select: Selection | undefined): Rule[] {
-  return vaultRules('detokenize', select);
-}
 
 /**
  * Compiles detokenization: tokens at the selected fields are turned back into values in one vault
- * batch, audited with the `actor` and `purpose` of the call. Unknown, expired or erased tokens stay
- * as they are and are counted as `unresolved`.
+ * batch, audited with the `actor` and `purpose` of the call. A token resolves only in this plan's
+ * namespace and at a position of the kind it was made for; unknown, expired, erased or foreign
+ * tokens stay as they are and are counted as `unresolved`.
  *
  * @example
  * ```ts
@@ -290,8 +308,6 @@ export function detokenizeRules(select: Selection | undefined): Rule[] {
  * ```
  */
 export function compileDetokenize(options: DetokenizePlanOptions): AsyncPlan {
-  const compiled = vaultPlan('detokenize', parseOptions('compileDetokenize', tokenizeOptions, options));
-  return function detokenize(value, context) {
-    return applyPlanAsync(compiled, value, context);
-  };
+  const o = parseOptions('compileDetokenize', tokenizeOptions, options, arguments.length);
+  return planFunction(buildPlan(planSpec({ ...o, rules: vaultRules('detokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.detokenize })), 'detokenize');
 }

@@ -1,24 +1,33 @@
-// compilePlan: a schema's trie plus rules become a plan tree with the action resolved at every position, once.
+// compilePlan's engine: a schema's trie plus rules become a graph of plan nodes with the action resolved at every node, once.
 import { FieldguardError } from '../errors.js';
-import { defaultMask, type MaskContext, type MaskFn } from '../mask/formats.js';
+import { defaultMask, type MaskFn } from '../mask/formats.js';
 import { isFieldSchema, schemaRoot, type FieldSchema } from '../schema/define.js';
 import type { FieldTag, Kind } from '../schema/tags.js';
 import type { TrieNode } from '../schema/trie.js';
 import { stdoutAudit, type AuditSink } from '../vault/audit.js';
 import type { KeyRing } from '../vault/keys.js';
 import type { Vault } from '../vault/vault.js';
-import { appendIndex, appendKey } from '../schema/path.js';
 import { compileTagTest, PathMatcher, type MatchState, type Selection, type TagTest } from './select.js';
+
+/** Every action a rule can name, in one list. */
+export const ACTIONS = ['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize'] as const;
 
 /**
  * What a rule does to the fields it selects: `keep`, `drop`, `mask`; `hash` (keyed HMAC pseudonym),
  * `encrypt` / `decrypt` (field-level AES-256-GCM, needs `keys`); `tokenize` / `detokenize`
  * (through a vault, needs `vault`).
  */
-export type Action = 'keep' | 'drop' | 'mask' | 'hash' | 'encrypt' | 'decrypt' | 'tokenize' | 'detokenize';
+export type Action = (typeof ACTIONS)[number];
 
-/** What happens to a field no tag covers (or a tagged field no rule selects). */
-export type UntaggedMode = 'drop' | 'keep' | 'reject';
+/** Every mode for fields no tag covers, in one list. */
+export const UNTAGGED_MODES = ['drop', 'keep', 'reject', 'scan'] as const;
+
+/**
+ * What happens to a field no tag covers: `'drop'` it, `'keep'` it, `'reject'` the payload, or
+ * `'scan'` it — keep it after the free-text detectors masked what they find in its strings and
+ * in the keys the sender chose.
+ */
+export type UntaggedMode = (typeof UNTAGGED_MODES)[number];
 
 /** One rule: the fields it selects and what to do with them. The first matching rule wins. */
 export interface Rule {
@@ -34,13 +43,13 @@ export interface MaskFormats {
   readonly paths?: Readonly<Record<string, MaskFn>>;
 }
 
-/** Options of {@link compilePlan}. */
+/** Options of `compilePlan`. */
 export interface PlanOptions {
   /** The compiled schema, from `defineSchema`. */
   readonly schema: FieldSchema;
   /** Rules in order; the first that selects a field decides its action. */
   readonly rules: readonly Rule[];
-  /** Fields no rule selects: `'drop'` (default, fail closed), `'keep'` or `'reject'`. */
+  /** Fields no rule selects: `'drop'` (default, fail closed), `'keep'`, `'reject'` or `'scan'`. */
   readonly untagged?: UntaggedMode;
   /** Mask format overrides. */
   readonly formats?: MaskFormats;
@@ -58,114 +67,151 @@ export interface PlanOptions {
   readonly audit?: AuditSink;
 }
 
-/** Plan options with nothing left to default: what {@link buildPlan} takes from every factory. */
-export interface PlanSpec {
-  readonly schema: FieldSchema;
-  readonly rules: readonly Rule[];
-  readonly untagged: UntaggedMode;
-  readonly formats: MaskFormats | undefined;
-  readonly maxDepth: number | undefined;
-  readonly maxNodes: number | undefined;
-  /** Keys for `hash`, `encrypt` and `decrypt` (default: the vault's). */
-  readonly keys?: KeyRing | undefined;
-  /** The vault for `tokenize` and `detokenize`. */
-  readonly vault?: Vault | undefined;
-  /** Token and hash namespace. Default `'default'`. */
-  readonly namespace?: string | undefined;
-  /** Where decrypt audit events go (default: the vault's sink, else a JSON line on stdout). */
-  readonly audit?: AuditSink | undefined;
+/** A rule as the engine takes it: a selected field with no tag of its own may be given the kind it masks as. */
+export interface RuleSpec extends Rule {
+  readonly kind?: Kind | undefined;
 }
 
-/** What a plan does with the value found at one position. `reject` refuses the payload. */
-export type LeafAction = Action | 'reject';
+/** Everything a plan is built from, fully defaulted: what every factory hands the engine. */
+export interface PlanSpec {
+  /** The schema, or `undefined` when nothing is known about the payload (every position is untagged). */
+  readonly schema: FieldSchema | undefined;
+  readonly rules: readonly RuleSpec[];
+  readonly untagged: UntaggedMode;
+  readonly formats: MaskFormats | undefined;
+  readonly maxDepth: number;
+  readonly maxNodes: number;
+  readonly keys?: KeyRing | undefined;
+  readonly vault?: Vault | undefined;
+  readonly namespace?: string | undefined;
+  readonly audit?: AuditSink | undefined;
+  /** Match keys regardless of case. Default: the schema's setting. */
+  readonly fold?: boolean | undefined;
+  /** Key names whose values are always credentials, wherever they appear (logs). */
+  readonly secretKey?: ((key: string) => boolean) | undefined;
+  /** What a secret key's value becomes: masked as a credential (default) or removed. */
+  readonly secretAction?: 'mask' | 'drop' | undefined;
+  /** The mask for secret keys' values. Default: the `credential` format (`[REDACTED]`). */
+  readonly secretMask?: MaskFn | undefined;
+  /** Free-text redaction for `scan` (strings, and keys the sender chose). Required when anything scans. */
+  readonly scanText?: ((text: string) => string) | undefined;
+  /**
+   * Logs: never throw on a value — cycles, throwing getters, depth and exotic values become
+   * placeholders (`[Circular]`, `[Unreadable]`, `[Too deep]`, `[Binary: n bytes]`), Maps and Sets
+   * become objects and arrays, Errors their fields.
+   */
+  readonly lenient?: boolean | undefined;
+  /** Refuse numbers JSON cannot carry exactly (beyond 2^53, or not finite) where they are kept or transformed. */
+  readonly exactNumbers?: boolean | undefined;
+}
 
-/** One position of a compiled plan. */
+/** What a plan does with the value found at one node. `reject` refuses the payload; `scan` runs the detectors. */
+export type LeafAction = Action | 'reject' | 'scan';
+
+/** One node of a compiled plan: the behaviour at a schema position, shared by every path that reaches it. */
 export interface PlanNode {
   readonly id: number;
-  /** The position's path for reports, arrays as `[*]`. */
-  readonly label: string;
   readonly tag: FieldTag | undefined;
-  /** Whether no tag covers this position (it follows `untagged`). */
+  /** The kind its mask, token format and key binding use: its tag's, or the selecting rule's. */
+  readonly kind: Kind | undefined;
+  /** Whether no tag covers this node (it follows `untagged`). */
   readonly untagged: boolean;
   /**
-   * A schema position with no tag of its own or inherited (an object that only groups tagged fields).
-   * It is never dropped whole: when all its fields are dropped it stays as `{}`.
+   * A schema position with no tag of its own or inherited (an object that only groups tagged
+   * fields). It is never dropped whole: when all its fields are dropped it stays as `{}`.
    */
   readonly structural: boolean;
   readonly action: LeafAction;
   readonly mask: MaskFn | undefined;
-  /** The associated data binding a field ciphertext to this position: its path and kind. */
-  readonly cryptoContext: string;
-  /** What the mask function is told, built once. */
-  readonly maskContext: MaskContext | undefined;
+  /** Whether the mask is the app's own (it is then told the concrete path). */
+  readonly customMask: boolean;
   /** Apply `action` to the whole value, objects and arrays included, without descending. */
   whole: boolean;
-  readonly children: Map<string, PlanNode> | undefined;
+  /** Children by (folded) key; numeric keys are also tuple indices. */
+  readonly children: ReadonlyMap<string, PlanNode> | undefined;
+  /** Every key no schema or selection names. */
   other: PlanNode;
   /**
-   * The position of array items. Usually `other`; for an object schema met by an array (a list
-   * endpoint answering `[order, …]` with the order's schema) it is the position itself, so each
-   * element is treated as the object the schema describes rather than as unknown data.
+   * Array items. Usually `other`; for an object schema met by an array (a list endpoint
+   * answering `[order, …]` with the order's schema) the node itself, so each element is treated
+   * as the object the schema describes rather than as unknown data.
    */
   items: PlanNode;
+  /**
+   * Where the schema says a scalar (string, number, …) but the payload holds an object or array:
+   * the untagged node that applies below instead. A scalar's tag is never inherited by a subtree
+   * the schema did not describe.
+   */
+  shapeless: PlanNode | undefined;
 }
 
-/** A compiled plan: its root, size, and the limits its walk enforces. */
+/** A compiled plan: its root node and everything the walk needs. */
 export interface CompiledPlan {
   readonly root: PlanNode;
   readonly keys: KeyRing | undefined;
   readonly vault: Vault | undefined;
   readonly namespace: string;
   readonly audit: AuditSink;
-  /** Whether any position tokenizes or detokenizes (the plan then needs a vault round trip). */
+  /** Whether any node tokenizes or detokenizes (the plan then needs a vault round trip). */
   readonly async: boolean;
-  readonly size: number;
   readonly nodes: readonly PlanNode[];
   readonly fold: boolean;
   readonly maxDepth: number;
   readonly maxNodes: number;
+  readonly untagged: UntaggedMode;
+  readonly secretKey: ((key: string) => boolean) | undefined;
+  readonly secretNode: PlanNode | undefined;
+  readonly scanText: ((text: string) => string) | undefined;
+  /** Whether sender-chosen keys are scanned (the plan scans untagged data). */
+  readonly scanKeys: boolean;
+  /** Whether any mask is the app's own, so walks track concrete paths for it. */
+  readonly concretePaths: boolean;
+  readonly lenient: boolean;
+  readonly exactNumbers: boolean;
 }
 
-const ACTIONS: ReadonlySet<string> = new Set<Action>(['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize']);
 const NEEDS_KEYS: ReadonlySet<string> = new Set<Action>(['hash', 'encrypt', 'decrypt']);
 const NEEDS_VAULT: ReadonlySet<string> = new Set<Action>(['tokenize', 'detokenize']);
+const ACTION_SET: ReadonlySet<string> = new Set(ACTIONS);
+const DIGITS = /^\d+$/;
 
-/** Builds the plan tree. Throws `ERR_INVALID_OPTIONS` / `ERR_INVALID_PATH` at start-up, never per request. */
-export function buildPlan(options: PlanSpec): CompiledPlan {
-  if (!isFieldSchema(options.schema)) {
+/** Builds the plan graph. Throws `ERR_INVALID_OPTIONS` / `ERR_INVALID_PATH` at start-up, never per request. */
+export function buildPlan(spec: PlanSpec): CompiledPlan {
+  if (spec.schema !== undefined && !isFieldSchema(spec.schema)) {
     throw new FieldguardError(
       'ERR_INVALID_OPTIONS',
       'schema must be a compiled FieldSchema: wrap a zod or JSON Schema in defineSchema(…) once, at start-up',
     );
   }
-  const schema = options.schema;
-  const fold = schema.caseInsensitiveKeys;
-  const untagged = options.untagged;
-  const keys = options.keys ?? options.vault?.keys;
+  const fold = spec.fold ?? spec.schema?.caseInsensitiveKeys ?? false;
+  const keys = spec.keys ?? spec.vault?.keys;
   const matcher = new PathMatcher(fold);
   const tests: Array<TagTest | undefined> = [];
-  options.rules.forEach((rule, i) => {
-    if (!ACTIONS.has(rule.action)) {
-      throw new FieldguardError('ERR_INVALID_OPTIONS', `rule ${i}: unknown action ${JSON.stringify(rule.action)}`);
+  spec.rules.forEach((rule, i) => {
+    if (!ACTION_SET.has(rule.action)) {
+      throw new FieldguardError('ERR_INVALID_OPTIONS', `rule ${i}: unknown action ${JSON.stringify(rule.action)}; use one of ${ACTIONS.join(', ')}`);
     }
     if (NEEDS_KEYS.has(rule.action) && keys === undefined) {
       throw new FieldguardError('ERR_INVALID_OPTIONS', `rule ${i}: the action ${rule.action} needs keys (a keyRing) or a vault`);
     }
-    if (NEEDS_VAULT.has(rule.action) && options.vault === undefined) {
+    if (NEEDS_VAULT.has(rule.action) && spec.vault === undefined) {
       throw new FieldguardError('ERR_INVALID_OPTIONS', `rule ${i}: the action ${rule.action} needs a vault (createVault)`);
     }
     tests.push(compileTagTest(rule.select));
     for (const p of rule.select.paths ?? []) matcher.add(p, i);
   });
-  const pathFormats = Object.entries(options.formats?.paths ?? {});
+  const pathFormats = Object.entries(spec.formats?.paths ?? {});
   pathFormats.forEach(([p], i) => matcher.add(p, -1 - i));
-  const kindFormats = options.formats?.kinds ?? {};
+  const kindFormats = spec.formats?.kinds ?? {};
   const maskCache = new Map<Kind | undefined, MaskFn>();
-  const maskFor = (kind: Kind | undefined): MaskFn => {
+  const defaultFor = (kind: Kind | undefined): MaskFn => {
     let fn = maskCache.get(kind);
-    if (fn === undefined) maskCache.set(kind, (fn = (kind !== undefined ? kindFormats[kind] : undefined) ?? defaultMask(kind)));
+    if (fn === undefined) maskCache.set(kind, (fn = defaultMask(kind)));
     return fn;
   };
+  if (spec.untagged === 'scan' && spec.scanText === undefined) {
+    throw new FieldguardError('ERR_INVALID_OPTIONS', "untagged: 'scan' needs the detectors (scanText)");
+  }
 
   const nodes: PlanNode[] = [];
   const memo = new Map<string, PlanNode>();
@@ -177,7 +223,7 @@ export function buildPlan(options: PlanSpec): CompiledPlan {
     return id;
   };
 
-  const build = (trie: TrieNode | undefined, tag: FieldTag | undefined, state: MatchState, label: string): PlanNode => {
+  const build = (trie: TrieNode | undefined, tag: FieldTag | undefined, state: MatchState): PlanNode => {
     const key = `${trie?.id ?? 'u'}|${tagKey(tag)}|${state.key}`;
     const known = memo.get(key);
     if (known !== undefined) return known;
@@ -199,21 +245,24 @@ export function buildPlan(options: PlanSpec): CompiledPlan {
         }
       }
     }
-    const action: LeafAction = rule >= 0 ? options.rules[rule]!.action : untagged;
+    const action: LeafAction = rule >= 0 ? spec.rules[rule]!.action : spec.untagged;
+    const kind = tag?.kind ?? (rule >= 0 ? spec.rules[rule]!.kind : undefined);
+    const custom = action === 'mask' ? (format ?? (kind !== undefined ? kindFormats[kind] : undefined)) : undefined;
     const node: PlanNode = {
       id: nodes.length,
       structural: trie !== undefined && tag === undefined,
-      label,
       tag,
-      untagged: tag === undefined,
+      kind,
+      untagged: tag === undefined && rule < 0,
       action,
-      mask: action === 'mask' ? (format ?? maskFor(tag?.kind)) : undefined,
-      maskContext: action === 'mask' ? Object.freeze({ path: label, kind: tag?.kind }) : undefined,
-      cryptoContext: `${label}\0${tag?.kind ?? ''}`,
-      whole: byPath || format !== undefined,
+      mask: action === 'mask' ? (custom ?? defaultFor(kind)) : undefined,
+      customMask: custom !== undefined,
+      // A path format applies to the value found there only where that value is masked; elsewhere it changes nothing.
+      whole: byPath || (format !== undefined && action === 'mask'),
       children: undefined,
       other: undefined as unknown as PlanNode,
       items: undefined as unknown as PlanNode,
+      shapeless: undefined,
     };
     nodes.push(node);
     memo.set(key, node);
@@ -224,40 +273,69 @@ export function buildPlan(options: PlanSpec): CompiledPlan {
       const children = new Map<string, PlanNode>();
       for (const name of names) {
         const child = trie?.children.get(name) ?? trie?.any;
-        const childLabel = /^\d+$/.test(name) ? appendIndex(label, Number(name)) : appendKey(label, name);
-        children.set(name, build(child, child?.tag ?? tag, matcher.step(state, name), childLabel));
+        children.set(name, build(child, child?.tag ?? tag, matcher.step(state, name)));
       }
-      (node as { children: Map<string, PlanNode> }).children = children;
+      (node as unknown as { children: Map<string, PlanNode> }).children = children;
     }
-    const otherLabel = trie?.any !== undefined && !trie.anyIsItems ? (label === '' ? '*' : `${label}.*`) : appendIndex(label, '*');
-    node.other = build(trie?.any, trie?.any?.tag ?? tag, matcher.step(state, undefined), otherLabel);
-    const objectOnly = trie !== undefined && trie.any === undefined && trie.children.size > 0 && ![...trie.children.keys()].some((k) => /^\d+$/.test(k));
+    node.other = build(trie?.any, trie?.any?.tag ?? tag, matcher.step(state, undefined));
+    const objectOnly = trie !== undefined && trie.any === undefined && trie.children.size > 0 && ![...trie.children.keys()].some((k) => DIGITS.test(k));
     node.items = objectOnly ? node : node.other;
+    if (trie?.scalar === true) node.shapeless = build(undefined, undefined, state);
     return node;
   };
 
-  const root = build(schemaRoot(schema), schemaRoot(schema).tag, matcher.start(), '');
+  const root = build(spec.schema === undefined ? undefined : schemaRoot(spec.schema), spec.schema === undefined ? undefined : schemaRoot(spec.schema).tag, matcher.start());
   markUniform(nodes);
+  let secretNode: PlanNode | undefined;
+  if (spec.secretKey !== undefined) {
+    const secretAction = spec.secretAction ?? 'mask';
+    secretNode = {
+      id: nodes.length,
+      tag: undefined,
+      kind: 'credential',
+      untagged: false,
+      structural: false,
+      action: secretAction,
+      mask: secretAction === 'mask' ? (spec.secretMask ?? defaultFor('credential')) : undefined,
+      customMask: spec.secretMask !== undefined,
+      whole: true,
+      children: undefined,
+      other: undefined as unknown as PlanNode,
+      items: undefined as unknown as PlanNode,
+      shapeless: undefined,
+    };
+    secretNode.other = secretNode;
+    secretNode.items = secretNode;
+    nodes.push(secretNode);
+  }
   return {
     root,
     keys,
-    vault: options.vault,
-    namespace: options.namespace ?? 'default',
-    audit: options.audit ?? (options.vault === undefined ? stdoutAudit : (event) => options.vault!.audit(event)),
+    vault: spec.vault,
+    namespace: spec.namespace ?? 'default',
+    audit: spec.audit ?? (spec.vault === undefined ? stdoutAudit : (event) => spec.vault!.audit(event)),
     async: nodes.some((n) => NEEDS_VAULT.has(n.action)),
-    size: nodes.length,
     nodes,
     fold,
-    maxDepth: options.maxDepth ?? 64,
-    maxNodes: options.maxNodes ?? 1_000_000,
+    maxDepth: spec.maxDepth,
+    maxNodes: spec.maxNodes,
+    untagged: spec.untagged,
+    secretKey: spec.secretKey,
+    secretNode,
+    scanText: spec.scanText,
+    scanKeys: spec.untagged === 'scan',
+    concretePaths: nodes.some((n) => n.customMask),
+    lenient: spec.lenient === true,
+    exactNumbers: spec.exactNumbers === true,
   };
 }
 
 /**
- * Marks positions whose whole subtree gets the same keep, drop or reject, so the walk can act on
+ * Marks nodes whose whole subtree gets the same keep, drop or reject, so the walk can act on
  * the whole value at once: a dropped tagged object disappears, a kept one is copied without
- * resolving each key. Structural positions are excluded, so an object whose fields are all
- * dropped stays `{}`. Computed as a greatest fixpoint, which is right for recursive schemas.
+ * resolving each key. Structural nodes are excluded, so an object whose fields are all dropped
+ * stays `{}`; so are nodes below which a scalar could meet an undescribed subtree. Computed as a
+ * greatest fixpoint, which is right for recursive schemas.
  */
 function markUniform(nodes: readonly PlanNode[]): void {
   const uniform = new Map<PlanNode, boolean>();
@@ -267,7 +345,8 @@ function markUniform(nodes: readonly PlanNode[]): void {
     changed = false;
     for (const n of nodes) {
       if (!uniform.get(n)) continue;
-      const kids = n.children === undefined ? [n.other, n.items] : [...n.children.values(), n.other, n.items];
+      const kids = [...(n.children?.values() ?? []), n.other, n.items];
+      if (n.shapeless !== undefined) kids.push(n.shapeless);
       if (kids.some((k) => !uniform.get(k) || k.action !== n.action)) {
         uniform.set(n, false);
         changed = true;
@@ -276,3 +355,20 @@ function markUniform(nodes: readonly PlanNode[]): void {
   }
   for (const n of nodes) if (uniform.get(n)) n.whole = true;
 }
+
+/** The node a concrete or wildcard path leads to, as the walk would reach it (`items[3].note`, `items[*].note`, `attributes.*`). */
+export function nodeAt(plan: CompiledPlan, segments: ReadonlyArray<{ readonly key: string } | { readonly any: true }>): PlanNode {
+  let node = plan.root;
+  for (const seg of segments) {
+    if (node.whole) return node;
+    if ('key' in seg) {
+      const k = plan.fold ? seg.key.toLowerCase() : seg.key;
+      if (plan.secretKey?.(seg.key) === true && plan.secretNode !== undefined) return plan.secretNode;
+      node = node.children?.get(k) ?? (DIGITS.test(seg.key) ? node.items : node.other);
+    } else {
+      node = node.other;
+    }
+  }
+  return node;
+}
+

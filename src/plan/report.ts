@@ -7,6 +7,7 @@ const COUNTS: ReadonlyArray<keyof Counts> = [
   'dropped',
   'masked',
   'rejected',
+  'scanned',
   'untagged',
   'hashed',
   'encrypted',

@@ -1,14 +1,17 @@
 // Applies a compiled plan: one walk over the payload that builds a new value and a report, never mutating the input.
 import { FieldguardError } from '../errors.js';
+import type { MaskContext } from '../mask/formats.js';
+import { appendIndex, appendKey } from '../schema/path.js';
 import type { Kind, Sensitivity } from '../schema/tags.js';
 import { emitAudit } from '../vault/audit.js';
 import { decryptField, encryptField, hmacPseudonym } from '../vault/crypto.js';
 import type { CompiledPlan, LeafAction, PlanNode } from './compile.js';
-import { appendIndex, appendKey } from '../schema/path.js';
+import { Position } from './position.js';
+import { decodeValue, encodeValue } from './values.js';
 
-/** What a walk did at one path: how many values got which action. Never a value. */
+/** What a walk did at one path: how many values got which action. Never a value, never a key the sender chose. */
 export interface ReportField {
-  /** The path in pino syntax, array positions as `[*]`. */
+  /** The path in pino syntax: schema keys, array positions as `[*]`, any other key as `*`. */
   readonly path: string;
   readonly action: LeafAction;
   readonly count: number;
@@ -16,7 +19,7 @@ export interface ReportField {
   readonly kind?: Kind;
   /** Set when no tag covers the path. */
   readonly untagged?: true;
-  /** Tokens or ciphertexts at this path that did not resolve (unknown, expired, erased, moved). */
+  /** Tokens or ciphertexts at this path that did not resolve (unknown, expired, erased, moved, another namespace or kind). */
   readonly unresolved?: number;
 }
 
@@ -27,6 +30,8 @@ export interface Report {
   readonly masked: number;
   /** Untagged fields refused under `untagged: 'reject'`. */
   readonly rejected: number;
+  /** Untagged values kept after the detectors ran over them (`untagged: 'scan'`). */
+  readonly scanned: number;
   /** How many of the fields above no tag covered. */
   readonly untagged: number;
   readonly hashed: number;
@@ -46,7 +51,22 @@ export interface PlanResult<T = unknown> {
   readonly report: Report;
 }
 
+/** Who re-identifies, and why; recorded in audit events of `decrypt` and `detokenize`. */
+export interface PlanContext {
+  readonly actor?: string;
+  readonly purpose?: string;
+}
+
 const DROP = Symbol('fieldguard.drop');
+
+/** Placeholders the lenient (log) walk writes instead of values it cannot or must not copy. */
+export const PLACEHOLDER = Object.freeze({
+  circular: '[Circular]',
+  unreadable: '[Unreadable]',
+  deep: '[Too deep]',
+  large: '[Too large]',
+  redacted: '[REDACTED]',
+});
 
 /** A value waiting for the vault, and where its answer goes. */
 class Pending {
@@ -54,48 +74,47 @@ class Pending {
   key: string | number = '';
   constructor(
     readonly node: PlanNode,
+    readonly pos: Position,
     readonly value: string,
     readonly original: unknown,
   ) {}
 }
 
-/** Who re-identifies, and why; recorded in audit events of `decrypt` and `detokenize`. */
-export interface PlanContext {
-  readonly actor?: string;
-  readonly purpose?: string;
+/** Where a container sits, by its concrete keys: built only when an app-supplied mask needs the concrete path. */
+interface Ref {
+  readonly parent: Ref | undefined;
+  readonly key: string | number | undefined;
 }
 
 interface Walk {
   readonly plan: CompiledPlan;
-  readonly counts: Uint32Array;
-  readonly unresolved: Uint32Array;
-  readonly dynamic: Map<string, { node: PlanNode; count: number }>;
+  readonly stamp: number;
+  readonly touched: Array<readonly [Position, PlanNode]>;
   readonly rejected: string[];
   readonly pending: Pending[];
-  readonly decrypted: Set<PlanNode>;
+  readonly decrypted: Array<readonly [Position, PlanNode]>;
+  readonly unresolved: Map<Position, number>;
+  readonly seen: Set<object> | undefined;
   nodes: number;
 }
 
-/** Non-string values travel through hashes, ciphertexts and tokens as a NUL-prefixed JSON text, so they come back typed. */
-const TYPED = '\u0000';
+let stamps = 0;
+const roots = new WeakMap<CompiledPlan, Position>();
 
-function encodeValue(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (v === null || v === undefined) return undefined;
-  if (typeof v === 'bigint') return TYPED + JSON.stringify(v.toString());
-  return TYPED + (JSON.stringify(v) ?? 'null');
+function rootOf(plan: CompiledPlan): Position {
+  let root = roots.get(plan);
+  if (root === undefined) roots.set(plan, (root = Position.root()));
+  return root;
 }
 
-function decodeValue(s: string): unknown {
-  if (!s.startsWith(TYPED)) return s;
-  try {
-    return JSON.parse(s.slice(1)) as unknown;
-  } catch {
-    return s;
+function count(w: Walk, pos: Position, node: PlanNode): void {
+  if (pos.stamp !== w.stamp) {
+    pos.stamp = w.stamp;
+    pos.count = 0;
+    w.touched.push([pos, node]);
   }
+  pos.count++;
 }
-
-type Container = Record<string, unknown> | unknown[];
 
 function setKey(out: Record<string, unknown>, key: string, value: unknown): void {
   // An own "__proto__" key is copied as data; assigning it would replace the object's prototype.
@@ -103,54 +122,88 @@ function setKey(out: Record<string, unknown>, key: string, value: unknown): void
   else out[key] = value;
 }
 
-/** Classifies a value: containers are walked, anything else is a leaf. Objects with `toJSON` are walked as their JSON form. */
-function containerOf(value: unknown): Container | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  if (Array.isArray(value)) return value;
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) return value as Record<string, unknown>;
-  if (value instanceof Date || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return undefined;
-  if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet) return undefined;
-  if (value instanceof RegExp || value instanceof Promise) return undefined;
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') {
-    const json: unknown = toJSON.call(value);
-    return containerOf(json) ?? ({ [TO_JSON_LEAF]: json } as unknown as Container);
-  }
-  return value as Record<string, unknown>;
-}
-
-const TO_JSON_LEAF = Symbol('fieldguard.toJSONLeaf');
+/** The value a walk works on after `view`: set by `view` (the walk is synchronous, so one slot serves). */
+let viewed: unknown;
 
 /**
- * Where a value sits, as a linked list built only for containers: a leaf's path is joined from
- * its parent and key only when a report or an error needs it.
+ * Looks at a value the way `JSON.stringify` would — `toJSON()` called with its key, boxed
+ * primitives unboxed — and says whether it is a container to walk. Dates and binary data are
+ * leaves; so are Maps, Sets and other opaque objects, except in the lenient (log) walk, where
+ * they become what a log line can show.
  */
-interface PathRef {
-  readonly parent: PathRef | undefined;
-  /** The key, or `undefined` for an array item (`[*]`). */
-  readonly key: string | undefined;
+function view(w: Walk, value: object, key: string): boolean {
+  if (Array.isArray(value)) {
+    viewed = value;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if ((proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+    viewed = value;
+    return true;
+  }
+  const lenient = w.plan.lenient;
+  if (value instanceof Date) {
+    viewed = lenient ? (Number.isNaN(value.getTime()) ? null : value.toISOString()) : value;
+    return false;
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    viewed = lenient ? `[Binary: ${(value as ArrayBufferLike).byteLength} bytes]` : value;
+    return false;
+  }
+  if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+    viewed = value.valueOf();
+    return false;
+  }
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    let json: unknown = toJSON.call(value, key);
+    if (json instanceof String || json instanceof Number || json instanceof Boolean) json = json.valueOf();
+    viewed = json;
+    return json !== null && typeof json === 'object' && (Array.isArray(json) || isPlain(json));
+  }
+  if (lenient) {
+    if (value instanceof Error) {
+      viewed = errorRecord(value);
+      return true;
+    }
+    if (value instanceof Map) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of value) setKey(out, String(k), v);
+      viewed = out;
+      return true;
+    }
+    if (value instanceof Set) {
+      viewed = [...value];
+      return true;
+    }
+  }
+  if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet || value instanceof RegExp || value instanceof Promise) {
+    viewed = lenient ? {} : value;
+    return lenient;
+  }
+  viewed = value;
+  return true;
 }
 
-const ROOT: PathRef = { parent: undefined, key: '' };
+function isPlain(v: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null || !(v instanceof Date || ArrayBuffer.isView(v));
+}
 
-function pathOf(parent: PathRef | undefined, key: string | undefined): string {
-  const keys: Array<string | undefined> = [key];
-  for (let p = parent; p !== undefined && p !== ROOT; p = p.parent) keys.push(p.key);
-  if (parent === undefined) return '';
-  let out = '';
-  for (let i = keys.length - 1; i >= 0; i--) {
-    const k = keys[i];
-    out = k === undefined ? appendIndex(out, '*') : appendKey(out, k);
-  }
+/** An error as a log line shows it: name, message, stack, its own fields, cause and aggregated errors. */
+function errorRecord(e: Error): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: e.name, message: e.message, stack: e.stack };
+  for (const k of Object.keys(e)) if (k !== 'message' && k !== 'stack') setKey(out, k, (e as unknown as Record<string, unknown>)[k]);
+  if (e.cause !== undefined && !('cause' in out)) out['cause'] = e.cause;
+  if (e instanceof AggregateError && !('errors' in out)) out['errors'] = e.errors;
   return out;
 }
 
-function tooDeep(plan: CompiledPlan, path: string): never {
+function tooDeep(plan: CompiledPlan, pos: Position): never {
   throw new FieldguardError(
     'ERR_PAYLOAD_TOO_DEEP',
-    `the payload nests deeper than ${plan.maxDepth} levels (or is circular) at ${path === '' ? 'the root' : path}`,
-    { paths: [path] },
+    `the payload nests deeper than ${plan.maxDepth} levels (or is circular) at ${pos.label === '' ? 'the root' : pos.label}`,
+    { paths: [pos.label] },
   );
 }
 
@@ -158,148 +211,279 @@ function tooLarge(plan: CompiledPlan): never {
   throw new FieldguardError('ERR_PAYLOAD_TOO_LARGE', `the payload has more than ${plan.maxNodes} values`);
 }
 
+function unsafeNumber(pos: Position): never {
+  throw new FieldguardError(
+    'ERR_UNSAFE_NUMBER',
+    `the number at ${pos.label === '' ? 'the root' : pos.label} cannot be forwarded exactly (beyond 2^53 or not finite); send it as a string`,
+    { paths: [pos.label] },
+  );
+}
+
+function checkNumber(w: Walk, pos: Position, v: unknown): void {
+  if (w.plan.exactNumbers && typeof v === 'number' && (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)))) unsafeNumber(pos);
+}
+
+function concretePath(ref: Ref | undefined, key: string | number | undefined): string {
+  const keys: Array<string | number | undefined> = [key];
+  for (let r = ref; r !== undefined && r.parent !== undefined; r = r.parent) keys.push(r.key);
+  let out = '';
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const k = keys[i];
+    if (k === undefined) continue;
+    out = typeof k === 'number' ? appendIndex(out, k) : appendKey(out, k);
+  }
+  return out;
+}
+
 /** Deep copy of a value that is kept whole: plain data copied, exotic leaves copied or shared. */
-function copy(w: Walk, value: unknown, depth: number, parent: PathRef | undefined, key: string | undefined): unknown {
+function copy(w: Walk, value: unknown, depth: number, pos: Position, key: string): unknown {
   if (++w.nodes > w.plan.maxNodes) tooLarge(w.plan);
-  if (value === null || typeof value !== 'object') return value;
-  const c = containerOf(value);
-  if (c === undefined) {
-    if (value instanceof Date) return new Date(value.getTime());
-    if (Buffer.isBuffer(value)) return Buffer.from(value);
+  if (value === null || typeof value !== 'object') {
+    checkNumber(w, pos, value);
     return value;
   }
-  if (TO_JSON_LEAF in c) return (c as unknown as Record<symbol, unknown>)[TO_JSON_LEAF];
-  if (depth >= w.plan.maxDepth) tooDeep(w.plan, pathOf(parent, key));
-  const here: PathRef = { parent, key };
+  if (!view(w, value, key)) {
+    const leaf = viewed;
+    if (leaf instanceof Date) return new Date(leaf.getTime());
+    if (Buffer.isBuffer(leaf)) return Buffer.from(leaf);
+    checkNumber(w, pos, leaf);
+    return leaf;
+  }
+  const c = viewed as Record<string, unknown> | unknown[];
+  if (depth >= w.plan.maxDepth) tooDeep(w.plan, pos);
   if (Array.isArray(c)) {
     const out = new Array<unknown>(c.length);
-    for (let i = 0; i < c.length; i++) out[i] = copy(w, c[i], depth + 1, here, undefined);
+    for (let i = 0; i < c.length; i++) out[i] = copy(w, c[i], depth + 1, pos, String(i));
     return out;
   }
   const out: Record<string, unknown> = {};
   const keys = Object.keys(c);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    setKey(out, k, copy(w, c[k], depth + 1, here, k));
+    setKey(out, k, copy(w, c[k], depth + 1, pos, k));
   }
   return out;
 }
 
-function leaf(w: Walk, node: PlanNode, value: unknown, depth: number, parent: PathRef | undefined, key: string | undefined): unknown {
-  if (node.untagged) {
-    const path = pathOf(parent, key);
-    const entry = w.dynamic.get(path);
-    if (entry === undefined) w.dynamic.set(path, { node, count: 1 });
-    else entry.count++;
-  } else {
-    w.counts[node.id]!++;
+function maskContext(node: PlanNode, pos: Position, ref: Ref | undefined, key: string | number | undefined): MaskContext {
+  return node.customMask ? { path: concretePath(ref, key), kind: node.kind } : { path: pos.label, kind: node.kind };
+}
+
+/** A text through the detectors; a detector that fails refuses the payload (or, in logs, withholds the text). */
+function scan(w: Walk, text: string): string {
+  try {
+    return w.plan.scanText!(text);
+  } catch {
+    if (w.plan.lenient) return PLACEHOLDER.redacted;
+    throw new FieldguardError('ERR_MASK_FAILED', 'the detectors failed on a value; nothing was sent');
   }
+}
+
+/** Applies a node's action to a value that is not walked into: a leaf, or a container the node takes whole. */
+function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: boolean, depth: number, ref: Ref | undefined, key: string | number | undefined): unknown {
+  count(w, pos, node);
   switch (node.action) {
     case 'keep':
-      return value === null || typeof value !== 'object' ? value : copy(w, value, depth, parent, key);
+      if (container) return copy(w, value, depth, pos, key === undefined ? '' : String(key));
+      checkNumber(w, pos, value);
+      if (value instanceof Date) return new Date(value.getTime());
+      if (Buffer.isBuffer(value)) return Buffer.from(value);
+      return value;
     case 'drop':
       return DROP;
     case 'reject':
-      if (w.rejected.length < 100) w.rejected.push(pathOf(parent, key));
+      if (w.rejected.length < 100 && !w.rejected.includes(pos.label)) w.rejected.push(pos.label);
       return DROP;
+    case 'scan':
+      switch (typeof value) {
+        case 'string':
+          return scan(w, value);
+        case 'number': {
+          if (!Number.isInteger(value) || Math.abs(value) < 1e6) return value;
+          const text = String(value);
+          const out = scan(w, text);
+          return out === text ? value : out;
+        }
+        case 'bigint': {
+          const text = value.toString();
+          const out = scan(w, text);
+          return w.plan.lenient || out !== text ? out : value;
+        }
+        case 'undefined':
+        case 'function':
+        case 'symbol':
+          return w.plan.lenient ? DROP : value;
+        default:
+          return value;
+      }
     case 'mask': {
       try {
-        const c = value !== null && typeof value === 'object' ? containerOf(value) : undefined;
-        const v = c !== undefined && TO_JSON_LEAF in c ? (c as unknown as Record<symbol, unknown>)[TO_JSON_LEAF] : value;
-        return node.mask!(v, node.maskContext!);
+        return node.mask!(value, maskContext(node, pos, ref, key));
       } catch {
-        throw new FieldguardError('ERR_MASK_FAILED', `the mask format for ${node.label || 'the root'} threw`, {
-          paths: [node.label],
-        });
+        if (w.plan.lenient) return PLACEHOLDER.redacted;
+        throw new FieldguardError('ERR_MASK_FAILED', `the mask format for ${pos.label || 'the root'} threw`, { paths: [pos.label] });
       }
     }
     case 'hash': {
-      const text = encodeValue(jsonLeaf(value));
+      checkNumber(w, pos, value);
+      const text = encodeValue(value);
       return text === undefined ? value : hmacPseudonym(w.plan.keys!, text, w.plan.namespace);
     }
     case 'encrypt': {
-      const text = encodeValue(jsonLeaf(value));
-      return text === undefined ? value : encryptField(w.plan.keys!, text, node.cryptoContext);
+      checkNumber(w, pos, value);
+      const text = encodeValue(value);
+      return text === undefined ? value : encryptField(w.plan.keys!, text, pos.aad(node.kind));
     }
     case 'decrypt': {
       if (typeof value !== 'string') return value;
-      w.decrypted.add(node);
-      const text = decryptField(w.plan.keys!, value, node.cryptoContext);
+      w.decrypted.push([pos, node]);
+      const text = decryptField(w.plan.keys!, value, pos.aad(node.kind));
       if (text === undefined) {
-        w.unresolved[node.id]!++;
+        w.unresolved.set(pos, (w.unresolved.get(pos) ?? 0) + 1);
         return value;
       }
       return decodeValue(text);
     }
     case 'tokenize': {
-      const text = encodeValue(jsonLeaf(value));
+      checkNumber(w, pos, value);
+      const text = encodeValue(value);
       if (text === undefined) return value;
-      const p = new Pending(node, text, value);
+      const p = new Pending(node, pos, text, value);
       w.pending.push(p);
       return p;
     }
     case 'detokenize': {
       if (typeof value !== 'string') return value;
-      const p = new Pending(node, value, value);
+      const p = new Pending(node, pos, value, value);
       w.pending.push(p);
       return p;
     }
   }
 }
 
-/** A leaf as JSON would see it: the result of its `toJSON` when it has one. */
-function jsonLeaf(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  const c = containerOf(value);
-  return c !== undefined && TO_JSON_LEAF in c ? (c as unknown as Record<symbol, unknown>)[TO_JSON_LEAF] : value;
+/** A key the sender chose, through the detectors where the plan scans untagged data (`{ [email]: 3 }`). */
+function outKey(w: Walk, child: PlanNode, key: string): string {
+  return w.plan.scanKeys && child.action === 'scan' && key.length >= 6 ? scan(w, key) : key;
 }
 
-/** Walks one value found at `key` under `parent` (`key` undefined: an array item; `parent` undefined: the root). */
-function walk(w: Walk, node: PlanNode, value: unknown, depth: number, parent: PathRef | undefined, key: string | undefined): unknown {
-  if (++w.nodes > w.plan.maxNodes) tooLarge(w.plan);
-  const c = node.whole || value === null || typeof value !== 'object' ? undefined : containerOf(value);
-  if (c === undefined || TO_JSON_LEAF in c) {
-    if (node.action === 'drop' && !node.untagged) {
-      w.counts[node.id]!++;
+/** Walks one value found at `key` of its parent (`key` undefined at the root). */
+function walk(w: Walk, node: PlanNode, pos: Position, value: unknown, depth: number, ref: Ref | undefined, key: string | number | undefined): unknown {
+  if (++w.nodes > w.plan.maxNodes) {
+    if (w.plan.lenient) return PLACEHOLDER.large;
+    tooLarge(w.plan);
+  }
+  let v = value;
+  let container = false;
+  if (v !== null && typeof v === 'object') {
+    container = view(w, v, key === undefined ? '' : String(key));
+    v = viewed;
+  }
+  if (!container) {
+    if (node.action === 'keep' && (v === null || typeof v !== 'object') && !w.plan.exactNumbers) {
+      count(w, pos, node);
+      return v;
+    }
+    if (node.action === 'drop') {
+      count(w, pos, node);
       return DROP;
     }
-    if (node.action === 'keep' && !node.untagged && (value === null || typeof value !== 'object')) {
-      w.counts[node.id]!++;
-      return value;
-    }
-    return leaf(w, node, value, depth, parent, key);
+    return act(w, node, pos, v, false, depth, ref, key);
   }
-  if (depth >= w.plan.maxDepth) tooDeep(w.plan, pathOf(parent, key));
-  const here: PathRef = parent === undefined ? ROOT : { parent, key };
+  let here = pos;
+  if (node.shapeless !== undefined) {
+    // The schema says a scalar here; what the payload put below it is not described, so it is untagged.
+    node = node.shapeless;
+    here = pos.star();
+  }
+  if (node.whole) return act(w, node, here, v, true, depth, ref, key);
+  if (depth >= w.plan.maxDepth) {
+    if (w.plan.lenient) return PLACEHOLDER.deep;
+    tooDeep(w.plan, pos);
+  }
+  const c = v as Record<string, unknown> | unknown[];
+  const seen = w.seen;
+  if (seen !== undefined) {
+    if (seen.has(c)) return PLACEHOLDER.circular;
+    seen.add(c);
+  }
+  const inner: Ref | undefined = w.plan.concretePaths ? { parent: ref ?? { parent: undefined, key: undefined }, key } : undefined;
+  try {
+    return Array.isArray(c) ? walkArray(w, node, here, c, depth, inner) : walkObject(w, node, here, c, depth, inner);
+  } finally {
+    seen?.delete(c);
+  }
+}
+
+function walkArray(w: Walk, node: PlanNode, pos: Position, c: readonly unknown[], depth: number, ref: Ref | undefined): unknown[] {
+  const out: unknown[] = [];
   const children = node.children;
-  if (Array.isArray(c)) {
-    const out: unknown[] = [];
-    for (let i = 0; i < c.length; i++) {
-      const child = children === undefined ? node.items : (children.get(String(i)) ?? node.items);
-      const v = walk(w, child, c[i], depth + 1, here, undefined);
-      if (v === DROP) continue;
-      if (v instanceof Pending) {
-        v.holder = out;
-        v.key = out.length;
-      }
-      out.push(v);
+  const secret = w.plan.lenient ? w.plan.secretKey : undefined;
+  for (let i = 0; i < c.length; i++) {
+    const named = children?.get(String(i));
+    let child = named ?? node.items;
+    let childPos = named !== undefined ? pos.index(String(i)) : pos.items();
+    const item = c[i];
+    // A flat name/value list such as Node's req.rawHeaders: the value after a secret name is a secret.
+    if (secret !== undefined && i % 2 === 1 && typeof item === 'string' && typeof c[i - 1] === 'string' && secret(c[i - 1] as string)) {
+      child = w.plan.secretNode!;
+      childPos = pos.items();
     }
-    return out;
+    const r = walk(w, child, childPos, item, depth + 1, ref, i);
+    if (r === DROP) {
+      if (w.plan.lenient && (item === undefined || typeof item === 'function' || typeof item === 'symbol')) out.push(null);
+      continue;
+    }
+    if (r instanceof Pending) {
+      r.holder = out;
+      r.key = out.length;
+    }
+    out.push(r);
   }
+  return out;
+}
+
+function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, unknown>, depth: number, ref: Ref | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const keys = Object.keys(c);
-  const fold = w.plan.fold;
+  const { fold, secretKey, lenient } = w.plan;
+  const children = node.children;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    const child = children === undefined ? node.other : (children.get(fold ? k.toLowerCase() : k) ?? node.other);
-    const v = walk(w, child, c[k], depth + 1, here, k);
-    if (v === DROP) continue;
-    if (v instanceof Pending) {
-      v.holder = out;
-      v.key = k;
+    let item: unknown;
+    if (lenient) {
+      try {
+        item = c[k];
+      } catch {
+        item = PLACEHOLDER.unreadable;
+      }
+    } else {
+      item = c[k];
     }
-    if (k === '__proto__') setKey(out, k, v);
-    else out[k] = v;
+    let child: PlanNode;
+    let childPos: Position;
+    let name = k;
+    if (secretKey !== undefined && secretKey(k)) {
+      child = w.plan.secretNode!;
+      childPos = pos.star();
+    } else {
+      const fk = fold ? k.toLowerCase() : k;
+      const named = children?.get(fk);
+      if (named !== undefined) {
+        child = named;
+        childPos = pos.named(fk);
+      } else {
+        child = node.other;
+        childPos = pos.star();
+        name = outKey(w, child, k);
+      }
+    }
+    const r = walk(w, child, childPos, item, depth + 1, ref, k);
+    if (r === DROP) continue;
+    if (r instanceof Pending) {
+      r.holder = out;
+      r.key = name;
+    }
+    setKey(out, name, r);
   }
   return out;
 }
@@ -309,6 +493,7 @@ const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {
   drop: 'dropped',
   mask: 'masked',
   reject: 'rejected',
+  scan: 'scanned',
   hash: 'hashed',
   encrypt: 'encrypted',
   decrypt: 'decrypted',
@@ -318,26 +503,31 @@ const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {
 
 type Counts = { -readonly [K in Exclude<keyof Report, 'fields'>]: number };
 
-function report(w: Walk): Report {
-  const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, unresolved: 0 };
+/** What one sync walk counted, taken before any await (positions are shared by later walks). */
+type Tally = ReadonlyArray<readonly [Position, PlanNode, number]>;
+
+function tally(w: Walk): Tally {
+  return w.touched.map(([pos, node]) => [pos, node, pos.count] as const);
+}
+
+function report(t: Tally, unresolved: ReadonlyMap<Position, number>): Report {
+  const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, unresolved: 0 };
   const fields: ReportField[] = [];
-  const add = (node: PlanNode, path: string, count: number, unresolved: number): void => {
-    counts[COUNTER[node.action]] += count - unresolved;
-    counts.unresolved += unresolved;
-    if (node.untagged) counts.untagged += count;
-    const field: { -readonly [K in keyof ReportField]: ReportField[K] } = { path, action: node.action, count };
+  for (const [pos, node, n] of t) {
+    const failed = unresolved.get(pos) ?? 0;
+    counts[COUNTER[node.action]] += n - failed;
+    counts.unresolved += failed;
+    if (node.untagged) counts.untagged += n;
+    const field: { -readonly [K in keyof ReportField]: ReportField[K] } = { path: pos.label, action: node.action, count: n };
     if (node.tag !== undefined) {
       field.sensitivity = node.tag.sensitivity;
       if (node.tag.kind !== undefined) field.kind = node.tag.kind;
-    } else {
+    } else if (node.untagged) {
       field.untagged = true;
     }
-    if (unresolved > 0) field.unresolved = unresolved;
+    if (failed > 0) field.unresolved = failed;
     fields.push(field);
-  };
-  const { plan } = w;
-  for (let i = 0; i < w.counts.length; i++) if (w.counts[i]! > 0) add(plan.nodes[i]!, plan.nodes[i]!.label, w.counts[i]!, w.unresolved[i]!);
-  for (const [path, { node, count }] of w.dynamic) add(node, path, count, 0);
+  }
   return { ...counts, fields };
 }
 
@@ -345,47 +535,47 @@ function unique(values: Iterable<string | undefined>): string[] {
   return [...new Set([...values].filter((v): v is string => v !== undefined))];
 }
 
-function start(plan: CompiledPlan, value: unknown): { w: Walk; out: unknown } {
+function start(plan: CompiledPlan, value: unknown): { w: Walk; out: unknown; t: Tally } {
   const w: Walk = {
     plan,
-    counts: new Uint32Array(plan.size),
-    unresolved: new Uint32Array(plan.size),
-    dynamic: new Map(),
+    stamp: ++stamps,
+    touched: [],
     rejected: [],
     pending: [],
-    decrypted: new Set(),
+    decrypted: [],
+    unresolved: new Map(),
+    seen: plan.lenient ? new Set() : undefined,
     nodes: 0,
   };
   let out: unknown;
   try {
-    out = walk(w, plan.root, value, 0, undefined, undefined);
+    out = walk(w, plan.root, rootOf(plan), value, 0, undefined, undefined);
   } catch (e) {
     if (e instanceof FieldguardError) throw e;
-    throw new FieldguardError('ERR_UNREADABLE_VALUE', 'a value in the payload could not be read (a getter or proxy threw)');
+    throw new FieldguardError('ERR_UNREADABLE_VALUE', 'a value in the payload could not be read (a getter, toJSON or proxy threw)');
   }
   if (w.rejected.length > 0) {
     throw new FieldguardError(
       'ERR_UNTAGGED_FIELD',
-      `the payload has fields no tag covers: ${w.rejected.slice(0, 5).join(', ')}${w.rejected.length > 5 ? ', …' : ''}`,
+      `the payload has fields no tag covers: ${w.rejected.slice(0, 5).map((p) => p || '(root)').join(', ')}${w.rejected.length > 5 ? ', …' : ''}`,
       { paths: w.rejected },
     );
   }
-  return { w, out: out === DROP ? undefined : out };
+  return { w, out: out === DROP ? undefined : out, t: tally(w) };
 }
 
 function auditDecrypts(w: Walk, context: PlanContext | undefined): void {
-  if (w.decrypted.size === 0) return;
-  const nodes = [...w.decrypted];
-  const count = nodes.reduce((n, node) => n + w.counts[node.id]!, 0);
-  const failed = nodes.reduce((n, node) => n + w.unresolved[node.id]!, 0);
+  if (w.decrypted.length === 0) return;
+  const failed = [...w.unresolved.values()].reduce((n, k) => n + k, 0);
+  const total = w.decrypted.length;
   emitAudit(w.plan.audit, {
     at: new Date().toISOString(),
     actor: context?.actor ?? 'unknown',
     purpose: context?.purpose ?? 'unspecified',
-    paths: unique(nodes.map((n) => n.label)),
-    kinds: unique(nodes.map((n) => n.tag?.kind)),
-    count,
-    outcome: failed === 0 ? 'resolved' : failed === count ? 'unresolved' : 'partial',
+    paths: unique(w.decrypted.map(([pos]) => pos.label)),
+    kinds: unique(w.decrypted.map(([, node]) => node.kind)),
+    count: total,
+    outcome: failed === 0 ? 'resolved' : failed === total ? 'unresolved' : 'partial',
     action: 'decrypt',
   });
 }
@@ -400,54 +590,54 @@ function place(p: Pending, v: unknown, root: { out: unknown }): void {
  * Applies a compiled plan to a value: one synchronous walk that returns a new value and a report.
  *
  * @throws FieldguardError `ERR_PAYLOAD_TOO_DEEP`, `ERR_PAYLOAD_TOO_LARGE`, `ERR_UNTAGGED_FIELD`
- *   (under `untagged: 'reject'`), `ERR_MASK_FAILED`, or `ERR_UNREADABLE_VALUE` when a getter or
- *   proxy throws. Messages carry paths, never values.
+ *   (under `untagged: 'reject'`), `ERR_MASK_FAILED`, `ERR_UNSAFE_NUMBER`, or `ERR_UNREADABLE_VALUE`
+ *   when a getter, `toJSON` or proxy throws. Messages carry schema paths, never values or keys the sender chose.
  */
 export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanContext): PlanResult {
-  const { w, out } = start(plan, value);
+  const { w, out, t } = start(plan, value);
   auditDecrypts(w, context);
-  return { value: out, report: report(w) };
+  return { value: out, report: report(t, w.unresolved) };
 }
 
 /**
  * Applies a plan with vault actions: the walk collects every value to tokenize or detokenize, then
  * one vault batch resolves them (one store round trip per direction), then they are put in place.
  * If the vault fails, the whole call rejects with `ERR_VAULT_UNAVAILABLE` and no partial value escapes.
+ * A token resolves only in the plan's namespace and at a position of the kind it was made for.
  */
 export async function applyPlanAsync(plan: CompiledPlan, value: unknown, context?: PlanContext): Promise<PlanResult> {
-  const { w, out } = start(plan, value);
+  const { w, out, t } = start(plan, value);
   auditDecrypts(w, context);
   const root = { out };
   const toTokenize = w.pending.filter((p) => p.node.action === 'tokenize');
   const toDetokenize = w.pending.filter((p) => p.node.action === 'detokenize');
   if (toTokenize.length > 0) {
     const tokens = await plan.vault!.tokenizeMany(
-      toTokenize.map((p) => ({ value: p.value, kind: p.node.tag?.kind, ttl: p.node.tag?.retention })),
+      toTokenize.map((p) => ({ value: p.value, kind: p.node.kind, ttl: p.node.tag?.retention })),
       plan.namespace,
     );
     toTokenize.forEach((p, i) => place(p, tokens[i], root));
   }
   if (toDetokenize.length > 0) {
-    // Scoped: a token resolves only in the plan's namespace and at a position of the kind it was made with.
     const values = await plan.vault!.detokenizeMany(
-      toDetokenize.map((p) => ({ token: p.value, kind: p.node.tag?.kind ?? null })),
+      toDetokenize.map((p) => ({ token: p.value, kind: p.node.kind ?? null })),
       {
         namespace: plan.namespace,
         actor: context?.actor ?? 'unknown',
         purpose: context?.purpose ?? 'unspecified',
-        paths: unique(toDetokenize.map((p) => p.node.label)),
-        kinds: unique(toDetokenize.map((p) => p.node.tag?.kind)),
+        paths: unique(toDetokenize.map((p) => p.pos.label)),
+        kinds: unique(toDetokenize.map((p) => p.node.kind)),
       },
     );
     toDetokenize.forEach((p, i) => {
       const v = values[i];
       if (v === null || v === undefined) {
-        w.unresolved[p.node.id]!++;
+        w.unresolved.set(p.pos, (w.unresolved.get(p.pos) ?? 0) + 1);
         place(p, p.original, root);
       } else {
         place(p, decodeValue(v), root);
       }
     });
   }
-  return { value: root.out, report: report(w) };
+  return { value: root.out, report: report(t, w.unresolved) };
 }

@@ -18,6 +18,8 @@ export interface TrieNode {
   any: TrieNode | undefined;
   /** Whether `any` stands for array items (`[*]`) rather than object keys (`.*`). */
   anyIsItems: boolean;
+  /** Whether the schema says a scalar here (string, number, boolean, null, or an enum/const of them). */
+  readonly scalar?: boolean;
 }
 
 type SchemaObject = Record<string, unknown>;
@@ -51,6 +53,27 @@ function omitLevel(tag: FieldTag): Omit<FieldTag, 'sensitivity'> {
 }
 
 const STRUCTURE = ['properties', 'patternProperties', 'additionalProperties', 'items', 'prefixItems', 'additionalItems'] as const;
+
+const SCALAR_TYPES: ReadonlySet<unknown> = new Set(['string', 'number', 'integer', 'boolean', 'null']);
+
+/** Whether the schemas meeting at a position all say it holds a scalar, and at least one says so. */
+function isScalar(flat: readonly SchemaObject[]): boolean {
+  let typed = false;
+  for (const s of flat) {
+    if (STRUCTURE.some((k) => s[k] !== undefined)) return false;
+    const t = s['type'];
+    if (t !== undefined) {
+      if (!(Array.isArray(t) ? t : [t]).every((x) => SCALAR_TYPES.has(x))) return false;
+      typed = true;
+    }
+    const values = Array.isArray(s['enum']) ? (s['enum'] as unknown[]) : 'const' in s ? [s['const']] : undefined;
+    if (values !== undefined) {
+      if (values.some((v) => v !== null && typeof v === 'object')) return false;
+      typed = true;
+    }
+  }
+  return typed;
+}
 
 function isObject(v: unknown): v is SchemaObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -208,7 +231,7 @@ export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
       tagId(tag);
     const known = memo.get(key);
     if (known !== undefined) return known;
-    const node: TrieNode = { id: nextId++, tag, own: own !== undefined, children: new Map(), any: undefined, anyIsItems: false };
+    const node: TrieNode = { id: nextId++, tag, own: own !== undefined, children: new Map(), any: undefined, anyIsItems: false, scalar: isScalar(flat) };
     memo.set(key, node);
 
     const named = new Map<string, Schema[]>();

@@ -1,0 +1,151 @@
+// The Exchange for Express 4 and 5: where Express keeps the body, the query, the route pattern, the report and the logger.
+import type { NextFunction, Request, Response } from 'express';
+import { answerNode } from '../middleware/answer.js';
+import { withSearch } from '../middleware/body.js';
+import { ANSWERED, type Exchange, type ValueTransform } from '../middleware/exchange.js';
+import type { LoggerLike } from '../log/wrap.js';
+
+/** Where the middlewares leave the last report: `res.locals.fieldguard`. */
+export const REPORT_KEY = 'fieldguard';
+
+const LOG = Symbol.for('fieldguard.log');
+
+interface Layer {
+  route?: unknown;
+  handle?: { stack?: Layer[] };
+  rawPath?: unknown;
+  regexp?: RegExp;
+  keys?: Array<{ name: string | number; optional?: boolean } | string>;
+}
+
+/** A mount layer's pattern: Express 5 keeps it; Express 4's is read back from its path-to-regexp 0.1 expression. */
+function layerPattern(layer: Layer): string | undefined {
+  if (typeof layer.rawPath === 'string') return layer.rawPath === '/' ? '' : layer.rawPath;
+  if (layer.regexp === undefined) return undefined;
+  let src = layer.regexp.source.replace(/^\^/, '').replace(/\\\/\?\(\?=\\\/\|\$\)$/, '');
+  for (const key of layer.keys ?? []) {
+    const name = typeof key === 'string' ? key : String(key.name);
+    const next = src.replace(/\(\?:\\\/\(\[\^\/\]\+\?\)\)(\?)?/, (_m, opt: string | undefined) => `/:${name}${opt ?? ''}`);
+    if (next === src) return undefined;
+    src = next;
+  }
+  src = src.replace(/\\\//g, '/');
+  return /[\\()[\]*+?{}|^$]/.test(src.replace(/:[\w]+\?/g, '')) ? undefined : src;
+}
+
+function findMount(stack: readonly Layer[] | undefined, route: unknown, prefix: string, depth: number): string | undefined {
+  if (stack === undefined || depth > 16) return undefined;
+  for (const layer of stack) {
+    if (layer.route === route) return prefix;
+    if (layer.handle?.stack !== undefined) {
+      const p = layerPattern(layer);
+      const found = findMount(layer.handle.stack, route, prefix + (p ?? '(mounted)'), depth + 1);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+const patterns = new WeakMap<object, string>();
+
+/** The full route pattern (`/users/:email/orders/:id`), never the matched text; cached per route. */
+function routePattern(req: Request): string | undefined {
+  const route = req.route as { path?: unknown } | undefined;
+  if (route === undefined || route === null) return undefined;
+  const path = typeof route.path === 'string' ? route.path : '(pattern)';
+  if (req.baseUrl === '' || req.baseUrl === undefined) return path;
+  let mount = patterns.get(route);
+  if (mount === undefined) {
+    type App = { mountpath?: unknown; parent?: App; _router?: { stack?: Layer[] }; router?: { stack?: Layer[] } };
+    const app = req.app as unknown as App;
+    let appPrefix = '';
+    for (let a: App | undefined = app; a?.parent !== undefined; a = a.parent) appPrefix = (typeof a.mountpath === 'string' && a.mountpath !== '/' ? a.mountpath : '') + appPrefix;
+    const stack = (app._router ?? app.router)?.stack;
+    mount = appPrefix + (findMount(stack, route, '', 0) ?? '(mounted)');
+    patterns.set(route, mount);
+  }
+  return mount + path;
+}
+
+function onValue(res: Response, transform: ValueTransform): void {
+  const wrap = (name: 'json' | 'jsonp'): void => {
+    const original = res[name];
+    res[name] = function transformedBody(this: Response, ...args: unknown[]) {
+      let body = args[0];
+      // Express 4 still accepts res.json(status, body) and res.json(body, status).
+      if (args.length === 2 && typeof args[0] === 'number') {
+        this.status(args[0]);
+        body = args[1];
+      } else if (args.length === 2 && typeof args[1] === 'number') {
+        this.status(args[1]);
+      }
+      const send = (v: unknown): void => {
+        if (v === ANSWERED) return;
+        try {
+          original.call(this, v);
+        } catch (e) {
+          answerNode(this, e);
+        }
+      };
+      const out = transform(body);
+      if (out instanceof Promise) out.then(send, (e: unknown) => answerNode(this, e));
+      else send(out);
+      return this;
+    } as Response['json'];
+  };
+  wrap('json');
+  wrap('jsonp');
+}
+
+/** The Exchange of one Express request, for one middleware. */
+export function expressExchange(req: Request, res: Response, next: NextFunction): Exchange<Request> {
+  return {
+    native: req,
+    req,
+    res,
+    url: () => req.originalUrl ?? req.url,
+    body: () => req.body as unknown,
+    setBody(value, text) {
+      req.body = value;
+      // A raw copy kept by a `verify` hook would still carry what was removed.
+      if ('rawBody' in req) (req as Request & { rawBody: unknown }).rawBody = text;
+    },
+    setQuery(value, search) {
+      const parse: unknown = req.app?.get('query parser fn');
+      // Express 5 defines `query` as a getter that re-parses `req.url`; a data property replaces it.
+      Object.defineProperty(req, 'query', { value: typeof parse === 'function' ? parse(search) : value, writable: true, configurable: true, enumerable: true });
+      req.url = withSearch(req.url, search);
+      req.originalUrl = withSearch(req.originalUrl, search);
+    },
+    route: () => routePattern(req),
+    report(r) {
+      res.locals[REPORT_KEY] = r;
+    },
+    logger(make) {
+      let child: LoggerLike | undefined;
+      Object.defineProperty(req, 'log', {
+        configurable: true,
+        enumerable: false,
+        get: () => (child ??= make()),
+        set: (v: LoggerLike) => {
+          child = v;
+        },
+      });
+      Object.defineProperty(req, LOG, { configurable: true, enumerable: false, get: () => (child ??= make()) });
+    },
+    onValue: (transform) => onValue(res, transform),
+    next: async () => next(),
+    answer(status, headers, body) {
+      res.status(status);
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      res.setHeader('content-length', Buffer.byteLength(body));
+      res.end(body);
+    },
+    fail: async (error) => next(error),
+  };
+}
+
+/** The redacting logger `redactLogs` made for this request, or `undefined` when it is not mounted. */
+export function requestLog(req: Request): LoggerLike | undefined {
+  return (req as unknown as Record<symbol, LoggerLike | undefined>)[LOG];
+}

@@ -1,0 +1,245 @@
+// The response side, written once: an answer is transformed as a value where the framework gives one, else as bytes on the Node response.
+import type { ServerResponse } from 'node:http';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { FieldguardError } from '../errors.js';
+import type { PlanResult } from '../plan/walk.js';
+import { answerNode, isAnswer, refuse } from './answer.js';
+import { charsetOf, mediaType } from './body.js';
+import { emitReport, type CommonConfig } from './config.js';
+import { ANSWERED, type Exchange } from './exchange.js';
+
+/** Transforms one answer body (masking, tokenizing, detokenizing). */
+export type ResponseTransform = (value: unknown) => PlanResult | Promise<PlanResult>;
+
+/** How a response body is treated at the byte level, by its type. */
+type Verdict = 'json' | 'sniff' | 'pass';
+
+function verdictOf(res: ServerResponse, method: string | undefined): Verdict {
+  if (isAnswer(res) || method === 'HEAD') return 'pass';
+  const status = res.statusCode;
+  if (status === 204 || status === 304 || (status >= 100 && status < 200)) return 'pass';
+  const header = res.getHeader('content-type');
+  const type = mediaType(typeof header === 'string' ? header : Array.isArray(header) ? header[0] : undefined);
+  if (type === undefined || type === 'text/plain') return 'sniff';
+  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  return 'pass';
+}
+
+function firstByte(chunk: Buffer): number | undefined {
+  for (const b of chunk) if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf) return b;
+  return undefined;
+}
+
+function toBuffer(chunk: unknown, encoding: unknown): Buffer | undefined {
+  if (chunk === undefined || chunk === null || typeof chunk === 'function') return undefined;
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return Buffer.from(String(chunk));
+}
+
+/** The text of a buffered body: decompressed by its Content-Encoding and decoded from its charset. */
+function bodyText(res: ServerResponse, bytes: Buffer): string {
+  const encoding = String(res.getHeader('content-encoding') ?? 'identity').trim().toLowerCase();
+  let plain: Buffer;
+  try {
+    plain =
+      encoding === 'identity' || encoding === ''
+        ? bytes
+        : encoding === 'gzip' || encoding === 'x-gzip'
+          ? gunzipSync(bytes)
+          : encoding === 'deflate'
+            ? inflateSync(bytes)
+            : encoding === 'br'
+              ? brotliDecompressSync(bytes)
+              : (() => {
+                  throw new Error('unknown encoding');
+                })();
+  } catch {
+    throw new FieldguardError('ERR_MASK_FAILED', 'the answer is compressed in a way fieldguard cannot read, so it cannot be masked');
+  }
+  const header = res.getHeader('content-type');
+  const charset = charsetOf(typeof header === 'string' ? header : undefined) ?? 'utf-8';
+  try {
+    return new TextDecoder(charset, { fatal: false }).decode(plain);
+  } catch {
+    throw new FieldguardError('ERR_MASK_FAILED', 'the answer has a charset fieldguard cannot read, so it cannot be masked');
+  }
+}
+
+/**
+ * Holds back every write of a response whose body must be transformed, and sends the
+ * transformed body when the handler ends it — whatever wrote it (`res.send(string)`,
+ * `res.end`, `res.write`, a piped stream, Koa's own respond). Bodies of other types pass
+ * through unbuffered; untyped and `text/plain` bodies are buffered only when they start like
+ * JSON. Headers are deferred too, so the new body gets a matching Content-Length and loses a
+ * Content-Encoding and ETag that described the old one.
+ */
+function interceptBytes(
+  res: ServerResponse,
+  method: string | undefined,
+  done: { value: boolean },
+  limit: number,
+  transform: (value: unknown) => Promise<unknown>,
+  config: Pick<CommonConfig, 'errorFormat'>,
+): void {
+  const write = res.write;
+  const end = res.end;
+  const writeHead = res.writeHead;
+  let mode: 'undecided' | 'pass' | 'buffer' = 'undecided';
+  let sniffed = false;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let overflow = false;
+
+  const decide = (chunk: Buffer | undefined): void => {
+    if (done.value) {
+      mode = 'pass';
+      return;
+    }
+    const verdict = verdictOf(res, method);
+    if (verdict === 'json') mode = 'buffer';
+    else if (verdict === 'pass') mode = 'pass';
+    else if (chunk !== undefined && chunk.length > 0) {
+      const b = firstByte(chunk);
+      if (b === undefined) return;
+      sniffed = true;
+      mode = b === 0x7b || b === 0x5b ? 'buffer' : 'pass';
+    } else if (chunk !== undefined) {
+      mode = 'undecided';
+    } else {
+      mode = 'pass';
+    }
+  };
+  const hold = (chunk: Buffer | undefined): void => {
+    if (chunk === undefined || overflow) return;
+    size += chunk.length;
+    if (size > limit) {
+      overflow = true;
+      chunks.length = 0;
+      return;
+    }
+    chunks.push(chunk);
+  };
+
+  res.writeHead = function deferredWriteHead(this: ServerResponse, status: number, ...rest: unknown[]) {
+    // Node's own end() writes the head through here too, once the body is decided.
+    if (mode === 'pass') return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...rest);
+    // Headers wait for the body: applied now, written with the (possibly new) body.
+    this.statusCode = status;
+    const headers = typeof rest[0] === 'string' ? rest[1] : rest[0];
+    if (typeof rest[0] === 'string') this.statusMessage = rest[0];
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(String(headers[i]), headers[i + 1] as string);
+    } else if (headers !== null && typeof headers === 'object') {
+      for (const [k, v] of Object.entries(headers)) if (v !== undefined) this.setHeader(k, v as string);
+    }
+    return this;
+  } as ServerResponse['writeHead'];
+
+  res.write = function guardedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
+    const encoding = typeof rest[0] === 'string' ? rest[0] : undefined;
+    const buf = toBuffer(chunk, encoding);
+    if (mode === 'undecided') {
+      decide(buf);
+      if (mode === 'undecided') return true;
+    }
+    if (mode === 'pass') return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    hold(buf);
+    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    if (cb !== undefined) process.nextTick(cb);
+    return true;
+  } as ServerResponse['write'];
+
+  res.end = function guardedEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    const args = [chunk, ...rest];
+    const cb = args.find((r) => typeof r === 'function') as (() => void) | undefined;
+    const data = typeof chunk === 'function' ? undefined : chunk;
+    const encoding = typeof rest[0] === 'string' ? rest[0] : undefined;
+    const buf = toBuffer(data, encoding);
+    if (mode === 'undecided') decide(buf ?? Buffer.alloc(0));
+    if (mode === 'undecided') mode = 'pass';
+    if (mode === 'pass') {
+      if (chunks.length > 0) {
+        // Undecided writes held back (whitespace before the first character) go out first.
+        for (const c of chunks.splice(0)) (write as (...a: unknown[]) => boolean).call(this, c);
+      }
+      return (end as (...a: unknown[]) => ServerResponse).call(this, ...args);
+    }
+    hold(buf);
+    mode = 'pass';
+    const bytes = Buffer.concat(chunks);
+    chunks.length = 0;
+    void (async () => {
+      try {
+        if (overflow) throw new FieldguardError('ERR_MASK_FAILED', `the answer is larger than ${limit} bytes, the most fieldguard buffers to mask it`);
+        const text = bodyText(this, bytes);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text) as unknown;
+        } catch {
+          if (sniffed) {
+            // It only looked like JSON: it is sent as it was.
+            (end as (...a: unknown[]) => ServerResponse).call(this, bytes, cb);
+            return;
+          }
+          throw new FieldguardError('ERR_MASK_FAILED', 'the answer is declared as JSON but is not valid JSON, so it cannot be masked');
+        }
+        const value = await transform(parsed);
+        if (value === ANSWERED) return;
+        const out = Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
+        this.removeHeader('content-encoding');
+        this.removeHeader('etag');
+        this.removeHeader('content-md5');
+        this.removeHeader('transfer-encoding');
+        const type = this.getHeader('content-type');
+        if (typeof type === 'string' && !sniffed) this.setHeader('content-type', `${mediaType(type)}; charset=utf-8`);
+        this.setHeader('content-length', out.length);
+        (end as (...a: unknown[]) => ServerResponse).call(this, out, cb);
+      } catch (e) {
+        answerNode(this, e, config.errorFormat);
+      }
+    })();
+    return this;
+  } as ServerResponse['end'];
+}
+
+/**
+ * Guards a response: the answer is transformed before a byte of it leaves, in every form the
+ * framework allows — as a value (`res.json`, `res.send(object)`, `res.jsonp`, Koa's object
+ * `ctx.body`) or as bytes (`res.send(string | Buffer)`, `res.write`/`res.end`, streams, Koa
+ * string, Buffer and stream bodies) of a JSON type, or untyped and starting like JSON. A
+ * failure answers 500 (or 503 for the vault) instead of the body: nothing untransformed is sent.
+ */
+export function guardResponse(ex: Exchange, transform: ResponseTransform, config: CommonConfig): void {
+  const done = { value: false };
+  const finish = (result: PlanResult): unknown => {
+    emitReport(config.onReport, result.report);
+    ex.report(result.report);
+    return result.value;
+  };
+  ex.onValue((value) => {
+    done.value = true;
+    let result: PlanResult | Promise<PlanResult>;
+    try {
+      result = transform(value);
+    } catch (e) {
+      void refuse(ex, e, config);
+      return ANSWERED;
+    }
+    // A synchronous plan answers at once, so code right after res.json() sees the report.
+    if (!(result instanceof Promise)) return finish(result);
+    return result.then(finish, async (e: unknown) => {
+      await refuse(ex, e, config);
+      return ANSWERED;
+    });
+  });
+  interceptBytes(ex.res, ex.req.method, done, config.limit, async (value) => {
+    try {
+      return finish(await transform(value));
+    } catch (e) {
+      answerNode(ex.res, e, config.errorFormat);
+      return ANSWERED;
+    }
+  }, config);
+}
