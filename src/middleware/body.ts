@@ -87,8 +87,23 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
 
 /** How queries and forms are parsed: nested bracket keys as Express's extended parser reads them, with qs's bounds. */
 const PARSE: qs.IParseOptions = { depth: 5, parameterLimit: 1000, arrayLimit: 100, plainObjects: true };
-/** How they are written back: every key and value encoded, repeated keys for arrays, so no key can inject another. */
-const STRINGIFY: qs.IStringifyOptions = { arrayFormat: 'repeat' };
+/**
+ * How they are written back: every key and value percent-encoded as `encodeURIComponent` does (so
+ * no key can inject another), arrays of scalars as repeated keys, arrays holding objects by index.
+ */
+const STRINGIFY: qs.IStringifyOptions = { arrayFormat: 'repeat', encoder: (s: unknown) => encodeURIComponent(String(s)) };
+
+/** Arrays that hold objects become index-keyed objects, which qs writes as `items[0][sku]`. */
+function indexed(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const items = v.map(indexed);
+    return items.some((i) => i !== null && typeof i === 'object') ? Object.assign({}, items) : items;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) Object.defineProperty(out, k, { value: indexed((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+  return out;
+}
 
 /** Parses a query string (without `?`) or a form body. */
 export function parseQuery(search: string): Record<string, unknown> {
@@ -97,7 +112,7 @@ export function parseQuery(search: string): Record<string, unknown> {
 
 /** Serializes a (scrubbed) query or form object. */
 export function serializeQuery(value: unknown): string {
-  return value !== null && typeof value === 'object' ? qs.stringify(value, STRINGIFY) : '';
+  return value !== null && typeof value === 'object' ? qs.stringify(indexed(value), STRINGIFY) : '';
 }
 
 /**
