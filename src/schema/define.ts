@@ -3,7 +3,7 @@ import type { $ZodType } from 'zod/v4/core';
 import { zodCore } from '../zod.js';
 import { FieldguardError } from '../errors.js';
 import { appendIndex, appendKey, parsePath } from '../schema/path.js';
-import { zodTagMeta } from './registry.js';
+import { TAG_META_KEYS, zodGlobalMeta, zodTagMeta } from './registry.js';
 import type { FieldTag } from './tags.js';
 import { buildTrie, type TrieNode } from './trie.js';
 
@@ -64,26 +64,34 @@ function invalid(message: string): never {
   throw new FieldguardError('ERR_INVALID_SCHEMA', message, { issues: [{ path: [], message }] });
 }
 
+/**
+ * What zod's JSON Schema generator copies onto each schema's node: the schema's own `.meta()` data,
+ * with its tag (read along the clone chain, fieldguard's registry included) as `x-` keywords. It is
+ * given as the generator's `metadata` registry rather than written by an `override` hook: the
+ * generator reads metadata for every schema it meets, while zod 3.25 runs `override` only for
+ * schemas that are not another schema's parent, so a tagged schema used both directly and under
+ * `.refine()` would lose its tag at the direct use.
+ */
+function jsonSchemaMeta(schema: $ZodType): Record<string, unknown> | undefined {
+  const meta = zodGlobalMeta(schema);
+  const tag = zodTagMeta(schema);
+  if (tag === undefined) return meta;
+  const out: Record<string, unknown> = { ...meta };
+  for (const k of TAG_META_KEYS) delete out[k];
+  if (tag['sensitivity'] !== undefined) out['x-sensitivity'] = tag['sensitivity'];
+  if (tag['kind'] !== undefined) out['x-kind'] = tag['kind'];
+  if (tag['purpose'] !== undefined) out['x-purpose'] = tag['purpose'];
+  if (tag['retention'] !== undefined) out['x-retention'] = tag['retention'];
+  if (tag['lawfulBasis'] !== undefined) out['x-lawful-basis'] = tag['lawfulBasis'];
+  return out;
+}
+
 function zodToJsonSchema(schema: $ZodType): Record<string, unknown> {
+  const metadata = zodCore.registry<Record<string, unknown>>();
+  // Only `get` is asked of a metadata registry by the generator (zod 3.25 and 4).
+  (metadata as unknown as { get: (s: $ZodType) => Record<string, unknown> | undefined }).get = jsonSchemaMeta;
   try {
-    return zodCore.toJSONSchema(schema, {
-      io: 'input',
-      unrepresentable: 'any',
-      override(ctx) {
-        const meta = zodTagMeta(ctx.zodSchema as $ZodType);
-        if (meta === undefined) return;
-        const target = ctx.jsonSchema as Record<string, unknown>;
-        const copy = (from: string, to: string): void => {
-          const v = meta[from] ?? meta[to];
-          if (v !== undefined) target[to] = v;
-        };
-        copy('sensitivity', 'x-sensitivity');
-        copy('kind', 'x-kind');
-        copy('purpose', 'x-purpose');
-        copy('retention', 'x-retention');
-        copy('lawfulBasis', 'x-lawful-basis');
-      },
-    }) as Record<string, unknown>;
+    return zodCore.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', metadata }) as Record<string, unknown>;
   } catch {
     return invalid('the zod schema could not be converted to JSON Schema');
   }
