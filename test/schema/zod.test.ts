@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineSchema, registry, tag } from '../../src/index.js';
+import { schemaRoot } from '../../src/schema/define.js';
 import { thrown } from '../helpers/thrown.js';
 
 const email = { sensitivity: 'personal', kind: 'email' } as const;
@@ -170,5 +171,45 @@ describe('one instance reached from two paths (RELIABILITY 14)', () => {
     const s = defineSchema(z.object({ secrets: tag(List, 'secret'), notes: tag(List, 'public') }));
     expect(s.tagAt('secrets.next.next.next.label')).toEqual({ sensitivity: 'secret' });
     expect(s.tagAt('notes.next.next.next.label')).toEqual({ sensitivity: 'public' });
+  });
+});
+
+describe('zod parts that have no payload position', () => {
+  it.each([
+    ['z.map()', () => z.object({ m: z.map(z.string(), tag(z.string(), 'secret')) }), ['properties', 'm'], /^z\.map\(\) holds a tag inside it/],
+    ['z.set()', () => z.object({ a: z.array(z.object({ s: z.set(tag(z.string(), 'secret')) })) }), ['properties', 'a', 'items', 'properties', 's'], /^z\.set\(\) holds a tag/],
+    ['the output of .pipe()', () => z.object({ e: z.string().trim().pipe(tag(z.email(), 'personal')) }), ['properties', 'e'], /output side of \.pipe\(\)/],
+    ['a pipe after a transform', () => z.object({ e: z.string().transform((s) => s).pipe(tag(z.string(), 'personal')) }), ['properties', 'e'], /output side/],
+    [
+      'the decoded side of a codec',
+      () => z.object({ e: z.codec(z.string(), z.object({ ssn: tag(z.string(), 'special') }), { decode: (s) => JSON.parse(s) as { ssn: string }, encode: (o) => JSON.stringify(o) }) }),
+      ['properties', 'e'],
+      /output side/,
+    ],
+    ['z.function() arguments', () => z.object({ f: z.function({ input: [tag(z.string(), 'secret')] }) as unknown as z.ZodType }), ['properties', 'f'], /^z\.function\(\) holds a tag/],
+  ])('refuses a tag inside %s instead of losing it', (_name, make, path, message) => {
+    const e = thrown(() => defineSchema(make()));
+    expect(e.code).toBe('ERR_INVALID_SCHEMA');
+    expect(e.issues).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+
+  it('accepts a tag on the map, set or pipe itself, and on the input side of a pipe', () => {
+    const s = defineSchema(
+      z.object({
+        m: tag(z.map(z.string(), z.string()), 'secret'),
+        p: tag(z.string().pipe(z.email()), 'personal', { kind: 'email' }),
+        i: tag(z.string(), 'personal', { kind: 'email' }).pipe(z.email()),
+      }),
+    );
+    expect(s.fields()).toEqual([
+      { path: 'm', tag: { sensitivity: 'secret' } },
+      { path: 'p', tag: email },
+      { path: 'i', tag: email },
+    ]);
+  });
+
+  it('tags the keys of a record (propertyNames → keyTag)', () => {
+    const s = defineSchema(z.object({ counts: z.record(tag(z.email(), 'personal', { kind: 'email' }), z.number()) }));
+    expect(schemaRoot(s).children.get('counts')!.keyTag).toEqual(email);
   });
 });
