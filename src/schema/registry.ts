@@ -6,6 +6,10 @@ import { checkTag, type FieldTag, type Sensitivity, type TagExtra } from './tags
 
 const REGISTRY_KEY = Symbol.for('fieldguard.registry');
 const OWN_KEY = Symbol.for('fieldguard.tags');
+// Also written into the tagged clone's definition: zod copies a definition's own properties (symbols
+// included) into the schemas it derives by copying it — `.min()`, `.refine()`, `.extend()` — and zod
+// 3.25 links none of those to their parent, so this copy is how such a schema still knows its tag.
+const DEF_KEY = Symbol.for('fieldguard.tag');
 
 type Holder = { [REGISTRY_KEY]?: $ZodRegistry<FieldTag>; [OWN_KEY]?: WeakMap<object, FieldTag> };
 
@@ -62,7 +66,9 @@ export function tag<T extends $ZodType>(schema: T, sensitivity: Sensitivity, ext
       issues: checked.map((message) => ({ path: [], message })),
     });
   }
-  const tagged = zodCore.util.clone(schema);
+  const def = Object.defineProperties({}, Object.getOwnPropertyDescriptors(schema._zod.def)) as T['_zod']['def'];
+  Object.defineProperty(def, DEF_KEY, { value: checked, enumerable: true, configurable: true });
+  const tagged = zodCore.util.clone(schema, def, { parent: true });
   ownTags.set(tagged, checked);
   registry.add(tagged, checked);
   return tagged;
@@ -127,9 +133,10 @@ export function zodTagMeta(schema: $ZodType): Record<string, unknown> | undefine
     const above = parent === undefined ? {} : tagFields(zodGlobalMeta(parent));
     // zod's registry merges a clone's metadata with its parent's: what differs from the parent was declared here.
     const declared = Object.keys(here).filter((k) => here[k] !== above[k]);
-    if (declared.length === 0) continue;
     if (declared.includes('sensitivity')) return { ...here, ...partial };
     refine(Object.fromEntries(declared.map((k) => [k, here[k]])));
+    const copied = (s._zod.def as unknown as Record<symbol, unknown>)[DEF_KEY];
+    if (copied !== undefined && parent === undefined) return { ...tagFields(copied as Record<string, unknown>), ...partial };
   }
   return Object.keys(partial).length > 0 ? partial : undefined;
 }

@@ -67,6 +67,23 @@ describe('tag()', () => {
     ]);
   });
 
+  it('keeps an object schema\'s tag through .extend(), .partial(), .pick() and .strict()', () => {
+    const Customer = tag(z.object({ name: z.string(), email: z.string() }), 'personal');
+    const s = defineSchema(
+      z.object({
+        extended: Customer.extend({ id: tag(z.string(), 'public') }),
+        partial: Customer.partial(),
+        picked: Customer.pick({ name: true }),
+        strict: Customer.strict(),
+      }),
+    );
+    expect(s.tagAt('extended.email')).toEqual({ sensitivity: 'personal' });
+    expect(s.tagAt('extended.id')).toEqual({ sensitivity: 'public' });
+    expect(s.tagAt('partial.email')).toEqual({ sensitivity: 'personal' });
+    expect(s.tagAt('picked.name')).toEqual({ sensitivity: 'personal' });
+    expect(s.tagAt('strict.name')).toEqual({ sensitivity: 'personal' });
+  });
+
   it('replaces a tag whole when a tagged schema is tagged again', () => {
     const Secret = tag(z.string(), 'secret', { kind: 'credential' });
     const s = defineSchema(z.object({ a: tag(Secret, 'public'), b: Secret }));
