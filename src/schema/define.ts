@@ -177,8 +177,14 @@ function zodToJsonSchema(schema: $ZodType): Record<string, unknown> {
  *
  * A FieldSchema passed in is returned as it is.
  *
- * @throws FieldguardError `ERR_INVALID_SCHEMA` naming the path of an unknown sensitivity or kind,
- *   an unresolvable `$ref`, or an input that is not a schema.
+ * Every JSON Schema keyword that holds subschemas is either compiled into payload positions or,
+ * when a tag below it could reach none (`not`, `contentSchema`, a keyword fieldguard does not know,
+ * a zod Map, Set or pipe output), refused: a tag is never dropped in silence (docs/schema.md lists them).
+ *
+ * @throws FieldguardError `ERR_INVALID_SCHEMA` with one issue per problem (its JSON pointer and what
+ *   is wrong): an unknown sensitivity, kind or lawful basis, a retention that is not a positive
+ *   duration, a malformed keyword, a refused keyword holding a tag, an unresolvable or remote `$ref`,
+ *   or an input that is not a schema.
  * @example
  * ```ts
  * const schema = defineSchema(z.object({
@@ -195,7 +201,7 @@ export function defineSchema(input: unknown, options: DefineSchemaOptions = {}):
   if (isZod(input)) {
     json = zodToJsonSchema(input);
   } else if (input !== null && typeof input === 'object' && '_def' in input && 'parse' in input) {
-    return invalid('zod v3 schemas are not supported: fieldguard needs zod v4 (import { z } from "zod" with zod@4)');
+    return invalid('zod v3 schemas are not supported: build the schema with zod v4 (import { z } from "zod/v4" with zod 3.25, or from "zod" with zod 4)');
   } else if (typeof input === 'boolean') {
     json = input;
   } else if (input !== null && typeof input === 'object' && !Array.isArray(input)) {

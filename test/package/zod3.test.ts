@@ -29,21 +29,24 @@ const schema = defineSchema(z.object({
 }));
 let refused = '';
 try { defineSchema(z.object({ m: z.map(z.string(), tag(z.string(), 'secret')) })); } catch (e) { refused = e.code; }
+let v3 = '';
+try { defineSchema(zodV3.object({ a: zodV3.string() })); } catch (e) { v3 = e.message; }
 console.log(JSON.stringify({
   fields: schema.fields().map((f) => f.path + '=' + f.tag.sensitivity + (f.tag.kind ? '/' + f.tag.kind : '')),
   city: schema.tagAt('address.city') ?? null,
   note: schema.tagAt('note') ?? null,
   scrubbed: compileScrub({ schema })({ id: '1', password: 'hunter2', note: 'n', ssn: '078-05-1120', email: 'a@b.c', items: [{ sku: 's', gift: 'g' }] }).value,
   refused,
+  v3,
   zod: zodVersion,
 }));
 `;
 
 const ESM = body(
-  "import { z } from 'zod/v4';\nimport { createRequire } from 'node:module';\nconst zodVersion = createRequire(import.meta.url)('zod/package.json').version;",
+  "import { z } from 'zod/v4';\nimport { z as zodV3 } from 'zod';\nimport { createRequire } from 'node:module';\nconst zodVersion = createRequire(import.meta.url)('zod/package.json').version;",
   "import { tag, defineSchema, compileScrub } from 'fieldguard';",
 );
-const CJS = body("const { z } = require('zod/v4');\nconst zodVersion = require('zod/package.json').version;", "const { tag, defineSchema, compileScrub } = require('fieldguard');");
+const CJS = body("const { z } = require('zod/v4');\nconst { z: zodV3 } = require('zod');\nconst zodVersion = require('zod/package.json').version;", "const { tag, defineSchema, compileScrub } = require('fieldguard');");
 
 const TS = `
 import { z } from 'zod/v4';
@@ -69,6 +72,8 @@ const EXPECTED = {
   note: null,
   scrubbed: { id: '1', items: [{ sku: 's' }] },
   refused: 'ERR_INVALID_SCHEMA',
+  // zod 3.25's own `zod` export is zod v3, which fieldguard refuses with the way out.
+  v3: 'zod v3 schemas are not supported: build the schema with zod v4 (import { z } from "zod/v4" with zod 3.25, or from "zod" with zod 4)',
 };
 
 function run(cmd: string, args: string[], cwd: string): string {
