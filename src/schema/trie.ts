@@ -605,7 +605,8 @@ export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
             if (re) pattern.push([re, sub]);
           }
         } else if (role === 'rest') {
-          for (const [sub] of subschemas(keyword, value)) rest.push(sub);
+          // `additionalProperties: true` allows any key without describing it: no position of its own.
+          for (const [sub] of subschemas(keyword, value)) if (isObject(sub)) rest.push(sub);
         } else if (role === 'tuple' || (role === 'items' && Array.isArray(value))) {
           for (const [sub, , i] of subschemas(keyword, value)) {
             push(i!, sub);
@@ -613,6 +614,7 @@ export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
           }
         } else if (role === 'items' || role === 'contains') {
           for (const [sub] of subschemas(keyword, value)) {
+            if (!isObject(sub)) continue;
             anyItem.push(sub);
             items = true;
           }
@@ -622,7 +624,7 @@ export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
       }
     }
     // `contains` can match any item, those of a tuple too; a pattern applies to the named keys it matches as well.
-    const contained = flat.flatMap((s) => subschemas('contains', s['contains']).map(([sub]) => sub));
+    const contained = flat.flatMap((s) => subschemas('contains', s['contains']).flatMap(([sub]) => (isObject(sub) ? [sub] : [])));
     for (const [k, list] of named) {
       const extra = [...(tuple.has(k) ? contained : []), ...pattern.filter(([re]) => re.test(original.get(k)!)).map(([, sub]) => sub)];
       node.children.set(k, build([...list, ...extra], tag));

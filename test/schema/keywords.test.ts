@@ -62,6 +62,12 @@ describe('keywords that open positions below', () => {
     expect(fields(s)).toEqual({ id: 'public', '*': 'personal' });
   });
 
+  it('a boolean additionalProperties or items opens no position of its own', () => {
+    const s = defineSchema({ properties: { o: { additionalProperties: true, unevaluatedProperties: false }, l: { items: true, contains: true } } });
+    expect(schemaRoot(s).children.get('o')!.any).toBeUndefined();
+    expect(schemaRoot(s).children.get('l')!.any).toBeUndefined();
+  });
+
   it('unevaluatedItems and additionalItems are the items past the tuple', () => {
     const s = defineSchema({
       type: 'object',
