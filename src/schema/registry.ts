@@ -83,7 +83,13 @@ const FIELDS: ReadonlyArray<readonly [field: string, xKey: string]> = [
   ['lawfulBasis', 'x-lawful-basis'],
 ];
 
-/** The keys under which a zod schema's metadata can carry a tag field. */
+/**
+ * The keys under which a zod schema's metadata can carry a tag field (plain and `x-` spellings).
+ * @example
+ * ```ts
+ * TAG_META_KEYS.includes('x-sensitivity'); // true
+ * ```
+ */
 export const TAG_META_KEYS: readonly string[] = FIELDS.flatMap(([field, xKey]) => [field, xKey]);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -95,6 +101,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * along the clone chain). A schema built by another copy of zod — zod 3.25's ESM build beside the
  * CJS build fieldguard loads, whose global registries are separate — keeps it in that copy's
  * registry, which the schema's own `.meta()` reads.
+ * @example
+ * ```ts
+ * zodGlobalMeta(z.string().describe('note')); // { description: 'note' }
+ * ```
  */
 export function zodGlobalMeta(schema: $ZodType): Record<string, unknown> | undefined {
   const read = (schema as { meta?: unknown }).meta;
@@ -119,6 +129,10 @@ function tagFields(meta: Record<string, unknown> | undefined): Record<string, un
  * data that sets a level is one too, with zod's merging of metadata; tag fields without a level
  * (`.meta({ kind: 'email' })`) refine whatever tag comes next up the chain. Returns the tag's fields
  * (unchecked: the JSON Schema pass checks them with their path), or `undefined`.
+ * @example
+ * ```ts
+ * zodTagMeta(tag(z.string(), 'personal').min(1).meta({ kind: 'email' })); // { sensitivity: 'personal', kind: 'email' }
+ * ```
  */
 export function zodTagMeta(schema: $ZodType): Record<string, unknown> | undefined {
   const partial: Record<string, unknown> = {};

@@ -6,6 +6,10 @@ import { checkTag, moreSensitive, type FieldTag } from './tags.js';
  * One position in a payload. `children` holds named keys (and tuple indices), `any` the
  * position of every other key or array item. Recursive schemas make the trie a graph with
  * cycles, never an infinite tree.
+ * @example
+ * ```ts
+ * schemaRoot(defineSchema(z.record(tag(z.email(), 'personal'), z.number()))).keyTag; // { sensitivity: 'personal' }
+ * ```
  */
 export interface TrieNode {
   readonly id: number;
@@ -28,7 +32,13 @@ export interface TrieNode {
 type SchemaObject = Record<string, unknown>;
 type Schema = SchemaObject | boolean;
 
-/** Options for compiling a JSON Schema. */
+/**
+ * Options for compiling a JSON Schema.
+ * @example
+ * ```ts
+ * buildTrie(spec.components.schemas.Order, { document: spec, caseInsensitiveKeys: false });
+ * ```
+ */
 export interface TrieOptions {
   /** The document local `$ref`s resolve against (an OpenAPI document); default: the schema itself. */
   readonly document?: object;
@@ -189,7 +199,14 @@ function findTagMarker(value: unknown, at: string): string | undefined {
   return undefined;
 }
 
-/** Compiles `root` into a trie. Throws `ERR_INVALID_SCHEMA` listing every problem found. */
+/**
+ * Compiles `root` into a trie. Throws `ERR_INVALID_SCHEMA` listing every problem found.
+ * @example
+ * ```ts
+ * const trie = buildTrie({ properties: { email: { 'x-sensitivity': 'personal' } } }, { caseInsensitiveKeys: false });
+ * trie.children.get('email')?.tag; // { sensitivity: 'personal' }
+ * ```
+ */
 export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
   const document: SchemaObject | undefined = isObject(opts.document) ? opts.document : isObject(root) ? root : undefined;
   const issues: Issue[] = [];
