@@ -1,9 +1,9 @@
 // defineSchema: zod v4, JSON Schema or OpenAPI in; one compiled, immutable FieldSchema out.
 import type { $ZodType } from 'zod/v4/core';
 import { zodCore } from '../zod.js';
-import { FieldguardError } from '../errors.js';
+import { FieldguardError, type Issue } from '../errors.js';
 import { appendIndex, appendKey, parsePath } from '../schema/path.js';
-import { zodTagMeta } from './registry.js';
+import { TAG_META_KEYS, zodGlobalMeta, zodTagMeta } from './registry.js';
 import type { FieldTag } from './tags.js';
 import { buildTrie, type TrieNode } from './trie.js';
 
@@ -64,29 +64,110 @@ function invalid(message: string): never {
   throw new FieldguardError('ERR_INVALID_SCHEMA', message, { issues: [{ path: [], message }] });
 }
 
+/**
+ * What zod's JSON Schema generator copies onto each schema's node: the schema's own `.meta()` data,
+ * with its tag (read along the clone chain, fieldguard's registry included) as `x-` keywords. It is
+ * given as the generator's `metadata` registry rather than written by an `override` hook: the
+ * generator reads metadata for every schema it meets, while zod 3.25 runs `override` only for
+ * schemas that are not another schema's parent, so a tagged schema used both directly and under
+ * `.refine()` would lose its tag at the direct use.
+ */
+function jsonSchemaMeta(schema: $ZodType): Record<string, unknown> | undefined {
+  const meta = zodGlobalMeta(schema);
+  const tag = zodTagMeta(schema);
+  if (tag === undefined) return meta;
+  const out: Record<string, unknown> = { ...meta };
+  for (const k of TAG_META_KEYS) delete out[k];
+  if (tag['sensitivity'] !== undefined) out['x-sensitivity'] = tag['sensitivity'];
+  if (tag['kind'] !== undefined) out['x-kind'] = tag['kind'];
+  if (tag['purpose'] !== undefined) out['x-purpose'] = tag['purpose'];
+  if (tag['retention'] !== undefined) out['x-retention'] = tag['retention'];
+  if (tag['lawfulBasis'] !== undefined) out['x-lawful-basis'] = tag['lawfulBasis'];
+  return out;
+}
+
+/** The schemas a zod schema is made of, read from its definition (object shapes, wrapped and piped schemas, lazy targets). */
+function zodParts(schema: $ZodType): unknown[] {
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  const out: unknown[] = [];
+  for (const key of Object.keys(def)) {
+    if (key === 'checks') continue;
+    const v = def[key];
+    if (isZod(v)) out.push(v);
+    else if (Array.isArray(v)) out.push(...v);
+    else if (key === 'shape' && v !== null && typeof v === 'object') out.push(...Object.values(v));
+  }
+  if (def['type'] === 'lazy' && typeof def['getter'] === 'function') out.push((def['getter'] as () => unknown)());
+  return out;
+}
+
+/** Whether a tag sits anywhere in these zod schemas or below them. */
+function zodTagWithin(roots: readonly unknown[]): boolean {
+  const stack = [...roots];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const s = stack.pop();
+    if (!isZod(s) || seen.has(s)) continue;
+    seen.add(s);
+    if (zodTagMeta(s) !== undefined) return true;
+    stack.push(...zodParts(s));
+  }
+  return false;
+}
+
+/**
+ * The parts of a zod schema that zod's JSON Schema (of the input) leaves out, so a tag inside
+ * them would reach no payload position: a Map's or Set's contents, a function's arguments and
+ * result, and the side of a `.pipe()` that is not the input. Returns why, when one holds a tag.
+ */
+function lostTag(schema: $ZodType): string | undefined {
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  switch (def['type']) {
+    case 'map':
+    case 'set':
+      return zodTagWithin([def['keyType'], def['valueType']])
+        ? `z.${String(def['type'])}() holds a tag inside it, but a Map or Set has no JSON payload positions: tag the ${String(def['type'])} itself, or use z.record() / z.array()`
+        : undefined;
+    case 'function':
+      return zodTagWithin([def['input'], def['output']]) ? 'z.function() holds a tag in its arguments or result, which are not payload positions' : undefined;
+    case 'pipe': {
+      // zod describes the input of a pipe by its `in` side, or by `out` when `in` is a bare transform.
+      const from = def['in'] as $ZodType;
+      const unused = from._zod.traits.has('$ZodTransform') ? from : def['out'];
+      return zodTagWithin([unused])
+        ? "the output side of .pipe() (or of a codec) holds a tag, but fieldguard reads a payload as it arrives, before the pipe: tag the pipe itself (tag(a.pipe(b), …)) or its input side"
+        : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 function zodToJsonSchema(schema: $ZodType): Record<string, unknown> {
+  const metadata = zodCore.registry<Record<string, unknown>>();
+  // Only `get` is asked of a metadata registry by the generator (zod 3.25 and 4).
+  (metadata as unknown as { get: (s: $ZodType) => Record<string, unknown> | undefined }).get = jsonSchemaMeta;
+  const issues: Issue[] = [];
+  let json: Record<string, unknown>;
   try {
-    return zodCore.toJSONSchema(schema, {
+    json = zodCore.toJSONSchema(schema, {
       io: 'input',
       unrepresentable: 'any',
+      metadata,
       override(ctx) {
-        const meta = zodTagMeta(ctx.zodSchema as $ZodType);
-        if (meta === undefined) return;
-        const target = ctx.jsonSchema as Record<string, unknown>;
-        const copy = (from: string, to: string): void => {
-          const v = meta[from] ?? meta[to];
-          if (v !== undefined) target[to] = v;
-        };
-        copy('sensitivity', 'x-sensitivity');
-        copy('kind', 'x-kind');
-        copy('purpose', 'x-purpose');
-        copy('retention', 'x-retention');
-        copy('lawfulBasis', 'x-lawful-basis');
+        const why = lostTag(ctx.zodSchema as $ZodType);
+        if (why !== undefined) issues.push({ path: ctx.path.map(String), message: why });
       },
     }) as Record<string, unknown>;
   } catch {
     return invalid('the zod schema could not be converted to JSON Schema');
   }
+  if (issues.length > 0) {
+    const first = issues[0]!;
+    const where = first.path.length === 0 ? 'the root' : '/' + first.path.join('/');
+    throw new FieldguardError('ERR_INVALID_SCHEMA', `invalid schema at ${where}: ${first.message}` + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''), { issues });
+  }
+  return json;
 }
 
 /**
@@ -96,8 +177,14 @@ function zodToJsonSchema(schema: $ZodType): Record<string, unknown> {
  *
  * A FieldSchema passed in is returned as it is.
  *
- * @throws FieldguardError `ERR_INVALID_SCHEMA` naming the path of an unknown sensitivity or kind,
- *   an unresolvable `$ref`, or an input that is not a schema.
+ * Every JSON Schema keyword that holds subschemas is either compiled into payload positions or,
+ * when a tag below it could reach none (`not`, `contentSchema`, a keyword fieldguard does not know,
+ * a zod Map, Set or pipe output), refused: a tag is never dropped in silence (docs/schema.md lists them).
+ *
+ * @throws FieldguardError `ERR_INVALID_SCHEMA` with one issue per problem (its JSON pointer and what
+ *   is wrong): an unknown sensitivity, kind or lawful basis, a retention that is not a positive
+ *   duration, a malformed keyword, a refused keyword holding a tag, an unresolvable or remote `$ref`,
+ *   or an input that is not a schema.
  * @example
  * ```ts
  * const schema = defineSchema(z.object({
@@ -114,7 +201,7 @@ export function defineSchema(input: unknown, options: DefineSchemaOptions = {}):
   if (isZod(input)) {
     json = zodToJsonSchema(input);
   } else if (input !== null && typeof input === 'object' && '_def' in input && 'parse' in input) {
-    return invalid('zod v3 schemas are not supported: fieldguard needs zod v4 (import { z } from "zod" with zod@4)');
+    return invalid('zod v3 schemas are not supported: build the schema with zod v4 (import { z } from "zod/v4" with zod 3.25, or from "zod" with zod 4)');
   } else if (typeof input === 'boolean') {
     json = input;
   } else if (input !== null && typeof input === 'object' && !Array.isArray(input)) {

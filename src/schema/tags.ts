@@ -104,8 +104,13 @@ export function checkTag(raw: {
     problems.push(`unknown kind ${quote(raw.kind)}; use one of ${KINDS.join(', ')}`);
   }
   if (raw.purpose !== undefined && typeof raw.purpose !== 'string') problems.push('purpose must be a string');
-  if (raw.retention !== undefined && (typeof raw.retention !== 'string' || !ISO_DURATION.test(raw.retention))) {
-    problems.push(`retention ${quote(raw.retention)} is not an ISO-8601 duration such as P30D`);
+  if (raw.retention !== undefined) {
+    if (typeof raw.retention !== 'string' || !ISO_DURATION.test(raw.retention)) {
+      problems.push(`retention ${quote(raw.retention)} is not an ISO-8601 duration such as P30D`);
+    } else if (!isPositiveDuration(raw.retention)) {
+      // A zero retention would make every token of the field expire on arrival, as `ttl: 0` would.
+      problems.push(`retention ${quote(raw.retention)} must be a positive duration such as P30D`);
+    }
   }
   if (raw.lawfulBasis !== undefined && (typeof raw.lawfulBasis !== 'string' || !BASIS_SET.has(raw.lawfulBasis))) {
     problems.push(`unknown lawful basis ${quote(raw.lawfulBasis)}; use one of ${LAWFUL_BASES.join(', ')}`);
@@ -117,6 +122,11 @@ export function checkTag(raw: {
   if (raw.retention !== undefined) tag.retention = raw.retention as string;
   if (raw.lawfulBasis !== undefined) tag.lawfulBasis = raw.lawfulBasis as LawfulBasis;
   return Object.freeze(tag);
+}
+
+/** Whether an ISO-8601 duration (already matched by the grammar) has some part above zero: `P0D`, `PT0S` have none. */
+function isPositiveDuration(d: string): boolean {
+  return (d.match(/\d+(?:\.\d+)?/g) ?? []).some((n) => Number(n) > 0);
 }
 
 function quote(v: unknown): string {

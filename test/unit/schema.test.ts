@@ -11,10 +11,13 @@ const email = { sensitivity: 'personal', kind: 'email' } as const;
 const paths = (s: FieldSchema) => Object.fromEntries(s.fields().map((f) => [f.path, f.tag.sensitivity]));
 
 describe('zod v4', () => {
-  it('tag() returns the same schema instance, so the static type is unchanged', () => {
+  it('tag() returns a new schema instance of the same static type and leaves the original untagged', () => {
     const s = z.string();
     const tagged: z.ZodString = tag(s, 'personal', { kind: 'email' });
-    expect(tagged).toBe(s);
+    expect(tagged).not.toBe(s);
+    expect(tagged.parse('x')).toBe('x');
+    expect(defineSchema(z.object({ a: s })).tagAt('a')).toBeUndefined();
+    expect(defineSchema(z.object({ a: tagged })).tagAt('a')).toEqual(email);
   });
 
   it.each([
