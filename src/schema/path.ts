@@ -10,9 +10,11 @@ const IDENT = /^[A-Za-z_$][\w$]*$/;
 // What JavaScript accepts after `o.`: the grammar fast-redact checks paths against, and pino documents.
 const ID_START = /^[\p{ID_Start}$_]$/u;
 const ID_PART = /^[\p{ID_Continue}$\u200C\u200D]$/u;
+const UNICODE_IDENT = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200C\u200D]*$/u;
 // A number in brackets is accepted only where every engine reads the same key from it: its text
 // is the key JavaScript would use (`a[3]`, `a[-1.2]`), not `a[007]`, `a[1e3]` or `a[1.0]`.
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
+const INDEX = /^(?:0|[1-9]\d*)$/;
 const HINT = 'a key that is not an identifier is written in brackets and quotes, e.g. a["x-y"] or a["0"]';
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   '\\': '\\',
@@ -155,6 +157,67 @@ export function parsePath(path: string): Segment[] {
       i += ch.length;
     }
     push({ key: path.slice(start, i) }, start);
+  }
+  return out;
+}
+
+/** Options of {@link formatPath}. */
+export interface FormatPathOptions {
+  /**
+   * `'fieldguard'` (default) prints any segment list, keys as {@link appendKey} does and `**` as it
+   * is. `'pino'` prints the form pino 10's own `redact` reads as the same field, or
+   * `undefined` where pino cannot express the path: a `**` segment, a key `*` (pino reads it as a
+   * wildcard), a key holding `[`, `]`, `\`, a line break, `,`, `..` or both kinds of quote, a first
+   * key holding U+2028 or U+2029, a prototype segment, or the empty path.
+   */
+  readonly style?: 'fieldguard' | 'pino';
+}
+
+function pinoKey(prefix: string, key: string): string | undefined {
+  if (FORBIDDEN.has(key) || key === '*') return undefined;
+  if (UNICODE_IDENT.test(key)) return prefix === '' ? key : `${prefix}.${key}`;
+  if (INDEX.test(key) && isCanonicalNumber(key)) return `${prefix}[${key}]`;
+  // pino's tokenizer ends a bracket at the first [ or ], @pinojs/redact reads no escapes, and refuses
+  // any path with `,` or `..`: such keys have no spelling both fieldguard and pino read the same way.
+  if (/[[\]\\\r\n,]|\.\./.test(key)) return undefined;
+  // pino unquotes a top-level key with a regular expression whose `.` stops at U+2028 and U+2029.
+  if (prefix === '' && /[\u2028\u2029]/.test(key)) return undefined;
+  if (!key.includes('"')) return `${prefix}["${key}"]`;
+  if (!key.includes("'")) return `${prefix}['${key}']`;
+  return undefined;
+}
+
+/**
+ * Prints segments as a path. Every list {@link parsePath} returns prints to a path that parses back
+ * to the same list, in either style.
+ *
+ * @param options.style `'fieldguard'` (default) or `'pino'`, see {@link FormatPathOptions}.
+ * @example
+ * ```ts
+ * formatPath(parsePath('**.a["x-y"][0]'));                         // '**.a["x-y"]["0"]'
+ * formatPath(parsePath('a["x-y"][0]'), { style: 'pino' });           // 'a["x-y"][0]'
+ * formatPath([{ key: 'a"b' }, { any: true }], { style: 'pino' });    // `['a"b'].*`
+ * formatPath([{ deep: true }, { key: 'ssn' }], { style: 'pino' });   // undefined
+ * ```
+ */
+export function formatPath(segments: readonly Segment[], options?: { readonly style?: 'fieldguard' }): string;
+export function formatPath(segments: readonly Segment[], options: { readonly style: 'pino' }): string | undefined;
+export function formatPath(segments: readonly Segment[], options?: FormatPathOptions): string | undefined;
+export function formatPath(segments: readonly Segment[], options: FormatPathOptions = {}): string | undefined {
+  const pino = options.style === 'pino';
+  if (pino && segments.length === 0) return undefined;
+  let out = '';
+  for (const seg of segments) {
+    if ('key' in seg) {
+      const next = pino ? pinoKey(out, seg.key) : appendKey(out, seg.key);
+      if (next === undefined) return undefined;
+      out = next;
+    } else if ('any' in seg) {
+      out = out === '' ? '*' : `${out}.*`;
+    } else {
+      if (pino) return undefined;
+      out = out === '' ? '**' : `${out}.**`;
+    }
   }
   return out;
 }
