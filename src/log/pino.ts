@@ -3,6 +3,7 @@ import type { FieldSchema } from '../schema/define.js';
 import { redactor, type RedactorOptions } from './redactor.js';
 import { peer } from '../peer.js';
 import { redactArg } from './wrap.js';
+import { formatPath, parsePath } from '../schema/path.js';
 
 /** Options of {@link pinoOptions}: the redactor's, plus whether to hand the schema paths to pino's own `redact`. */
 export interface PinoOptionsOptions extends Omit<RedactorOptions, 'serialize'> {
@@ -83,8 +84,11 @@ export function pinoOptions(schema: FieldSchema | undefined, options: PinoOption
       },
     },
   };
-  if (pinoRedact === true && redact.paths.length > 0) {
-    out.redact = { paths: redact.paths.filter((p) => !p.startsWith('[')).map((p) => p.replace(/\[\*\]/g, '[*]')), censor: '[REDACTED]' };
+  if (pinoRedact === true) {
+    // Reprinted in the spelling pino's own grammar reads as the same field; a path it cannot express
+    // (a key with `[`, `\`, `,` …) is left to the formatter, which already covers every path.
+    const paths = [...new Set(redact.paths.flatMap((p) => formatPath(parsePath(p), { style: 'pino' }) ?? []))];
+    if (paths.length > 0) out.redact = { paths, censor: '[REDACTED]' };
   }
   return out;
 }

@@ -8,6 +8,8 @@ import type { FieldTag } from './tags.js';
 import { buildTrie, type TrieNode } from './trie.js';
 
 const ROOT = Symbol.for('fieldguard.schema.root');
+// Only a key that reads back as itself prints as an index: "007" as [7] would select the key "7".
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,14})$/;
 
 /** One tagged field of a schema, with its inherited tag resolved. */
 export interface FieldEntry {
@@ -236,7 +238,7 @@ function listFields(root: TrieNode): FieldEntry[] {
     if (node.tag !== undefined && path !== '') out.push({ path, tag: node.tag });
     onPath.add(node);
     for (const [key, child] of node.children) {
-      visit(child, /^\d+$/.test(key) ? appendIndex(path, Number(key)) : appendKey(path, key));
+      visit(child, ARRAY_INDEX.test(key) ? appendIndex(path, Number(key)) : appendKey(path, key));
     }
     if (node.any !== undefined) visit(node.any, node.anyIsItems ? appendIndex(path, '*') : path === '' ? '*' : `${path}.*`);
     onPath.delete(node);
@@ -269,7 +271,7 @@ export function untaggedLeaves(schema: FieldSchema): string[] {
       return;
     }
     onPath.add(node);
-    for (const [key, child] of node.children) visit(child, /^\d+$/.test(key) ? appendIndex(path, Number(key)) : appendKey(path, key));
+    for (const [key, child] of node.children) visit(child, ARRAY_INDEX.test(key) ? appendIndex(path, Number(key)) : appendKey(path, key));
     if (node.any !== undefined) visit(node.any, node.anyIsItems ? appendIndex(path, '*') : path === '' ? '*' : `${path}.*`);
     onPath.delete(node);
   };

@@ -1,6 +1,6 @@
 // Paths in pino's redact syntax: parsing, printing and the segments that are refused.
 import { describe, expect, it } from 'vitest';
-import { parsePath } from '../../src/schema/path.js';
+import { appendIndex, appendKey, formatPath, parsePath } from '../../src/schema/path.js';
 
 describe('paths', () => {
   it.each([
@@ -22,4 +22,28 @@ describe('paths', () => {
       expect(() => parsePath(path)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_PATH' }));
     },
   );
+
+  it.each([
+    ['customer.email', 'customer.email'],
+    ['items[*].note', 'items.*.note'],
+    ['a["x-y"][0]', 'a["x-y"]["0"]'],
+    ["a['it\\'s']", 'a["it\'s"]'],
+    ['**.password', '**.password'],
+    ['a.**[*]', 'a.**.*'],
+    ['*.phone', '*.phone'],
+    ['["a\\nb"]', '["a\\nb"]'],
+    ['日本', '["日本"]'],
+  ])('prints %s as %s, which parses back to the same segments', (path, printed) => {
+    expect(formatPath(parsePath(path))).toBe(printed);
+    expect(parsePath(printed)).toEqual(parsePath(path));
+  });
+
+  it('keeps report paths as appendKey and appendIndex print them, and reads them back', () => {
+    const keys = ['order', 'x-id', 'a"b', 'line\nbreak', '\u2028', '\ud800', '0', 'with space', '日本'];
+    for (const key of keys) {
+      const printed = appendIndex(appendKey('root', key), '*');
+      expect(printed).toBe(`root${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}[*]`);
+      expect(parsePath(printed)).toEqual([{ key: 'root' }, { key }, { any: true }]);
+    }
+  });
 });
