@@ -1,12 +1,15 @@
-// The log redactor: schema paths at any depth, always-secret key names, detection on every other string; never throws.
-import { z } from '../zod.js';
-import { FINDING_KINDS, redactText, type FindingKind, type RedactTextOptions } from '../detect/detect.js';
+// The log redactor: a plan like every other — schema paths at any depth, secret key names, detection on everything else; never throws.
+import { FINDING_KINDS, schemaKind, type FindingKind } from '../detect/detect.js';
+import { scanner } from '../detect/scan.js';
 import { FieldguardError } from '../errors.js';
-import { defaultMask, REDACTED } from '../mask/formats.js';
-import { fieldSchemaOption, parseOptions, selectionOption } from '../options.js';
-import { compileTagTest, PathMatcher, type MatchState, type Selection } from '../plan/select.js';
+import { REDACTED, type MaskFn } from '../mask/formats.js';
+import { DEFAULT_MAX_NODES, fieldSchemaOption, parseOptions, selectionOption } from '../options.js';
+import { buildPlan, type RuleSpec } from '../plan/compile.js';
+import { compileTagTest, type Selection } from '../plan/select.js';
+import { applyPlan } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
 import type { Kind } from '../schema/tags.js';
+import { z } from '../zod.js';
 
 /** How a redacted value is written: the kind's mask format, `[REDACTED]`, a fixed string, or a function. */
 export type Censor = 'mask' | 'redact' | ((value: unknown, context: { path: string; kind: Kind | undefined }) => unknown);
@@ -84,20 +87,29 @@ const options = z.strictObject({
   maxDepth: z.number().int().min(1).max(1000).optional(),
 });
 
-/** What every finding needs at least one of: a digit, "@", ":", or a credential's marker word. */
-const MAY_HOLD = /[\d@:]|eyJ|PRIVATE KEY|A[KS]IA|bearer|basic|token|key|secret|pass|pwd/i;
-
-const REMOVE = Symbol('fieldguard.remove');
-const SKIP = Symbol('fieldguard.skip');
+/** Key names whose values are credentials wherever they appear, compared in lower case with `-` and `_` ignored. */
+function secretKeys(extra: readonly string[]): (key: string) => boolean {
+  const names = new Set([...ALWAYS_SECRET, ...extra].map(normalizeKey));
+  const cache = new Map<string, boolean>();
+  return function isSecretKey(k) {
+    let hit = cache.get(k);
+    if (hit === undefined) {
+      hit = names.has(normalizeKey(k));
+      if (cache.size < 10_000) cache.set(k, hit);
+    }
+    return hit;
+  };
+}
 
 /**
- * Compiles a log redactor from a schema. A schema path matches at the root of the logged object
- * and under any key below it (logs nest payloads anywhere: `log.info({ order: body })`). Keys in
- * the always-secret list are censored at any depth, whatever their case. Every other string —
- * and every number long enough to be a card or a phone — is scanned by the detectors. It never
- * mutates its input, generates no code, and never throws: circular values become `[Circular]`,
- * throwing getters `[Unreadable]`, BigInt strings, Buffers a size; if redaction itself fails the
- * line is `{ msg: '[fieldguard] log line withheld: redaction failed', code }`.
+ * Compiles a log redactor from a schema: a plan over the logged object, decided by the same
+ * compiler as every other plan. A schema path matches at the root of the logged object and under
+ * any key below it (logs nest payloads anywhere: `log.info({ order: body })`). Keys in the
+ * secret-name family are censored at any depth. Everything else is untagged and scanned: every
+ * string, every number long enough to be a card or a phone, and every key the sender chose
+ * (`{ [email]: 3 }`, Map keys). It never mutates its input, generates no code, and never throws:
+ * circular values become `[Circular]`, throwing getters `[Unreadable]`, BigInt strings, Buffers a
+ * size; if redaction itself fails the line is `{ msg: '[fieldguard] log line withheld: redaction failed', code }`.
  *
  * @example
  * ```ts
@@ -111,151 +123,47 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
   if (schema !== undefined && !fieldSchemaOption.safeParse(schema).success) {
     throw new FieldguardError('ERR_INVALID_OPTIONS', 'redactor(): the first argument must be a FieldSchema from defineSchema (or undefined)');
   }
-  const fold = o.caseInsensitiveKeys ?? true;
-  const matcher = new PathMatcher(fold);
-  const kinds: Array<Kind | undefined> = [];
+  const action = o.remove === true ? 'drop' : 'mask';
+  const rules: RuleSpec[] = [];
   const rootPaths: string[] = [];
   if (schema !== undefined) {
     const test = compileTagTest(o.select ?? { atLeast: 'personal' })!;
     for (const field of schema.fields()) {
       if (!test(field.tag)) continue;
       rootPaths.push(field.path);
-      matcher.add(field.path.startsWith('[') ? `**${field.path}` : `**.${field.path}`, kinds.length);
-      kinds.push(field.tag.kind);
+      rules.push({ select: { paths: [field.path.startsWith('[') ? `**${field.path}` : `**.${field.path}`] }, action, kind: field.tag.kind });
     }
   }
   for (const p of o.paths ?? []) {
-    matcher.add(p, kinds.length);
-    kinds.push(undefined);
+    rules.push({ select: { paths: [p] }, action });
     if (!p.includes('**')) rootPaths.push(p);
   }
-  const secretKeys = new Set([...ALWAYS_SECRET, ...(o.keys ?? [])].map(normalizeKey));
-  const keyCache = new Map<string, boolean>();
-  const isSecretKey = (k: string): boolean => {
-    let hit = keyCache.get(k);
-    if (hit === undefined) {
-      hit = secretKeys.has(normalizeKey(k));
-      if (keyCache.size < 10_000) keyCache.set(k, hit);
-    }
-    return hit;
-  };
-  const detectKinds = o.detect === false ? undefined : o.detect === true || o.detect === undefined ? undefined : o.detect;
-  const detecting = o.detect !== false;
   const censorMode = o.censor ?? 'mask';
-  const textCensor = censorMode === 'mask' ? 'mask' : censorMode === 'redact' ? 'redact' : (t: string, k: FindingKind) => String(censorMode(t, { path: '', kind: k === 'email' || k === 'phone' || k === 'cardNumber' || k === 'ssn' || k === 'iban' || k === 'ipAddress' ? k : 'credential' }));
-  const textOptions: RedactTextOptions = { ...(detectKinds ? { kinds: detectKinds } : {}), censor: textCensor };
-  // Most log strings ("paid", "EUR", a route) hold nothing any detector looks for; one test skips them.
-  const text = (t: string): string => (detecting && t.length >= 6 && MAY_HOLD.test(t) ? redactText(t, textOptions) : t);
-  const masks = new Map<Kind | undefined, ReturnType<typeof defaultMask>>();
-  const censor = (value: unknown, kind: Kind | undefined, path: string): unknown => {
-    if (o.remove === true) return REMOVE;
-    if (censorMode === 'redact') return REDACTED;
-    if (censorMode !== 'mask') return censorMode(value, { path, kind });
-    let m = masks.get(kind);
-    if (m === undefined) masks.set(kind, (m = defaultMask(kind)));
-    return m(typeof value === 'string' || value instanceof Date ? value : REDACTED, { path, kind });
-  };
-  const maxDepth = o.maxDepth ?? 32;
-  const start = matcher.start();
-
-  const walk = (value: unknown, state: MatchState, depth: number, seen: Set<object>, path: string): unknown => {
-    const ends = state.nodes.length === 0 ? undefined : matcher.ends(state);
-    if (ends !== undefined && ends.length > 0) return censor(value, kinds[Math.min(...ends)], path);
-    switch (typeof value) {
-      case 'string':
-        return text(value);
-      case 'number':
-        return detecting && Number.isInteger(value) && Math.abs(value) >= 1e6 ? numeric(String(value), value) : value;
-      case 'bigint':
-        return detecting ? text(value.toString()) : value.toString();
-      case 'boolean':
-        return value;
-      case 'undefined':
-      case 'function':
-      case 'symbol':
-        return SKIP;
-    }
-    if (value === null) return null;
-    const obj = value as object;
-    if (seen.has(obj)) return '[Circular]';
-    if (depth >= maxDepth) return '[Too deep]';
-    if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-    if (Buffer.isBuffer(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[Binary: ${(value as ArrayBufferLike).byteLength} bytes]`;
-    seen.add(obj);
-    try {
-      if (Array.isArray(value)) return list(value, state, depth, seen, path);
-      if (value instanceof Set) return list([...value], state, depth, seen, path);
-      if (value instanceof Map) return record([...value].map(([k, v]) => [String(k), v] as const), state, depth, seen, path);
-      if (value instanceof Error) return error(value, state, depth, seen, path);
-      const toJSON = (value as { toJSON?: unknown }).toJSON;
-      if (typeof toJSON === 'function') return walk(toJSON.call(value), state, depth, seen, path);
-      const entries: Array<readonly [string, unknown]> = [];
-      for (const k of Object.keys(obj)) {
-        let v: unknown;
-        try {
-          v = (value as Record<string, unknown>)[k];
-        } catch {
-          v = '[Unreadable]';
-        }
-        entries.push([k, v]);
-      }
-      return record(entries, state, depth, seen, path);
-    } catch {
-      return '[Unreadable]';
-    } finally {
-      seen.delete(obj);
-    }
-  };
-  const numeric = (s: string, original: number): unknown => {
-    const r = text(s);
-    return r === s ? original : r;
-  };
-  const list = (items: readonly unknown[], state: MatchState, depth: number, seen: Set<object>, path: string): unknown[] => {
-    const out: unknown[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const s = state.nodes.length === 0 ? state : matcher.stepCached(state, String(i));
-      const item = items[i];
-      // A flat name/value list such as Node's req.rawHeaders: the value after a secret name is a secret.
-      const previous = i > 0 ? items[i - 1] : undefined;
-      const v =
-        typeof item === 'string' && typeof previous === 'string' && i % 2 === 1 && isSecretKey(previous)
-          ? censor(item, 'credential', path)
-          : walk(item, s, depth + 1, seen, needsPath ? `${path}[${i}]` : '');
-      if (v !== REMOVE) out.push(v === SKIP ? null : v);
-    }
-    return out;
-  };
-  // Paths are only needed by a censor function; otherwise none is built.
-  const needsPath = typeof censorMode === 'function';
-  const record = (entries: ReadonlyArray<readonly [string, unknown]>, state: MatchState, depth: number, seen: Set<object>, path: string): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of entries) {
-      const childPath = needsPath ? (path === '' ? k : `${path}.${k}`) : '';
-      let r: unknown;
-      if (isSecretKey(k)) r = censor(v, 'credential', childPath);
-      else r = walk(v, matcher.stepCached(state, k), depth + 1, seen, childPath);
-      if (r === REMOVE || r === SKIP) continue;
-      if (k === '__proto__') Object.defineProperty(out, k, { value: r, enumerable: true, writable: true, configurable: true });
-      else out[k] = r;
-    }
-    return out;
-  };
-  const error = (e: Error, state: MatchState, depth: number, seen: Set<object>, path: string): Record<string, unknown> => {
-    const entries: Array<readonly [string, unknown]> = [
-      ['type', e.name],
-      ['message', e.message],
-      ['stack', e.stack],
-    ];
-    for (const k of Object.keys(e)) if (k !== 'message' && k !== 'stack') entries.push([k, (e as unknown as Record<string, unknown>)[k]]);
-    if (e.cause !== undefined && !Object.keys(e).includes('cause')) entries.push(['cause', e.cause]);
-    if (e instanceof AggregateError && !Object.keys(e).includes('errors')) entries.push(['errors', e.errors]);
-    return record(entries, state, depth, seen, path);
-  };
+  const censor: MaskFn | undefined =
+    censorMode === 'mask' ? undefined : censorMode === 'redact' ? () => REDACTED : (value, context) => censorMode(value, context);
+  const detectKinds = Array.isArray(o.detect) ? (o.detect as readonly FindingKind[]) : undefined;
+  const textCensor =
+    censorMode === 'mask' ? 'mask' : censorMode === 'redact' ? 'redact' : (t: string, k: FindingKind) => String(censorMode(t, { path: '', kind: schemaKind(k) }));
+  const scanText = o.detect === false ? (t: string) => t : scanner({ ...(detectKinds ? { kinds: detectKinds } : {}), censor: textCensor });
+  const plan = buildPlan({
+    schema: undefined,
+    rules,
+    untagged: 'scan',
+    formats: censor === undefined ? undefined : { paths: Object.fromEntries(rules.flatMap((r) => r.select.paths ?? []).map((p) => [p, censor])) },
+    maxDepth: o.maxDepth ?? 32,
+    maxNodes: DEFAULT_MAX_NODES,
+    fold: o.caseInsensitiveKeys ?? true,
+    secretKey: secretKeys(o.keys ?? []),
+    secretAction: action,
+    secretMask: censor,
+    scanText,
+    lenient: true,
+  });
 
   const copy = (value: unknown): unknown => {
     try {
-      const r = walk(value, start, 0, new Set(), '');
-      return r === SKIP || r === REMOVE ? null : r;
+      const r = applyPlan(plan, value).value;
+      return r === undefined ? null : r;
     } catch {
       return { ...WITHHELD };
     }
@@ -270,6 +178,12 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
       return JSON.stringify(WITHHELD);
     }
   }) as Redactor;
+  const text = (t: string): string => {
+    try {
+      return scanText(t);
+    } catch {
+      return WITHHELD.msg;
+    }
+  };
   return Object.assign(fn, { copy, text: (t: string) => (typeof t === 'string' ? text(t) : t), paths: Object.freeze(rootPaths) });
 }
-

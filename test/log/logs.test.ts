@@ -122,7 +122,7 @@ function expressLogged(logger: pino.Logger | winston.Logger, flavor: string): Pr
   const app = express();
   app.use(fx.redactLogs({ schema: orderSchema, logger, bodies: true, destination: 'analytics', sample: { '/health': 0 } }));
   app.post('/orders/:id', express.json(), (req, res) => {
-    logReceived(req.log, flavor, req.body);
+    logReceived(fx.requestLog(req), flavor, req.body);
     res.json({ ok: true, echo: req.body });
   });
   app.get('/health', (_req, res) => void res.send('ok'));
@@ -130,7 +130,7 @@ function expressLogged(logger: pino.Logger | winston.Logger, flavor: string): Pr
     throw new Error('failed for card 378282246310005');
   });
   app.use((err: Error, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    req.log?.error(err, 'handler failed');
+    fx.requestLog(req)?.error(err, "handler failed");
     res.status(500).json({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
   });
   return listen(createServer(app));
@@ -148,7 +148,7 @@ function koaLogged(logger: pino.Logger | winston.Logger, flavor: string): Promis
       ctx.body = 'ok';
       return;
     }
-    logReceived(ctx.log, flavor, (ctx.request as unknown as { body: unknown }).body);
+    logReceived(fk.contextLog(ctx), flavor, (ctx.request as unknown as { body: unknown }).body);
     ctx.body = { ok: true, echo: (ctx.request as unknown as { body: unknown }).body };
   });
   return listen(createServer(app.callback()));
