@@ -1,15 +1,13 @@
 // What the CLI knows about a config: each destination's fields and their form, the risk score, and the findings of `check`.
-import { parsePath } from '../schema/path.js';
-import { PathMatcher } from '../plan/select.js';
 import { untaggedLeaves, type FieldSchema } from '../schema/define.js';
-import type { Destination, Destinations, PolicyAction } from '../destinations/define.js';
-import type { FlowSnapshot } from '../destinations/flows.js';
+import type { Destination, Destinations } from '../destinations/define.js';
+import { FORM, type FlowForm, type FlowSnapshot } from '../destinations/flows.js';
+import { destinationPlan } from '../middleware/protect.js';
+import { decisionAt } from '../plan/api.js';
 import type { FieldTag } from '../schema/tags.js';
 
 /** How a field reaches a destination. */
-export type Form = 'clear' | 'masked' | 'token' | 'hash' | 'ciphertext' | 'dropped';
-
-const FORM: Readonly<Record<PolicyAction, Form>> = { keep: 'clear', mask: 'masked', tokenize: 'token', hash: 'hash', encrypt: 'ciphertext', drop: 'dropped' };
+export type Form = FlowForm;
 
 export interface InventoryField {
   readonly schema: string;
@@ -34,31 +32,6 @@ export interface InventoryDestination {
   readonly risk: { readonly score: number; readonly level: 'low' | 'medium' | 'high' };
 }
 
-/** The action a destination's policy gives a schema field, the way the compiled plan decides it. */
-export function actionFor(d: Destination, path: string, tag: FieldTag): PolicyAction {
-  const segments = parsePath(path);
-  for (const rule of d.planRules) {
-    const s = rule.select;
-    if (s.paths !== undefined) {
-      const m = new PathMatcher(false);
-      s.paths.forEach((p, i) => m.add(p, i));
-      let state = m.start();
-      let hit = m.ends(state).length > 0;
-      for (const seg of segments) {
-        if (hit) break;
-        state = m.step(state, 'key' in seg ? seg.key : undefined);
-        hit = m.ends(state).length > 0;
-      }
-      if (hit) return rule.action as PolicyAction;
-      continue;
-    }
-    if (s.kinds !== undefined && tag.kind !== undefined && s.kinds.includes(tag.kind)) return rule.action as PolicyAction;
-    if (s.sensitivity !== undefined && ([] as string[]).concat(s.sensitivity).includes(tag.sensitivity)) return rule.action as PolicyAction;
-    if (s.atLeast !== undefined) return rule.action as PolicyAction;
-  }
-  return 'drop';
-}
-
 /** Tagged leaves of a schema (a container is listed only when nothing below it is). */
 export function leaves(schema: FieldSchema): Array<{ path: string; tag: FieldTag }> {
   const all = schema.fields();
@@ -66,7 +39,7 @@ export function leaves(schema: FieldSchema): Array<{ path: string; tag: FieldTag
 }
 
 const WEIGHT: Readonly<Record<string, number>> = { public: 0, internal: 1, personal: 3, special: 8, secret: 15 };
-const FORM_FACTOR: Readonly<Record<Form, number>> = { clear: 1, masked: 0.3, token: 0.2, hash: 0.2, ciphertext: 0.1, dropped: 0 };
+const FORM_FACTOR: Readonly<Record<Form, number>> = { clear: 1, scanned: 1, masked: 0.3, token: 0.2, hash: 0.2, ciphertext: 0.1, dropped: 0, refused: 0 };
 
 /**
  * The risk score, as documented in docs/inventory.md:
@@ -92,8 +65,10 @@ export function inventory(schemas: ReadonlyMap<string, FieldSchema>, destination
     for (const schemaName of names) {
       const schema = schemas.get(schemaName);
       if (schema === undefined) continue;
+      // One compiled plan per destination and schema: the same one protect applies.
+      const plan = destinationPlan(destinations, name, schema);
       for (const f of leaves(schema)) {
-        const form = FORM[actionFor(d, f.path, f.tag)];
+        const form = FORM[decisionAt(plan, f.path).action];
         const seen = flows?.[name]?.fields.filter((x) => x.path === f.path).reduce((n, x) => n + x.count, 0);
         fields.push({
           schema: schemaName,
@@ -116,7 +91,7 @@ export function inventory(schemas: ReadonlyMap<string, FieldSchema>, destination
       purpose: d.purpose,
       certifications: d.certifications ?? [],
       fields,
-      risk: riskScore(d, fields.filter((f) => f.form !== 'dropped'), flows?.[name]?.payloads),
+      risk: riskScore(d, fields.filter((f) => f.form !== 'dropped' && f.form !== 'refused'), flows?.[name]?.payloads),
     };
   });
 }
@@ -136,7 +111,7 @@ export function checkConfig(file: string, schemas: ReadonlyMap<string, FieldSche
   }
   for (const d of inventory(schemas, destinations, undefined)) {
     for (const f of d.fields) {
-      if (f.form !== 'clear') continue;
+      if (f.form !== 'clear' && f.form !== 'scanned') continue;
       if (f.sensitivity === 'special' || f.sensitivity === 'secret') {
         out.push({ file, path: `destinations.${d.name}`, message: `receives ${f.schema}.${f.path} (${f.sensitivity}${f.kind ? `, ${f.kind}` : ''}) in clear` });
       } else if (f.sensitivity === 'personal' && !d.eea && d.transfer === 'none') {

@@ -2,7 +2,7 @@
 import type { ZodOptional } from 'zod/v4';
 import { z } from '../zod.js';
 import { FieldguardError } from '../errors.js';
-import { parseOptions, keysOption, vaultOption } from '../options.js';
+import { parseOptions, keysOption, untaggedOption, vaultOption } from '../options.js';
 import { parsePath } from '../schema/path.js';
 import type { Rule, UntaggedMode } from '../plan/compile.js';
 import { KINDS, LAWFUL_BASES, SENSITIVITIES, type Kind, type LawfulBasis, type Sensitivity } from '../schema/tags.js';
@@ -84,7 +84,7 @@ const declaration = z.strictObject({
   rules: z.strictObject(Object.fromEntries(SENSITIVITIES.map((s) => [s, action.optional()])) as Record<Sensitivity, ZodOptional<typeof action>>),
   kinds: z.strictObject(Object.fromEntries(KINDS.map((k) => [k, action.optional()])) as Record<Kind, ZodOptional<typeof action>>).optional(),
   paths: z.record(z.string(), action).optional(),
-  untagged: z.enum(['drop', 'keep', 'reject']).optional(),
+  untagged: untaggedOption.optional(),
   receives: z.array(z.string().min(1)).optional(),
   namespace: z.string().min(1).optional(),
 });

@@ -1,8 +1,14 @@
 // The runtime inventory: which fields of which kinds went to which destination in which form, counted in memory.
+import type { LeafAction } from '../plan/compile.js';
 import type { Report } from '../plan/walk.js';
 
-/** How a field left the service. */
-export type FlowForm = 'clear' | 'masked' | 'token' | 'hash' | 'ciphertext' | 'dropped' | 'refused';
+/** Most distinct paths kept per destination; further ones are counted together under {@link OTHER_PATHS}. */
+export const MAX_FLOW_PATHS = 1000;
+/** The path under which flows past {@link MAX_FLOW_PATHS} are aggregated. */
+export const OTHER_PATHS = '(other paths)';
+
+/** How a field left the service. `scanned`: sent after the detectors masked what they found in it. */
+export type FlowForm = 'clear' | 'scanned' | 'masked' | 'token' | 'hash' | 'ciphertext' | 'dropped' | 'refused';
 
 /** One path's flow to one destination. */
 export interface FlowField {
@@ -25,8 +31,12 @@ export interface DestinationFlows {
 /** A snapshot of the runtime inventory, by destination name. */
 export type FlowSnapshot = Readonly<Record<string, DestinationFlows>>;
 
-const FORM: Readonly<Record<string, FlowForm>> = {
+/** The form each plan action sends a field in: one table for the runtime inventory and the CLI. */
+export const FORM: Readonly<Record<LeafAction, FlowForm>> = {
   keep: 'clear',
+  scan: 'scanned',
+  decrypt: 'clear',
+  detokenize: 'clear',
   mask: 'masked',
   tokenize: 'token',
   hash: 'hash',
@@ -55,8 +65,14 @@ export function recordFlow(destination: string, report: Report, now = Date.now()
   e.payloads++;
   for (const f of report.fields) {
     const form = FORM[f.action] ?? 'clear';
-    const key = `${f.path}\0${form}`;
-    const existing = e.fields.get(key);
+    let key = `${f.path}\0${form}`;
+    let existing = e.fields.get(key);
+    if (existing === undefined && e.fields.size >= MAX_FLOW_PATHS) {
+      // Bounded in memory: past the cap, flows are aggregated per form.
+      key = `${OTHER_PATHS}\0${form}`;
+      existing = e.fields.get(key);
+      if (existing === undefined) e.fields.set(key, (existing = { path: OTHER_PATHS, kind: undefined, sensitivity: undefined, form, count: 0 }));
+    }
     if (existing !== undefined) existing.count += f.count;
     else e.fields.set(key, { path: f.path, kind: f.kind, sensitivity: f.sensitivity ?? (f.untagged ? 'untagged' : undefined), form, count: f.count });
   }
@@ -64,7 +80,9 @@ export function recordFlow(destination: string, report: Report, now = Date.now()
 
 /**
  * The runtime inventory: per destination, first and last seen, payloads sent, and each path with
- * its kind, sensitivity, form (clear, masked, token, hash, ciphertext, dropped) and count. Fed by
+ * its kind, sensitivity, form (clear, scanned, masked, token, hash, ciphertext, dropped, refused)
+ * and count. Paths are schema paths (a key the sender chose is its parent's path plus `*`), at most
+ * {@link MAX_FLOW_PATHS} per destination, the rest aggregated. Fed by
  * every `protect` and `guardFetch`; kept in memory. Expose it on an admin route or write it to a
  * file for `fieldguard inventory --flows`.
  *
