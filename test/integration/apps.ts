@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import express5 from 'express';
 import express4 from 'express4';
 import Koa from 'koa';
+import Koa2 from 'koa2';
 import { bodyParser } from '@koa/bodyparser';
 import c2k from 'koa-connect';
 import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
@@ -84,9 +85,9 @@ function expressFramework(name: string, express: typeof express5): Framework {
   };
 }
 
-function koaFramework(): Framework {
+function koaFramework(name: string, KoaApp: typeof Koa): Framework {
   return {
-    name: 'Koa 3',
+    name,
     async start(vendorUrl) {
       const reports: Report[] = [];
       const onReport = (r: Report): void => void reports.push(r);
@@ -123,7 +124,7 @@ function koaFramework(): Framework {
         ],
         'POST /masked-in': [bodyParser(), fk.maskFields({ schema: orderSchema, on: 'request' }), (ctx) => void (ctx.body = ctx.request.body)],
       };
-      const app = new Koa();
+      const app = new KoaApp();
       app.use(fk.errorHandler());
       app.use(async (ctx, next) => {
         const chain = routes[`${ctx.method === 'HEAD' ? 'GET' : ctx.method} ${ctx.path}`];
@@ -140,5 +141,6 @@ function koaFramework(): Framework {
 export const FRAMEWORKS: readonly Framework[] = [
   expressFramework('Express 5', express5),
   expressFramework('Express 4', express4 as unknown as typeof express5),
-  koaFramework(),
+  koaFramework('Koa 3', Koa),
+  koaFramework('Koa 2', Koa2 as unknown as typeof Koa),
 ];
