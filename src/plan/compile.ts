@@ -143,6 +143,16 @@ export interface PlanNode {
    * the schema did not describe.
    */
   shapeless: PlanNode | undefined;
+  /**
+   * What happens to the keys of this object that the schema does not name, when the schema tags
+   * the keys themselves (`propertyNames`, zod's `z.record(tag(z.email(), 'personal'), …)`): kept,
+   * masked, hashed or scanned as key text; any other action drops the entry, `reject` refuses.
+   */
+  keyAction: LeafAction | undefined;
+  /** The mask of such keys. */
+  keyMask: MaskFn | undefined;
+  /** The kind of such keys. */
+  keyKind: Kind | undefined;
 }
 
 /** A compiled plan: its root node and everything the walk needs. */
@@ -248,7 +258,18 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     const action: LeafAction = rule >= 0 ? spec.rules[rule]!.action : spec.untagged;
     const kind = tag?.kind ?? (rule >= 0 ? spec.rules[rule]!.kind : undefined);
     const custom = action === 'mask' ? (format ?? (kind !== undefined ? kindFormats[kind] : undefined)) : undefined;
+    let keyAction: LeafAction | undefined;
+    let keyKind: Kind | undefined;
+    if (trie?.keyTag !== undefined) {
+      const kt = trie.keyTag;
+      const r = tests.findIndex((t) => t?.(kt) === true);
+      keyAction = r >= 0 ? spec.rules[r]!.action : spec.untagged;
+      keyKind = kt.kind;
+    }
     const node: PlanNode = {
+      keyAction,
+      keyKind,
+      keyMask: keyAction === 'mask' ? ((keyKind !== undefined ? kindFormats[keyKind] : undefined) ?? defaultFor(keyKind)) : undefined,
       id: nodes.length,
       structural: trie !== undefined && tag === undefined,
       tag,
@@ -290,6 +311,9 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
   if (spec.secretKey !== undefined) {
     const secretAction = spec.secretAction ?? 'mask';
     secretNode = {
+      keyAction: undefined,
+      keyMask: undefined,
+      keyKind: undefined,
       id: nodes.length,
       tag: undefined,
       kind: 'credential',
@@ -339,7 +363,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
  */
 function markUniform(nodes: readonly PlanNode[]): void {
   const uniform = new Map<PlanNode, boolean>();
-  for (const n of nodes) uniform.set(n, (n.action === 'keep' || n.action === 'drop' || n.action === 'reject') && !n.structural);
+  // A node whose keys the schema tags differently from its values is walked, so the keys get their own action.
+  for (const n of nodes) uniform.set(n, (n.action === 'keep' || n.action === 'drop' || n.action === 'reject') && !n.structural && (n.keyAction === undefined || n.keyAction === n.action));
   let changed = true;
   while (changed) {
     changed = false;

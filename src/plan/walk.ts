@@ -361,9 +361,37 @@ function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: 
   }
 }
 
-/** A key the sender chose, through the detectors where the plan scans untagged data (`{ [email]: 3 }`). */
-function outKey(w: Walk, child: PlanNode, key: string): string {
-  return w.plan.scanKeys && child.action === 'scan' && key.length >= 6 ? scan(w, key) : key;
+const DROP_KEY = Symbol('fieldguard.dropKey');
+
+/**
+ * A key the sender chose, as it may leave: under the schema's tag for the object's keys when it
+ * has one (masked, hashed, scanned, kept; the entry dropped for any other action), else through
+ * the detectors where the plan scans untagged data (`{ [email]: 3 }`).
+ */
+function outKey(w: Walk, node: PlanNode, child: PlanNode, pos: Position, key: string): string | typeof DROP_KEY {
+  switch (node.keyAction) {
+    case undefined:
+      return w.plan.scanKeys && child.action === 'scan' && key.length >= 6 ? scan(w, key) : key;
+    case 'keep':
+      return key;
+    case 'scan':
+      return scan(w, key);
+    case 'mask': {
+      try {
+        return String(node.keyMask!(key, { path: pos.label, kind: node.keyKind }));
+      } catch {
+        if (w.plan.lenient) return PLACEHOLDER.redacted;
+        throw new FieldguardError('ERR_MASK_FAILED', `the mask format for the keys of ${pos.label || 'the root'} threw`, { paths: [pos.label] });
+      }
+    }
+    case 'hash':
+      return hmacPseudonym(w.plan.keys!, key, w.plan.namespace);
+    case 'reject':
+      if (w.rejected.length < 100 && !w.rejected.includes(pos.label)) w.rejected.push(pos.label);
+      return DROP_KEY;
+    default:
+      return DROP_KEY;
+  }
 }
 
 /** Walks one value found at `key` of its parent (`key` undefined at the root). */
@@ -474,7 +502,9 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       } else {
         child = node.other;
         childPos = pos.star();
-        name = outKey(w, child, k);
+        const out = outKey(w, node, child, pos, k);
+        if (out === DROP_KEY) continue;
+        name = out;
       }
     }
     const r = walk(w, child, childPos, item, depth + 1, ref, k);

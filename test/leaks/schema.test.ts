@@ -92,5 +92,15 @@ describe('constructs that cannot carry a tag are refused, never compiled without
     }
   });
 
-  it.todo('a record whose keys are tagged (TrieNode.keyTag, from propertyNames) keeps no tagged key: needs the plan compiler to read keyTag');
+  it('a record whose keys are tagged (propertyNames) sends no tagged key: scrubbed away, masked, never kept as they were', () => {
+    const c = canaries();
+    for (const counts of [z.record(tag(z.string(), 'personal', { kind: 'email' }), tag(z.number(), 'public')), tag(z.record(tag(z.string(), 'personal', { kind: 'email' }), z.number()), 'public')]) {
+      const schema = defineSchema(z.object({ counts }));
+      const input = { counts: { [c.email]: 3 } };
+      expect(compileScrub({ schema })(input).value).toEqual({ counts: {} });
+      const masked = compileMask({ schema })(input).value as { counts: Record<string, number> };
+      expect(Object.values(masked.counts)).toEqual([3]);
+      expect(findLeaks({ scrub: JSON.stringify(compileScrub({ schema, untagged: 'keep' })(input).value), mask: JSON.stringify(masked) }, c)).toEqual([]);
+    }
+  });
 });
