@@ -2,7 +2,7 @@
 export { createVault, type Vault, type VaultOptions, type TokenizeOptions, type TokenizeItem, type DetokenizeOptions, type DetokenizeItem } from './vault.js';
 export { keyRing, isKeyRing, type KeyRing, type KeyRingOptions } from './keys.js';
 export { memoryStore } from './memory-store.js';
-export { sqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { sqliteStore, type SqliteDatabase, type SqliteStoreOptions } from './sqlite-store.js';
 export { redisStore, type RedisClientLike, type RedisStoreOptions } from './redis-store.js';
 export type { VaultStore, TokenRecord, AllocateItem, RekeyUpdate } from './store.js';
 export type { TokenFormat } from './tokens.js';

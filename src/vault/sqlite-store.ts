@@ -6,6 +6,20 @@ import type { AllocateItem, RekeyUpdate, TokenRecord, VaultStore } from './store
 
 type Database = BetterSqlite3.Database;
 
+/**
+ * An open better-sqlite3 `Database`, as far as the store's signature needs to say: declared
+ * here so the package's types need no `@types/better-sqlite3` (Redis and memory users never install it).
+ */
+export interface SqliteDatabase {
+  readonly open: boolean;
+  readonly readonly: boolean;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  exec(source: string): unknown;
+  prepare(source: string): unknown;
+  transaction(fn: (...args: never[]) => unknown): unknown;
+  close(): unknown;
+}
+
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
   /** Table name. Default `fieldguard_tokens`. */
@@ -79,7 +93,7 @@ const toRecord = (r: Row): TokenRecord => ({
  * const vault = createVault({ store: sqliteStore('./var/tokens.db'), keys });
  * ```
  */
-export function sqliteStore(file: string | Database, options: SqliteStoreOptions = {}): VaultStore {
+export function sqliteStore(file: string | SqliteDatabase, options: SqliteStoreOptions = {}): VaultStore {
   const table = options.table ?? 'fieldguard_tokens';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) throw new FieldguardError('ERR_INVALID_OPTIONS', 'sqliteStore(): table must be a plain identifier');
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
@@ -94,7 +108,7 @@ export function sqliteStore(file: string | Database, options: SqliteStoreOptions
       throw new FieldguardError('ERR_VAULT_UNAVAILABLE', 'sqliteStore(): the SQLite file could not be opened');
     }
   } else {
-    db = file;
+    db = file as unknown as Database;
   }
   // Opening may wait for another process synchronously, once; every later call waits asynchronously (see retry).
   db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
