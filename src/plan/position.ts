@@ -1,5 +1,6 @@
 // Positions: where in a payload a plan node applies, named only by schema keys, `*` and `[*]` — never by a key the sender chose.
 import { appendIndex, appendKey } from '../schema/path.js';
+import type { Kind } from '../schema/tags.js';
 
 /** Most positions a plan keeps between payloads; past it, positions are made per walk and forgotten. */
 const MAX_INTERNED = 4096;
@@ -22,6 +23,7 @@ export class Position {
   readonly #budget: PositionBudget;
   #label: string | undefined;
   #aad: Map<string, string> | undefined;
+  #context: Map<string, { readonly path: string; readonly kind: Kind | undefined }> | undefined;
   #named: Map<string, Position> | undefined;
   #star: Position | undefined;
   #items: Position | undefined;
@@ -60,6 +62,17 @@ export class Position {
     if (hit === undefined) {
       hit = `fieldguard/field\0${this.label}\0${k}`;
       (this.#aad ??= new Map()).set(k, hit);
+    }
+    return hit;
+  }
+
+  /** What a built-in mask format is told about this position, made once per kind. */
+  context(kind: Kind | undefined): { readonly path: string; readonly kind: Kind | undefined } {
+    const k = kind ?? '';
+    let hit = this.#context?.get(k);
+    if (hit === undefined) {
+      hit = Object.freeze({ path: this.label, kind });
+      (this.#context ??= new Map()).set(k, hit);
     }
     return hit;
   }

@@ -266,7 +266,7 @@ function copy(w: Walk, value: unknown, depth: number, pos: Position, key: string
 }
 
 function maskContext(node: PlanNode, pos: Position, ref: Ref | undefined, key: string | number | undefined): MaskContext {
-  return node.customMask ? { path: concretePath(ref, key), kind: node.kind } : { path: pos.label, kind: node.kind };
+  return node.customMask ? { path: concretePath(ref, key), kind: node.kind } : pos.context(node.kind);
 }
 
 /** A text through the detectors; a detector that fails refuses the payload (or, in logs, withholds the text). */
@@ -513,7 +513,8 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       r.holder = out;
       r.key = name;
     }
-    setKey(out, name, r);
+    if (name === '__proto__') setKey(out, name, r);
+    else out[name] = r;
   }
   return out;
 }
