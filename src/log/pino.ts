@@ -4,7 +4,14 @@ import { redactor, WITHHELD, type Redactor, type RedactorOptions } from './redac
 import { peer } from '../peer.js';
 import { isMarkedRedacting, markRedacting } from './wrap.js';
 
-/** Options of {@link pinoOptions}: the redactor's, plus whether to hand the schema paths to pino's own `redact`. */
+/**
+ * Options of {@link pinoOptions}: the redactor's, plus whether to hand the schema paths to pino's own `redact`.
+ *
+ * @example
+ * ```ts
+ * const options: PinoOptionsOptions = { censor: 'redact', paths: ['**.apiToken'] };
+ * ```
+ */
 export interface PinoOptionsOptions extends Omit<RedactorOptions, 'serialize'> {
   /**
    * Also return `redact: { paths, censor: '[REDACTED]' }` so pino's own engine censors the schema's
@@ -14,7 +21,15 @@ export interface PinoOptionsOptions extends Omit<RedactorOptions, 'serialize'> {
   readonly pinoRedact?: boolean;
 }
 
-/** The pino options fieldguard sets; spread them into `pino({ ... })`. */
+/**
+ * The pino options fieldguard sets; spread them into `pino({ ... })`. Replacing `formatters`,
+ * `hooks` or `onChild` afterwards turns their redaction off (and `isRedactingLogger` then says so).
+ *
+ * @example
+ * ```ts
+ * const logger = pino({ ...pinoOptions(schema), level: 'debug' });
+ * ```
+ */
 export interface FieldguardPinoOptions {
   redact?: { paths: string[]; censor: string };
   formatters: {

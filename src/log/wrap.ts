@@ -1,7 +1,14 @@
 // Child loggers that redact everything logged through them, whatever logger they wrap (pino, winston, console-like).
 import type { Redactor } from './redactor.js';
 
-/** The least a logger needs: `info`, `warn` and `error`. */
+/**
+ * The least a logger needs: `info`, `warn` and `error`.
+ *
+ * @example
+ * ```ts
+ * const logger: LoggerLike = console;
+ * ```
+ */
 export interface LoggerLike {
   info(...args: unknown[]): unknown;
   warn(...args: unknown[]): unknown;
@@ -9,7 +16,15 @@ export interface LoggerLike {
   child?(bindings: Record<string, unknown>, ...rest: unknown[]): LoggerLike;
 }
 
-/** What {@link redactingLogger} adds to any logger: a `child`, native or not. */
+/**
+ * What {@link redactingLogger} adds to any logger: a `child`, native or not.
+ *
+ * @example
+ * ```ts
+ * const log: LoggerLike & ChildLogger = redactingLogger(console, redact);
+ * log.child({ requestId }).info('received');
+ * ```
+ */
 export interface ChildLogger {
   child(bindings: Record<string, unknown>, ...rest: unknown[]): LoggerLike & ChildLogger;
 }
@@ -49,7 +64,14 @@ export function isMarkedRedacting(v: unknown): boolean {
 }
 const marked = isMarkedRedacting;
 
-/** The probe {@link isRedactingLogger} sends through a winston format: redactFormat sets `seen` and drops the entry. */
+/**
+ * The probe {@link isRedactingLogger} sends through a winston format: redactFormat sets `seen` and drops the entry.
+ *
+ * @example
+ * ```ts
+ * const probe: FormatProbe = { seen: false };
+ * ```
+ */
 export interface FormatProbe {
   seen: boolean;
 }
@@ -123,12 +145,27 @@ export function isRedactingLogger(logger: unknown): boolean {
   return false;
 }
 
-/** Redacts one argument of a log call: strings by the detectors, anything else by the whole redactor. */
+/**
+ * Redacts one argument of a log call: strings by the detectors, anything else by the whole redactor.
+ *
+ * @example
+ * ```ts
+ * redactArg(redact, 'card 4111 1111 1111 1111'); // 'card **** **** **** 1111'
+ * ```
+ */
 export function redactArg(redact: Redactor, arg: unknown): unknown {
   return typeof arg === 'string' ? redact.text(arg) : redact.copy(arg);
 }
 
-/** How a logger reads `%` in its message: Node's `util.format` (winston, console) or pino's quick-format. */
+/**
+ * How a logger reads `%` in its message: Node's `util.format` (winston, console) or pino's quick-format
+ * (which also counts an unknown `%x` as an argument).
+ *
+ * @example
+ * ```ts
+ * const grammar: FormatGrammar = 'util';
+ * ```
+ */
 export type FormatGrammar = 'util' | 'pino';
 
 const UTIL_TOKENS = new Set(['s', 'c', 'd', 'j', 'i', 'f', 'o', 'O']);
