@@ -1,3 +1,3 @@
 // fieldguard/winston: a winston format from a FieldSchema.
-export { redactFormat } from './winston.js';
-export { redactingLogger, type LoggerLike } from './wrap.js';
+export { redactFormat, type WinstonFormat, type WinstonInfo } from './winston.js';
+export { redactingLogger, isRedactingLogger, type LoggerLike, type ChildLogger } from './wrap.js';
