@@ -10,6 +10,7 @@ import { applyPlan } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
 import type { Kind } from '../schema/tags.js';
 import { z } from '../zod.js';
+import { secretKeyMatcher } from './secret-keys.js';
 
 /** How a redacted value is written: the kind's mask format, `[REDACTED]`, a fixed string, or a function. */
 export type Censor = 'mask' | 'redact' | ((value: unknown, context: { path: string; kind: Kind | undefined }) => unknown);
@@ -27,9 +28,9 @@ export interface RedactorOptions {
   /** More paths in pino syntax, `**` for any depth (`**.password`). */
   readonly paths?: readonly string[];
   /**
-   * Key names censored wherever they appear, whatever their case and with `-`/`_` ignored. Added to the
-   * built-in list: authorization, proxy-authorization, cookie, set-cookie, x-api-key, api-key,
-   * password, passwd, secret, client-secret, token, access-token, refresh-token, private-key.
+   * More key names censored wherever they appear, in any spelling (case, `-`, `_`, camelCase). Added
+   * to the family of credential names `isSecretKeyName` documents: authorization, cookie, passwords,
+   * secrets, tokens, API keys, session ids, private keys, signatures, …
    */
   readonly keys?: readonly string[];
   /** Return a JSON string (default) or the redacted copy. */
@@ -54,27 +55,6 @@ export interface Redactor {
 /** The line written instead of a log object that could not be redacted. */
 export const WITHHELD = Object.freeze({ msg: '[fieldguard] log line withheld: redaction failed', code: 'ERR_REDACTION_FAILED' });
 
-const ALWAYS_SECRET = [
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'x-api-key',
-  'api-key',
-  'apikey',
-  'password',
-  'passwd',
-  'secret',
-  'client-secret',
-  'token',
-  'access-token',
-  'refresh-token',
-  'id-token',
-  'private-key',
-];
-
-const normalizeKey = (k: string): string => k.toLowerCase().replace(/[-_]/g, '');
-
 const options = z.strictObject({
   select: selectionOption.optional(),
   censor: z.union([z.enum(['mask', 'redact']), z.custom<Censor>((v) => typeof v === 'function')]).optional(),
@@ -86,20 +66,6 @@ const options = z.strictObject({
   caseInsensitiveKeys: z.boolean().optional(),
   maxDepth: z.number().int().min(1).max(1000).optional(),
 });
-
-/** Key names whose values are credentials wherever they appear, compared in lower case with `-` and `_` ignored. */
-function secretKeys(extra: readonly string[]): (key: string) => boolean {
-  const names = new Set([...ALWAYS_SECRET, ...extra].map(normalizeKey));
-  const cache = new Map<string, boolean>();
-  return function isSecretKey(k) {
-    let hit = cache.get(k);
-    if (hit === undefined) {
-      hit = names.has(normalizeKey(k));
-      if (cache.size < 10_000) cache.set(k, hit);
-    }
-    return hit;
-  };
-}
 
 /**
  * Compiles a log redactor from a schema: a plan over the logged object, decided by the same
@@ -153,7 +119,7 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
     maxDepth: o.maxDepth ?? 32,
     maxNodes: DEFAULT_MAX_NODES,
     fold: o.caseInsensitiveKeys ?? true,
-    secretKey: secretKeys(o.keys ?? []),
+    secretKey: secretKeyMatcher(o.keys ?? []),
     secretAction: action,
     secretMask: censor,
     scanText,

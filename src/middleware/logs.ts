@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import onFinished from 'on-finished';
 import { redactor, type Redactor, type RedactorOptions } from '../log/redactor.js';
-import { redactingLogger, type LoggerLike } from '../log/wrap.js';
+import { isRedactingLogger, redactingLogger, type LoggerLike } from '../log/wrap.js';
 import { fieldSchemaOption, parseOptions } from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
 import { z } from '../zod.js';
@@ -89,6 +89,8 @@ function sanitizeError(err: unknown, redact: Redactor): void {
 export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: number): Behaviour {
   const o = parseOptions(factory, options, opts, argc);
   const redact = redactor(o.schema, { ...(o.redact ?? {}), serialize: false });
+  // A logger built with pinoOptions or redactFormat redacts every line itself: the line is redacted there, once.
+  const copy = isRedactingLogger(o.logger) ? (v: unknown): unknown => v : redact.copy;
   const flavor = flavorOf(o.logger);
   const bodies = o.bodies === true;
   const write = (level: 'info' | 'warn' | 'error', line: Record<string, unknown>): void => {
@@ -130,14 +132,14 @@ export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: nu
       if (!ex.res.writableFinished) line['aborted'] = true;
       if (o.destination !== undefined) line['destination'] = o.destination;
       try {
-        if (search !== '') line['query'] = redact.copy(parseQuery(search));
+        if (search !== '') line['query'] = copy(parseQuery(search));
         if (bodies) {
-          line['headers'] = redact.copy(ex.req.headers);
+          line['headers'] = copy(ex.req.headers);
           const reqBody = ex.body();
-          if (reqBody !== undefined) line['reqBody'] = redact.copy(reqBody);
-          if (resBody !== undefined) line['resBody'] = redact.copy(resBody);
+          if (reqBody !== undefined) line['reqBody'] = copy(reqBody);
+          if (resBody !== undefined) line['resBody'] = copy(resBody);
         }
-        if (error !== undefined) line['err'] = redact.copy(error);
+        if (error !== undefined) line['err'] = copy(error);
       } catch {
         line['redaction'] = 'withheld';
       }

@@ -56,7 +56,7 @@ function expectNoLeak(bytes: Buffer, c: Canaries | Canaries[], extra: readonly s
 // uncovered one runs the detectors on it — today it walks the object, and a String becomes
 // { "0": "c", "1": "a", … }, the value character by character.
 describe('boxed primitives (redactor walk)', () => {
-  it.skip('masks new String(email), new String(text with a card) and new Number(card digits) like their primitives, through pino', () => {
+  it('masks new String(email), new String(text with a card) and new Number(card digits) like their primitives, through pino', () => {
     const c = canaries();
     const { logger, bytes, lines } = pinoFile();
     const digits = c.card.replace(/\D/g, '');
@@ -65,7 +65,7 @@ describe('boxed primitives (redactor walk)', () => {
     expectNoLeak(bytes(), c);
   });
 
-  it.skip('masks new String(email) through winston', () => {
+  it('masks new String(email) through winston', () => {
     const c = canaries();
     const { logger, bytes, lines } = winstonStream();
     logger.info('boxed', { customer: { email: new String(c.email) }, note: new String(`ssn ${c.ssn}`) });
@@ -78,7 +78,7 @@ describe('boxed primitives (redactor walk)', () => {
 // object key and every Map key (`String(key)`) as it does on uncovered strings, and write the
 // masked key (schema paths still match on the original key). Today keys are copied as they are.
 describe('object keys and Map keys (redactor walk)', () => {
-  it.skip('masks personal data in object keys, Map keys and binding keys, through pino', () => {
+  it('masks personal data in object keys, Map keys and binding keys, through pino', () => {
     const c = canaries();
     const { logger, bytes, lines } = pinoFile();
     logger.child({ seen: { [c.ssn]: true } }).info({ counts: { [c.email]: 3 }, byCard: new Map([[c.card, 1]]) }, 'keys');
@@ -86,7 +86,7 @@ describe('object keys and Map keys (redactor walk)', () => {
     expectNoLeak(bytes(), c);
   });
 
-  it.skip('masks personal data in object keys and Map keys, through winston', () => {
+  it('masks personal data in object keys and Map keys, through winston', () => {
     const c = canaries();
     const { logger, bytes, lines } = winstonStream();
     logger.info('keys', { counts: { [c.email]: 3 }, byCard: new Map([[c.card, 1]]) });
@@ -113,7 +113,7 @@ describe('credential key names (redactor walk)', () => {
   });
   const censored = (s: Record<string, string>) => Object.fromEntries(Object.keys(s).map((k) => [k, '[REDACTED]']));
 
-  it.skip('censors every spelling of a credential name at any depth, through pino', () => {
+  it('censors every spelling of a credential name at any depth, through pino', () => {
     const s = secrets();
     const { logger, bytes, lines } = pinoFile();
     logger.info({ req: { headers: s }, authorType: 'admin', tokens_count: 12 }, 'credentials');
@@ -121,7 +121,7 @@ describe('credential key names (redactor walk)', () => {
     expectNoLeak(bytes(), [], Object.values(s));
   });
 
-  it.skip('censors every spelling of a credential name at any depth, through winston', () => {
+  it('censors every spelling of a credential name at any depth, through winston', () => {
     const s = secrets();
     const { logger, bytes, lines } = winstonStream();
     logger.info('credentials', { req: { headers: s }, authorType: 'admin', tokens_count: 12 });

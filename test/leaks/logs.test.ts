@@ -21,7 +21,7 @@ import { canaries, findLeaks, type Canaries } from './canaries.js';
 
 const load = createRequire(import.meta.url);
 type Pino = typeof pino;
-/** pino 10 always; pino 9 where it is installed (`npm install --no-save pino9@npm:pino@9`). */
+/** pino 10 and pino 9 (installed as the dev alias pino9): the peer range is both. */
 const PINOS: Array<readonly [string, Pino]> = [['pino 10', pino]];
 try {
   PINOS.push(['pino 9', load('pino9') as Pino]);
@@ -314,6 +314,24 @@ describe("README's pino(pinoOptions(schema)) + redactLogs + req.log (issue 8, it
       destination: 'analytics',
       msg: 'request completed',
     });
+    expectNoLeak(bytes(), c);
+  });
+
+  it('redacts the request line once too when it logs bodies: the card in reqBody reads **** **** **** 1234', async () => {
+    const c = canaries();
+    const { logger, bytes, lines } = pinoFile(pino, pinoOptions(orderSchema));
+    const app = express();
+    app.use(express.json());
+    app.use(fx.redactLogs({ schema: orderSchema, logger, bodies: true }));
+    app.post('/orders', (_req, res) => void res.sendStatus(202));
+    const server = await listen(createServer(app));
+    try {
+      expect(await post(`${server.url}/orders`, canaryOrder(c))).toBe(202);
+    } finally {
+      await server.close();
+    }
+    const request = (lines() as Array<Record<string, unknown>>).find((l) => l['msg'] === 'request completed')!;
+    expect(request['reqBody']).toEqual(maskedCanaryOrder(c));
     expectNoLeak(bytes(), c);
   });
 
