@@ -1,7 +1,7 @@
 // redisStore: a VaultStore in Redis (ioredis), for fleets of instances sharing one vault; each batch is one atomic Lua script.
 import { createHash } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
-import type { TokenRecord, VaultStore } from './store.js';
+import { pause, type TokenRecord, type VaultStore } from './store.js';
 
 /** The part of an ioredis client the store uses. */
 export interface RedisClientLike {
@@ -165,17 +165,6 @@ return 1
 const sha = (s: string): string => createHash('sha1').update(s).digest('hex');
 /** A prefix as a literal part of a SCAN pattern. */
 const glob = (s: string): string => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
-/** Resolves after `ms`, or at once when the signal aborts. */
-const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
-  new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 const score = (r: TokenRecord): string => (r.expiresAt === null ? '+inf' : String(r.expiresAt));
 
 /**

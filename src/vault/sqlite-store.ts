@@ -2,7 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { FieldguardError } from '../errors.js';
 import { peer } from '../peer.js';
-import type { AllocateItem, RekeyUpdate, TokenRecord, VaultStore } from './store.js';
+import { pause, type AllocateItem, type RekeyUpdate, type TokenRecord, type VaultStore } from './store.js';
 
 type Database = BetterSqlite3.Database;
 
@@ -55,18 +55,6 @@ function locked(): FieldguardError {
   return new FieldguardError('ERR_VAULT_UNAVAILABLE', 'sqliteStore(): the SQLite file stayed locked by another connection');
 }
 
-/** Resolves after `ms`, or at once when the signal aborts (the caller then gives up). */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 const toRecord = (r: Row): TokenRecord => ({
   token: r.token,

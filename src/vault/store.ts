@@ -77,3 +77,16 @@ export interface VaultStore {
 export function isLive(record: { expiresAt: number | null }, now: number): boolean {
   return record.expiresAt === null || record.expiresAt > now;
 }
+
+/** Resolves after `ms`, or at once when the signal aborts (the caller then gives up): the stores' retry wait. */
+export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
