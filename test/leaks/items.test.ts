@@ -424,3 +424,189 @@ describe.each(STACKS)('$name: outbound', (stack) => {
     expect(vendor.received.length).toBe(at.received);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Responses: what the client is answered.
+
+/** A vault whose store is down: every call fails, with a message that quotes a value. */
+function downVault(c: () => Canaries) {
+  const fail = (): Promise<never> => Promise.reject(new Error(`store down while writing ${c().email}`));
+  const store: VaultStore = { allocate: fail, insert: fail, get: fail, forget: fail, purgeExpired: fail, scan: fail, rekey: fail };
+  return createVault({ store, keys: keyRing({ keys: { k1: Buffer.alloc(32, 3).toString('base64') } }), audit: () => undefined });
+}
+
+const censorSchema = defineSchema(
+  z.object({
+    id: tag(z.string(), 'public'),
+    people: z.array(z.object({ email: tag(z.string(), 'personal', { kind: 'email' }) })),
+    contacts: z.record(z.string(), z.object({ email: tag(z.string(), 'personal', { kind: 'email' }) })),
+  }),
+);
+
+describe.each(STACKS)('$name: responses', (stack) => {
+  let vendor: Vendor;
+  let gw: { url: string; close(): Promise<void> };
+  let c: Canaries = canaries();
+  const censored: string[] = [];
+  const rejections: unknown[] = [];
+  const onRejection = (e: unknown): void => void rejections.push(e);
+  const mask = (fg: Adapter) => [fg.maskFields({ schema: ticketSchema })];
+  beforeAll(async () => {
+    process.on('unhandledRejection', onRejection);
+    vendor = await startVendor();
+    gw = await stack.build(vendor.url, [
+      {
+        method: 'GET',
+        path: '/to-json',
+        guard: mask,
+        end: {
+          json: () => {
+            const t = ticket(c);
+            return { ...t, toJSON: () => t };
+          },
+        },
+      },
+      {
+        method: 'GET',
+        path: '/to-json/nested',
+        guard: mask,
+        end: {
+          json: () => {
+            const t = ticket(c);
+            return { ...t, customer: { ...t.customer, toJSON: () => t.customer }, items: t.items.map((i) => ({ toJSON: () => i })) };
+          },
+        },
+      },
+      {
+        method: 'GET',
+        path: '/formats',
+        guard: (fg) => [fg.maskFields({ schema: ticketSchema, formats: { paths: { customer: () => 'X', status: () => 'S', 'items[*]': () => 'Y' } } })],
+        end: { json: () => ticket(c) },
+      },
+      {
+        method: 'GET',
+        path: '/censor',
+        guard: (fg) => [fg.maskFields({ schema: censorSchema, formats: { kinds: { email: (_v, ctx) => (censored.push(ctx.path), 'E') } } })],
+        end: { json: () => ({ id: 'p-1', people: [{ email: c.email }, { email: c.email }], contacts: { work: { email: c.email }, 'home.main': { email: c.email } } }) },
+      },
+      { method: 'GET', path: '/typed/vnd', guard: mask, end: { bytes: () => JSON.stringify(ticket(c)), type: 'application/vnd.api+json' } },
+      { method: 'GET', path: '/typed/vnd-buffer', guard: mask, end: { bytes: () => Buffer.from(JSON.stringify(ticket(c))), type: 'application/vnd.api+json' } },
+      { method: 'GET', path: '/typed/problem', guard: mask, end: { bytes: () => JSON.stringify(ticket(c)), type: 'application/problem+json' } },
+      { method: 'GET', path: '/typed/problem-buffer', guard: mask, end: { bytes: () => Buffer.from(JSON.stringify(ticket(c))), type: 'application/problem+json' } },
+      { method: 'GET', path: '/untyped', guard: mask, end: { bytes: () => JSON.stringify(ticket(c)) } },
+      { method: 'GET', path: '/bigint', guard: mask, end: { json: () => ({ ...ticket(c), total: 10n }) } },
+      {
+        method: 'GET',
+        path: '/tokenize-bigint',
+        guard: (fg) => [fg.tokenizeFields({ schema: ticketSchema, vault: createVault({ store: memoryStore(), keys: keyRing({ keys: { k1: Buffer.alloc(32, 4).toString('base64') } }), audit: () => undefined }), on: 'response' })],
+        end: { json: () => ({ ...ticket(c), total: 10n }) },
+      },
+      { method: 'GET', path: '/tokenize-down', guard: (fg) => [fg.tokenizeFields({ schema: ticketSchema, vault: downVault(() => c), on: 'response' })], end: { json: () => ticket(c) } },
+      {
+        method: 'GET',
+        path: '/detokenize-down',
+        guard: (fg) => [fg.detokenizeFields({ schema: ticketSchema, vault: downVault(() => c), purpose: 'support', authorize: () => true })],
+        end: { json: () => ({ ...ticket(c), customer: { email: 'tok_abcdefghijklmnopqrstuv', ssn: c.ssn } }) },
+      },
+    ]);
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onRejection);
+    await gw.close();
+    await vendor.close();
+  });
+  beforeEach(() => {
+    c = canaries();
+    censored.length = 0;
+  });
+
+  // before: answered in clear on every framework — email, SSN, card and note as they were: the walk took the
+  // object for an opaque leaf, and JSON.stringify then called its toJSON.
+  it.each(['/to-json', '/to-json/nested'])('item 16: masks an object whose own toJSON returns the data (%s)', async (path) => {
+    const res = await send(`${gw.url}${path}`);
+    expect(findLeaks({ body: res.text, headers: JSON.stringify(res.headers) }, c)).toEqual([]);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual(maskedTicket(c));
+  });
+
+  // before: answered in clear on every framework: a path format on `customer` (an object that is not masked)
+  // made the plan copy it whole, email and SSN included.
+  it('item 10: a path format on a position that is not masked changes nothing there, and what is below is still masked', async () => {
+    const res = await send(`${gw.url}/formats`);
+    expect(findLeaks({ body: res.text }, c)).toEqual([]);
+    expect(JSON.parse(res.text)).toEqual(maskedTicket(c));
+    // The plan itself, without HTTP: the same answer.
+    const plan = compileMask({ schema: ticketSchema, formats: { paths: { customer: () => 'X', status: () => 'S', 'items[*]': () => 'Y' } } });
+    expect(plan(ticket(c)).value).toEqual(maskedTicket(c));
+  });
+
+  // before: the format was told people[*].email, people[*].email, contacts.*.email, contacts.*.email — never
+  // where the value was (the masking itself was done).
+  it('item 24: a custom mask format is told the concrete path of each value it masks', async () => {
+    const res = await send(`${gw.url}/censor`);
+    expect(findLeaks({ body: res.text }, c)).toEqual([]);
+    expect(JSON.parse(res.text)).toEqual({ id: 'p-1', people: [{ email: 'E' }, { email: 'E' }], contacts: { work: { email: 'E' }, 'home.main': { email: 'E' } } });
+    const expected = ['people[0].email', 'people[1].email', 'contacts.work.email', 'contacts["home.main"].email'];
+    expect(censored).toEqual(expected);
+    censored.length = 0;
+    const plan = compileMask({ schema: censorSchema, formats: { kinds: { email: (_v, ctx) => (censored.push(ctx.path), 'E') } } });
+    plan({ id: 'p-1', people: [{ email: c.email }, { email: c.email }], contacts: { work: { email: c.email }, 'home.main': { email: c.email } } });
+    expect(censored).toEqual(expected);
+  });
+
+  // before: answered in clear on every framework: Koa masked only `application/json` strings and Buffers, and
+  // Express masked no string or Buffer at all.
+  it.each([
+    ['/typed/vnd', 'application/vnd.api+json'],
+    ['/typed/vnd-buffer', 'application/vnd.api+json'],
+    ['/typed/problem', 'application/problem+json'],
+    ['/typed/problem-buffer', 'application/problem+json'],
+  ])('item 17: masks a JSON string or Buffer answered as %s', async (path, type) => {
+    const res = await send(`${gw.url}${path}`);
+    expect(findLeaks({ body: res.text, headers: JSON.stringify(res.headers) }, c)).toEqual([]);
+    expect(res.status).toBe(200);
+    expect(res.type).toBe(`${type}; charset=utf-8`);
+    expect(JSON.parse(res.text)).toEqual(maskedTicket(c));
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.text)));
+  });
+
+  // before: answered in clear (Koa labels a string given no type text/plain).
+  it.runIf(stack.kind === 'koa')('item 17: masks a JSON string answered without a type', async () => {
+    const res = await send(`${gw.url}/untyped`);
+    expect(findLeaks({ body: res.text }, c)).toEqual([]);
+    expect(res.type).toBe('text/plain; charset=utf-8');
+    expect(JSON.parse(res.text)).toEqual(maskedTicket(c));
+  });
+
+  // before: Express 5 answered its own HTML error page (the TypeError's stack in development); Express 4
+  // never answered, and the rejection went unhandled — under Node's default that ends the process.
+  it.runIf(stack.kind === 'express').each(['/bigint', '/tokenize-bigint'])(
+    'item 18: a value the answer cannot be serialized with, after masking or tokenizing (%s), is a 500 JSON answer, and the process goes on',
+    async (path) => {
+      const res = await send(`${gw.url}${path}`);
+      expect(findLeaks({ body: res.text, headers: JSON.stringify(res.headers), rejections: rejections.map(String).join('\n') }, c)).toEqual([]);
+      expect([res.status, res.type]).toEqual([500, 'application/json; charset=utf-8']);
+      expect(JSON.parse(res.text)).toEqual({ error: { code: 'ERR_INTERNAL', message: 'fieldguard could not process the payload' } });
+      expect(rejections).toEqual([]);
+      expect((await send(`${gw.url}/to-json`)).status).toBe(200);
+    },
+  );
+
+  // before: the same (Koa's own 500); pinned so that masking never turns it into an answer with data.
+  it.runIf(stack.kind === 'koa')('item 18: Koa answers its own 500 for a value it cannot serialize after masking, and the process goes on', async () => {
+    // Koa serializes ctx.body after every middleware ran, so its own error handling answers (text, no value).
+    const res = await send(`${gw.url}/bigint`);
+    expect(findLeaks({ body: res.text, headers: JSON.stringify(res.headers) }, c)).toEqual([]);
+    expect([res.status, res.type, res.text]).toEqual([500, 'text/plain; charset=utf-8', 'Internal Server Error']);
+    expect(rejections).toEqual([]);
+  });
+
+  // before: the same 503 on every framework; pinned because item 18 names the vault, and the store's message quotes a value.
+  it.each(['/tokenize-down', '/detokenize-down'])('item 18: a vault that is down while transforming the answer (%s) is a 503 JSON answer that quotes nothing', async (path) => {
+    const res = await send(`${gw.url}${path}`);
+    expect(findLeaks({ body: res.text, headers: JSON.stringify(res.headers), rejections: rejections.map(String).join('\n') }, c)).toEqual([]);
+    expect([res.status, res.type]).toEqual([503, 'application/json; charset=utf-8']);
+    expect(JSON.parse(res.text)).toEqual({ error: { code: 'ERR_VAULT_UNAVAILABLE', message: 'the token vault is unavailable; nothing was forwarded' } });
+    expect(rejections).toEqual([]);
+  });
+});
