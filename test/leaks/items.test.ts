@@ -494,6 +494,7 @@ describe.each(STACKS)('$name: responses', (stack) => {
       { method: 'GET', path: '/typed/problem', guard: mask, end: { bytes: () => JSON.stringify(ticket(c)), type: 'application/problem+json' } },
       { method: 'GET', path: '/typed/problem-buffer', guard: mask, end: { bytes: () => Buffer.from(JSON.stringify(ticket(c))), type: 'application/problem+json' } },
       { method: 'GET', path: '/untyped', guard: mask, end: { bytes: () => JSON.stringify(ticket(c)) } },
+      { method: 'GET', path: '/untyped-buffer', guard: mask, end: { bytes: () => Buffer.from(JSON.stringify(ticket(c))) } },
       { method: 'GET', path: '/bigint', guard: mask, end: { json: () => ({ ...ticket(c), total: 10n }) } },
       {
         method: 'GET',
@@ -576,6 +577,20 @@ describe.each(STACKS)('$name: responses', (stack) => {
     expect(findLeaks({ body: res.text }, c)).toEqual([]);
     expect(res.type).toBe('text/plain; charset=utf-8');
     expect(JSON.parse(res.text)).toEqual(maskedTicket(c));
+  });
+
+  // Found while writing these tests: the frameworks label an untyped string or Buffer themselves — Express's
+  // res.send(string) as text/html, a Buffer (res.send, ctx.body) as application/octet-stream — and
+  // maskFields, which sniffed only untyped and text/plain bodies, answered them in clear (so did the old code).
+  it.each([
+    ['/untyped', stack.kind === 'express' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8'],
+    ['/untyped-buffer', 'application/octet-stream'],
+  ])('masks a JSON body given no type, whatever type the framework labels it with (%s)', async (path, type) => {
+    const res = await send(`${gw.url}${path}`);
+    expect(findLeaks({ body: res.text }, c)).toEqual([]);
+    expect(res.type).toBe(type);
+    expect(JSON.parse(res.text)).toEqual(maskedTicket(c));
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.text)));
   });
 
   // before: Express 5 answered its own HTML error page (the TypeError's stack in development); Express 4
