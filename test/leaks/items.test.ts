@@ -1,4 +1,5 @@
 // Issue 8's leaks and fail-opens, one regression test each, through real Express 4/5 and Koa 2/3 servers, a real proxy and vendor, with fresh canaries scanned everywhere.
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import express5 from 'express';
@@ -15,7 +16,7 @@ import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
 import { createVault, keyRing, memoryStore, type VaultStore } from '../../src/vault/index.js';
 import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
-import { canaries, findLeaks, type Canaries } from './canaries.js';
+import { canaries, findLeaks, type Canaries, type CanaryKind } from './canaries.js';
 
 // ---------------------------------------------------------------------------------------------
 // The gateway: the same routes built on each framework, as test/integration/apps.ts builds them.
@@ -232,6 +233,11 @@ function ticket(c: Canaries) {
 }
 
 const SCRUBBED = { id: 't-1', status: 'open', total: 3, customer: {}, items: [{ sku: 'A' }] };
+
+/** The canaries without some kinds, for an answer that may rightly show them (an authorized re-identification). */
+function except(c: Canaries, ...kinds: readonly CanaryKind[]): Canaries {
+  return { ...c, ...Object.fromEntries(kinds.map((k) => [k, `not-planted-${randomUUID()}`])) };
+}
 
 const maskEmail = (email: string): string => `${email[0]}***@${email.split('@')[1]}`;
 
@@ -623,5 +629,146 @@ describe.each(STACKS)('$name: responses', (stack) => {
     expect([res.status, res.type]).toEqual([503, 'application/json; charset=utf-8']);
     expect(JSON.parse(res.text)).toEqual({ error: { code: 'ERR_VAULT_UNAVAILABLE', message: 'the token vault is unavailable; nothing was forwarded' } });
     expect(rejections).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Tokens and ciphertexts: what a vendor holds, and what comes back from it.
+
+const contactSchema = defineSchema(
+  z.object({
+    id: tag(z.string(), 'public'),
+    email: tag(z.string(), 'personal', { kind: 'email' }),
+    ssn: tag(z.string(), 'special', { kind: 'ssn' }),
+    note: tag(z.string(), 'personal', { kind: 'freeText' }),
+  }),
+);
+
+const Contact = z.object({ email: tag(z.string(), 'personal', { kind: 'email' }) });
+/** One definition reached from two paths (billing, shipping): plan nodes are shared, positions are not. */
+const addressSchemas = {
+  'one $ref': defineSchema({
+    type: 'object',
+    $defs: { contact: { type: 'object', properties: { email: { type: 'string', 'x-sensitivity': 'personal', 'x-kind': 'email' } } } },
+    properties: { id: { type: 'string', 'x-sensitivity': 'public' }, billing: { $ref: '#/$defs/contact' }, shipping: { $ref: '#/$defs/contact' } },
+  }),
+  'one zod object': defineSchema(z.object({ id: tag(z.string(), 'public'), billing: Contact, shipping: Contact })),
+};
+const fieldKeys = keyRing({ keys: { k1: Buffer.alloc(32, 8).toString('base64') } });
+const archive = defineDestinations(
+  { archive: { vendor: 'Archive GmbH', region: 'DE', lawfulBasis: 'contract', purpose: 'archiving', rules: { public: 'keep', personal: 'encrypt' } } },
+  { keys: fieldKeys },
+);
+const TOKEN = /^tok_[A-Za-z0-9]{22}$/;
+
+describe.each(STACKS)('$name: tokens and ciphertexts', (stack) => {
+  let vendor: Vendor;
+  let gw: { url: string; close(): Promise<void> };
+  const vault = createVault({ store: memoryStore(), keys: keyRing({ keys: { k1: Buffer.alloc(32, 6).toString('base64') } }), audit: () => undefined });
+  const reports: Report[] = [];
+  const onReport = (r: Report): void => void reports.push(r);
+  /** What the vendor holds: the last record it stored, as a CRM answers it. */
+  const stored = async (): Promise<Record<string, string>> => (await fetch(`${vendor.url}/last`)).json() as Promise<Record<string, string>>;
+  const detokenize = (namespace: string) => (fg: Adapter) => [
+    fg.detokenizeFields({ schema: contactSchema, vault, namespace, select: { kinds: ['email', 'freeText'] }, purpose: 'support ticket', authorize: () => true, onReport }),
+  ];
+  beforeAll(async () => {
+    vendor = await startVendor();
+    gw = await stack.build(vendor.url, [
+      { method: 'POST', path: '/vendor/crm', parse: 'json', guard: (fg) => [fg.tokenizeFields({ schema: contactSchema, vault, namespace: 'crm' })], end: 'proxy' },
+      ...Object.entries(addressSchemas).map(([name, schema]): Route => ({
+        method: 'POST',
+        path: `/vendor/archive/${encodeURIComponent(name)}`,
+        parse: 'json',
+        guard: (fg) => [fg.protect({ schema, destinations: archive, destination: 'archive' })],
+        end: 'proxy',
+      })),
+      { method: 'GET', path: '/crm/contact', guard: detokenize('crm'), end: { json: stored } },
+      { method: 'GET', path: '/helpdesk/contact', guard: detokenize('helpdesk'), end: { json: stored } },
+      // The vendor (or anyone between) moves the SSN's token into the email field.
+      { method: 'GET', path: '/crm/swapped', guard: detokenize('crm'), end: { json: async () => ({ ...(await stored()), email: (await stored())['ssn'] }) } },
+      { method: 'GET', path: '/helpdesk/swapped', guard: detokenize('helpdesk'), end: { json: async () => ({ ...(await stored()), email: (await stored())['ssn'] }) } },
+    ]);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await vendor.close();
+  });
+  beforeEach(() => void (reports.length = 0));
+
+  /** Stores a contact at the vendor through tokenizeFields, and returns the tokens it holds. */
+  async function storeContact(c: Canaries, note: string): Promise<Record<string, string>> {
+    const at = mark(vendor);
+    const res = await send(`${gw.url}/vendor/crm`, post(JSON.stringify({ id: 'c-1', email: c.email, ssn: c.ssn, note })));
+    expect(res.status).toBe(200);
+    expect(findLeaks(channels(res, vendor, at), c)).toEqual([]);
+    const held = JSON.parse(vendor.received.at(-1)!.body) as Record<string, string>;
+    expect(Object.keys(held)).toEqual(['id', 'email', 'ssn', 'note']);
+    for (const k of ['email', 'ssn', 'note']) expect(held[k]).toMatch(TOKEN);
+    return held;
+  }
+
+  // before: on every framework the helpdesk route (another namespace) answered the CRM's email and note in
+  // clear, and the SSN's token moved into the email field resolved there: the SSN in clear.
+  it('item 11: a token resolves only in the namespace that made it, and only at a position of its kind', async () => {
+    const c = canaries();
+    const held = await storeContact(c, c.health);
+    // The namespace that made them, at their own positions: the selected kinds resolve.
+    const own = await send(`${gw.url}/crm/contact`);
+    expect(JSON.parse(own.text)).toEqual({ id: 'c-1', email: c.email, ssn: held['ssn'], note: c.health });
+    expect(findLeaks({ body: own.text }, except(c, 'email', 'health'))).toEqual([]);
+    // Another namespace: nothing resolves. A token moved to a position of another kind: it does not resolve there.
+    for (const path of ['/helpdesk/contact', '/helpdesk/swapped', '/crm/swapped']) {
+      const res = await send(`${gw.url}${path}`);
+      const crm = path.startsWith('/crm');
+      expect(findLeaks({ body: res.text, headers: JSON.stringify(res.headers) }, crm ? except(c, 'health') : c)).toEqual([]);
+      const email = path.endsWith('swapped') ? held['ssn'] : held['email'];
+      expect(JSON.parse(res.text)).toEqual({ ...held, email, note: crm ? c.health : held['note'] });
+    }
+    expect(reports.slice(1).map((r) => [r.detokenized, r.unresolved])).toEqual([
+      [0, 2],
+      [0, 2],
+      [1, 1],
+    ]);
+  });
+
+  // before: on every framework the note came back as the object its text spells, with an own `__proto__` key.
+  it('item 20: a string starting with \\u0000 comes back from tokenize and detokenize as the same string', async () => {
+    const c = canaries();
+    const note = `\u0000{"__proto__":{"polluted":true},"email":"${c.email}"}`;
+    await storeContact(c, note);
+    const res = await send(`${gw.url}/crm/contact`);
+    const back = JSON.parse(res.text) as Record<string, unknown>;
+    expect(back['note']).toBe(note);
+    expect(typeof back['note']).toBe('string');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  // before: under one $ref, billing.email and shipping.email were one plan node, encrypted under the same
+  // associated data: the two ciphertexts swapped decrypted, each at the other's field. (Two uses of one
+  // zod object already had their own nodes.)
+  it.each(Object.entries(addressSchemas))('item 11: a field ciphertext decrypts only at the position it was made for (%s reached from two paths)', async (name, addressSchema) => {
+    const c = canaries();
+    const shipping = `ship.${c.email}`;
+    const at = mark(vendor);
+    const res = await send(`${gw.url}/vendor/archive/${encodeURIComponent(name)}`, post(JSON.stringify({ id: 'a-1', billing: { email: c.email }, shipping: { email: shipping } })));
+    expect(res.status).toBe(200);
+    expect(findLeaks(channels(res, vendor, at), c)).toEqual([]);
+    const held = JSON.parse(vendor.received.at(-1)!.body) as { id: string; billing: { email: string }; shipping: { email: string } };
+    const decrypt = compilePlan({
+      schema: addressSchema,
+      keys: fieldKeys,
+      audit: () => undefined,
+      rules: [
+        { select: { atLeast: 'personal' }, action: 'decrypt' },
+        { select: { atLeast: 'public' }, action: 'keep' },
+      ],
+    });
+    expect(decrypt(held).value).toEqual({ id: 'a-1', billing: { email: c.email }, shipping: { email: shipping } });
+    const moved = { id: 'a-1', billing: { email: held.shipping.email }, shipping: { email: held.billing.email } };
+    const out = decrypt(moved);
+    expect(out.value).toEqual(moved);
+    expect([out.report.decrypted, out.report.unresolved]).toEqual([0, 2]);
+    expect(findLeaks({ moved: JSON.stringify(out.value) }, c)).toEqual([]);
   });
 });
