@@ -772,3 +772,56 @@ describe.each(STACKS)('$name: tokens and ciphertexts', (stack) => {
     expect(findLeaks({ moved: JSON.stringify(out.value) }, c)).toEqual([]);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Logs: what redactLogs writes, and the request's own logger.
+
+/** A logger of the plainest kind — info, warn and error, no child — that keeps every call's arguments. */
+function plainLogger(): { info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void; readonly calls: Array<readonly [string, unknown[]]>; text(): string } {
+  const calls: Array<readonly [string, unknown[]]> = [];
+  return {
+    calls,
+    info: (...a) => void calls.push(['info', a]),
+    warn: (...a) => void calls.push(['warn', a]),
+    error: (...a) => void calls.push(['error', a]),
+    text: () => calls.map((c) => JSON.stringify(c)).join('\n'),
+  };
+}
+
+/** Waits until `ready()` holds: the request line is written when the answer has finished, after the client got it. */
+async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ready(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe.each(EXPRESS)('$name: redactLogs names the route by its pattern', (stack) => {
+  const express = (stack.name === 'Express 4' ? express4 : express5) as typeof express5;
+  const logger = plainLogger();
+  let gw: { url: string; close(): Promise<void> };
+  beforeAll(async () => {
+    const app = express();
+    app.use(fx.redactLogs({ logger, schema: ticketSchema }));
+    const users = express.Router({ mergeParams: true });
+    users.get('/orders', (_req, res) => void res.json({ ok: true }));
+    users.get('/fail', () => {
+      throw new Error('the handler failed');
+    });
+    app.use('/users/:email', users);
+    app.use(((_err, _req, res, _next) => void res.status(500).json({ error: 'internal' })) as express5.ErrorRequestHandler);
+    gw = await listen(createServer(app));
+  });
+  afterAll(() => gw.close());
+  beforeEach(() => void (logger.calls.length = 0));
+
+  // before: the line's route was req.baseUrl (the matched text) plus the route: the email, URL-encoded, in the log.
+  it('item 5: logs the mount path as its pattern, never the email matched in the URL', async () => {
+    const c = canaries();
+    const res = await send(`${gw.url}/users/${encodeURIComponent(c.email)}/orders`);
+    expect(res.status).toBe(200);
+    await until(() => logger.calls.length > 0);
+    expect(findLeaks({ log: logger.text() }, c)).toEqual([]);
+    expect(logger.calls).toEqual([
+      ['info', [{ method: 'GET', route: '/users/:email/orders', status: 200, durationMs: expect.any(Number), reqBytes: 0, resBytes: 11, msg: 'request completed' }]],
+    ]);
+  });
+
+});
