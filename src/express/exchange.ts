@@ -53,7 +53,7 @@ function routePattern(req: Request): string | undefined {
   const route = req.route as { path?: unknown } | undefined;
   if (route === undefined || route === null) return undefined;
   const path = typeof route.path === 'string' ? route.path : '(pattern)';
-  if (req.baseUrl === '' || req.baseUrl === undefined) return path;
+  // Not read from req.baseUrl: that is the matched text, and an error leaving a router resets it to ''.
   let mount = patterns.get(route);
   if (mount === undefined) {
     type App = { mountpath?: unknown; parent?: App; _router?: { stack?: Layer[] }; router?: { stack?: Layer[] } };

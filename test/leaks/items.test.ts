@@ -824,4 +824,16 @@ describe.each(EXPRESS)('$name: redactLogs names the route by its pattern', (stac
     ]);
   });
 
+  // before: "/fail" — the mount lost, because an error leaving a router resets req.baseUrl (the issue saw
+  // "undefined/fail"). Found again after the redesign, which still read req.baseUrl first.
+  it('item 5: logs the pattern when the route failed too', async () => {
+    const c = canaries();
+    const res = await send(`${gw.url}/users/${encodeURIComponent(c.email)}/fail`);
+    expect(res.status).toBe(500);
+    await until(() => logger.calls.length > 0);
+    expect(findLeaks({ log: logger.text() }, c)).toEqual([]);
+    expect(logger.calls).toEqual([
+      ['error', [{ method: 'GET', route: '/users/:email/fail', status: 500, durationMs: expect.any(Number), reqBytes: 0, resBytes: 20, msg: 'request completed' }]],
+    ]);
+  });
 });
