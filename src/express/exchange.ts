@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { answerNode } from '../middleware/answer.js';
 import { withSearch } from '../middleware/body.js';
 import { ANSWERED, type Exchange, type ValueTransform } from '../middleware/exchange.js';
-import type { LoggerLike } from '../log/wrap.js';
+import type { LoggerLike, RedactingLogger } from '../log/wrap.js';
 
 /** Where the middlewares leave the last report: `res.locals.fieldguard`. */
 export const REPORT_KEY = 'fieldguard';
@@ -146,6 +146,6 @@ export function expressExchange(req: Request, res: Response, next: NextFunction)
 }
 
 /** The redacting logger `redactLogs` made for this request, or `undefined` when it is not mounted. */
-export function requestLog(req: Request): LoggerLike | undefined {
-  return (req as unknown as Record<symbol, LoggerLike | undefined>)[LOG];
+export function requestLog(req: Request): RedactingLogger | undefined {
+  return (req as unknown as Record<symbol, RedactingLogger | undefined>)[LOG];
 }

@@ -2,7 +2,7 @@
 import type { Context, Next } from 'koa';
 import { withSearch } from '../middleware/body.js';
 import { ANSWERED, type Exchange, type ValueTransform } from '../middleware/exchange.js';
-import type { LoggerLike } from '../log/wrap.js';
+import type { LoggerLike, RedactingLogger } from '../log/wrap.js';
 
 /** Where the middlewares leave the last report: `ctx.state.fieldguard`. */
 export const REPORT_KEY = 'fieldguard';
@@ -78,6 +78,6 @@ export function koaExchange(ctx: Context, next: Next): Exchange<Context> {
 }
 
 /** The redacting logger `redactLogs` made for this request, or `undefined` when it is not mounted. */
-export function contextLog(ctx: Context): LoggerLike | undefined {
-  return (ctx as unknown as Record<symbol, LoggerLike | undefined>)[LOG];
+export function contextLog(ctx: Context): RedactingLogger | undefined {
+  return (ctx as unknown as Record<symbol, RedactingLogger | undefined>)[LOG];
 }
