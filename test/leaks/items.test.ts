@@ -840,6 +840,8 @@ describe.each(EXPRESS)('$name: redactLogs names the route by its pattern', (stac
 
 describe.each(STACKS)('$name: the request logger', (stack) => {
   const logger = plainLogger();
+  /** What pino-http or koa-pino-logger put on req.log / ctx.log after redactLogs: a logger that redacts nothing. */
+  const theirs = Object.assign(plainLogger(), { child: () => theirs });
   const logThrough = (log: ReturnType<typeof fx.requestLog>): void => void log!.child({ ticket: c.ssn }).info({ email: c.email }, `paid with ${c.card}`);
   let c: Canaries = canaries();
   let gw: { url: string; close(): Promise<void> };
@@ -860,12 +862,33 @@ describe.each(STACKS)('$name: the request logger', (stack) => {
           },
         },
       },
+      {
+        method: 'GET',
+        path: '/replaced',
+        guard: (fg) => [
+          fg.redactLogs({ logger, schema: ticketSchema }),
+          fg === fx
+            ? (req: express5.Request, _res: express5.Response, next: () => void) => ((req as unknown as { log: unknown }).log = theirs, next())
+            : (ctx: Koa.Context, next: () => Promise<void>) => ((ctx as unknown as { log: unknown }).log = theirs, next()),
+        ],
+        end: {
+          express: (req, res) => {
+            logThrough(fx.requestLog(req));
+            res.json({ ok: true });
+          },
+          koa: (ctx) => {
+            logThrough(fk.contextLog(ctx));
+            ctx.body = { ok: true };
+          },
+        },
+      },
     ]);
   });
   afterAll(() => gw.close());
   beforeEach(() => {
     c = canaries();
     logger.calls.length = 0;
+    theirs.calls.length = 0;
   });
 
   // before (req.log / ctx.log then): child was undefined over a logger without child(), and the handler threw
@@ -879,6 +902,17 @@ describe.each(STACKS)('$name: the request logger', (stack) => {
     expect(logger.calls[1]![1][0]).toMatchObject({ method: 'GET', status: 200, msg: 'request completed' });
   });
 
+  // Found while writing these tests: requestLog(req) / contextLog(ctx) answered whatever was last assigned
+  // to req.log / ctx.log, so with pino-http (or koa-pino-logger) mounted after redactLogs it logged in clear.
+  // (The old code had only req.log, which did the same.)
+  it('requestLog / contextLog stay the redacting logger when the app puts another logger on req.log / ctx.log', async () => {
+    const res = await send(`${gw.url}/replaced`);
+    expect(res.status).toBe(200);
+    await until(() => logger.calls.length > 1);
+    expect(findLeaks({ log: logger.text(), theirs: theirs.text() }, c)).toEqual([]);
+    expect(theirs.calls).toEqual([]);
+    expect(logger.calls[0]).toEqual(['info', [{ ticket: `***-**-${c.ssn.slice(-4)}`, email: maskEmail(c.email) }, `paid with **** **** **** ${c.card.slice(-4)}`]]);
+  });
 });
 
 describe.each(KOA)('$name: redactLogs behind errorHandler', (stack) => {
