@@ -42,8 +42,19 @@ export interface Stack {
   build(vendorUrl: string, routes: readonly Route[], errors?: ErrorHandling): Promise<{ url: string; close(): Promise<void> }>;
 }
 
+/** Every error the app's own error handler was given, for tests to scan. */
+export const handed: unknown[] = [];
+
+/** Everything an error could carry a value in: its message, stack and own properties, and its cause's. */
+export function errorText(err: unknown): string {
+  if (err === null || typeof err !== 'object') return String(err);
+  const e = err as Error;
+  return [e.message, e.stack, JSON.stringify(Object.entries(e)), e.cause === undefined ? '' : errorText(e.cause)].join('\n');
+}
+
 /** What the app's own error handler answers: the fields a handler reads off the error it is given. */
 function appAnswer(err: unknown): Record<string, unknown> {
+  handed.push(err);
   const e = err as { name?: unknown; code?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
   return { handledBy: 'app', name: e.name, code: e.code, status: e.status, statusCode: e.statusCode, expose: e.expose, message: e.message };
 }

@@ -15,7 +15,7 @@ import * as fk from '../../src/koa/index.js';
 import { createVault, keyRing, memoryStore, type VaultStore } from '../../src/vault/index.js';
 import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
 import { canaries, findLeaks, type Canaries, type CanaryKind } from './canaries.js';
-import { channels, EXPRESS, KOA, mark, post, send, STACKS, type Adapter, type Route } from './gateway.js';
+import { channels, errorText, EXPRESS, handed, KOA, mark, post, send, STACKS, type Adapter, type Route } from './gateway.js';
 
 // ---------------------------------------------------------------------------------------------
 // The payload: a ticket with a canary in every tagged position, and what each middleware makes of it.
@@ -817,8 +817,10 @@ describe.each(STACKS)('$name: decided behaviour', (stack) => {
       ['/vendor/handed-unparsed', `{"customer":{"email":"${c.email}"`, 400, 'ERR_INVALID_JSON', 'the request body is not valid JSON'],
     ] as const;
     for (const [path, body, status, code, message] of cases) {
+      handed.length = 0;
       const res = await send(`${app.url}${path}`, post(body));
-      expect(findLeaks(channels(res, vendor, at), c)).toEqual([]);
+      expect(findLeaks(channels(res, vendor, at, { 'handed error': handed.map(errorText).join('\n') }), c)).toEqual([]);
+      expect(handed).toHaveLength(1);
       expect([res.status, JSON.parse(res.text)]).toEqual([status, { handledBy: 'app', name: 'FieldguardError', code, status, statusCode: status, expose: true, message }]);
     }
     expect(vendor.received.length).toBe(at.received);
@@ -852,8 +854,10 @@ describe.each(STACKS)('$name: decided behaviour', (stack) => {
   it.each(FACTORIES)('%s mounted without being called fails with one short sentence that says so, and forwards nothing', async (name) => {
     const c = canaries();
     const at = mark(vendor);
+    handed.length = 0;
     const res = await send(`${app.url}/vendor/mounted/${name}`, post(JSON.stringify(ticket(c))));
-    expect(findLeaks(channels(res, vendor, at), c)).toEqual([]);
+    expect(findLeaks(channels(res, vendor, at, { 'handed error': handed.map(errorText).join('\n') }), c)).toEqual([]);
+    expect(handed).toHaveLength(1);
     const message = `${name} was mounted without being called: use ${name}({ … }), not ${name}.`;
     expect([res.status, JSON.parse(res.text)]).toEqual([500, { handledBy: 'app', name: 'FieldguardError', code: 'ERR_INVALID_OPTIONS', status: 500, statusCode: 500, expose: true, message }]);
     // One sentence, short: not the dump of every option the request object failed to be.
