@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { answerNode } from '../middleware/answer.js';
 import { withSearch } from '../middleware/body.js';
 import { ANSWERED, type Exchange, type ValueTransform } from '../middleware/exchange.js';
-import type { LoggerLike } from '../log/wrap.js';
+import type { RedactingLogger } from '../log/wrap.js';
 
 /** Where the middlewares leave the last report: `res.locals.fieldguard`. */
 export const REPORT_KEY = 'fieldguard';
@@ -53,7 +53,7 @@ function routePattern(req: Request): string | undefined {
   const route = req.route as { path?: unknown } | undefined;
   if (route === undefined || route === null) return undefined;
   const path = typeof route.path === 'string' ? route.path : '(pattern)';
-  if (req.baseUrl === '' || req.baseUrl === undefined) return path;
+  // Not read from req.baseUrl: that is the matched text, and an error leaving a router resets it to ''.
   let mount = patterns.get(route);
   if (mount === undefined) {
     type App = { mountpath?: unknown; parent?: App; _router?: { stack?: Layer[] }; router?: { stack?: Layer[] } };
@@ -122,16 +122,19 @@ export function expressExchange(req: Request, res: Response, next: NextFunction)
       res.locals[REPORT_KEY] = r;
     },
     logger(make) {
-      let child: LoggerLike | undefined;
+      let own: RedactingLogger | undefined;
+      let assigned: unknown;
+      const redacting = (): RedactingLogger => (own ??= make());
+      // The app may put its own logger on req.log (pino-http does); requestLog(req) stays the redacting one.
       Object.defineProperty(req, 'log', {
         configurable: true,
         enumerable: false,
-        get: () => (child ??= make()),
-        set: (v: LoggerLike) => {
-          child = v;
+        get: () => assigned ?? redacting(),
+        set: (v: unknown) => {
+          assigned = v;
         },
       });
-      Object.defineProperty(req, LOG, { configurable: true, enumerable: false, get: () => (child ??= make()) });
+      Object.defineProperty(req, LOG, { configurable: true, enumerable: false, get: redacting });
     },
     onValue: (transform) => onValue(res, transform),
     next: async () => next(),
@@ -145,7 +148,7 @@ export function expressExchange(req: Request, res: Response, next: NextFunction)
   };
 }
 
-/** The redacting logger `redactLogs` made for this request, or `undefined` when it is not mounted. */
-export function requestLog(req: Request): LoggerLike | undefined {
-  return (req as unknown as Record<symbol, LoggerLike | undefined>)[LOG];
+/** The redacting logger `redactLogs` made for this request (whatever else was put on `req.log`), or `undefined` when it is not mounted. */
+export function requestLog(req: Request): RedactingLogger | undefined {
+  return (req as unknown as Record<symbol, RedactingLogger | undefined>)[LOG];
 }

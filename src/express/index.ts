@@ -1,7 +1,7 @@
 // fieldguard/express: every middleware for Express 4 and 5, each a behaviour of the core run over the Express Exchange.
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { toFieldguardError } from '../errors.js';
-import type { LoggerLike } from '../log/wrap.js';
+import type { LoggerLike, RedactingLogger } from '../log/wrap.js';
 import type { CommonOptions } from '../middleware/config.js';
 import { errorBehaviour, type ErrorHandlerOptions } from '../middleware/error-handler.js';
 import type { Behaviour } from '../middleware/exchange.js';
@@ -13,7 +13,7 @@ import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, t
 import type { Report } from '../plan/walk.js';
 import { expressExchange, REPORT_KEY, requestLog } from './exchange.js';
 
-export type { CommonOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions };
+export type { CommonOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions };
 export { REPORT_KEY, requestLog };
 
 /** Options of {@link detokenizeFields} for Express: `authorize` and `actor` receive the request. */

@@ -2,7 +2,7 @@
 import type { Context, Next } from 'koa';
 import { withSearch } from '../middleware/body.js';
 import { ANSWERED, type Exchange, type ValueTransform } from '../middleware/exchange.js';
-import type { LoggerLike } from '../log/wrap.js';
+import type { RedactingLogger } from '../log/wrap.js';
 
 /** Where the middlewares leave the last report: `ctx.state.fieldguard`. */
 export const REPORT_KEY = 'fieldguard';
@@ -51,10 +51,12 @@ export function koaExchange(ctx: Context, next: Next): Exchange<Context> {
       ctx.state[REPORT_KEY] = r;
     },
     logger(make) {
-      let child: LoggerLike | undefined;
-      const get = (): LoggerLike => (child ??= make());
-      Object.defineProperty(ctx, 'log', { configurable: true, enumerable: false, get, set: (v: LoggerLike) => void (child = v) });
-      Object.defineProperty(ctx, LOG, { configurable: true, enumerable: false, get });
+      let own: RedactingLogger | undefined;
+      let assigned: unknown;
+      const redacting = (): RedactingLogger => (own ??= make());
+      // The app may put its own logger on ctx.log (koa-pino-logger does); contextLog(ctx) stays the redacting one.
+      Object.defineProperty(ctx, 'log', { configurable: true, enumerable: false, get: () => assigned ?? redacting(), set: (v: unknown) => void (assigned = v) });
+      Object.defineProperty(ctx, LOG, { configurable: true, enumerable: false, get: redacting });
     },
     onValue: (transform) => void transforms.push(transform),
     async next() {
@@ -77,7 +79,7 @@ export function koaExchange(ctx: Context, next: Next): Exchange<Context> {
   };
 }
 
-/** The redacting logger `redactLogs` made for this request, or `undefined` when it is not mounted. */
-export function contextLog(ctx: Context): LoggerLike | undefined {
-  return (ctx as unknown as Record<symbol, LoggerLike | undefined>)[LOG];
+/** The redacting logger `redactLogs` made for this request (whatever else was put on `ctx.log`), or `undefined` when it is not mounted. */
+export function contextLog(ctx: Context): RedactingLogger | undefined {
+  return (ctx as unknown as Record<symbol, RedactingLogger | undefined>)[LOG];
 }

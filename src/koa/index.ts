@@ -1,6 +1,6 @@
 // fieldguard/koa: every middleware for Koa 2 and 3, each a behaviour of the core run over the Koa Exchange.
 import type { Context, Middleware } from 'koa';
-import type { LoggerLike } from '../log/wrap.js';
+import type { LoggerLike, RedactingLogger } from '../log/wrap.js';
 import type { CommonOptions } from '../middleware/config.js';
 import { errorBehaviour, type ErrorHandlerOptions } from '../middleware/error-handler.js';
 import type { Behaviour } from '../middleware/exchange.js';
@@ -12,7 +12,7 @@ import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, t
 import type { Report } from '../plan/walk.js';
 import { contextLog, koaExchange, REPORT_KEY } from './exchange.js';
 
-export type { CommonOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions };
+export type { CommonOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions };
 export { REPORT_KEY, contextLog };
 
 /** Options of {@link detokenizeFields} for Koa: `authorize` and `actor` receive the context. */

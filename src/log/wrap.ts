@@ -287,3 +287,6 @@ export function redactingLogger<L extends LoggerLike>(logger: L, redact: Redacto
   if (redacts && typeof logger.child === 'function') return logger as L & ChildLogger;
   return wrap(logger, redact, redacts, undefined);
 }
+
+/** The request's logger `redactLogs` makes: it redacts everything logged through it and always has `child()`. */
+export type RedactingLogger = LoggerLike & ChildLogger;

@@ -3,7 +3,11 @@ import type { Kind } from '../schema/tags.js';
 
 /** What a mask function is told about the field it masks. */
 export interface MaskContext {
-  /** The field's path in pino syntax, with array positions as `[*]`. */
+  /**
+   * Where the value is, in pino syntax. A format of the app's own (`formats`) is told the concrete
+   * path — `items[0].email`, `contacts.work.email` — as the log redactor's censor is; the built-in
+   * formats are told the schema path (`items[*].email`, `contacts.*.email`).
+   */
   readonly path: string;
   /** The field's kind, when its tag names one. */
   readonly kind: Kind | undefined;

@@ -1,7 +1,7 @@
 // The Exchange: the one framework-free view of a request and its answer that every middleware's behaviour is written against.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FieldguardError } from '../errors.js';
-import type { LoggerLike } from '../log/wrap.js';
+import type { RedactingLogger } from '../log/wrap.js';
 import type { Report } from '../plan/walk.js';
 
 /** Returned by a response transform that already answered (a refusal): the adapter sends nothing more. */
@@ -37,7 +37,7 @@ export interface Exchange<Native = unknown> {
   /** Leaves a report where the app reads it (`res.locals.fieldguard`, `ctx.state.fieldguard`). */
   report(report: Report): void;
   /** Installs the request's logger (`req.log`, `ctx.log`), made on first use. */
-  logger(make: () => LoggerLike): void;
+  logger(make: () => RedactingLogger): void;
   /**
    * Registers a transform of the answer when the handler gives it as a value (`res.json`,
    * `res.send(object)`, `res.jsonp`, Koa's `ctx.body` object). The transform resolves to the new

@@ -44,7 +44,9 @@ export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply:
         throw new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'this route only forwards JSON or URL-encoded form bodies, which fieldguard can inspect');
       }
       let value: unknown;
-      if (!req.readableEnded && !(parsed !== undefined && typeof parsed === 'object' && !Buffer.isBuffer(parsed))) {
+      // Unread bytes are what a proxy pipes on, whatever a parser left on the request: body-parser 1.x
+      // and @koa/bodyparser leave `{}` for a type they skip, and scrubbing that would forward the raw body behind it.
+      if (!req.readableEnded) {
         const text = await readBody(req, config.limit);
         value = text === '' ? undefined : parseBody(format, text);
       } else if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) {

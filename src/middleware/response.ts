@@ -14,13 +14,19 @@ export type ResponseTransform = (value: unknown) => PlanResult | Promise<PlanRes
 /** How a response body is treated at the byte level, by its type. */
 type Verdict = 'json' | 'sniff' | 'pass';
 
+/**
+ * The types frameworks give a body the handler did not type — Koa's for a string, Express's for
+ * `res.send(string)`, both for a Buffer — so an untyped JSON body arrives labelled with one of them.
+ */
+const FRAMEWORK_DEFAULTS: ReadonlySet<string> = new Set(['text/plain', 'text/html', 'application/octet-stream']);
+
 function verdictOf(res: ServerResponse, method: string | undefined): Verdict {
   if (isAnswer(res) || method === 'HEAD') return 'pass';
   const status = res.statusCode;
   if (status === 204 || status === 304 || (status >= 100 && status < 200)) return 'pass';
   const header = res.getHeader('content-type');
   const type = mediaType(typeof header === 'string' ? header : Array.isArray(header) ? header[0] : undefined);
-  if (type === undefined || type === 'text/plain') return 'sniff';
+  if (type === undefined || FRAMEWORK_DEFAULTS.has(type)) return 'sniff';
   if (type === 'application/json' || type.endsWith('+json')) return 'json';
   return 'pass';
 }
@@ -71,7 +77,8 @@ function bodyText(res: ServerResponse, bytes: Buffer): string {
  * Holds back every write of a response whose body must be transformed, and sends the
  * transformed body when the handler ends it — whatever wrote it (`res.send(string)`,
  * `res.end`, `res.write`, a piped stream, Koa's own respond). Bodies of other types pass
- * through unbuffered; untyped and `text/plain` bodies are buffered only when they start like
+ * through unbuffered; untyped bodies (no type, or the `text/plain`, `text/html` or
+ * `application/octet-stream` a framework gives them) are buffered only when they start like
  * JSON. Headers are deferred too, so the new body gets a matching Content-Length and loses a
  * Content-Encoding and ETag that described the old one.
  */
@@ -208,7 +215,8 @@ function interceptBytes(
  * Guards a response: the answer is transformed before a byte of it leaves, in every form the
  * framework allows — as a value (`res.json`, `res.send(object)`, `res.jsonp`, Koa's object
  * `ctx.body`) or as bytes (`res.send(string | Buffer)`, `res.write`/`res.end`, streams, Koa
- * string, Buffer and stream bodies) of a JSON type, or untyped and starting like JSON. A
+ * string, Buffer and stream bodies) of a JSON type, or untyped (whatever default type the
+ * framework then gives them) and starting like JSON. A
  * failure answers 500 (or 503 for the vault) instead of the body: nothing untransformed is sent.
  */
 export function guardResponse(ex: Exchange, transform: ResponseTransform, config: CommonConfig): void {

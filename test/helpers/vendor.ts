@@ -12,6 +12,8 @@ export interface Received {
 export interface Vendor {
   readonly url: string;
   readonly received: Received[];
+  /** Every byte that reached the vendor's sockets, requests it could not parse included (latin1). */
+  wire(): string;
   close(): Promise<void>;
 }
 
@@ -39,11 +41,14 @@ export async function startVendor(options: { echo?: boolean } = {}): Promise<Ven
       res.end(body);
     });
   });
+  const wire: Buffer[] = [];
+  server.on('connection', (socket) => socket.on('data', (chunk: Buffer) => void wire.push(chunk)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    wire: () => Buffer.concat(wire).toString('latin1'),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
