@@ -7,7 +7,7 @@ import { compileTokenize, flows } from '../../src/index.js';
 import { redisClient } from '../helpers/redis.js';
 import { huntFrameworks, EXPRESS_ANSWERS, KOA_ANSWERS, type AnswerForm, type HuntApp } from './hunt/apps.js';
 import { describeLeaks, exchange, huntId, present, redisDump, scan, sqliteBytes, type Channels, type Route, type Seen } from './hunt/channels.js';
-import { Draw, formTree, plantPayload, toForm, toJson, toValue, type JsonEscape, type Plant, type Planted, type UrlEncoding } from './hunt/plant.js';
+import { Draw, formTree, logArgPlants, plantPayload, toForm, toJson, toValue, type JsonEscape, type Plant, type Planted, type UrlEncoding } from './hunt/plant.js';
 import { huntSchema } from './hunt/schema.js';
 
 /** Runs per property and framework: every run sends one fresh payload through every route and form. */
@@ -117,6 +117,7 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
     app = await huntFrameworks(redis).find((f) => f.name === name)!.start();
   });
   afterAll(async () => {
+    if (process.env['HUNT_DEBUG']) console.log(name, 'known leaks seen:', [...seenKnown].sort().join(', '));
     await app?.close();
   });
 
@@ -163,4 +164,125 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
       fcOptions(),
     );
   }, TIMEOUT);
+
+  it('answers — maskFields (case-sensitive and not), tokenizeFields on the answer, detokenizeFields allowed and refused, in every form the framework answers with: the client, logs, reports and audit events get only what the policy allows', async () => {
+    const forms: readonly AnswerForm[] = app.kind === 'express' ? EXPRESS_ANSWERS : KOA_ANSWERS;
+    await fc.assert(
+      fc.asyncProperty(fc.gen(), async (g) => {
+        const d = new Draw(g);
+        const planted = plantPayload(g, { proto: d.chance(20), caseVariants: d.chance(50), decoys: d.chance(40) });
+        const logged = logArgPlants(planted.plants.length, d);
+        const plants = [...planted.plants, ...logged.plants];
+        const value = toValue(planted.root);
+        const store = redis !== undefined && d.chance(50) ? 'redis' : 'sqlite';
+        const vault = store === 'redis' ? app.vaults.redis! : app.vaults.sqlite;
+        // What a vendor holding tokens answers: the payload tokenized in the namespace detokenizeFields resolves.
+        const tokenized = (await compileTokenize({ schema: huntSchema, vault, namespace: 'support' })(value)).value;
+        const cases: ReadonlyArray<{ path: string; route: Route; body: unknown; text: () => string; headers?: Record<string, string>; status: number }> = [
+          { path: 'mask', route: { family: 'mask', middleware: 'maskFields', ci: false }, body: value, text: () => toJson(planted.root, d, d.pick(['none', 'some', 'all'])), status: 200 },
+          { path: 'mask-ci', route: { family: 'mask', middleware: 'maskFields', ci: true }, body: value, text: () => toJson(planted.root, d, 'none'), status: 200 },
+          { path: 'tok', route: { family: 'tokenize-answer', middleware: 'tokenizeFields', ci: false }, body: value, text: () => toJson(planted.root, d, d.pick(['none', 'some'])), status: 200 },
+          { path: 'detok', route: { family: 'detokenize', middleware: 'detokenizeFields', ci: false }, body: tokenized, text: () => JSON.stringify(tokenized), headers: { 'x-role': 'support' }, status: 200 },
+          { path: 'detok', route: { family: 'refused', middleware: 'detokenizeFields', ci: false }, body: tokenized, text: () => JSON.stringify(tokenized), status: 403 },
+        ];
+        const audits = app.audit.length;
+        for (const c of cases) {
+          for (const form of forms) {
+            const id = huntId();
+            const text = c.text();
+            const cuts = Array.from({ length: d.int(0, 3) }, () => d.int(1, Math.max(1, text.length - 1)));
+            app.answers.set(id, { form, value: c.body, text, cuts, logArgs: logged.args });
+            const context = `${c.path} (${store}) answered as ${form}${c.status === 403 ? ', caller refused' : ''}${cuts.length > 0 ? `, written in pieces at ${cuts.join(',')}` : ''}`;
+            const seen = await exchange(app, { method: 'GET', path: `/a/${c.path}/${form}`, headers: { 'x-store': store, ...c.headers }, id });
+            app.answers.delete(id);
+            const { found, known } = scan(c.route, seen.channels, plants);
+            known.forEach((k) => seenKnown.add(k));
+            expect(found, leakMessage(name, context, found)).toEqual([]);
+            expect(seen.status, `${context}: ${seen.body.toString().slice(0, 300)}`).toBe(c.status);
+            if (seen.headers['content-length'] !== undefined) expect(Number(seen.headers['content-length']), `${context}: Content-Length`).toBe(seen.body.length);
+            expect(seen.headers['content-encoding'], context).toBeUndefined();
+            if (c.status !== 200) continue;
+            const answered = JSON.parse(seen.body.toString('utf8')) as unknown;
+            expectAnswered(answered, planted, c.route, `${name} ${context}`);
+          }
+        }
+        expect(app.audit.length, 'every detokenization and refusal is audited').toBeGreaterThan(audits);
+        const { found } = scan({ family: 'error', middleware: 'detokenizeFields', ci: false }, { audit: JSON.stringify(app.audit.slice(audits)) }, plants);
+        expect(found, leakMessage(name, 'audit events', found)).toEqual([]);
+      }),
+      fcOptions(),
+    );
+  }, TIMEOUT);
+
+  it('refusals — malformed, 10,000-deep, untagged under reject, too large and uninspectable bodies: nothing forwarded, and no canary in the answer, the logs or the reports', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.gen(), async (g) => {
+        const d = new Draw(g);
+        const planted = plantPayload(g, { proto: false, caseVariants: d.chance(30), decoys: d.chance(30) });
+        const json = toJson(planted.root, d, d.pick<JsonEscape>(['none', 'some']));
+        // Broken right after a canary, where a parser's message quotes the text around the error.
+        const near = planted.plants.filter((p) => !p.number && json.includes(p.text)).map((p) => json.indexOf(p.text) + p.text.length);
+        const cut = near.length > 0 ? d.pick(near) : json.length - 1;
+        // Inside a string right after the canary: a quote then a character no JSON allows there (or a raw control character).
+        const malformed = json.slice(0, cut) + d.pick(['"x', '"}}x', '\u0001', '" 4111']) + json.slice(cut, d.chance(50) ? json.length : cut + 20);
+        const depth = d.pick([80, 10_000]);
+        const deep = `${'['.repeat(depth)}${json}${']'.repeat(depth)}`;
+        const strict = { family: 'refused', middleware: 'scrubPII', ci: false } as const;
+        const broken = { family: 'error', middleware: 'scrubPII', ci: false } as const;
+        const cases: ReadonlyArray<{ path: string; body: string; type: string; route: Route; status: readonly number[]; code?: string }> = [
+          { path: '/v/scrub/json', body: malformed, type: 'application/json', route: broken, status: [400], code: 'ERR_INVALID_JSON' },
+          { path: '/v/scrub/raw', body: malformed, type: 'application/json', route: broken, status: [400], code: 'ERR_INVALID_JSON' },
+          { path: '/v/tok/json', body: malformed, type: 'application/json', route: broken, status: [400], code: 'ERR_INVALID_JSON' },
+          { path: '/v/protect/raw', body: malformed, type: 'application/json', route: broken, status: [400], code: 'ERR_INVALID_JSON' },
+          { path: '/a/mask-in/json', body: malformed, type: 'application/json', route: broken, status: [400], code: 'ERR_INVALID_JSON' },
+          { path: '/v/scrub/json', body: deep, type: 'application/json', route: broken, status: [400], code: 'ERR_PAYLOAD_TOO_DEEP' },
+          { path: '/v/tok/raw', body: deep, type: 'application/json', route: broken, status: [400], code: 'ERR_PAYLOAD_TOO_DEEP' },
+          { path: '/v/strict/json', body: json, type: 'application/json', route: strict, status: [422, 200] },
+          { path: '/v/small/raw', body: json, type: 'application/json', route: strict, status: [413] },
+          { path: '/v/scrub/raw', body: json, type: d.pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x']), route: broken, status: [415], code: 'ERR_UNSUPPORTED_CONTENT_TYPE' },
+        ];
+        for (const c of cases) {
+          const body = Buffer.from(c.body);
+          const cuts = d.chance(30) ? [d.int(1, body.length - 1)] : undefined;
+          const context = `${c.path} with ${c.code ?? c.status.join('/')} (${c.type}${cuts ? ', chunked' : ''})`;
+          const seen = await exchange(app, { method: 'POST', path: c.path, headers: { 'content-type': c.type }, body, ...(cuts ? { chunkCuts: cuts } : {}) });
+          // A payload with no untagged field passes the strict route: it is then an ordinary forward.
+          const route: Route = seen.status === 200 ? { family: 'outbound', middleware: 'scrubPII', ci: false } : c.route;
+          const parsedByBodyParser = app.kind === 'express' && c.code === 'ERR_INVALID_JSON' && !c.path.endsWith('/raw');
+          const { found, known } = scan({ ...route, parserErrorLogged: parsedByBodyParser }, seen.channels, planted.plants);
+          known.forEach((k) => seenKnown.add(k));
+          expect(found, leakMessage(name, context, found)).toEqual([]);
+          expect(c.status, `${context}: ${seen.body.toString().slice(0, 300)}`).toContain(seen.status);
+          if (seen.status === 200) continue;
+          expect(seen.vendor, `${context}: nothing forwarded`).toEqual([]);
+          const answer = JSON.parse(seen.body.toString()) as { error: { code: string; paths?: string[] } };
+          if (c.code !== undefined) expect(answer.error.code, context).toBe(c.code);
+          // Paths name schema keys, and a key the sender chose only as its parent's path plus `*`.
+          for (const path of answer.error.paths ?? []) expect(path, context).toMatch(/^(?:[a-zA-Z]+|\[\*\]|\.|\*)*$/);
+        }
+        expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      }),
+      fcOptions(),
+    );
+  }, TIMEOUT);
 });
+
+/**
+ * What the client must still get exactly: public and internal values where the schema has them
+ * (and, from an authorized detokenization, every tagged value the vault resolves).
+ */
+function expectAnswered(answered: unknown, planted: Planted, route: Route, context: string): void {
+  for (const p of planted.plants) {
+    const cls = route.ci ? p.clsCI : p.cls;
+    const wanted = cls === 'clear' || (route.family === 'detokenize' && cls === 'sensitive');
+    if (!wanted || p.site === 'decoy' || p.site === 'counts-value' || p.site === 'proto') continue;
+    if (p.where === 'key') {
+      if (p.site !== 'meta-key') continue;
+      const holder = at(answered, p.segments.slice(0, -1));
+      expect(holder !== null && typeof holder === 'object' && Object.keys(holder).includes(p.text), `${context}: the key ${JSON.stringify(p.segments)} is answered`).toBe(true);
+      continue;
+    }
+    if (route.family === 'detokenize' && p.segments[0] === 'counts') continue;
+    expect(at(answered, p.segments), `${context}: the value at ${JSON.stringify(p.segments)} is answered exactly`).toEqual(p.number ? Number(p.text) : p.text);
+  }
+}

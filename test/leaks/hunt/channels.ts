@@ -30,6 +30,8 @@ export interface Route {
   readonly ci: boolean;
   /** Plants the app logs inside a query as Koa and Express 5 parse it, with flat `a[b]` keys: what the vendor's URL kept. */
   readonly flatQueryPlants?: ReadonlySet<number>;
+  /** The app logs, through requestLog(req), the error body-parser gave a malformed JSON body (Express). */
+  readonly parserErrorLogged?: boolean;
 }
 
 /** Everything one request left behind, by channel. */
@@ -73,6 +75,11 @@ export const KNOWN_LEAKS: readonly KnownLeak[] = [
     id: 'LEAK-5',
     // The log redactor reads a flat `customer[ssn]` key (Koa's and Express 5's req.query) as one unknown key, not as the path it names.
     applies: (route, channel, p) => isLog(channel) && route.flatQueryPlants?.has(p.id) === true && !caughtByDetectors(p),
+  },
+  {
+    id: 'LEAK-6',
+    // body-parser's error keeps the malformed body (err.body) and quotes it in its message; logged through requestLog(req), both are only scanned.
+    applies: (route, channel) => isLog(channel) && route.parserErrorLogged === true,
   },
 ];
 

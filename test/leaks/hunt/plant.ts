@@ -379,3 +379,18 @@ export function formTree(n: JNode): JNode {
   for (const [k, v] of n.entries) if (k !== '__proto__' && k !== 'constructor') seen.set(k, formTree(v));
   return { t: 'obj', entries: [...seen.entries()] };
 }
+
+/**
+ * Canaries logged beside a payload as a message template's arguments: a `%s` string (free text, so
+ * only the detectors can see it) and `%o` / `%j` objects whose fields the schema tags.
+ */
+export function logArgPlants(first: number, d: Draw): { plants: Plant[]; args: readonly [string, unknown, unknown] } {
+  const make = (id: number, kind: CanaryKind, segments: string[], cls: Cls): Plant => {
+    const canary = canaries()[kind];
+    return { id, kind, canary, text: canary, number: false, where: 'value', segments, site: 'field', depth: 0, cls, clsCI: cls, jsonOnly: false };
+  };
+  const s = make(first, d.pick(KINDS), ['(message %s)'], 'untagged');
+  const o = make(first + 1, d.pick(KINDS), ['(message %o)', 'customer', 'ssn'], 'sensitive');
+  const j = make(first + 2, d.pick(KINDS), ['(message %j)', 'diagnosis'], 'sensitive');
+  return { plants: [s, o, j], args: [s.text, { customer: { ssn: o.text } }, { diagnosis: j.text }] };
+}
