@@ -25,7 +25,7 @@ import { listen, startVendor, type Vendor } from '../../helpers/vendor.js';
 import { huntSchema, huntSchemaCI } from './schema.js';
 
 /** How a handler answers: the forms each framework allows. */
-export const EXPRESS_ANSWERS = ['json', 'send-object', 'send-string', 'send-buffer', 'write-end', 'stream', 'untyped'] as const;
+export const EXPRESS_ANSWERS = ['json', 'send-object', 'send-string', 'send-text', 'send-buffer', 'write-end', 'stream', 'untyped'] as const;
 export const KOA_ANSWERS = ['object', 'string', 'string-untyped', 'buffer', 'stream'] as const;
 export type AnswerForm = (typeof EXPRESS_ANSWERS)[number] | (typeof KOA_ANSWERS)[number];
 
@@ -238,6 +238,9 @@ function expressApp(name: string, express: typeof express5, redis: Redis | undef
           return void res.send(a.value);
         case 'send-string':
           return void res.type('application/json').send(a.text);
+        case 'send-text':
+          // res.send(JSON.stringify(x)) with no type: Express calls it text/html.
+          return void res.send(a.text);
         case 'send-buffer':
           return void res.type('application/json').send(Buffer.from(a.text));
         case 'write-end':

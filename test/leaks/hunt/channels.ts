@@ -32,6 +32,8 @@ export interface Route {
   readonly flatQueryPlants?: ReadonlySet<number>;
   /** The app logs, through requestLog(req), the error body-parser gave a malformed JSON body (Express). */
   readonly parserErrorLogged?: boolean;
+  /** How the handler answered (see apps.ts). */
+  readonly answerForm?: string;
 }
 
 /** Everything one request left behind, by channel. */
@@ -81,7 +83,20 @@ export const KNOWN_LEAKS: readonly KnownLeak[] = [
     // body-parser's error keeps the malformed body (err.body) and quotes it in its message; logged through requestLog(req), both are only scanned.
     applies: (route, channel) => isLog(channel) && route.parserErrorLogged === true,
   },
+  {
+    id: 'LEAK-7',
+    // Credential header names are matched exactly against a short list: x-auth-token, x-access-token, x-session-id, … are logged as they came.
+    applies: (_route, channel, p) => isLog(channel) && p.site === 'header' && !BUILT_IN_SECRET_HEADERS.has(String(p.segments[1])),
+  },
+  {
+    id: 'LEAK-8',
+    // Express's res.send(string) labels a JSON text text/html, and the response guards pass text/html through unread.
+    applies: (route, channel) => channel === 'answer.body' && route.answerForm === 'send-text' && (route.family === 'mask' || route.family === 'tokenize-answer'),
+  },
 ];
+
+/** The header names the log redactor censors today (docs/logs.md). */
+const BUILT_IN_SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'apikey', 'password', 'secret', 'token', 'access-token', 'refresh-token', 'id-token', 'private-key']);
 
 /** The class of a plant as the channel's engine sees it: the route's schema, or the log redactor's (case-insensitive). */
 function clsFor(route: Route, channel: string, p: Plant): Cls {

@@ -22,7 +22,8 @@ export type Site =
   | 'extra-value'
   | 'shapeless' // below a position the schema says is a scalar
   | 'proto' // under __proto__ / constructor.prototype
-  | 'decoy'; // an earlier duplicate of a JSON key: JSON.parse keeps the later one
+  | 'decoy' // an earlier duplicate of a JSON key: JSON.parse keeps the later one
+  | 'header'; // a request header (segments: ['(header)', name])
 
 /** One canary planted in the payload. */
 export interface Plant {
@@ -393,4 +394,26 @@ export function logArgPlants(first: number, d: Draw): { plants: Plant[]; args: r
   const o = make(first + 1, d.pick(KINDS), ['(message %o)', 'customer', 'ssn'], 'sensitive');
   const j = make(first + 2, d.pick(KINDS), ['(message %j)', 'diagnosis'], 'sensitive');
   return { plants: [s, o, j], args: [s.text, { customer: { ssn: o.text } }, { diagnosis: j.text }] };
+}
+
+/** Header names that carry credentials, in the spellings clients use; each value is a secret wherever it is logged. */
+export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token', 'x-access-token', 'x-session-id', 'x-goog-api-key', 'x-csrf-token'] as const;
+
+/** Canaries in request headers: credentials under credential names, and an email under a header no list names. */
+export function headerPlants(first: number, d: Draw): { plants: Plant[]; headers: Record<string, string> } {
+  const plants: Plant[] = [];
+  const headers: Record<string, string> = {};
+  const names = CREDENTIAL_HEADERS.filter(() => d.chance(45));
+  for (const name of names) {
+    const kind = d.pick<CanaryKind>(['apiKey', 'jwt']);
+    const canary = canaries()[kind];
+    const value = name === 'authorization' ? `Bearer ${canary}` : name === 'proxy-authorization' ? `Basic ${Buffer.from(`svc:${canary}`).toString('base64')}` : name === 'cookie' ? `theme=dark; sid=${canary}` : canary;
+    headers[name] = value;
+    plants.push({ id: first + plants.length, kind, canary, text: value, number: false, where: 'value', segments: ['(header)', name], site: 'header', depth: 0, cls: 'sensitive', clsCI: 'sensitive', jsonOnly: false });
+  }
+  const kind = d.pick(KINDS);
+  const canary = canaries()[kind];
+  headers['x-customer-ref'] = canary.replace(/[^\x20-\x7e]/g, '');
+  plants.push({ id: first + plants.length, kind, canary, text: headers['x-customer-ref'], number: false, where: 'value', segments: ['(header)', 'x-customer-ref'], site: 'header', depth: 0, cls: 'untagged', clsCI: 'untagged', jsonOnly: false });
+  return { plants, headers };
 }
