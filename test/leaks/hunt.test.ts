@@ -5,11 +5,15 @@ import fc from 'fast-check';
 import qs from 'qs';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import winston from 'winston';
 import { compileTokenize, flows } from '../../src/index.js';
+import { pinoOptions } from '../../src/log/pino-entry.js';
+import { redactFormat } from '../../src/log/winston-entry.js';
 import { redisClient } from '../helpers/redis.js';
-import { huntFrameworks, EXPRESS_ANSWERS, KOA_ANSWERS, type AnswerForm, type HuntApp } from './hunt/apps.js';
+import { huntFrameworks, sink, EXPRESS_ANSWERS, KOA_ANSWERS, type AnswerForm, type HuntApp } from './hunt/apps.js';
 import { describeLeaks, exchange, huntId, present, redisDump, scan, sqliteBytes, type Channels, type Route, type Seen } from './hunt/channels.js';
-import { Draw, formTree, headerPlants, logArgPlants, plantPayload, toForm, toJson, toValue, type JsonEscape, type Plant, type Planted, type UrlEncoding } from './hunt/plant.js';
+import { Draw, formTree, freeText, headerPlants, logArgPlants, plantPayload, toForm, toJson, toValue, type JsonEscape, type Plant, type Planted, type UrlEncoding } from './hunt/plant.js';
 import { huntSchema } from './hunt/schema.js';
 
 /** Runs per property and framework: every run sends one fresh payload through every route and form. */
@@ -309,6 +313,86 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
           for (const path of answer.error.paths ?? []) expect(path, context).toMatch(/^(?:[a-zA-Z]+|\[\*\]|\.|\*)*$/);
         }
         expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      }),
+      fcOptions(),
+    );
+  }, TIMEOUT);
+});
+
+describe('leak hunt through loggers called directly', () => {
+  const logs = { pino: sink(), winston: sink() };
+  const p = pino(pinoOptions(huntSchema), logs.pino.stream);
+  const w = winston.createLogger({
+    level: 'info',
+    format: winston.format.combine(redactFormat(huntSchema), winston.format.splat(), winston.format.json()),
+    transports: [new winston.transports.Stream({ stream: logs.winston.stream })],
+  });
+  const settle = (): Promise<void> => new Promise((r) => setImmediate(() => setImmediate(r)));
+
+  it('pino with pinoOptions and winston with redactFormat: objects, templates (%s %o %j %d), child bindings, errors with causes, Maps, Sets, cycles, throwing getters and toJSON write no canary but where the schema allows it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.gen(), async (g) => {
+        const d = new Draw(g);
+        const planted = plantPayload(g, { proto: false, caseVariants: d.chance(30), decoys: false });
+        const value = toValue(planted.root);
+        let next = planted.plants.length;
+        const free = (): Plant => freeText(next++, d);
+        type Call = { name: string; plants: Plant[]; leaks?: string[]; run: () => void };
+        const f = [free(), free(), free(), free()] as const;
+        const cyclic: Record<string, unknown> = { order: value };
+        cyclic['self'] = cyclic;
+        const hostile = {
+          order: value,
+          get broken(): string {
+            throw new Error(f[0].text);
+          },
+          asJson: { toJSON: () => value },
+          boxed: new String(f[1].text),
+          when: new Date(0),
+        };
+        const error = Object.assign(new Error(`failed for ${f[0].text}`, { cause: new Error(f[1].text) }), { order: value, config: { headers: { Authorization: `Bearer ${f[2].text}` } } });
+        const all = [...planted.plants];
+        const calls: Call[] = [
+          { name: 'pino info(object, message)', plants: [...all, f[0]], run: () => p.info({ order: value }, `received ${f[0].text}`) },
+          { name: 'pino template %s %o %j %d', plants: [...all, f[0], f[1]], run: () => (p.info as (...a: unknown[]) => void)('got %s %o %j %d', f[0].text, value, { order: value }, f[1].text) },
+          { name: 'pino child and grandchild bindings', plants: all, run: () => p.child({ order: value }).child({ again: value }).warn('bound') },
+          { name: 'pino error object with cause, own fields and a config', plants: [...all, f[1], f[2]], run: () => p.error({ err: error }, 'failed') },
+          { name: 'pino error(err, message)', plants: [...all, f[0], f[1], f[2]], run: () => p.error(error, 'failed') },
+          { name: 'pino Map keys, Sets, cycles, throwing getters, toJSON, boxed strings', plants: [...all, f[1]], run: () => p.info({ counts: new Map([[f[3].text, value]]), set: new Set([value]), cyclic, hostile }, 'odd values') },
+          { name: 'pino AggregateError', plants: [f[0], f[1]], run: () => p.error({ err: new AggregateError([new Error(f[0].text)], f[1].text) }, 'many') },
+          // Known: pino itself writes these as they are.
+          { name: 'pino error(err) with no message', plants: [f[3]], leaks: ['LEAK-11'], run: () => p.error(new Error(f[3].text)) },
+          { name: 'pino child msgPrefix', plants: [f[2]], leaks: ['LEAK-12'], run: () => p.child({}, { msgPrefix: `${f[2].text} ` }).info('prefixed') },
+          {
+            name: 'pino setBindings',
+            plants: all,
+            leaks: ['LEAK-12'],
+            run: () => {
+              const child = p.child({});
+              child.setBindings({ order: value });
+              child.info('after setBindings');
+            },
+          },
+          { name: 'winston info(message, meta)', plants: [...all, f[0]], run: () => w.info(`received ${f[0].text}`, { order: value }) },
+          { name: 'winston splat %s %o %j', plants: [...all, f[0]], run: () => w.info('got %s %o %j', f[0].text, value, { order: value }) },
+          { name: 'winston child bindings', plants: all, run: () => w.child({ order: value }).warn('bound') },
+          { name: 'winston error(message, err)', plants: [...all, f[0], f[1], f[2]], run: () => w.error('failed', error) },
+          { name: 'winston error(err)', plants: [...all, f[0], f[1], f[2]], run: () => w.error(error) },
+          { name: 'winston log({ level, message, … })', plants: [...all, f[0], f[3]], run: () => w.log({ level: 'info', message: f[0].text, order: value, counts: new Map([[f[3].text, 1]]) }) },
+        ];
+        for (const call of calls) {
+          const p0 = logs.pino.length;
+          const w0 = logs.winston.length;
+          // A logger never throws at its caller, whatever it is given.
+          expect(() => call.run(), call.name).not.toThrow();
+          await settle();
+          const channels = { 'log.pino': logs.pino.since(p0), 'log.winston': logs.winston.since(w0) };
+          for (const line of [...channels['log.pino'].split('\n'), ...channels['log.winston'].split('\n')].filter((l) => l !== '')) {
+            expect(() => JSON.parse(line), `${call.name}: every line is JSON`).not.toThrow();
+          }
+          const { found } = scan({ family: 'mask', middleware: 'maskFields', ci: false, ...(call.leaks ? { logCallLeaks: call.leaks } : {}) }, channels, call.plants);
+          expect(found, leakMessage('', call.name, found)).toEqual([]);
+        }
       }),
       fcOptions(),
     );

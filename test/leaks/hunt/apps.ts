@@ -51,7 +51,7 @@ export interface Sink {
   since(from: number): string;
 }
 
-function sink(): Sink {
+export function sink(): Sink {
   let all = '';
   return {
     stream: new Writable({

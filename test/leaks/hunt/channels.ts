@@ -34,6 +34,8 @@ export interface Route {
   readonly parserErrorLogged?: boolean;
   /** How the handler answered (see apps.ts). */
   readonly answerForm?: string;
+  /** Known leaks of the log call itself (which logger method, which pino feature): they apply to every plant it logged. */
+  readonly logCallLeaks?: readonly string[];
 }
 
 /** Everything one request left behind, by channel. */
@@ -92,6 +94,16 @@ export const KNOWN_LEAKS: readonly KnownLeak[] = [
     id: 'LEAK-8',
     // Express's res.send(string) labels a JSON text text/html, and the response guards pass text/html through unread.
     applies: (route, channel) => channel === 'answer.body' && route.answerForm === 'send-text' && (route.family === 'mask' || route.family === 'tokenize-answer'),
+  },
+  {
+    id: 'LEAK-11',
+    // pino copies err.message into msg itself, after the logMethod hook and outside formatters.log: logger.error(err) writes it raw.
+    applies: (route, channel) => isLog(channel) && route.logCallLeaks?.includes('LEAK-11') === true,
+  },
+  {
+    id: 'LEAK-12',
+    // A pino child's msgPrefix and bindings set later with setBindings() are written as given.
+    applies: (route, channel) => isLog(channel) && route.logCallLeaks?.includes('LEAK-12') === true,
   },
 ];
 

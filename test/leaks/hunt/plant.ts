@@ -417,3 +417,10 @@ export function headerPlants(first: number, d: Draw): { plants: Plant[]; headers
   plants.push({ id: first + plants.length, kind, canary, text: headers['x-customer-ref'], number: false, where: 'value', segments: ['(header)', 'x-customer-ref'], site: 'header', depth: 0, cls: 'untagged', clsCI: 'untagged', jsonOnly: false });
   return { plants, headers };
 }
+
+/** A free-text canary: a log message, a `%s` argument, an error message — only the detectors can see it. */
+export function freeText(id: number, d: Draw): Plant {
+  const kind = d.pick(KINDS);
+  const canary = canaries()[kind];
+  return { id, kind, canary, text: canary, number: false, where: 'value', segments: ['(free text)'], site: 'field', depth: 0, cls: 'untagged', clsCI: 'untagged', jsonOnly: false };
+}
