@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import express5 from 'express';
 import express4 from 'express4';
 import Koa from 'koa';
@@ -25,8 +26,8 @@ import { listen, startVendor, type Vendor } from '../../helpers/vendor.js';
 import { huntSchema, huntSchemaCI } from './schema.js';
 
 /** How a handler answers: the forms each framework allows. */
-export const EXPRESS_ANSWERS = ['json', 'send-object', 'send-string', 'send-text', 'send-buffer', 'write-end', 'stream', 'untyped'] as const;
-export const KOA_ANSWERS = ['object', 'string', 'string-untyped', 'buffer', 'stream'] as const;
+export const EXPRESS_ANSWERS = ['json', 'send-object', 'send-string', 'send-text', 'send-buffer', 'write-end', 'stream', 'untyped', 'gzip', 'utf16'] as const;
+export const KOA_ANSWERS = ['object', 'string', 'string-untyped', 'buffer', 'stream', 'gzip', 'utf16'] as const;
 export type AnswerForm = (typeof EXPRESS_ANSWERS)[number] | (typeof KOA_ANSWERS)[number];
 
 /** What an answer route sends for one request: registered by the test under the request's `x-hunt-id`. */
@@ -82,7 +83,7 @@ export interface HuntApp {
   readonly sqliteFile: string;
   /** The Redis key prefix of this app's vault, when Redis is there. */
   readonly redisPrefix: string | undefined;
-  readonly vaults: { readonly sqlite: Vault; readonly redis: Vault | undefined };
+  readonly vaults: { readonly sqlite: Vault; readonly redis: Vault | undefined; readonly dead: Vault | undefined };
   readonly answers: Map<string, Answer>;
   readonly destinations: readonly string[];
   close(): Promise<void>;
@@ -112,13 +113,13 @@ interface Parts {
   readonly dir: string;
   readonly sqliteFile: string;
   readonly redisPrefix: string | undefined;
-  readonly vaults: { sqlite: Vault; redis: Vault | undefined };
+  readonly vaults: { sqlite: Vault; redis: Vault | undefined; dead: Vault | undefined };
   readonly answers: Map<string, Answer>;
   /** One destination per store (a registry holds one vault), each with its own name in flows(). */
   readonly protects: ReadonlyArray<{ readonly registry: Destinations; readonly name: string }>;
 }
 
-async function parts(name: string, redis: Redis | undefined): Promise<Parts> {
+async function parts(name: string, redis: Redis | undefined, dead: Redis | undefined): Promise<Parts> {
   const slug = name.replace(/\W+/g, '').toLowerCase();
   const dir = mkdtempSync(join(tmpdir(), `fieldguard-hunt-${slug}-`));
   const sqliteFile = join(dir, 'vault.db');
@@ -128,6 +129,8 @@ async function parts(name: string, redis: Redis | undefined): Promise<Parts> {
   const vaults = {
     sqlite: createVault({ store: sqliteStore(sqliteFile), keys: KEYS, audit: sink1 }),
     redis: redis === undefined || redisPrefix === undefined ? undefined : createVault({ store: redisStore(redis, { prefix: redisPrefix }), keys: KEYS, audit: sink1 }),
+    // A vault whose Redis was stopped: every call must fail closed within its timeout.
+    dead: dead === undefined ? undefined : createVault({ store: redisStore(dead, { prefix: 'fg-hunt-dead:' }), keys: KEYS, audit: sink1, timeoutMs: 300 }),
   };
   const protects = [{ registry: defineDestinations({ [`hunt-sqlite-${slug}`]: POLICY }, { vault: vaults.sqlite }), name: `hunt-sqlite-${slug}` }];
   if (vaults.redis !== undefined) protects.push({ registry: defineDestinations({ [`hunt-redis-${slug}`]: POLICY }, { vault: vaults.redis }), name: `hunt-redis-${slug}` });
@@ -177,9 +180,9 @@ function logAnswer(pinoLog: LoggerLike | undefined, winstonLog: LoggerLike | und
 // ---------------------------------------------------------------------------------------------
 // Express
 
-function expressApp(name: string, express: typeof express5, redis: Redis | undefined) {
+function expressApp(name: string, express: typeof express5, redis: Redis | undefined, dead: Redis | undefined) {
   return async (): Promise<HuntApp> => {
-    const p = await parts(name, redis);
+    const p = await parts(name, redis, dead);
     const onReport = (r: Report): void => void p.reports.push(r);
     const app = express();
     const pinoLogs = new WeakMap<object, LoggerLike | undefined>();
@@ -224,6 +227,11 @@ function expressApp(name: string, express: typeof express5, redis: Redis | undef
     outbound('protect', byStore(protS!, protR));
     app.post('/v/strict/json', express.json(), fx.scrubPII({ schema: huntSchema, untagged: 'reject', onReport }), proxy);
     app.post('/v/small/raw', fx.scrubPII({ schema: huntSchema, limit: 256, onReport }), proxy);
+    // Any path below the mount: the URL's path is data the sender chose.
+    app.use('/v/scrub-path', fx.scrubPII({ schema: huntSchema, onReport }), proxy);
+    if (p.vaults.dead !== undefined) {
+      app.post('/v/tok-dead/json', express.json(), fx.tokenizeFields({ schema: huntSchema, vault: p.vaults.dead, onReport }), forwarded, proxy);
+    }
 
     const answer: express5.RequestHandler = (req, res) => {
       const a = p.answers.get(String(req.headers['x-hunt-id']));
@@ -254,6 +262,13 @@ function expressApp(name: string, express: typeof express5, redis: Redis | undef
         case 'untyped':
           for (const c of chunks.slice(0, -1)) res.write(c);
           return void res.end(chunks.at(-1));
+        case 'gzip':
+          res.setHeader('content-type', 'application/json');
+          res.setHeader('content-encoding', 'gzip');
+          return void res.end(gzipSync(a.text));
+        case 'utf16':
+          res.setHeader('content-type', 'application/json; charset=utf-16le');
+          return void res.end(Buffer.from(a.text, 'utf16le'));
         default:
           return void res.status(500).end();
       }
@@ -265,6 +280,10 @@ function expressApp(name: string, express: typeof express5, redis: Redis | undef
     app.get('/a/mask-ci/:form', fx.maskFields({ schema: huntSchemaCI, onReport }), answer);
     app.get('/a/tok/:form', byStore(tokOut(p.vaults.sqlite), p.vaults.redis && tokOut(p.vaults.redis)), answer);
     app.get('/a/detok/:form', byStore(detok(p.vaults.sqlite), p.vaults.redis && detok(p.vaults.redis)), answer);
+    if (p.vaults.dead !== undefined) {
+      app.get('/a/tok-dead/:form', tokOut(p.vaults.dead), answer);
+      app.get('/a/detok-dead/:form', detok(p.vaults.dead), answer);
+    }
     app.post('/a/mask-in/json', express.json(), fx.maskFields({ schema: huntSchema, on: 'request', onReport }), (req, res) => {
       res.json(req.body);
     });
@@ -287,9 +306,9 @@ function expressApp(name: string, express: typeof express5, redis: Redis | undef
 // ---------------------------------------------------------------------------------------------
 // Koa
 
-function koaApp(name: string, KoaApp: typeof Koa, redis: Redis | undefined) {
+function koaApp(name: string, KoaApp: typeof Koa, redis: Redis | undefined, dead: Redis | undefined) {
   return async (): Promise<HuntApp> => {
-    const p = await parts(name, redis);
+    const p = await parts(name, redis, dead);
     const onReport = (r: Report): void => void p.reports.push(r);
     const proxy = c2k(createProxyMiddleware({ target: p.vendor.url, changeOrigin: true, pathRewrite: { '^/v': '' }, on: { proxyReq: fixRequestBody } }));
     const forward: Koa.Middleware = (ctx, next) => {
@@ -320,6 +339,8 @@ function koaApp(name: string, KoaApp: typeof Koa, redis: Redis | undefined) {
     outbound('protect', byStore(protS!, protR));
     routes['POST /v/strict/json'] = [bodyParser(), fk.scrubPII({ schema: huntSchema, untagged: 'reject', onReport }), forward];
     routes['POST /v/small/raw'] = [fk.scrubPII({ schema: huntSchema, limit: 256, onReport }), forward];
+    const scrubPath = [fk.scrubPII({ schema: huntSchema, onReport }), forward];
+    if (p.vaults.dead !== undefined) routes['POST /v/tok-dead/json'] = [bodyParser(), fk.tokenizeFields({ schema: huntSchema, vault: p.vaults.dead, onReport }), forwarded, forward];
 
     const answer: Koa.Middleware = (ctx) => {
       const a = p.answers.get(ctx.get('x-hunt-id'));
@@ -345,6 +366,15 @@ function koaApp(name: string, KoaApp: typeof Koa, redis: Redis | undefined) {
           ctx.type = 'application/json';
           ctx.body = Readable.from(pieces(a.text, a.cuts));
           return;
+        case 'gzip':
+          ctx.type = 'application/json';
+          ctx.set('content-encoding', 'gzip');
+          ctx.body = gzipSync(a.text);
+          return;
+        case 'utf16':
+          ctx.type = 'application/json; charset=utf-16le';
+          ctx.body = Buffer.from(a.text, 'utf16le');
+          return;
         default:
           ctx.status = 500;
       }
@@ -357,6 +387,7 @@ function koaApp(name: string, KoaApp: typeof Koa, redis: Redis | undefined) {
       'mask-ci': [fk.maskFields({ schema: huntSchemaCI, onReport }), answer],
       tok: [byStore(tokOut(p.vaults.sqlite), p.vaults.redis && tokOut(p.vaults.redis)), answer],
       detok: [byStore(detok(p.vaults.sqlite), p.vaults.redis && detok(p.vaults.redis)), answer],
+      ...(p.vaults.dead === undefined ? {} : { 'tok-dead': [tokOut(p.vaults.dead), answer], 'detok-dead': [detok(p.vaults.dead), answer] }),
     };
     routes['POST /a/mask-in/json'] = [bodyParser(), fk.maskFields({ schema: huntSchema, on: 'request', onReport }), (ctx) => void (ctx.body = (ctx.request as { body?: unknown }).body)];
 
@@ -379,7 +410,8 @@ function koaApp(name: string, KoaApp: typeof Koa, redis: Redis | undefined) {
     app.use(fk.redactLogs({ schema: huntSchema, logger: p.winstonLogger, bodies: true, destination: 'hunt' }));
     app.use(async (ctx, next) => {
       const m = /^\/a\/([\w-]+)\/([\w-]+)$/.exec(ctx.path);
-      const chain = ctx.method === 'GET' && m !== null ? answerRoutes[m[1]!] : routes[`${ctx.method} ${ctx.path}`];
+      const chain =
+        ctx.method === 'POST' && ctx.path.startsWith('/v/scrub-path/') ? scrubPath : (ctx.method === 'GET' || ctx.method === 'HEAD') && m !== null ? answerRoutes[m[1]!] : routes[`${ctx.method} ${ctx.path}`];
       if (chain === undefined) return next();
       const run = (i: number): Promise<void> => Promise.resolve(i < chain.length ? chain[i]!(ctx, () => run(i + 1)) : undefined);
       await run(0);
@@ -414,11 +446,11 @@ function finish(name: string, kind: 'express' | 'koa', server: { url: string; cl
 }
 
 /** The four frameworks of the conformance suite, each a hunt app factory. */
-export function huntFrameworks(redis: Redis | undefined): ReadonlyArray<{ readonly name: string; readonly kind: 'express' | 'koa'; start(): Promise<HuntApp> }> {
+export function huntFrameworks(redis: Redis | undefined, dead?: Redis): ReadonlyArray<{ readonly name: string; readonly kind: 'express' | 'koa'; start(): Promise<HuntApp> }> {
   return [
-    { name: 'Express 5', kind: 'express', start: expressApp('Express 5', express5, redis) },
-    { name: 'Express 4', kind: 'express', start: expressApp('Express 4', express4 as unknown as typeof express5, redis) },
-    { name: 'Koa 3', kind: 'koa', start: koaApp('Koa 3', Koa, redis) },
-    { name: 'Koa 2', kind: 'koa', start: koaApp('Koa 2', Koa2 as unknown as typeof Koa, redis) },
+    { name: 'Express 5', kind: 'express', start: expressApp('Express 5', express5, redis, dead) },
+    { name: 'Express 4', kind: 'express', start: expressApp('Express 4', express4 as unknown as typeof express5, redis, dead) },
+    { name: 'Koa 3', kind: 'koa', start: koaApp('Koa 3', Koa, redis, dead) },
+    { name: 'Koa 2', kind: 'koa', start: koaApp('Koa 2', Koa2 as unknown as typeof Koa, redis, dead) },
   ];
 }

@@ -179,7 +179,8 @@ function percentDecoded(t: string): string | undefined {
  * was percent-encoded is found too.
  */
 function prepared(content: string | Buffer): string[] {
-  const readings = typeof content === 'string' ? [content] : [content.toString('latin1'), content.toString('utf8')];
+  // Bytes are also read as UTF-16LE at both alignments, so an answer left in UTF-16 is scanned too.
+  const readings = typeof content === 'string' ? [content] : [content.toString('latin1'), content.toString('utf8'), content.toString('utf16le'), content.subarray(1).toString('utf16le')];
   const out = new Set<string>();
   for (const r of readings) {
     out.add(r.toLowerCase());
@@ -192,7 +193,11 @@ function prepared(content: string | Buffer): string[] {
 const formsCache = new Map<string, Array<readonly [string, string]>>();
 function formsOf(canary: string): Array<readonly [string, string]> {
   let f = formsCache.get(canary);
-  if (f === undefined) formsCache.set(canary, (f = encodings(canary).map((e) => [e, e.toLowerCase()] as const)));
+  if (f === undefined) {
+    // Beside findLeaks' encodings: the bytes as JSON.stringify writes a Buffer or typed array (`99,97,110,…`).
+    const bytes = [...Buffer.from(canary, 'utf8')].join(',');
+    formsCache.set(canary, (f = [...encodings(canary), bytes].map((e) => [e, e.toLowerCase()] as const)));
+  }
   return f;
 }
 
