@@ -7,7 +7,13 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import winston from 'winston';
-import { compileTokenize, flows } from '../../src/index.js';
+import express from 'express';
+import Koa from 'koa';
+import { z } from 'zod';
+import { compileTokenize, defineDestinations, defineSchema, flows, tag } from '../../src/index.js';
+import * as fx from '../../src/express/index.js';
+import * as fk from '../../src/koa/index.js';
+import { createVault, keyRing, memoryStore } from '../../src/vault/index.js';
 import { pinoOptions } from '../../src/log/pino-entry.js';
 import { redactFormat } from '../../src/log/winston-entry.js';
 import { redisClient, startPrivateRedis } from '../helpers/redis.js';
@@ -15,7 +21,8 @@ import { huntFrameworks, sink, EXPRESS_ANSWERS, KOA_ANSWERS, type AnswerForm, ty
 import { describeLeaks, exchange, huntId, present, redisDump, scan, sqliteBytes, type Channels, type Route, type Seen } from './hunt/channels.js';
 import { Draw, formTree, freeText, headerPlants, KINDS, logArgPlants, plantPayload, toForm, toJson, toValue, type JsonEscape, type Plant, type Planted, type UrlEncoding } from './hunt/plant.js';
 import { huntSchema } from './hunt/schema.js';
-import { canaries, type CanaryKind } from './canaries.js';
+import { settle, withServer } from './hunt/minimal.js';
+import { canaries, findLeaks, type CanaryKind } from './canaries.js';
 
 /** Runs per property and framework: every run sends one fresh payload through every route and form. */
 const RUNS = Number(process.env['HUNT_RUNS'] ?? 4);
@@ -50,6 +57,261 @@ beforeAll(async () => {
 afterAll(() => {
   redis?.disconnect();
   dead?.disconnect();
+});
+
+
+// ---------------------------------------------------------------------------------------------
+// Leaks the hunt found, each as the smallest deterministic case that shows it. They are skipped
+// until fixed; the properties below tolerate each one by an exact rule (KNOWN_LEAKS in
+// hunt/channels.ts and the LEAK-n comments), so everything else is still asserted. A fix turns
+// `it.skip` into `it` here and deletes its rule there.
+
+const KEYS = keyRing({ keys: { k1: Buffer.alloc(32, 0x33).toString('base64') } });
+
+describe('known leaks, pinned until fixed', () => {
+  // LEAK-1 — channel: the answer (maskFields) and the vendor's body (tokenizeFields, protect with a
+  // tokenize policy); form: res.json / parsed JSON; canary: an email used as a key inside an object the
+  // schema tags personal; frameworks: all four (shown on Express 5). The values are masked or tokenized,
+  // the keys the sender chose are copied as they came. scrubPII drops the object whole and is not affected.
+  it.skip('LEAK-1: the keys of a tagged object are not copied in clear by maskFields, tokenizeFields or protect', async () => {
+    const c = canaries();
+    const schema = defineSchema(z.object({ id: tag(z.string(), 'public'), contacts: tag(z.record(z.string(), z.string()), 'personal') }));
+    const vault = createVault({ store: memoryStore(), keys: KEYS, audit: () => undefined });
+    const destinations = defineDestinations({ crm: { vendor: 'CRM', region: 'DE', lawfulBasis: 'contract', purpose: 'sync', rules: { public: 'keep', personal: 'tokenize' } } }, { vault });
+    const body = { id: '1', contacts: { [c.email]: 'Jane' } };
+    await withServer(
+      (rig) => {
+        const app = express();
+        app.get('/masked', fx.maskFields({ schema }), (_req, res) => void res.json(body));
+        app.post('/tokenized', express.json(), fx.tokenizeFields({ schema, vault }), rig.proxy);
+        app.post('/protected', express.json(), fx.protect({ schema, destinations, destination: 'crm' }), rig.proxy);
+        return app;
+      },
+      async (url, rig) => {
+        const masked = await (await fetch(`${url}/masked`)).text();
+        expect(findLeaks({ masked }, c)).toEqual([]);
+        for (const path of ['/tokenized', '/protected']) {
+          await (await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).text();
+          expect(findLeaks({ [path]: rig.vendor.received.at(-1)!.body }, c)).toEqual([]);
+        }
+      },
+    );
+  });
+
+  // LEAK-2 — channel: log bytes (pino with pinoOptions, winston with redactFormat, redactLogs' bodies and
+  // requestLog/contextLog alike); form: any logged object; canary: health text at `tree.children[0].condition`
+  // of a recursive zod schema; frameworks: all. schema.fields() lists `tree.condition` only, so the redactor's
+  // `**.tree.condition` path misses every deeper level, where the string is only scanned and free text passes.
+  it.skip('LEAK-2: the log redactor masks a recursive schema’s tagged field at every depth', () => {
+    const c = canaries();
+    const logs = sink();
+    pino(pinoOptions(huntSchema), logs.stream).info({ order: { tree: { condition: c.health, children: [{ condition: c.health.toUpperCase() }] } } }, 'tree');
+    expect(findLeaks({ pino: logs.since(0) }, c)).toEqual([]);
+  });
+
+  // LEAK-3 — channel: log bytes (pino, winston, redactLogs); form: any logged object; canary: a name used as a
+  // key of `z.record(tag(z.string(), 'personal', { kind: 'name' }), …)`; frameworks: all. The redactor is built
+  // from schema paths only, so the key tag (propertyNames) is lost: keys are only scanned, and names pass.
+  it.skip('LEAK-3: the log redactor honours a tag on a record’s keys', () => {
+    const c = canaries();
+    const schema = defineSchema(z.object({ visits: z.record(tag(z.string(), 'personal', { kind: 'name' }), tag(z.number(), 'public')) }));
+    const logs = sink();
+    pino(pinoOptions(schema), logs.stream).info({ visits: { [c.name]: 3 } }, 'visits');
+    expect(findLeaks({ pino: logs.since(0) }, c)).toEqual([]);
+  });
+
+  // LEAK-4 — channel: the vendor's URL; form: query string; canary: an email, an SSN and a health text in the
+  // query (`?email=…&ssn=…&note=…`); frameworks: all four (shown on Express 5). tokenizeFields rewrites the body
+  // only (target 'body'), so the query reaches the vendor as the client sent it — the outbound default is not
+  // fail-closed there, unlike scrubPII and protect (target 'both').
+  it.skip('LEAK-4: tokenizeFields does not forward the URL query untouched', async () => {
+    const c = canaries();
+    const schema = defineSchema(z.object({ id: tag(z.string(), 'public'), email: tag(z.string(), 'personal', { kind: 'email' }) }));
+    const vault = createVault({ store: memoryStore(), keys: KEYS, audit: () => undefined });
+    await withServer(
+      (rig) => express().get('/contacts', fx.tokenizeFields({ schema, vault }), rig.proxy),
+      async (url, rig) => {
+        await (await fetch(`${url}/contacts?id=1&email=${encodeURIComponent(c.email)}&ssn=${c.ssn}&note=${encodeURIComponent(c.health)}`)).text();
+        expect(findLeaks({ url: rig.vendor.received.at(-1)!.url }, c)).toEqual([]);
+      },
+    );
+  });
+
+  // LEAK-5 — channel: log bytes; form: query string logged as the framework parsed it (`contextLog(ctx).info({ query: ctx.query })`);
+  // canary: a name at `customer[name]`; frameworks: Koa 2 and 3, and Express 5 (whose default parser is flat too).
+  // Koa's ctx.query keeps `customer[name]` as one key, which the redactor does not read as `customer.name`.
+  it.skip('LEAK-5: the log redactor reads a flat `customer[name]` query key as the path it names', async () => {
+    const c = canaries();
+    const schema = defineSchema(z.object({ customer: z.object({ name: tag(z.string(), 'personal', { kind: 'name' }) }) }));
+    await withServer(
+      (rig) => {
+        const app = new Koa();
+        app.use(fk.redactLogs({ schema, logger: pino(rig.logs.stream) }));
+        app.use((ctx) => {
+          fk.contextLog(ctx)?.info({ query: ctx.query }, 'search');
+          ctx.body = { ok: true };
+        });
+        return app.callback();
+      },
+      async (url, rig) => {
+        await (await fetch(`${url}/search?customer[name]=${encodeURIComponent(c.name)}`)).text();
+        await settle();
+        expect(findLeaks({ logs: rig.logs.since(0) }, c)).toEqual([]);
+      },
+    );
+  });
+
+  // LEAK-6 — channel: log bytes; form: JSON parsed by express.json(), malformed; canary: health text at `diagnosis`
+  // (and anything else in the body the detectors do not know); frameworks: Express 4 and 5. body-parser's error
+  // keeps the raw body in `err.body` and quotes it in its message; an error handler that logs through requestLog(req)
+  // (as README advises) writes both, only scanned. Koa is not affected: redactLogs neutralizes co-body's error first.
+  it.skip('LEAK-6: a body-parser error logged through requestLog(req) carries nothing of the malformed body', async () => {
+    const c = canaries();
+    const schema = defineSchema(z.object({ diagnosis: tag(z.string(), 'special', { kind: 'health' }) }));
+    await withServer(
+      (rig) => {
+        const app = express();
+        app.use(fx.redactLogs({ schema, logger: pino(rig.logs.stream) }));
+        app.post('/visits', express.json(), fx.scrubPII({ schema }), (_req, res) => void res.sendStatus(204));
+        app.use((err: unknown, req: express.Request, _res: express.Response, next: express.NextFunction) => {
+          fx.requestLog(req)?.error(err, 'request failed');
+          next(err);
+        });
+        app.use(fx.errorHandler());
+        return app;
+      },
+      async (url, rig) => {
+        const res = await fetch(`${url}/visits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"diagnosis":"${c.health}", "name":"${c.name}"x}` });
+        expect(res.status).toBe(400);
+        await res.text();
+        await settle();
+        expect(findLeaks({ logs: rig.logs.since(0) }, c)).toEqual([]);
+      },
+    );
+  });
+
+  // LEAK-7 — channel: log bytes (redactLogs with `bodies: true` logs request headers); form: request headers;
+  // canary: an API key under x-auth-token, x-access-token, x-session-id, x-goog-api-key, x-csrf-token;
+  // frameworks: all. Credential header names are matched exactly against a short list (issue 8, item 4, still open).
+  it.skip('LEAK-7: credential headers outside the exact list of names are not logged as they came', async () => {
+    const c = canaries();
+    await withServer(
+      (rig) => {
+        const app = express();
+        app.use(fx.redactLogs({ logger: pino(rig.logs.stream), bodies: true }));
+        app.get('/ping', (_req, res) => void res.sendStatus(204));
+        return app;
+      },
+      async (url, rig) => {
+        const headers = { 'x-auth-token': c.apiKey, 'x-access-token': `${c.apiKey}a`, 'x-session-id': `${c.apiKey}b`, 'x-goog-api-key': `${c.apiKey}c`, 'x-csrf-token': `${c.apiKey}d` };
+        await (await fetch(`${url}/ping`, { headers })).text();
+        await settle();
+        expect(findLeaks({ logs: rig.logs.since(0) }, c)).toEqual([]);
+      },
+    );
+  });
+
+  // LEAK-8 — channel: the answer; form: Express res.send(string) with a JSON text and no type set
+  // (`res.send(JSON.stringify(order))`); canary: an email at a personal field; frameworks: Express 4 and 5.
+  // Express labels the string text/html before writing it, and the response guard passes text/html unread.
+  // tokenizeFields and detokenizeFields on the answer pass it the same way (tokens stay unresolved there).
+  it.skip('LEAK-8: maskFields masks a JSON text answered with res.send(string), which Express labels text/html', async () => {
+    const c = canaries();
+    const schema = defineSchema(z.object({ id: tag(z.string(), 'public'), email: tag(z.string(), 'personal', { kind: 'email' }) }));
+    await withServer(
+      () => express().get('/order', fx.maskFields({ schema }), (_req, res) => void res.send(JSON.stringify({ id: '1', email: c.email }))),
+      async (url) => {
+        const answer = await (await fetch(`${url}/order`)).text();
+        expect(findLeaks({ answer }, c)).toEqual([]);
+      },
+    );
+  });
+
+  // LEAK-9 — channel: the answer's headers; form: HEAD of an answer sent as bytes (Express res.send(Buffer | string)
+  // with a JSON type, res.write/res.end; Koa string and Buffer bodies); canary: an SSN at a special field;
+  // frameworks: all four (ETag on Express, Content-Length on all). HEAD passes the guard, so its ETag (a SHA-1 of
+  // the whole body, which an attacker who knows the rest of a record can brute-force for a 9-digit SSN) and its
+  // Content-Length describe the unmasked body GET never sends.
+  it.skip('LEAK-9: HEAD describes the masked body, never the one masking replaced', async () => {
+    const c = canaries();
+    const schema = defineSchema(z.object({ id: tag(z.string(), 'public'), ssn: tag(z.string(), 'special', { kind: 'ssn' }) }));
+    const original = JSON.stringify({ id: '1', ssn: c.ssn });
+    await withServer(
+      () => express().get('/record', fx.maskFields({ schema }), (_req, res) => void res.type('json').send(Buffer.from(original))),
+      async (url) => {
+        const get = await fetch(`${url}/record`);
+        const masked = Buffer.from(await get.arrayBuffer());
+        const head = await fetch(`${url}/record`, { method: 'HEAD' });
+        expect(head.headers.get('etag')).not.toBe(etag(Buffer.from(original), { weak: true }));
+        const length = head.headers.get('content-length');
+        if (length !== null) expect(Number(length)).toBe(masked.length);
+      },
+    );
+  });
+
+  // LEAK-10 — channel: the answer; form: res.json / ctx.body object; canary: an email in a Buffer (or typed array) at
+  // a field no tag covers; frameworks: all. Under maskFields' default `untagged: 'scan'` a string there is masked by
+  // the detectors, but a Buffer is an opaque leaf kept as it is, and JSON.stringify writes its bytes (`99,97,110,…`).
+  it.skip('LEAK-10: maskFields does not answer an untagged Buffer’s bytes unread', async () => {
+    const c = canaries();
+    const schema = defineSchema(z.object({ id: tag(z.string(), 'public') }));
+    await withServer(
+      () => express().get('/upload', fx.maskFields({ schema }), (_req, res) => void res.json({ id: '1', attachment: Buffer.from(c.email), digest: new Uint8Array(Buffer.from(c.card)) })),
+      async (url) => {
+        const answer = await (await fetch(`${url}/upload`)).text();
+        // A Buffer is written as {"type":"Buffer","data":[…bytes]}, a typed array as {"0":b0,"1":b1,…}.
+        expect(answer).not.toContain([...Buffer.from(c.email)].join(','));
+        expect(answer).not.toContain([...Buffer.from(c.card)].map((b, i) => `"${i}":${b}`).join(','));
+      },
+    );
+  });
+
+  // LEAK-11 — channel: log bytes (the `msg` field); form: `logger.error(err)` with no message, on pino with
+  // pinoOptions; canary: a card and an email in err.message; framework: none (the logger). pino copies err.message
+  // into msg after the logMethod hook and outside formatters.log (issue 8, item 1, still open). Through
+  // requestLog(req) the error arrives already redacted and is not affected.
+  it.skip('LEAK-11: pino’s logger.error(err) writes no raw err.message into msg', () => {
+    const c = canaries();
+    const logs = sink();
+    pino(pinoOptions(huntSchema), logs.stream).error(new Error(`charge failed for ${c.card} (${c.email})`));
+    expect(findLeaks({ pino: logs.since(0) }, c)).toEqual([]);
+  });
+
+  // LEAK-12 — channel: log bytes; form: a pino child's `msgPrefix`, and bindings set later with `setBindings()`;
+  // canary: an email; framework: none (the logger). onChild rewrites the bindings made at child(), not these
+  // (issue 8, item 2, still open).
+  it.skip('LEAK-12: pino’s child msgPrefix and setBindings() are redacted like other bindings', () => {
+    const c = canaries();
+    const logs = sink();
+    const logger = pino(pinoOptions(huntSchema), logs.stream);
+    logger.child({}, { msgPrefix: `[${c.email}] ` }).info('prefixed');
+    const child = logger.child({});
+    child.setBindings({ customer: { email: c.email }, diagnosis: c.health });
+    child.info('rebound');
+    expect(findLeaks({ pino: logs.since(0) }, c)).toEqual([]);
+  });
+
+  // LEAK-13 — channel: the vendor's URL; form: the URL path; canary: a Luhn-valid card glued to a word by '-'
+  // (`/cards/card-4…`), or after ':', '.', '+' or an encoded '/' (`a%2F4…`), and an SSN after '-' (`ref-123-45-6789`);
+  // frameworks: all four (shown on Express 5). The card detector's look-behind excludes those characters and the
+  // SSN's excludes '-', so ERR_SENSITIVE_URL is not raised and the path is forwarded; the same text in a log or in
+  // an untagged answer field is not masked either.
+  it.skip('LEAK-13: the URL check refuses a card or an SSN glued to a word in the path', async () => {
+    const c = canaries();
+    const schema = defineSchema(z.object({ id: tag(z.string(), 'public') }));
+    const digits = c.card.replace(/\D/g, '');
+    await withServer(
+      (rig) => express().use('/v', express.json(), fx.scrubPII({ schema }), rig.proxy),
+      async (url, rig) => {
+        for (const path of [`/v/cards/card-${digits}`, `/v/cards/ref:${digits}`, `/v/cards/a%2F${encodeURIComponent(c.card)}`, `/v/people/ref-${c.ssn}`]) {
+          const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"1"}' });
+          expect(res.status, path).toBe(422);
+          await res.text();
+        }
+        expect(rig.vendor.received).toEqual([]);
+      },
+    );
+  });
 });
 
 const FRAMEWORKS = huntFrameworks(undefined).map((f) => ({ name: f.name, kind: f.kind }));
