@@ -1,4 +1,5 @@
 // The project's own leak hunt: fresh canaries in every sensitive position, through every middleware, framework and body form; every channel scanned in every encoding.
+import { get as httpGet } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import etag from 'etag';
 import fc from 'fast-check';
@@ -67,6 +68,17 @@ afterAll(() => {
 // `it.skip` into `it` here and deletes its rule there.
 
 const KEYS = keyRing({ keys: { k1: Buffer.alloc(32, 0x33).toString('base64') } });
+
+/** The status of a GET sent with exactly these headers (node:http; fetch adds headers of its own). */
+function exchangeRaw(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+}
 
 describe('known leaks, pinned until fixed', () => {
   // LEAK-1 — channel: the answer (maskFields) and the vendor's body (tokenizeFields, protect with a
@@ -227,12 +239,14 @@ describe('known leaks, pinned until fixed', () => {
     );
   });
 
-  // LEAK-9 — channel: the answer's headers; form: HEAD of an answer sent as bytes (Express res.send(Buffer | string)
-  // with a JSON type, res.write/res.end; Koa string and Buffer bodies); canary: an SSN at a special field;
-  // frameworks: all four (ETag on Express, Content-Length on all). HEAD passes the guard, so its ETag (a SHA-1 of
-  // the whole body, which an attacker who knows the rest of a record can brute-force for a 9-digit SSN) and its
-  // Content-Length describe the unmasked body GET never sends.
-  it.skip('LEAK-9: HEAD describes the masked body, never the one masking replaced', async () => {
+  // LEAK-9 — channel: the answer's status and headers; form: HEAD, and GET with If-None-Match, of an answer sent as
+  // bytes (Express res.send(Buffer | string) with a JSON type; Koa string and Buffer bodies for Content-Length);
+  // canary: an SSN at a special field; frameworks: Express 4 and 5 (ETag and 304), all four (Content-Length on HEAD).
+  // Express computes the ETag and answers 304 from the unmasked bytes before the guard sees them: HEAD hands out a
+  // SHA-1 of the unmasked body (brute-forceable offline for the five hidden SSN digits when the rest of the record
+  // is known), and a conditional GET with a guessed body's ETag answers 304 exactly when the guess is right — an
+  // online oracle. Value answers (res.json) are not affected: their ETag is the masked body's.
+  it.skip('LEAK-9: HEAD and conditional GETs describe the masked body, never the one masking replaced', async () => {
     const c = canaries();
     const schema = defineSchema(z.object({ id: tag(z.string(), 'public'), ssn: tag(z.string(), 'special', { kind: 'ssn' }) }));
     const original = JSON.stringify({ id: '1', ssn: c.ssn });
@@ -245,6 +259,8 @@ describe('known leaks, pinned until fixed', () => {
         expect(head.headers.get('etag')).not.toBe(etag(Buffer.from(original), { weak: true }));
         const length = head.headers.get('content-length');
         if (length !== null) expect(Number(length)).toBe(masked.length);
+        const confirmed = await exchangeRaw(`${url}/record`, { 'if-none-match': etag(Buffer.from(original), { weak: true }) });
+        expect(confirmed, 'a guess of the unmasked body is not confirmed by a 304').toBe(200);
       },
     );
   });
@@ -403,6 +419,16 @@ function expectPublicFields(seen: Seen, planted: Planted, route: Route, form: Bo
   }
 }
 
+/** Every log line written for a request is one valid JSON object (a value with a newline never makes a second line). */
+function expectLogLines(seen: Seen, context: string): void {
+  for (const channel of ['log.pino', 'log.winston'] as const) {
+    for (const line of String(seen.channels[channel]).split('\n')) {
+      if (line === '') continue;
+      expect(() => JSON.parse(line) as unknown, `${context}: a ${channel} line is JSON: ${line.slice(0, 120)}`).not.toThrow();
+    }
+  }
+}
+
 /** The channels every request shares beside its own: the vault's raw bytes, Redis, flows() and audit events. */
 async function sharedChannels(app: HuntApp): Promise<Channels> {
   const out: Channels = { ...sqliteBytes(app.sqliteFile), flows: JSON.stringify(flows()), audit: JSON.stringify(app.audit) };
@@ -447,6 +473,7 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
             const { found, known } = scan({ ...route, ...flat }, seen.channels, planted.plants);
             known.forEach((k) => seenKnown.add(k));
             expect(found, leakMessage(name, context, found)).toEqual([]);
+            expectLogLines(seen, `${name} ${context}`);
             // Refusals by the framework's own parser fail closed: nothing forwarded.
             const refusedByParser =
               form === 'json' &&
@@ -507,6 +534,7 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
             const { found, known } = scan({ ...c.route, answerForm: form }, seen.channels, plants);
             known.forEach((k) => seenKnown.add(k));
             expect(found, leakMessage(name, context, found)).toEqual([]);
+            expectLogLines(seen, `${name} ${context}`);
             expect(seen.status, `${context}: ${seen.body.toString().slice(0, 300)}`).toBe(c.status);
             if (seen.headers['content-length'] !== undefined) expect(Number(seen.headers['content-length']), `${context}: Content-Length`).toBe(seen.body.length);
             expect(seen.headers['content-encoding'], context).toBeUndefined();
@@ -528,9 +556,14 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
               const length = head.headers['content-length'];
               const tag = head.headers['etag'];
               const describesGet = (length === undefined || Number(length) === seen.body.length) && (tag === undefined || tag === etag(seen.body, { weak: true }));
-              if (!describesGet) {
-                // LEAK-9: a body answered as bytes is described by HEAD as it was before masking.
-                expect(['json', 'send-object', 'object'], `HEAD ${context}: a value answer's HEAD describes the masked body`).not.toContain(form);
+              // A conditional GET whose ETag is the unmasked text's must not be confirmed with a 304.
+              const guessId = huntId();
+              app.answers.set(guessId, { form, value: c.body, text, cuts, logArgs: logged.args });
+              const guess = await exchange(app, { method: 'GET', path: `/a/${c.path}/${form}`, headers: { ...headers, 'if-none-match': etag(text, { weak: true }) }, id: guessId });
+              app.answers.delete(guessId);
+              if (!describesGet || guess.status === 304) {
+                // LEAK-9: a body answered as bytes is described by HEAD, and confirmed by a 304, as it was before masking.
+                expect(['json', 'send-object', 'object'], `HEAD ${context}: a value answer's HEAD and 304 describe the masked body`).not.toContain(form);
                 seenKnown.add('LEAK-9');
               }
             }
@@ -559,7 +592,7 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
         const deep = `${'['.repeat(depth)}${json}${']'.repeat(depth)}`;
         const strict = { family: 'refused', middleware: 'scrubPII', ci: false } as const;
         const broken = { family: 'error', middleware: 'scrubPII', ci: false } as const;
-        const cases: ReadonlyArray<{ path: string; body: string; type: string; route: Route; status: readonly number[]; code?: string }> = [
+        const cases: Array<{ path: string; body: string; type: string; route: Route; status: readonly number[]; code?: string }> = [
           { path: '/v/scrub/json', body: malformed, type: 'application/json', route: broken, status: [400], code: 'ERR_INVALID_JSON' },
           { path: '/v/scrub/raw', body: malformed, type: 'application/json', route: broken, status: [400], code: 'ERR_INVALID_JSON' },
           { path: '/v/tok/json', body: malformed, type: 'application/json', route: broken, status: [400], code: 'ERR_INVALID_JSON' },
@@ -571,6 +604,12 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
           { path: '/v/small/raw', body: json, type: 'application/json', route: strict, status: [413] },
           { path: '/v/scrub/raw', body: json, type: d.pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x']), route: broken, status: [415], code: 'ERR_UNSUPPORTED_CONTENT_TYPE' },
         ];
+        if (d.chance(25)) {
+          // Past the 1 MiB limit fieldguard reads itself, and past express.json()'s 100 kB.
+          const big = `{"pad":"${'x'.repeat(1_200_000)}",${json.slice(1)}`;
+          cases.push({ path: '/v/scrub/raw', body: big, type: 'application/json', route: broken, status: [413], code: 'ERR_PAYLOAD_TOO_LARGE' });
+          if (app.kind === 'express') cases.push({ path: '/v/scrub/json', body: big, type: 'application/json', route: broken, status: [413], code: 'ERR_PAYLOAD_TOO_LARGE' });
+        }
         for (const c of cases) {
           const body = Buffer.from(c.body);
           const cuts = d.chance(30) ? [d.int(1, body.length - 1)] : undefined;
@@ -582,6 +621,7 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
           const { found, known } = scan({ ...route, parserErrorLogged: parsedByBodyParser }, seen.channels, planted.plants);
           known.forEach((k) => seenKnown.add(k));
           expect(found, leakMessage(name, context, found)).toEqual([]);
+          expectLogLines(seen, `${name} ${context}`);
           expect(c.status, `${context}: ${seen.body.toString().slice(0, 300)}`).toContain(seen.status);
           if (seen.status === 200) continue;
           expect(seen.vendor, `${context}: nothing forwarded`).toEqual([]);
@@ -727,6 +767,40 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
       expect([200, 400], `${r.path}: ${seen.body.toString().slice(0, 200)}`).toContain(seen.status);
       expect(({} as Record<string, unknown>)['polluted'], r.path).toBeUndefined();
       expect(Object.getOwnPropertyNames(Object.prototype).sort(), r.path).toEqual(before);
+    }
+  });
+
+  it('injection — CR/LF, a forged log line, quotes, backslashes, U+2028 and NUL in public values and in keys: one vendor request with no injected header, one log line per entry, every line valid JSON', async () => {
+    const c = canaries();
+    const hostile = [`a\r\nX-Injected: yes`, `b\n{"level":60,"msg":"forged ${c.email}"}`, `c"\\\u2028\u2029\u0000 ${c.ssn}`];
+    const body = { id: hostile[0], status: hostile[1], items: [{ sku: hostile[2] }], [`k\r\nX-Injected: yes`]: c.card, meta: { [`m\n{"msg":"forged"}`]: 'v' } };
+    const plants: Plant[] = (['email', 'ssn', 'card'] as const).map((kind, i) => ({ id: i, kind, canary: c[kind], text: c[kind], number: false, where: 'value', segments: ['(injection)'], site: 'field', depth: 0, cls: kind === 'card' ? 'untagged' : 'clear', clsCI: kind === 'card' ? 'untagged' : 'clear', jsonOnly: false }));
+    const json = JSON.stringify(body);
+    const form = qs.stringify(body);
+    for (const r of [
+      { method: 'POST' as const, path: '/v/scrub/json', type: 'application/json', body: json },
+      { method: 'POST' as const, path: '/v/scrub/raw', type: 'application/x-www-form-urlencoded', body: form },
+      { method: 'GET' as const, path: `/v/scrub/query?${form}` },
+      { method: 'POST' as const, path: '/a/mask-in/json', type: 'application/json', body: json },
+    ]) {
+      const seen = await exchange(app, { method: r.method, path: r.path, ...(r.type ? { headers: { 'content-type': r.type } } : {}), ...(r.body !== undefined ? { body: Buffer.from(r.body) } : {}) });
+      expect(seen.status, `${r.path}: ${seen.body.toString().slice(0, 200)}`).toBe(200);
+      const route: Route = { family: r.path.startsWith('/a/') ? 'mask' : 'outbound', middleware: r.path.startsWith('/a/') ? 'maskFields' : 'scrubPII', ci: false };
+      const { found } = scan(route, seen.channels, plants);
+      expect(found, leakMessage(name, `injection through ${r.path}`, found)).toEqual([]);
+      for (const v of seen.vendor) {
+        expect(v.headers['x-injected'], r.path).toBeUndefined();
+        expect(v.url, r.path).not.toMatch(/[\r\n]/);
+      }
+      expect(seen.vendor.length, r.path).toBeLessThanOrEqual(1);
+      expect(seen.headers['x-injected'], r.path).toBeUndefined();
+      for (const channel of ['log.pino', 'log.winston'] as const) {
+        const lines = String(seen.channels[channel]).split('\n').filter((l) => l !== '');
+        for (const line of lines) {
+          const parsed = JSON.parse(line) as { msg?: unknown; message?: unknown };
+          expect(parsed.msg ?? parsed.message, `${r.path} ${channel}: no forged line`).not.toBe('forged');
+        }
+      }
     }
   });
 
