@@ -60,6 +60,8 @@ export type JNode =
 export interface Planted {
   readonly root: JNode & { t: 'obj' };
   readonly plants: readonly Plant[];
+  /** Every key the sender chose that is not a canary (canary keys are plants): none may appear in a report or flows(). */
+  readonly senderKeys: readonly string[];
 }
 
 export const KINDS: readonly CanaryKind[] = ['email', 'card', 'ssn', 'iban', 'jwt', 'apiKey', 'health', 'phone', 'name'];
@@ -120,8 +122,14 @@ export function plantPayload(g: fc.GeneratorValue, opts: { proto: boolean; caseV
     if (r < 32) return { t: 'str', v: benignText() };
     return canaryValue(ctx, site, level, depth);
   };
+  const senderKeys: string[] = [];
   const keyOf = (ctx: Ctx, site: Site, level: Sensitivity | undefined, depth = 0): string => {
-    if (!d.chance(55)) return d.pick(BENIGN_KEYS) + `_${++benign}`;
+    if (!d.chance(55)) {
+      // The `k` ends each name, so no key is a part of another (ref_1k, ref_11k).
+      const key = `${d.pick(BENIGN_KEYS)}_${++benign}k`;
+      senderKeys.push(key);
+      return key;
+    }
     const kind = d.pick(KINDS);
     const canary = canaries()[kind];
     plants.push({ id: plants.length, kind, canary, text: canary, number: false, where: 'key', segments: [...ctx.segs, canary], site, depth, ...classes(ctx, level), jsonOnly: false });
@@ -253,7 +261,7 @@ export function plantPayload(g: fc.GeneratorValue, opts: { proto: boolean; caseV
   }
   const rootNode = obj(top);
   if (opts.decoys) addDecoys(rootNode, d, plants);
-  return { root: rootNode, plants };
+  return { root: rootNode, plants, senderKeys };
 }
 
 /** Before some string fields, an earlier entry with the same key and another canary: JSON.parse keeps the later value, the earlier must vanish. */
