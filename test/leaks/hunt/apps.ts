@@ -117,6 +117,7 @@ interface Parts {
   readonly answers: Map<string, Answer>;
   /** One destination per store (a registry holds one vault), each with its own name in flows(). */
   readonly protects: ReadonlyArray<{ readonly registry: Destinations; readonly name: string }>;
+  readonly redis: Redis | undefined;
 }
 
 async function parts(name: string, redis: Redis | undefined, dead: Redis | undefined): Promise<Parts> {
@@ -154,6 +155,7 @@ async function parts(name: string, redis: Redis | undefined, dead: Redis | undef
     vaults,
     answers: new Map(),
     protects,
+    redis,
   };
 }
 
@@ -441,6 +443,15 @@ function finish(name: string, kind: 'express' | 'koa', server: { url: string; cl
       await p.vendor.close();
       await p.vaults.sqlite.close();
       rmSync(p.dir, { recursive: true, force: true });
+      // The shared Redis keeps nothing of the hunt.
+      if (p.redis !== undefined && p.redisPrefix !== undefined) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await p.redis.scan(cursor, 'MATCH', `${p.redisPrefix}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await p.redis.del(...keys);
+        } while (cursor !== '0');
+      }
     },
   };
 }
