@@ -456,7 +456,10 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
     app = await huntFrameworks(redis, dead).find((f) => f.name === name)!.start();
   });
   afterAll(async () => {
-    if (process.env['HUNT_DEBUG']) console.log(name, 'known leaks seen:', [...seenKnown].sort().join(', '));
+    if (process.env['HUNT_DEBUG']) {
+      const requests = app.pino.since(0).match(/"msg":"request completed"/g)?.length ?? 0;
+      console.log(`${name}: ${requests} requests; known leaks seen: ${[...seenKnown].sort().join(', ')}`);
+    }
     await app?.close();
   });
 
