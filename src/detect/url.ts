@@ -41,6 +41,8 @@ export function sensitiveInUrl(pathname: string): readonly FindingKind[] {
   };
   for (const segment of pathname.split('/')) add(segment);
   add(pathname);
+  // A number glued to a word (`card-4111…`, `ssn:123-45-6789`, `a%2F4111…`) is read with the glue as a space too.
+  for (const t of [...texts]) if (/[^A-Za-z0-9\s]/.test(t)) texts.add(t.replace(/[^A-Za-z0-9@%\s-]+/g, ' ').replace(/(^|[^\d])-|-(?!\d)/g, '$1 '));
   const found = new Set<FindingKind>();
   for (const t of texts) for (const f of detect(t, { kinds: URL_KINDS })) found.add(f.kind);
   return Object.freeze(FINDING_KINDS.filter((k) => found.has(k)));

@@ -90,15 +90,13 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
     throw new FieldguardError('ERR_INVALID_OPTIONS', 'redactor(): the first argument must be a FieldSchema from defineSchema (or undefined)');
   }
   const action = o.remove === true ? 'drop' : 'mask';
-  const rules: RuleSpec[] = [];
+  const select = o.select ?? { atLeast: 'personal' };
+  // The schema's selected fields, wherever the log nests the payload; then the app's own paths.
+  const rules: RuleSpec[] = [{ select, action }];
   const rootPaths: string[] = [];
   if (schema !== undefined) {
-    const test = compileTagTest(o.select ?? { atLeast: 'personal' })!;
-    for (const field of schema.fields()) {
-      if (!test(field.tag)) continue;
-      rootPaths.push(field.path);
-      rules.push({ select: { paths: [field.path.startsWith('[') ? `**${field.path}` : `**.${field.path}`] }, action, kind: field.tag.kind });
-    }
+    const test = compileTagTest(select)!;
+    for (const field of schema.fields()) if (test(field.tag)) rootPaths.push(field.path);
   }
   for (const p of o.paths ?? []) {
     rules.push({ select: { paths: [p] }, action });
@@ -112,10 +110,12 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
     censorMode === 'mask' ? 'mask' : censorMode === 'redact' ? 'redact' : (t: string, k: FindingKind) => String(censorMode(t, { path: '', kind: schemaKind(k) }));
   const scanText = o.detect === false ? (t: string) => t : scanner({ ...(detectKinds ? { kinds: detectKinds } : {}), censor: textCensor });
   const plan = buildPlan({
-    schema: undefined,
+    schema,
     rules,
     untagged: 'scan',
-    formats: censor === undefined ? undefined : { paths: Object.fromEntries(rules.flatMap((r) => r.select.paths ?? []).map((p) => [p, censor])) },
+    formats: undefined,
+    maskAll: censor,
+    anchorAnywhere: true,
     maxDepth: o.maxDepth ?? 32,
     maxNodes: DEFAULT_MAX_NODES,
     fold: o.caseInsensitiveKeys ?? true,

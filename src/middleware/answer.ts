@@ -1,6 +1,8 @@
 // Refusals: every middleware answers them the same way — fieldguard's JSON, problem details, or the app's own error handling.
 import type { ServerResponse } from 'node:http';
-import { FieldguardError, toFieldguardError } from '../errors.js';
+import { FieldguardError, parserError, toFieldguardError } from '../errors.js';
+
+export { parserError };
 import type { CommonConfig } from './config.js';
 import type { Exchange } from './exchange.js';
 
@@ -60,32 +62,6 @@ export function answerNode(res: ServerResponse, cause: unknown, format: 'fieldgu
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.setHeader('content-length', Buffer.byteLength(body));
   res.end(body);
-}
-
-/** body-parser's and raw-body's error types, and the fieldguard errors they answer with. */
-const PARSER_TYPES: Readonly<Record<string, FieldguardError>> = {
-  'entity.parse.failed': new FieldguardError('ERR_INVALID_JSON', 'the request body is not valid JSON'),
-  'entity.too.large': new FieldguardError('ERR_PAYLOAD_TOO_LARGE', 'the request body is too large'),
-  'encoding.unsupported': new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the request body encoding is not supported'),
-  'charset.unsupported': new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the request body charset is not supported'),
-  'request.size.invalid': new FieldguardError('ERR_INVALID_JSON', 'the request body does not match its Content-Length'),
-  'request.aborted': new FieldguardError('ERR_INVALID_JSON', 'the request was aborted before its body was read'),
-  'parameters.too.many': new FieldguardError('ERR_PAYLOAD_TOO_LARGE', 'the request body has too many parameters'),
-};
-
-/**
- * Recognizes the errors body parsers throw (body-parser, raw-body, co-body) and maps them to a
- * fieldguard error. Their own messages, and co-body's `err.body`, quote the request body, so they
- * must never reach an answer or a log.
- */
-export function parserError(err: unknown): FieldguardError | undefined {
-  if (err === null || typeof err !== 'object') return undefined;
-  const { type, status } = err as { type?: unknown; status?: unknown };
-  if (typeof type === 'string' && PARSER_TYPES[type] !== undefined) return PARSER_TYPES[type];
-  if (status === 400 && (err instanceof SyntaxError || 'body' in err)) return PARSER_TYPES['entity.parse.failed'];
-  if (status === 413) return PARSER_TYPES['entity.too.large'];
-  if (status === 415) return PARSER_TYPES['encoding.unsupported'];
-  return undefined;
 }
 
 /**

@@ -24,6 +24,11 @@ function verdictOf(res: ServerResponse, method: string | undefined): Verdict {
   if (isAnswer(res) || method === 'HEAD') return 'pass';
   const status = res.statusCode;
   if (status === 204 || status === 304 || (status >= 100 && status < 200)) return 'pass';
+  return typeVerdict(res);
+}
+
+/** The verdict by the answer's type alone. */
+function typeVerdict(res: ServerResponse): Verdict {
   const header = res.getHeader('content-type');
   const type = mediaType(typeof header === 'string' ? header : Array.isArray(header) ? header[0] : undefined);
   if (type === undefined || FRAMEWORK_DEFAULTS.has(type)) return 'sniff';
@@ -128,6 +133,19 @@ function interceptBytes(
     }
     chunks.push(chunk);
   };
+
+  const setHeader = res.setHeader;
+  res.setHeader = function guardedSetHeader(this: ServerResponse, name: string, value: number | string | readonly string[]) {
+    // Validators and lengths computed from the body masking replaces would describe it: an ETag is an
+    // oracle for the hidden digits (a HEAD shows it, a matching If-None-Match answers 304), a HEAD's
+    // Content-Length its size. Until the body is decided they are not set; the masked body gets its own length.
+    if (!done.value && mode !== 'pass' && !isAnswer(this)) {
+      const n = name.toLowerCase();
+      if (n === 'etag' && typeVerdict(this) !== 'pass') return this;
+      if (n === 'content-length' && method === 'HEAD' && typeVerdict(this) !== 'pass') return this;
+    }
+    return setHeader.call(this, name, value);
+  } as ServerResponse['setHeader'];
 
   res.writeHead = function deferredWriteHead(this: ServerResponse, status: number, ...rest: unknown[]) {
     // Node's own end() writes the head through here too, once the body is decided.

@@ -13,6 +13,7 @@ import { commonOptionShape, resolveCommon, type CommonOptions } from './config.j
 import type { Behaviour } from './exchange.js';
 import { guardResponse } from './response.js';
 import { requestGuard } from './scrub.js';
+import type { RequestTarget } from './request.js';
 
 /** Options of `tokenizeFields` (Express and Koa). */
 export interface TokenizeFieldsOptions extends CommonOptions {
@@ -24,8 +25,10 @@ export interface TokenizeFieldsOptions extends CommonOptions {
   readonly select?: Selection;
   /** Token namespace, e.g. one per vendor. Default `'default'`. */
   readonly namespace?: string;
-  /** `'request'` (default) tokenizes the incoming body; `'response'` what the handler answers. */
+  /** `'request'` (default) tokenizes the incoming request; `'response'` what the handler answers. */
   readonly on?: 'request' | 'response';
+  /** On the request: `'both'` (default: the body and the URL's query, as scrubPII), `'body'` or `'query'`. */
+  readonly target?: RequestTarget;
   /** Fields no tag covers: `'drop'` (default, fail closed), `'keep'`, `'scan'` or `'reject'`. */
   readonly untagged?: UntaggedMode;
 }
@@ -66,7 +69,7 @@ const common = {
   untagged: untaggedOption.optional(),
   ...commonOptionShape,
 };
-const tokenizeOptions = z.strictObject(common);
+const tokenizeOptions = z.strictObject({ ...common, target: z.enum(['body', 'query', 'both']).optional() });
 const detokenizeOptions = z.strictObject({
   ...common,
   authorize: z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function (req, { paths, kinds, purpose }) => boolean' }),
@@ -85,7 +88,7 @@ export function tokenizeBehaviour(factory: string, options: TokenizeFieldsOption
       await ex.next();
     };
   }
-  return requestGuard(plan, { ...config, target: 'body', checkUrl: true });
+  return requestGuard(plan, { ...config, target: o.target ?? 'both', checkUrl: true });
 }
 
 /** Validates detokenizeFields options and compiles its plan. */

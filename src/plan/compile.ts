@@ -101,6 +101,10 @@ export interface PlanSpec {
    * become objects and arrays, Errors their fields.
    */
   readonly lenient?: boolean | undefined;
+  /** Logs: where the schema says nothing about a key, a key of the schema's root starts the schema again, at any depth. */
+  readonly anchorAnywhere?: boolean | undefined;
+  /** One mask for every masked value and key (a log censor), instead of the kinds' formats. */
+  readonly maskAll?: MaskFn | undefined;
   /** Refuse numbers JSON cannot carry exactly (beyond 2^53, or not finite) where they are kept or transformed. */
   readonly exactNumbers?: boolean | undefined;
 }
@@ -223,6 +227,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     throw new FieldguardError('ERR_INVALID_OPTIONS', "untagged: 'scan' needs the detectors (scanText)");
   }
 
+  const rootTrie = spec.schema === undefined ? undefined : schemaRoot(spec.schema);
   const nodes: PlanNode[] = [];
   const memo = new Map<string, PlanNode>();
   const tagIds = new Map<FieldTag, number>();
@@ -257,7 +262,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     }
     const action: LeafAction = rule >= 0 ? spec.rules[rule]!.action : spec.untagged;
     const kind = tag?.kind ?? (rule >= 0 ? spec.rules[rule]!.kind : undefined);
-    const custom = action === 'mask' ? (format ?? (kind !== undefined ? kindFormats[kind] : undefined)) : undefined;
+    const custom = action === 'mask' ? (spec.maskAll ?? format ?? (kind !== undefined ? kindFormats[kind] : undefined)) : undefined;
     let keyAction: LeafAction | undefined;
     let keyKind: Kind | undefined;
     if (trie?.keyTag !== undefined) {
@@ -269,7 +274,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     const node: PlanNode = {
       keyAction,
       keyKind,
-      keyMask: keyAction === 'mask' ? ((keyKind !== undefined ? kindFormats[keyKind] : undefined) ?? defaultFor(keyKind)) : undefined,
+      keyMask: keyAction === 'mask' ? (spec.maskAll ?? (keyKind !== undefined ? kindFormats[keyKind] : undefined) ?? defaultFor(keyKind)) : undefined,
       id: nodes.length,
       structural: trie !== undefined && tag === undefined,
       tag,
@@ -290,11 +295,16 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
 
     const names = new Set<string>(trie === undefined ? [] : trie.children.keys());
     for (const lit of matcher.literals(state)) names.add(lit);
+    // Logs nest payloads anywhere (`log.info({ order })`): where the schema says nothing about a key,
+    // a key of the schema's root starts the schema again.
+    const anchor = spec.anchorAnywhere === true && rootTrie !== undefined && trie?.any === undefined ? rootTrie : undefined;
+    if (anchor !== undefined) for (const k of anchor.children.keys()) names.add(k);
     if (names.size > 0) {
       const children = new Map<string, PlanNode>();
       for (const name of names) {
-        const child = trie?.children.get(name) ?? trie?.any;
-        children.set(name, build(child, child?.tag ?? tag, matcher.step(state, name)));
+        const child = trie?.children.get(name) ?? trie?.any ?? anchor?.children.get(name);
+        // A plan that folds keys (logs) over a schema that does not is looked up by the folded key.
+        children.set(fold ? name.toLowerCase() : name, build(child, child?.tag ?? tag, matcher.step(state, name)));
       }
       (node as unknown as { children: Map<string, PlanNode> }).children = children;
     }
@@ -305,7 +315,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     return node;
   };
 
-  const root = build(spec.schema === undefined ? undefined : schemaRoot(spec.schema), spec.schema === undefined ? undefined : schemaRoot(spec.schema).tag, matcher.start());
+  const root = build(rootTrie, rootTrie?.tag, matcher.start());
   markUniform(nodes);
   let secretNode: PlanNode | undefined;
   if (spec.secretKey !== undefined) {

@@ -1,5 +1,5 @@
 // Applies a compiled plan: one walk over the payload that builds a new value and a report, never mutating the input.
-import { FieldguardError } from '../errors.js';
+import { FieldguardError, parserError } from '../errors.js';
 import type { MaskContext } from '../mask/formats.js';
 import { appendIndex, appendKey } from '../schema/path.js';
 import type { Kind, Sensitivity } from '../schema/tags.js';
@@ -192,6 +192,9 @@ function isPlain(v: object): boolean {
 
 /** An error as a log line shows it: name, message, stack, its own fields, cause and aggregated errors. */
 function errorRecord(e: Error): Record<string, unknown> {
+  // A body parser's error quotes the body in its message and keeps it in `body`: it is logged as what it means.
+  const known = parserError(e);
+  if (known !== undefined) return { type: e.name, code: known.code, message: known.message };
   const out: Record<string, unknown> = { type: e.name, message: e.message, stack: e.stack };
   for (const k of Object.keys(e)) if (k !== 'message' && k !== 'stack') setKey(out, k, (e as unknown as Record<string, unknown>)[k]);
   if (e.cause !== undefined && !('cause' in out)) out['cause'] = e.cause;
@@ -314,6 +317,13 @@ function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: 
         case 'symbol':
           return w.plan.lenient ? DROP : value;
         default:
+          // Binary data serializes as its bytes: what they spell is read like text, and withheld when it holds a finding.
+          if (ArrayBuffer.isView(value)) {
+            const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+            const texts = [bytes.toString('latin1')];
+            if ((value as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT === 2) texts.push(bytes.toString('utf16le'));
+            return texts.every((t) => scan(w, t) === t) ? value : PLACEHOLDER.redacted;
+          }
           return value;
       }
     case 'mask': {
@@ -371,7 +381,25 @@ const DROP_KEY = Symbol('fieldguard.dropKey');
 function outKey(w: Walk, node: PlanNode, child: PlanNode, pos: Position, key: string): string | typeof DROP_KEY {
   switch (node.keyAction) {
     case undefined:
-      return w.plan.scanKeys && child.action === 'scan' && key.length >= 6 ? scan(w, key) : key;
+      // A key under a tagged value is part of that value: it leaves no clearer than the value does.
+      switch (child.action) {
+        case 'scan':
+          return w.plan.scanKeys && key.length >= 6 ? scan(w, key) : key;
+        case 'mask':
+          try {
+            return String(child.mask!(key, maskContext(child, pos, undefined, key)));
+          } catch {
+            if (w.plan.lenient) return PLACEHOLDER.redacted;
+            throw new FieldguardError('ERR_MASK_FAILED', `the mask format for ${pos.label || 'the root'} threw`, { paths: [pos.label] });
+          }
+        case 'hash':
+        case 'encrypt':
+        case 'tokenize':
+          // Keys travel as keyed pseudonyms: deterministic, so the same key is the same name in every payload.
+          return hmacPseudonym(w.plan.keys!, key, w.plan.namespace);
+        default:
+          return key;
+      }
     case 'keep':
       return key;
     case 'scan':
@@ -471,7 +499,7 @@ function walkArray(w: Walk, node: PlanNode, pos: Position, c: readonly unknown[]
 }
 
 function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, unknown>, depth: number, ref: Ref | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const result: Record<string, unknown> = {};
   const keys = Object.keys(c);
   const { fold, secretKey, lenient } = w.plan;
   const children = node.children;
@@ -499,24 +527,53 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       if (named !== undefined) {
         child = named;
         childPos = pos.named(fk);
+      } else if (lenient && k.includes('[') && bracketed(w.plan, node, k) !== undefined) {
+        // A query logged as a framework parsed it flat (`customer[name]`) is read as the path it names.
+        child = bracketed(w.plan, node, k)!;
+        childPos = pos.star();
       } else {
         child = node.other;
         childPos = pos.star();
-        const out = outKey(w, node, child, pos, k);
-        if (out === DROP_KEY) continue;
-        name = out;
+        const as = outKey(w, node, child, pos, k);
+        if (as === DROP_KEY) continue;
+        name = as;
+        // Two keys masked alike stay two entries.
+        if (name !== k && Object.prototype.hasOwnProperty.call(result, name)) {
+          let n = 2;
+          while (Object.prototype.hasOwnProperty.call(result, `${name} #${n}`)) n++;
+          name = `${name} #${n}`;
+        }
       }
     }
     const r = walk(w, child, childPos, item, depth + 1, ref, k);
     if (r === DROP) continue;
     if (r instanceof Pending) {
-      r.holder = out;
+      r.holder = result;
       r.key = name;
     }
-    if (name === '__proto__') setKey(out, name, r);
-    else out[name] = r;
+    if (name === '__proto__') setKey(result, name, r);
+    else result[name] = r;
   }
-  return out;
+  return result;
+}
+
+// `customer[name]`, and `[1][children][0][note]`: the rest of a key qs left unparsed past its depth.
+const BRACKETS = /^([^[\]]*)((?:\[[^[\]]*\])+)$/;
+
+/** The node a flat bracket key (`customer[name]`, `items[0][note]`) names, when it names a schema position. */
+function bracketed(plan: CompiledPlan, node: PlanNode, key: string): PlanNode | undefined {
+  const m = BRACKETS.exec(key);
+  if (m === null) return undefined;
+  const segs = [...(m[1] === '' ? [] : [m[1]!]), ...[...m[2]!.matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1]!)];
+  let n = node;
+  let named = false;
+  for (const seg of segs) {
+    const k = plan.fold ? seg.toLowerCase() : seg;
+    const next = n.children?.get(k);
+    if (next !== undefined) named = true;
+    n = next ?? (seg === '' || /^\d+$/.test(seg) ? n.items : n.other);
+  }
+  return named ? n : undefined;
 }
 
 const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {

@@ -148,7 +148,8 @@ export function expectAnswered(answered: unknown, planted: Planted, route: Route
       expect(holder !== null && typeof holder === 'object' && Object.keys(holder).includes(p.text), `${context}: the key ${JSON.stringify(p.segments)} is answered`).toBe(true);
       continue;
     }
-    if (route.family === 'detokenize' && p.segments[0] === 'counts') continue;
+    // Keys under a tokenized record leave as keyed pseudonyms (they cannot come back), so what sits under them is not restored at its old key.
+    if (route.family === 'detokenize' && (p.segments[0] === 'counts' || p.segments[0] === 'profile')) continue;
     expect(at(answered, p.segments), `${context}: the value at ${JSON.stringify(p.segments)} is answered exactly`).toEqual(p.number ? Number(p.text) : p.text);
   }
 }
