@@ -79,6 +79,8 @@ const email: Detector = (text, out) => {
   emailsAround(text, out, '@');
   // URL-encoded addresses (query strings, logged URLs): jane%40example.com.
   if (text.includes('%40')) emailsAround(text, out, '%40');
+  // Encoded twice (a return URL inside a link): jane%2540example.com.
+  if (text.includes('%2540')) emailsAround(text, out, '%2540');
 };
 
 function emailsAround(text: string, out: Finding[], sign: string): void {
@@ -149,7 +151,13 @@ const cardNumber: Detector = (text, out, scan) =>
     const seps = m[0].match(/[ -]/g);
     // Separators, when present, are one kind and group the digits in blocks of 4 (or 4-6-5 for Amex).
     if (seps !== null && (new Set(seps).size > 1 || !/^(\d{4}[ -]){2,4}\d{1,4}$|^\d{4}[ -]\d{6}[ -]\d{4,5}$/.test(m[0]))) return;
-    if (luhn(digits)) out.push({ kind: 'cardNumber', start: m.index, end: m.index + m[0].length });
+    if (luhn(digits)) {
+      out.push({ kind: 'cardNumber', start: m.index, end: m.index + m[0].length });
+      return;
+    }
+    // A grouped card with more digits after it in the same run (its CVV, `4111 1111 1111 1111 123`): the card is the first four groups.
+    const four = seps !== null ? /^\d{4}([ -])\d{4}\1\d{4}\1\d{4}/.exec(m[0]) : null;
+    if (four !== null && luhn(four[0].replace(/\D/g, ''))) out.push({ kind: 'cardNumber', start: m.index, end: m.index + four[0].length });
   });
 
 const SSN = /(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])/g;
@@ -158,13 +166,14 @@ const ssn: Detector = (text, out, scan) =>
     if (ssnValid(m[1]!, m[3]!, m[4]!)) out.push({ kind: 'ssn', start: m.index, end: m.index + m[0].length });
   });
 
-const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g;
+// In any case: a lower-case IBAN is still one (the mod-97 check decides).
+const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/gi;
 const iban: Detector = (text, out) =>
   each(IBAN, text, (m) => {
     let candidate = m[0];
     // Grouped IBANs end where the groups of four end; try the longest valid prefix of groups.
     while (candidate.length >= 15) {
-      const compact = candidate.replace(/ /g, '');
+      const compact = candidate.replace(/ /g, '').toUpperCase();
       if (ibanValid(compact)) {
         out.push({ kind: 'iban', start: m.index, end: m.index + candidate.length });
         return;
@@ -249,7 +258,10 @@ const awsAccessKey: Detector = (text, out) => each(AWS, text, (m) => out.push({ 
 // Credentials in header-like context: the finding is the secret, not the word before it.
 const BEARER = /\b(?:bearer|basic|token)\s+([A-Za-z0-9._~+/=-]{8,4096})/gi;
 const KEYED = /(?:api[_-]?key|apikey|x-api-key|access[_-]?token|refresh[_-]?token|client[_-]?secret|secret|password|passwd|pwd|auth[_-]?token)["']?\s*[:=]\s*["']?([^\s"'&,;<>]{4,4096})/gi;
+// Keys whose provider prefix says what they are, found without any context word.
+const PREFIXED = /\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}|whsec_[A-Za-z0-9]{16,247}|gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255}|AIza[0-9A-Za-z_-]{35}|xox[abprs]-[A-Za-z0-9-]{10,250})/g;
 const apiKey: Detector = (text, out) => {
+  each(PREFIXED, text, (m) => out.push({ kind: 'apiKey', start: m.index, end: m.index + m[0].length }));
   each(BEARER, text, (m) => {
     const start = m.index + m[0].length - m[1]!.length;
     out.push({ kind: 'apiKey', start, end: start + m[1]!.length });
@@ -308,9 +320,9 @@ const DETECTORS: ReadonlyArray<readonly [FindingKind, Detector, (text: string, f
   ['urlCredentials', urlCredentials, (t, f) => f.colons > 0 && t.includes('://')],
   ['jwt', jwt, (t) => t.includes('eyJ')],
   ['awsAccessKey', awsAccessKey, (t) => t.length >= 20 && /A[KSGIRNP][IPSDON]A/.test(t)],
-  ['apiKey', apiKey, (t) => /bearer|basic|token|key|secret|pass|pwd/i.test(t)],
-  ['email', email, (t, f) => f.at || t.includes('%40')],
-  ['iban', iban, (t, f) => f.digits >= 2 && t.length >= 15 && /[A-Z]{2}\d{2}/.test(t)],
+  ['apiKey', apiKey, (t) => /bearer|basic|token|key|secret|pass|pwd|sk_|rk_|whsec_|gh[pousr]_|github_pat_|AIza|xox/i.test(t)],
+  ['email', email, (t, f) => f.at || t.includes('%40') || t.includes('%2540')],
+  ['iban', iban, (t, f) => f.digits >= 2 && t.length >= 15 && /[A-Z]{2}\d{2}/i.test(t)],
   ['cardNumber', cardNumber, (_t, f) => f.digits >= 13],
   ['ssn', ssn, (_t, f) => f.digits >= 9],
   ['phone', phone, (_t, f) => f.digits >= 8],

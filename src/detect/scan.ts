@@ -1,16 +1,44 @@
 // The detectors as a text filter, for values no tag covers: strings that could hold no finding are passed through at once.
-import { redactText, type RedactTextOptions } from './detect.js';
+import { detect, redactText, type RedactTextOptions } from './detect.js';
+import { REDACTED } from '../mask/formats.js';
 
 /** What every finding needs at least one of: a digit, "@", ":", "%", or a credential's marker word. */
-const MAY_HOLD = /[\d@:%]|eyJ|PRIVATE KEY|A[KS]IA|bearer|basic|token|key|secret|pass|pwd/i;
+const MAY_HOLD = /[\d@:%]|eyJ|PRIVATE KEY|A[KS]IA|bearer|basic|token|key|secret|pass|pwd|_live_|_test_|whsec_|gh[pousr]_|github_pat_|AIza|xox/i;
+
+/** A run that may be base64 of something (a pagination cursor, a state parameter): long enough to carry a value. */
+const BASE64_RUN = /[A-Za-z0-9+/_-]{24,4096}={0,2}/g;
+
+/** Whether decoded bytes read as text (not random bytes that happen to decode). */
+function readable(s: string): boolean {
+  let printable = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 32 && c < 127) || c === 9 || c === 10 || c === 13 || c > 159) printable++;
+  }
+  return s.length > 0 && printable / s.length >= 0.9;
+}
+
+/** Replaces every base64 run whose decoded text holds a finding with `[REDACTED]`: an encoded value is still the value. */
+function encodedRuns(text: string, options: RedactTextOptions): string {
+  if (text.length < 24) return text;
+  return text.replace(BASE64_RUN, (run) => {
+    // A JWT is found and masked as itself; anything else that decodes to text is read.
+    if (run.startsWith('eyJ') && run.includes('.')) return run;
+    const decoded = Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+    return readable(decoded) && detect(decoded, options.kinds === undefined ? {} : { kinds: options.kinds }).length > 0 ? REDACTED : run;
+  });
+}
 
 /**
- * A function that returns a text with what the detectors find in it masked. Texts shorter than
- * six characters, and texts with none of the characters any finding needs, are returned as they are.
+ * A function that returns a text with what the detectors find in it masked — in the text itself,
+ * and inside base64 runs that decode to text. Texts shorter than six characters, and texts with
+ * none of the characters any finding needs, are returned as they are.
  */
 export function scanner(options: RedactTextOptions = {}): (text: string) => string {
   return function scanText(text) {
-    return text.length >= 6 && MAY_HOLD.test(text) ? redactText(text, options) : text;
+    if (text.length < 6) return text;
+    const redacted = MAY_HOLD.test(text) ? redactText(text, options) : text;
+    return encodedRuns(redacted, options);
   };
 }
 

@@ -63,7 +63,14 @@ export function koaExchange(ctx: Context, next: Next): Exchange<Context> {
       await next();
       for (const transform of transforms) {
         if (!isValue(ctx.body)) return;
-        const v = await transform(ctx.body);
+        let v: unknown;
+        try {
+          v = await transform(ctx.body);
+        } catch (e) {
+          // A refusal thrown to the app's error handling: the untransformed body is never left to answer with.
+          ctx.body = null;
+          throw e;
+        }
         if (v === ANSWERED) return;
         ctx.body = v;
       }

@@ -242,10 +242,22 @@ function withBindings(args: readonly unknown[], bound: Readonly<Record<string, u
 
 const asRecord = (v: unknown): Record<string, unknown> => (isPlainObject(v) ? v : { bindings: v });
 
+/** Every level method a logger has: the usual names, and the custom levels pino (`levels.values`) and winston (`levels`) declare. */
+function levelNames(logger: object): Set<string> {
+  const names = new Set<string>(METHODS);
+  const levels = (logger as { levels?: unknown }).levels;
+  if (levels !== null && typeof levels === 'object') {
+    const values = (levels as { values?: unknown }).values;
+    const table = values !== null && typeof values === 'object' ? values : levels;
+    for (const [name, n] of Object.entries(table as Record<string, unknown>)) if (typeof n === 'number' && name !== 'child') names.add(name);
+  }
+  return names;
+}
+
 function wrap<L extends LoggerLike>(logger: L, redact: Redactor, redacts: boolean, bound: Readonly<Record<string, unknown>> | undefined): L & ChildLogger {
   const wrapper = markRedacting(Object.create(logger) as Record<string, unknown>);
   const grammar: FormatGrammar = (logger as unknown as Record<symbol, unknown>)[Symbol.for('pino.serializers')] !== undefined ? 'pino' : 'util';
-  for (const name of METHODS) {
+  for (const name of levelNames(logger)) {
     const original = (logger as unknown as Record<string, unknown>)[name];
     if (typeof original !== 'function') continue;
     wrapper[name] = function redactedLogMethod(...args: unknown[]): unknown {
@@ -257,6 +269,9 @@ function wrap<L extends LoggerLike>(logger: L, redact: Redactor, redacts: boolea
   const native = typeof logger.child === 'function' ? logger.child.bind(logger) : undefined;
   wrapper['child'] = function redactedChild(bindings: Record<string, unknown>, ...rest: unknown[]): LoggerLike & ChildLogger {
     const b = redacts ? asRecord(bindings) : asRecord(redact.copy(bindings));
+    // pino's child options: a message prefix is written on every line, so it is text to redact too.
+    const options = rest[0];
+    if (!redacts && isPlainObject(options) && typeof options['msgPrefix'] === 'string') rest = [{ ...options, msgPrefix: redact.text(options['msgPrefix']) }, ...rest.slice(1)];
     if (native !== undefined) return wrap(native(b, ...rest), redact, redacts, undefined);
     // No native child: this wrapper's calls carry the bindings instead.
     return wrap(logger, redact, redacts, { ...(bound ?? {}), ...b });

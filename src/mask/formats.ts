@@ -52,13 +52,14 @@ function maskCard(v: string): string {
   return starAllBut(v, isDigit, digits >= 12 ? 4 : 0);
 }
 
+/** One address and nothing else (a URL-encoded `@` kept as it is); anything around it would be shown with the domain. */
+const ONE_EMAIL = /^([^\s@]+?)(@|%40)([^\s@%]+\.[^\s@%.]+)$/u;
+
 function maskEmail(v: string): string {
-  let at = v.lastIndexOf('@');
-  // A URL-encoded address keeps its encoding: j***%40example.com.
-  if (at < 0) at = v.lastIndexOf('%40');
-  if (at <= 0 || at >= v.length - 1) return REDACTED;
-  const first = String.fromCodePoint(v.codePointAt(0)!);
-  return `${first}***${v.slice(at)}`;
+  const m = ONE_EMAIL.exec(v);
+  if (m === null) return REDACTED;
+  const first = String.fromCodePoint(m[1]!.codePointAt(0)!);
+  return `${first}***${m[2]}${m[3]}`;
 }
 
 function maskPhone(v: string): string {

@@ -1,5 +1,6 @@
 // redactLogs' behaviour, written once: one request line of metadata; queries, bodies, headers and errors only through the redactor.
 import type { ServerResponse } from 'node:http';
+import { format } from 'node:util';
 import onFinished from 'on-finished';
 import { redactor, type Redactor, type RedactorOptions } from '../log/redactor.js';
 import { isRedactingLogger, redactingLogger, type LoggerLike } from '../log/wrap.js';
@@ -79,6 +80,20 @@ function sanitizeError(err: unknown, redact: Redactor): void {
   }
 }
 
+/** An Error standing for a thrown value that is not one, its text redacted, its HTTP status kept. */
+function safeError(value: unknown, redact: Redactor): Error {
+  let text: string;
+  try {
+    text = redact.text(format('non-error thrown: %j', redact.copy(value)));
+  } catch {
+    text = 'non-error thrown';
+  }
+  const e = new Error(text) as Error & { status?: number; expose?: boolean };
+  const status = value !== null && typeof value === 'object' ? (value as { status?: unknown }).status : undefined;
+  if (typeof status === 'number') e.status = status;
+  return e;
+}
+
 /**
  * Validates redactLogs options and compiles its redactor. Per request: a redacting child logger
  * on `req.log` / `ctx.log`, and when the answer finished (or the client went away) one line with
@@ -149,10 +164,11 @@ export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: nu
     try {
       await ex.next();
     } catch (err) {
-      // Koa: what downstream threw is logged redacted, made safe to print, and thrown on.
+      // Koa: what downstream threw is logged redacted, made safe to print, and thrown on. A value that is
+      // not an Error would be printed by Koa as it is ("non-error thrown: …"): an Error with its redacted text goes on instead.
       sanitizeError(err, redact);
       error = err;
-      throw err;
+      throw err instanceof Error ? err : safeError(err, redact);
     }
   };
 }

@@ -1,12 +1,22 @@
 // The response side, written once: an answer is transformed as a value where the framework gives one, else as bytes on the Node response.
 import type { ServerResponse } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { FieldguardError } from '../errors.js';
+import { FieldguardError, toFieldguardError } from '../errors.js';
 import type { PlanResult } from '../plan/walk.js';
 import { answerNode, isAnswer, refuse } from './answer.js';
 import { charsetOf, mediaType } from './body.js';
 import { emitReport, type CommonConfig } from './config.js';
 import { ANSWERED, type Exchange } from './exchange.js';
+
+/**
+ * An answer that cannot be transformed is the server's fault, whatever made it so (an answer nested
+ * too deep is not the client's): a 4xx code of the walk is answered as 500 `ERR_MASK_FAILED`.
+ */
+function serverFault(e: unknown): FieldguardError {
+  const error = toFieldguardError(e);
+  if (error.status >= 500) return error;
+  return new FieldguardError('ERR_MASK_FAILED', `the answer could not be masked: ${error.message}`, error.paths === undefined ? {} : { paths: error.paths });
+}
 
 /** Transforms one answer body (masking, tokenizing, detokenizing). */
 export type ResponseTransform = (value: unknown) => PlanResult | Promise<PlanResult>;
@@ -116,7 +126,8 @@ function interceptBytes(
       const b = firstByte(chunk);
       if (b === undefined) return;
       sniffed = true;
-      mode = b === 0x7b || b === 0x5b ? 'buffer' : 'pass';
+      // `{`, `[` or `"`: an object, a list or a string, which is how JSON answers start.
+      mode = b === 0x7b || b === 0x5b || b === 0x22 ? 'buffer' : 'pass';
     } else if (chunk !== undefined) {
       mode = 'undecided';
     } else {
@@ -238,7 +249,11 @@ function interceptBytes(
  * failure answers 500 (or 503 for the vault) instead of the body: nothing untransformed is sent.
  */
 export function guardResponse(ex: Exchange, transform: ResponseTransform, config: CommonConfig): void {
+  // A guarded answer is never partial: a range of its bytes could not be masked, and would show what masking hides.
+  delete ex.req.headers.range;
+  delete ex.req.headers['if-range'];
   const done = { value: false };
+  const failed = (e: unknown): FieldguardError => serverFault(e);
   const finish = (result: PlanResult): unknown => {
     emitReport(config.onReport, result.report);
     ex.report(result.report);
@@ -250,13 +265,13 @@ export function guardResponse(ex: Exchange, transform: ResponseTransform, config
     try {
       result = transform(value);
     } catch (e) {
-      void refuse(ex, e, config);
-      return ANSWERED;
+      // Handed to the app's error handling, the refusal must reach it: the adapter awaits this.
+      return refuse(ex, failed(e), config).then(() => ANSWERED);
     }
     // A synchronous plan answers at once, so code right after res.json() sees the report.
     if (!(result instanceof Promise)) return finish(result);
     return result.then(finish, async (e: unknown) => {
-      await refuse(ex, e, config);
+      await refuse(ex, failed(e), config);
       return ANSWERED;
     });
   });
@@ -264,7 +279,7 @@ export function guardResponse(ex: Exchange, transform: ResponseTransform, config
     try {
       return finish(await transform(value));
     } catch (e) {
-      answerNode(ex.res, e, config.errorFormat);
+      answerNode(ex.res, failed(e), config.errorFormat);
       return ANSWERED;
     }
   }, config);

@@ -1,5 +1,6 @@
 // The core's plan factories: compilePlan and its shorthands, each a compiled plan that applies itself and answers actionAt(path).
 import { defaultScan } from '../detect/scan.js';
+import { isSecretKeyName } from '../log/secret-keys.js';
 import { FieldguardError } from '../errors.js';
 import {
   auditOption,
@@ -115,6 +116,8 @@ export function planSpec(o: {
     namespace: o.namespace,
     audit: o.audit,
     scanText: defaultScan,
+    // Where untagged data is scanned, a value under a credential's name (`api_key`, `sessionToken`) is one.
+    ...(o.untagged === 'scan' ? { secretKey: isSecretKeyName } : {}),
     exactNumbers: o.exactNumbers === true,
   };
 }

@@ -148,9 +148,16 @@ export interface PlanNode {
    */
   shapeless: PlanNode | undefined;
   /**
-   * What happens to the keys of this object that the schema does not name, when the schema tags
-   * the keys themselves (`propertyNames`, zod's `z.record(tag(z.email(), 'personal'), …)`): kept,
-   * masked, hashed or scanned as key text; any other action drops the entry, `reject` refuses.
+   * Where the schema describes an object or list but the payload holds a scalar: the node whose
+   * action applies to it — the most protective action the schema gives anything below, so a
+   * string where the schema has a list of diagnoses is masked like a diagnosis.
+   */
+  scalarNode: PlanNode | undefined;
+  /**
+   * What happens to the keys of this object that the schema does not name (keys the sender
+   * chose): the action the keys' tag (`propertyNames`, zod's `z.record(tag(z.email(), 'personal'), …)`)
+   * gets, else the object's own tag's, else `untagged`'s. Kept, masked or scanned as key text, or
+   * as a keyed pseudonym where the value is hashed, encrypted or tokenized; dropped or refused.
    */
   keyAction: LeafAction | undefined;
   /** The mask of such keys. */
@@ -187,6 +194,10 @@ export interface CompiledPlan {
 const NEEDS_KEYS: ReadonlySet<string> = new Set<Action>(['hash', 'encrypt', 'decrypt']);
 const NEEDS_VAULT: ReadonlySet<string> = new Set<Action>(['tokenize', 'detokenize']);
 const ACTION_SET: ReadonlySet<string> = new Set(ACTIONS);
+/** Actions that pass a value on as it is (or as it was before it left). */
+const PASSING: ReadonlySet<LeafAction> = new Set<LeafAction>(['keep', 'scan', 'decrypt', 'detokenize']);
+/** How much each action protects a value, least to most. */
+const PROTECTS: Readonly<Record<LeafAction, number>> = { keep: 0, decrypt: 0, detokenize: 0, scan: 1, hash: 2, encrypt: 2, tokenize: 2, mask: 3, drop: 4, reject: 5 };
 const DIGITS = /^\d+$/;
 
 /** Builds the plan graph. Throws `ERR_INVALID_OPTIONS` / `ERR_INVALID_PATH` at start-up, never per request. */
@@ -263,14 +274,18 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     const action: LeafAction = rule >= 0 ? spec.rules[rule]!.action : spec.untagged;
     const kind = tag?.kind ?? (rule >= 0 ? spec.rules[rule]!.kind : undefined);
     const custom = action === 'mask' ? (spec.maskAll ?? format ?? (kind !== undefined ? kindFormats[kind] : undefined)) : undefined;
-    let keyAction: LeafAction | undefined;
-    let keyKind: Kind | undefined;
-    if (trie?.keyTag !== undefined) {
-      const kt = trie.keyTag;
-      const r = tests.findIndex((t) => t?.(kt) === true);
+    // Keys the sender chose are data of the keys' tag when the schema gives one (propertyNames),
+    // else of the object's own tag; an object no tag covers has untagged keys, whatever its values are.
+    const keyTag = trie?.keyTag ?? tag;
+    let keyAction: LeafAction = spec.untagged;
+    if (keyTag !== undefined) {
+      const r = tests.findIndex((t) => t?.(keyTag) === true);
       keyAction = r >= 0 ? spec.rules[r]!.action : spec.untagged;
-      keyKind = kt.kind;
     }
+    const keyKind = keyTag?.kind;
+    // A scalar the schema tags never lends a kept tag to a subtree (below it is untagged); a scalar
+    // that is transformed or dropped takes an object or list put there as a whole.
+    const scalarWhole = trie?.scalar === true && !PASSING.has(action);
     const node: PlanNode = {
       keyAction,
       keyKind,
@@ -284,11 +299,12 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       mask: action === 'mask' ? (custom ?? defaultFor(kind)) : undefined,
       customMask: custom !== undefined,
       // A path format applies to the value found there only where that value is masked; elsewhere it changes nothing.
-      whole: byPath || (format !== undefined && action === 'mask'),
+      whole: byPath || scalarWhole || (format !== undefined && action === 'mask'),
       children: undefined,
       other: undefined as unknown as PlanNode,
       items: undefined as unknown as PlanNode,
       shapeless: undefined,
+      scalarNode: undefined,
     };
     nodes.push(node);
     memo.set(key, node);
@@ -308,19 +324,25 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       }
       (node as unknown as { children: Map<string, PlanNode> }).children = children;
     }
-    node.other = build(trie?.any, trie?.any?.tag ?? tag, matcher.step(state, undefined));
+    // A key an object's schema does not name, where it names others, is not described by the schema:
+    // its value is untagged. Only where the schema names no key (a tagged blob, a record) does it inherit.
+    const closed = trie !== undefined && trie.any === undefined && trie.children.size > 0;
+    node.other = build(trie?.any, trie?.any?.tag ?? (closed ? undefined : tag), matcher.step(state, undefined));
     const objectOnly = trie !== undefined && trie.any === undefined && trie.children.size > 0 && ![...trie.children.keys()].some((k) => DIGITS.test(k));
     node.items = objectOnly ? node : node.other;
-    if (trie?.scalar === true) node.shapeless = build(undefined, undefined, state);
+    if (trie?.scalar === true && !scalarWhole) node.shapeless = build(undefined, undefined, state);
     return node;
   };
 
   const root = build(rootTrie, rootTrie?.tag, matcher.start());
   markUniform(nodes);
+  // Logs re-anchor the schema anywhere, so a log value is not the payload the schema describes: not there.
+  if (spec.lenient !== true) markScalarFallbacks(nodes);
   let secretNode: PlanNode | undefined;
   if (spec.secretKey !== undefined) {
     const secretAction = spec.secretAction ?? 'mask';
     secretNode = {
+      scalarNode: undefined,
       keyAction: undefined,
       keyMask: undefined,
       keyKind: undefined,
@@ -389,6 +411,35 @@ function markUniform(nodes: readonly PlanNode[]): void {
     }
   }
   for (const n of nodes) if (uniform.get(n)) n.whole = true;
+}
+
+/**
+ * For each schema container no tag covers, the node below it with the most protective action, used
+ * when the payload puts a scalar there instead (computed as a fixpoint, right on cycles).
+ */
+function markScalarFallbacks(nodes: readonly PlanNode[]): void {
+  const best = new Map<PlanNode, PlanNode | undefined>();
+  const kids = (n: PlanNode): PlanNode[] => [...(n.children?.values() ?? []), n.other, n.items].filter((k) => k !== n);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const n of nodes) {
+      let top = best.get(n);
+      for (const k of kids(n)) {
+        for (const c of [k, best.get(k)]) {
+          if (c !== undefined && (top === undefined || PROTECTS[c.action] > PROTECTS[top.action])) {
+            top = c;
+            changed = true;
+          }
+        }
+      }
+      best.set(n, top);
+    }
+  }
+  for (const n of nodes) {
+    const top = best.get(n);
+    if (n.structural && !n.whole && top !== undefined && PROTECTS[top.action] > PROTECTS[n.action]) n.scalarNode = top;
+  }
 }
 
 /** The node a concrete or wildcard path leads to, as the walk would reach it (`items[3].note`, `items[*].note`, `attributes.*`). */

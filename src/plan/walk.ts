@@ -194,7 +194,7 @@ function isPlain(v: object): boolean {
 function errorRecord(e: Error): Record<string, unknown> {
   // A body parser's error quotes the body in its message and keeps it in `body`: it is logged as what it means.
   const known = parserError(e);
-  if (known !== undefined) return { type: e.name, code: known.code, message: known.message };
+  if (known !== undefined) return { type: e.name, code: known.code, message: known.message, status: known.status };
   const out: Record<string, unknown> = { type: e.name, message: e.message, stack: e.stack };
   for (const k of Object.keys(e)) if (k !== 'message' && k !== 'stack') setKey(out, k, (e as unknown as Record<string, unknown>)[k]);
   if (e.cause !== undefined && !('cause' in out)) out['cause'] = e.cause;
@@ -374,51 +374,33 @@ function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: 
 const DROP_KEY = Symbol('fieldguard.dropKey');
 
 /**
- * A key the sender chose, as it may leave: under the schema's tag for the object's keys when it
- * has one (masked, hashed, scanned, kept; the entry dropped for any other action), else through
- * the detectors where the plan scans untagged data (`{ [email]: 3 }`).
+ * A key the sender chose, as it may leave: it is data of the object's keys (docs/plans.md), so it
+ * gets their action — kept, scanned, masked, or a keyed pseudonym where values are hashed, encrypted
+ * or tokenized (deterministic, so the same key is the same name in every payload); dropped with its
+ * entry, or refused.
  */
-function outKey(w: Walk, node: PlanNode, child: PlanNode, pos: Position, key: string): string | typeof DROP_KEY {
+function outKey(w: Walk, node: PlanNode, pos: Position, at: Position, key: string): string | typeof DROP_KEY {
   switch (node.keyAction) {
-    case undefined:
-      // A key under a tagged value is part of that value: it leaves no clearer than the value does.
-      switch (child.action) {
-        case 'scan':
-          return w.plan.scanKeys && key.length >= 6 ? scan(w, key) : key;
-        case 'mask':
-          try {
-            return String(child.mask!(key, maskContext(child, pos, undefined, key)));
-          } catch {
-            if (w.plan.lenient) return PLACEHOLDER.redacted;
-            throw new FieldguardError('ERR_MASK_FAILED', `the mask format for ${pos.label || 'the root'} threw`, { paths: [pos.label] });
-          }
-        case 'hash':
-        case 'encrypt':
-        case 'tokenize':
-          // Keys travel as keyed pseudonyms: deterministic, so the same key is the same name in every payload.
-          return hmacPseudonym(w.plan.keys!, key, w.plan.namespace);
-        default:
-          return key;
-      }
-    case 'keep':
-      return key;
     case 'scan':
       return scan(w, key);
-    case 'mask': {
+    case 'mask':
       try {
         return String(node.keyMask!(key, { path: pos.label, kind: node.keyKind }));
       } catch {
         if (w.plan.lenient) return PLACEHOLDER.redacted;
         throw new FieldguardError('ERR_MASK_FAILED', `the mask format for the keys of ${pos.label || 'the root'} threw`, { paths: [pos.label] });
       }
-    }
     case 'hash':
+    case 'encrypt':
+    case 'tokenize':
       return hmacPseudonym(w.plan.keys!, key, w.plan.namespace);
+    case 'drop':
+      return DROP_KEY;
     case 'reject':
-      if (w.rejected.length < 100 && !w.rejected.includes(pos.label)) w.rejected.push(pos.label);
+      if (w.rejected.length < 100 && !w.rejected.includes(at.label)) w.rejected.push(at.label);
       return DROP_KEY;
     default:
-      return DROP_KEY;
+      return key;
   }
 }
 
@@ -435,6 +417,8 @@ function walk(w: Walk, node: PlanNode, pos: Position, value: unknown, depth: num
     v = viewed;
   }
   if (!container) {
+    // A scalar where the schema describes an object or list is treated as protectively as anything below.
+    if (node.scalarNode !== undefined) node = node.scalarNode;
     if (node.action === 'keep' && (v === null || typeof v !== 'object') && !w.plan.exactNumbers) {
       count(w, pos, node);
       return v;
@@ -518,12 +502,13 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     let child: PlanNode;
     let childPos: Position;
     let name = k;
-    if (secretKey !== undefined && secretKey(k)) {
+    const fk = fold ? k.toLowerCase() : k;
+    const named = children?.get(fk);
+    // Logs censor credential names everywhere; answers, only where the schema does not name the key.
+    if (secretKey !== undefined && (lenient || (named === undefined && node.other.action === 'scan')) && secretKey(k)) {
       child = w.plan.secretNode!;
       childPos = pos.star();
     } else {
-      const fk = fold ? k.toLowerCase() : k;
-      const named = children?.get(fk);
       if (named !== undefined) {
         child = named;
         childPos = pos.named(fk);
@@ -534,8 +519,12 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       } else {
         child = node.other;
         childPos = pos.star();
-        const as = outKey(w, node, child, pos, k);
-        if (as === DROP_KEY) continue;
+        const as = outKey(w, node, pos, childPos, k);
+        if (as === DROP_KEY) {
+          // The entry goes with its key; a value that goes anyway is still counted where it was.
+          if (child.action === 'drop' || child.action === 'reject') walk(w, child, childPos, item, depth + 1, ref, k);
+          continue;
+        }
         name = as;
         // Two keys masked alike stay two entries.
         if (name !== k && Object.prototype.hasOwnProperty.call(result, name)) {

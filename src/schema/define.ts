@@ -253,8 +253,9 @@ function tagAt(root: TrieNode, path: string, fold: boolean): FieldTag | undefine
     if ('deep' in seg) return undefined;
     const key = 'key' in seg ? (fold ? seg.key.toLowerCase() : seg.key) : undefined;
     const next = key !== undefined ? (node.children.get(key) ?? node.any) : node.any;
-    // A key the schema does not name inherits the tag of the object it sits in.
-    if (next === undefined) return node.tag;
+    // A key the schema does not name is described only where the schema names no key there (a tagged
+    // blob): then it inherits the object's tag. Beside named keys, it is not described, so untagged.
+    if (next === undefined) return node.children.size > 0 ? undefined : node.tag;
     node = next;
   }
   return node.tag;

@@ -71,7 +71,10 @@ function label(payload: unknown, shape: Shape | undefined, inherited: Sensitivit
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(payload as object)) {
     const child = shape?.t === 'object' && Object.prototype.hasOwnProperty.call(shape.props, key) ? shape.props[key] : undefined;
-    const v = label((payload as Record<string, unknown>)[key], child, tag, leaves);
+    // A key beside the ones an object's schema names is not described: untagged. Only where the schema
+    // names no key does a key inherit the object's tag.
+    const closed = shape?.t === 'object' && Object.keys(shape.props).length > 0;
+    const v = label((payload as Record<string, unknown>)[key], child, child === undefined && closed ? undefined : tag, leaves);
     Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return out;
