@@ -133,6 +133,9 @@ export interface PlanNode {
   whole: boolean;
   /** Children by (folded) key; numeric keys are also tuple indices. */
   readonly children: ReadonlyMap<string, PlanNode> | undefined;
+  /** The same children by slot number (`slots` maps a key to it), so a walk finds node and position with one look-up. */
+  readonly slots: ReadonlyMap<string, number> | undefined;
+  readonly childList: readonly PlanNode[];
   /** Every key no schema or selection names. */
   other: PlanNode;
   /**
@@ -301,6 +304,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       // A path format applies to the value found there only where that value is masked; elsewhere it changes nothing.
       whole: byPath || scalarWhole || (format !== undefined && action === 'mask'),
       children: undefined,
+      slots: undefined,
+      childList: [],
       other: undefined as unknown as PlanNode,
       items: undefined as unknown as PlanNode,
       shapeless: undefined,
@@ -322,7 +327,10 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
         // A plan that folds keys (logs) over a schema that does not is looked up by the folded key.
         children.set(fold ? name.toLowerCase() : name, build(child, child?.tag ?? tag, matcher.step(state, name)));
       }
-      (node as unknown as { children: Map<string, PlanNode> }).children = children;
+      const writable = node as unknown as { children: Map<string, PlanNode>; slots: Map<string, number>; childList: PlanNode[] };
+      writable.children = children;
+      writable.slots = new Map([...children.keys()].map((k, i) => [k, i]));
+      writable.childList = [...children.values()];
     }
     // A key an object's schema does not name, where it names others, is not described by the schema:
     // its value is untagged. Only where the schema names no key (a tagged blob, a record) does it inherit.
@@ -342,6 +350,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
   if (spec.secretKey !== undefined) {
     const secretAction = spec.secretAction ?? 'mask';
     secretNode = {
+      slots: undefined,
+      childList: [],
       scalarNode: undefined,
       keyAction: undefined,
       keyMask: undefined,

@@ -27,6 +27,7 @@ export class Position {
   #named: Map<string, Position> | undefined;
   #star: Position | undefined;
   #items: Position | undefined;
+  #slots: Position[] | undefined;
   /** Per-walk tally; valid only while `stamp` equals the walk's stamp. */
   count = 0;
   stamp = 0;
@@ -95,6 +96,16 @@ export class Position {
   /** The position of a key the schema (or a selection) names. */
   named(key: string): Position {
     return this.#lookup(key, key);
+  }
+
+  /** The position of the child in a node's slot `slot` (the key it stands for): an array look-up after the first time. */
+  slot(slot: number, key: string): Position {
+    const hit = this.#slots?.[slot];
+    // A position reached by two different nodes (a log's re-anchored keys) must not mix their slots.
+    if (hit !== undefined && hit.edge === key) return hit;
+    const pos = this.named(key);
+    if (this.#budget.interned < MAX_INTERNED || this.#named?.get(key) === pos) (this.#slots ??= [])[slot] = pos;
+    return pos;
   }
 
   /** The position of a tuple index the schema names. */

@@ -1,49 +1,16 @@
 // Applies a compiled plan: one walk over the payload that builds a new value and a report, never mutating the input.
-import { FieldguardError, parserError } from '../errors.js';
+import { FieldguardError } from '../errors.js';
 import type { MaskContext } from '../mask/formats.js';
 import { appendIndex, appendKey } from '../schema/path.js';
-import type { Kind, Sensitivity } from '../schema/tags.js';
 import { emitAudit } from '../vault/audit.js';
 import { decryptField, encryptField, hmacPseudonym } from '../vault/crypto.js';
-import type { CompiledPlan, LeafAction, PlanNode } from './compile.js';
+import type { CompiledPlan, PlanNode } from './compile.js';
 import { Position } from './position.js';
 import { decodeValue, encodeValue } from './values.js';
+import { lastViewed, setKey, view } from './view.js';
+import { buildReport, type Report, type ReportField, type Tally } from './report.js';
 
-/** What a walk did at one path: how many values got which action. Never a value, never a key the sender chose. */
-export interface ReportField {
-  /** The path in pino syntax: schema keys, array positions as `[*]`, any other key as `*`. */
-  readonly path: string;
-  readonly action: LeafAction;
-  readonly count: number;
-  readonly sensitivity?: Sensitivity;
-  readonly kind?: Kind;
-  /** Set when no tag covers the path. */
-  readonly untagged?: true;
-  /** Tokens or ciphertexts at this path that did not resolve (unknown, expired, erased, moved, another namespace or kind). */
-  readonly unresolved?: number;
-}
-
-/** Counts of what one application of a plan did, for metrics and audits. Paths and kinds only, never values. */
-export interface Report {
-  readonly kept: number;
-  readonly dropped: number;
-  readonly masked: number;
-  /** Untagged fields refused under `untagged: 'reject'`. */
-  readonly rejected: number;
-  /** Untagged values kept after the detectors ran over them (`untagged: 'scan'`). */
-  readonly scanned: number;
-  /** How many of the fields above no tag covered. */
-  readonly untagged: number;
-  readonly hashed: number;
-  readonly encrypted: number;
-  /** Ciphertexts decrypted (those that did not authenticate are in `unresolved`). */
-  readonly decrypted: number;
-  readonly tokenized: number;
-  /** Tokens resolved (those that did not are in `unresolved`). */
-  readonly detokenized: number;
-  readonly unresolved: number;
-  readonly fields: readonly ReportField[];
-}
+export type { Report, ReportField };
 
 /** The result of applying a plan: the new value and what was done. */
 export interface PlanResult<T = unknown> {
@@ -116,92 +83,6 @@ function count(w: Walk, pos: Position, node: PlanNode): void {
   pos.count++;
 }
 
-function setKey(out: Record<string, unknown>, key: string, value: unknown): void {
-  // An own "__proto__" key is copied as data; assigning it would replace the object's prototype.
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-  else out[key] = value;
-}
-
-/** The value a walk works on after `view`: set by `view` (the walk is synchronous, so one slot serves). */
-let viewed: unknown;
-
-/**
- * Looks at a value the way `JSON.stringify` would — `toJSON()` called with its key, boxed
- * primitives unboxed — and says whether it is a container to walk. Dates and binary data are
- * leaves; so are Maps, Sets and other opaque objects, except in the lenient (log) walk, where
- * they become what a log line can show.
- */
-function view(w: Walk, value: object, key: string): boolean {
-  if (Array.isArray(value)) {
-    viewed = value;
-    return true;
-  }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if ((proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
-    viewed = value;
-    return true;
-  }
-  const lenient = w.plan.lenient;
-  if (value instanceof Date) {
-    viewed = lenient ? (Number.isNaN(value.getTime()) ? null : value.toISOString()) : value;
-    return false;
-  }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-    viewed = lenient ? `[Binary: ${(value as ArrayBufferLike).byteLength} bytes]` : value;
-    return false;
-  }
-  if (value instanceof String || value instanceof Number || value instanceof Boolean) {
-    viewed = value.valueOf();
-    return false;
-  }
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') {
-    let json: unknown = toJSON.call(value, key);
-    if (json instanceof String || json instanceof Number || json instanceof Boolean) json = json.valueOf();
-    viewed = json;
-    return json !== null && typeof json === 'object' && (Array.isArray(json) || isPlain(json));
-  }
-  if (lenient) {
-    if (value instanceof Error) {
-      viewed = errorRecord(value);
-      return true;
-    }
-    if (value instanceof Map) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of value) setKey(out, String(k), v);
-      viewed = out;
-      return true;
-    }
-    if (value instanceof Set) {
-      viewed = [...value];
-      return true;
-    }
-  }
-  if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet || value instanceof RegExp || value instanceof Promise) {
-    viewed = lenient ? {} : value;
-    return lenient;
-  }
-  viewed = value;
-  return true;
-}
-
-function isPlain(v: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null || !(v instanceof Date || ArrayBuffer.isView(v));
-}
-
-/** An error as a log line shows it: name, message, stack, its own fields, cause and aggregated errors. */
-function errorRecord(e: Error): Record<string, unknown> {
-  // A body parser's error quotes the body in its message and keeps it in `body`: it is logged as what it means.
-  const known = parserError(e);
-  if (known !== undefined) return { type: e.name, code: known.code, message: known.message, status: known.status };
-  const out: Record<string, unknown> = { type: e.name, message: e.message, stack: e.stack };
-  for (const k of Object.keys(e)) if (k !== 'message' && k !== 'stack') setKey(out, k, (e as unknown as Record<string, unknown>)[k]);
-  if (e.cause !== undefined && !('cause' in out)) out['cause'] = e.cause;
-  if (e instanceof AggregateError && !('errors' in out)) out['errors'] = e.errors;
-  return out;
-}
-
 function tooDeep(plan: CompiledPlan, pos: Position): never {
   throw new FieldguardError(
     'ERR_PAYLOAD_TOO_DEEP',
@@ -245,14 +126,14 @@ function copy(w: Walk, value: unknown, depth: number, pos: Position, key: string
     checkNumber(w, pos, value);
     return value;
   }
-  if (!view(w, value, key)) {
-    const leaf = viewed;
+  if (!view(w.plan.lenient, value, key)) {
+    const leaf = lastViewed();
     if (leaf instanceof Date) return new Date(leaf.getTime());
     if (Buffer.isBuffer(leaf)) return Buffer.from(leaf);
     checkNumber(w, pos, leaf);
     return leaf;
   }
-  const c = viewed as Record<string, unknown> | unknown[];
+  const c = lastViewed() as Record<string, unknown> | unknown[];
   if (depth >= w.plan.maxDepth) tooDeep(w.plan, pos);
   if (Array.isArray(c)) {
     const out = new Array<unknown>(c.length);
@@ -413,8 +294,8 @@ function walk(w: Walk, node: PlanNode, pos: Position, value: unknown, depth: num
   let v = value;
   let container = false;
   if (v !== null && typeof v === 'object') {
-    container = view(w, v, key === undefined ? '' : String(key));
-    v = viewed;
+    container = view(w.plan.lenient, v, key === undefined ? '' : String(key));
+    v = lastViewed();
   }
   if (!container) {
     // A scalar where the schema describes an object or list is treated as protectively as anything below.
@@ -486,7 +367,7 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
   const result: Record<string, unknown> = {};
   const keys = Object.keys(c);
   const { fold, secretKey, lenient } = w.plan;
-  const children = node.children;
+  const slots = node.slots;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     let item: unknown;
@@ -503,7 +384,8 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     let childPos: Position;
     let name = k;
     const fk = fold ? k.toLowerCase() : k;
-    const named = children?.get(fk);
+    const slot = slots?.get(fk);
+    const named = slot === undefined ? undefined : node.childList[slot];
     // Logs censor credential names everywhere; answers, only where the schema does not name the key.
     if (secretKey !== undefined && (lenient || (named === undefined && node.other.action === 'scan')) && secretKey(k)) {
       child = w.plan.secretNode!;
@@ -511,7 +393,7 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     } else {
       if (named !== undefined) {
         child = named;
-        childPos = pos.named(fk);
+        childPos = pos.slot(slot!, fk);
       } else if (lenient && k.includes('[') && bracketed(w.plan, node, k) !== undefined) {
         // A query logged as a framework parsed it flat (`customer[name]`) is read as the path it names.
         child = bracketed(w.plan, node, k)!;
@@ -565,47 +447,9 @@ function bracketed(plan: CompiledPlan, node: PlanNode, key: string): PlanNode | 
   return named ? n : undefined;
 }
 
-const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {
-  keep: 'kept',
-  drop: 'dropped',
-  mask: 'masked',
-  reject: 'rejected',
-  scan: 'scanned',
-  hash: 'hashed',
-  encrypt: 'encrypted',
-  decrypt: 'decrypted',
-  tokenize: 'tokenized',
-  detokenize: 'detokenized',
-};
-
-type Counts = { -readonly [K in Exclude<keyof Report, 'fields'>]: number };
-
-/** What one sync walk counted, taken before any await (positions are shared by later walks). */
-type Tally = ReadonlyArray<readonly [Position, PlanNode, number]>;
 
 function tally(w: Walk): Tally {
   return w.touched.map(([pos, node]) => [pos, node, pos.count] as const);
-}
-
-function report(t: Tally, unresolved: ReadonlyMap<Position, number>): Report {
-  const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, unresolved: 0 };
-  const fields: ReportField[] = [];
-  for (const [pos, node, n] of t) {
-    const failed = unresolved.get(pos) ?? 0;
-    counts[COUNTER[node.action]] += n - failed;
-    counts.unresolved += failed;
-    if (node.untagged) counts.untagged += n;
-    const field: { -readonly [K in keyof ReportField]: ReportField[K] } = { path: pos.label, action: node.action, count: n };
-    if (node.tag !== undefined) {
-      field.sensitivity = node.tag.sensitivity;
-      if (node.tag.kind !== undefined) field.kind = node.tag.kind;
-    } else if (node.untagged) {
-      field.untagged = true;
-    }
-    if (failed > 0) field.unresolved = failed;
-    fields.push(field);
-  }
-  return { ...counts, fields };
 }
 
 function unique(values: Iterable<string | undefined>): string[] {
@@ -673,7 +517,7 @@ function place(p: Pending, v: unknown, root: { out: unknown }): void {
 export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanContext): PlanResult {
   const { w, out, t } = start(plan, value);
   auditDecrypts(w, context);
-  return { value: out, report: report(t, w.unresolved) };
+  return { value: out, report: buildReport(t, w.unresolved) };
 }
 
 /**
@@ -716,5 +560,5 @@ export async function applyPlanAsync(plan: CompiledPlan, value: unknown, context
       }
     });
   }
-  return { value: root.out, report: report(t, w.unresolved) };
+  return { value: root.out, report: buildReport(t, w.unresolved) };
 }
