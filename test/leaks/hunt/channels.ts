@@ -60,8 +60,6 @@ const carriesPayload = (route: Route, channel: string): boolean => channel === '
  */
 export const KNOWN_LEAKS: readonly KnownLeak[] = [];
 
-/** The header names the log redactor censors today (docs/logs.md). */
-const BUILT_IN_SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'apikey', 'password', 'secret', 'token', 'access-token', 'refresh-token', 'id-token', 'private-key']);
 
 /** The class of a plant as the channel's engine sees it: the route's schema, or the log redactor's (case-insensitive). */
 function clsFor(route: Route, channel: string, p: Plant): Cls {
