@@ -1,9 +1,8 @@
 // One request as guardFetch sends it: the URL checked (https, no credentials, a declared destination, nothing sensitive in the path), the query and body through the policy.
-import qs from 'qs';
 import type { Destination, Destinations } from '../destinations/define.js';
 import { sensitiveInUrl } from '../detect/url.js';
 import { FieldguardError } from '../errors.js';
-import { serializeBody, serializeQuery } from '../middleware/body.js';
+import { parseQuery, serializeBody, serializeQuery } from '../middleware/body.js';
 import { mergeReports } from '../plan/report.js';
 import type { Report } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
@@ -71,9 +70,8 @@ export async function prepare(policy: FetchPolicy, destination: Destination, sch
     // A bare `?` is kept by the URL parser; nothing of it should reach the vendor.
     out.search = '';
   } else {
-    // qs's defaults: at most 1,000 parameters and depth 5, keys that would shadow Object.prototype
-    // ignored; whatever qs does not keep is not sent.
-    const query = qs.parse(out.search.slice(1));
+    // Read as the middlewares read a query (qs, at most 1,000 parameters, depth 5): whatever is not kept is not sent.
+    const query = parseQuery(out.search.slice(1));
     const result = await policy.apply(destination, schema, query);
     out.search = serializeQuery(result.value ?? {});
     reports.push(result.report);
