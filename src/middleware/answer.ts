@@ -1,8 +1,6 @@
 // Refusals: every middleware answers them the same way — fieldguard's JSON, problem details, or the app's own error handling.
 import type { ServerResponse } from 'node:http';
-import { FieldguardError, parserError, toFieldguardError } from '../errors.js';
-
-export { parserError };
+import { parserError, toFieldguardError, type FieldguardError } from '../errors.js';
 import type { CommonConfig } from './config.js';
 import type { Exchange } from './exchange.js';
 

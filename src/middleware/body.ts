@@ -5,8 +5,7 @@ import type { Readable } from 'node:stream';
 import qs from 'qs';
 import getRawBody from 'raw-body';
 import typeis from 'type-is';
-import { FieldguardError } from '../errors.js';
-import { parserError } from './answer.js';
+import { FieldguardError, parserError } from '../errors.js';
 
 /** The body formats fieldguard rewrites. Anything else on a guarded route is refused (415). */
 export type BodyFormat = 'json' | 'form';

@@ -1,8 +1,8 @@
 // errorHandler's behaviour, written once: body-parser, co-body and fieldguard errors answered without quoting the body.
-import { FieldguardError } from '../errors.js';
+import { FieldguardError, parserError } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { z } from '../zod.js';
-import { errorAnswer, markAnswer, neutralizeParserError, parserError } from './answer.js';
+import { errorAnswer, markAnswer, neutralizeParserError } from './answer.js';
 import type { Exchange } from './exchange.js';
 
 /** Options of `errorHandler` (Express and Koa). */
