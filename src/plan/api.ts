@@ -1,6 +1,9 @@
 // The core's plan factories: compilePlan and its shorthands, each a compiled plan that applies itself and answers actionAt(path).
 import { defaultScan } from '../detect/scan.js';
-import { isSecretKeyName } from '../log/secret-keys.js';
+import { secretKeyMatcher } from '../log/secret-keys.js';
+
+/** The credential-name family, with its look-up cache, shared by every plan that scans untagged data. */
+const isCredentialName = secretKeyMatcher();
 import { FieldguardError } from '../errors.js';
 import {
   auditOption,
@@ -117,7 +120,7 @@ export function planSpec(o: {
     audit: o.audit,
     scanText: defaultScan,
     // Where untagged data is scanned, a value under a credential's name (`api_key`, `sessionToken`) is one.
-    ...(o.untagged === 'scan' ? { secretKey: isSecretKeyName } : {}),
+    ...(o.untagged === 'scan' ? { secretKey: isCredentialName } : {}),
     exactNumbers: o.exactNumbers === true,
   };
 }
