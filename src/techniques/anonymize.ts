@@ -77,14 +77,20 @@ interface Column {
   readonly field: BatchField;
   readonly raw: readonly unknown[];
   readonly height: number;
-  readonly family: Family | undefined;
+  /** Its hierarchy; `'category'`: short untyped strings or booleans (sex, plan), kept as they are or suppressed. */
+  readonly family: Family | 'category' | undefined;
   level: number;
   values: unknown[];
 }
 
 function generalizeColumn(c: Column, o: ResolvedGeneralize, now: number): void {
-  c.values = c.raw.map((v) => (v === undefined ? undefined : generalizeValue(c.field.kind, v, o, c.level, () => now)));
+  if (c.family === 'category') c.values = c.raw.map((v) => (c.level === 0 ? v : undefined));
+  else c.values = c.raw.map((v) => (v === undefined ? undefined : generalizeValue(c.field.kind, v, o, c.level, () => now)));
 }
+
+/** A quasi-identifier with no kind whose values are short strings or booleans: a category, whose only generalization is suppression. */
+const isCategory = (raw: readonly unknown[]): boolean =>
+  raw.every((v) => v === undefined || v === null || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 64)) && raw.some((v) => v !== undefined && v !== null);
 
 /** Records whose class is below k, or below l for any sensitive attribute. */
 function violators(cols: readonly Column[], sCols: readonly string[][], n: number, k: number, l: number | undefined): number[] {
@@ -126,8 +132,9 @@ export function anonymize<T = unknown>(records: readonly T[], opts: AnonymizeOpt
   const cols: Column[] = qis.map((field) => {
     const raw = records.map((r) => valuesAt(r, field.steps)[0]);
     const sample = raw.find((v) => v !== undefined && v !== null);
-    const family = familyOf(field.kind, sample);
-    const h = family === undefined ? 0 : Math.max(1, ...raw.map((v) => (familyOf(field.kind, v) === family ? height(family, g, v) : 0)));
+    const typed = familyOf(field.kind, sample);
+    const family = typed ?? (field.kind === undefined && isCategory(raw) ? 'category' : undefined);
+    const h = family === undefined ? 0 : family === 'category' ? 1 : Math.max(1, ...raw.map((v) => (familyOf(field.kind, v) === family ? height(family, g, v) : 0)));
     return { field, raw, height: h, family, level: 0, values: [] };
   });
   for (const c of cols) generalizeColumn(c, g, now);
@@ -201,7 +208,7 @@ export function anonymize<T = unknown>(records: readonly T[], opts: AnonymizeOpt
       suppressed: out.size,
       k: classes.length === 0 ? 0 : Math.min(...classes.map((m) => m.length)),
       l,
-      fields: cols.map((c) => ({ path: c.field.path, level: c.level, label: c.family === undefined ? 'suppressed' : levelLabel(c.family, g, c.level, c.raw.find((v) => v !== undefined)) })),
+      fields: cols.map((c) => ({ path: c.field.path, level: c.level, label: c.family === undefined || c.level >= c.height ? 'suppressed' : c.family === 'category' ? 'as is' : levelLabel(c.family, g, c.level, c.raw.find((v) => v !== undefined)) })),
       dropped,
       informationLoss: n === 0 || cols.length === 0 ? 0 : Math.round((loss / (n * cols.length)) * 1e4) / 1e4,
     },
