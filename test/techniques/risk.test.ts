@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import { anonymize, assessRisk, defineSchema, tag } from '../../src/index.js';
 import { thrown } from '../helpers/thrown.js';
+import { population } from './population.js';
 
 const schema = defineSchema(
   z.object({
@@ -70,24 +71,6 @@ describe('assessRisk', () => {
     expect(thrown(() => assessRisk(small, { schema, k: 0 }))).toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
   });
 });
-
-/** A deterministic population: birth dates over 60 years, 40 postal areas, two sexes, five diagnoses. */
-export function population(n: number, seed = 1): Array<Record<string, string>> {
-  let s = seed;
-  const rnd = (m: number): number => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s % m;
-  };
-  return Array.from({ length: n }, (_, i) => ({
-    id: `p-${i}`,
-    name: `Person ${i}`,
-    birthDate: `${1940 + rnd(60)}-${String(1 + rnd(12)).padStart(2, '0')}-${String(1 + rnd(28)).padStart(2, '0')}`,
-    zip: `${10 + rnd(40)}${String(rnd(1000)).padStart(3, '0')}`,
-    sex: rnd(2) === 0 ? 'f' : 'm',
-    diagnosis: ['flu', 'asthma', 'gout', 'migraine', 'none'][rnd(5)]!,
-    plan: rnd(2) === 0 ? 'gold' : 'basic',
-  }));
-}
 
 describe('anonymize', () => {
   it('reaches k on a generated population, drops direct identifiers and reports the levels and the loss', () => {
