@@ -75,7 +75,7 @@ export function valuesAt(record: unknown, steps: ReadonlyArray<string | undefine
 
 /** A value as class-key text: equal values, equal text (a Date as its instant); absent is `null`. Held in memory only, never reported. */
 export function keyText(values: readonly unknown[]): string {
-  const norm = (v: unknown): unknown => (v instanceof Date ? `D${v.getTime()}` : v === undefined ? null : v);
+  const norm = (v: unknown): unknown => (v instanceof Date ? `D${v.getTime()}` : typeof v === 'bigint' ? `B${v}` : v === undefined ? null : v);
   if (values.length === 0) return 'null';
   if (values.length === 1) return JSON.stringify(norm(values[0])) ?? 'null';
   return JSON.stringify(values.map((v) => JSON.stringify(norm(v)) ?? 'null').sort());

@@ -50,9 +50,14 @@ export function resolveShift(options: unknown, keys: KeyRing | undefined, where:
 /** The subject's identifier as text, read from the payload's root; `undefined` when it is absent or not a string or number. */
 export function readSubject(root: unknown, keys: readonly string[]): string | undefined {
   let v = root;
-  for (const k of keys) {
-    if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, k)) return undefined;
-    v = (v as Record<string, unknown>)[k];
+  try {
+    for (const k of keys) {
+      if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, k)) return undefined;
+      v = (v as Record<string, unknown>)[k];
+    }
+  } catch {
+    // A getter or proxy that throws gives no subject: the dates are dropped, and the walk reports the unreadable value.
+    return undefined;
   }
   if (typeof v === 'string') return v === '' ? undefined : v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);

@@ -189,3 +189,24 @@ describe('the generalize action in a plan', () => {
     });
   });
 });
+
+describe('generalize fails closed', () => {
+  const plan = compilePlan({
+    schema: patient,
+    rules: [
+      { select: { paths: ['attributes'] }, action: 'generalize' },
+      { select: { atLeast: 'personal' }, action: 'generalize' },
+      { select: { atLeast: 'public' }, action: 'keep' },
+    ],
+  });
+
+  it('drops an object or list met where a scalar is generalized, and a whole object that is not a position', () => {
+    const { value } = plan({ id: 'p-1', birthDate: { y: 1984, raw: '1984-07-21' }, zip: ['10115'], attributes: { 'jane@example.com': 'vip' }, age: { n: 42 } });
+    expect(value).toEqual({ id: 'p-1' });
+  });
+
+  it('keeps only the coordinates of a position, never what travels with it', () => {
+    const { value } = plan({ location: { lat: 52.520008, lon: 13.404954, label: 'Jane home' } });
+    expect(value).toEqual({ location: { lat: 52.519763, lon: 13.412196 } });
+  });
+});

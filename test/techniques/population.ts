@@ -1,7 +1,17 @@
 // A deterministic generated population of patient records, for the k-anonymity tests.
 
 /** A deterministic population: birth dates over 60 years, 40 postal areas, two sexes, five diagnoses. */
-export function population(n: number, seed = 1): Array<Record<string, string>> {
+export interface Person {
+  readonly id: string;
+  readonly name: string;
+  readonly birthDate: string;
+  readonly zip: string;
+  readonly sex: string;
+  readonly diagnosis: string;
+  readonly plan: string;
+}
+
+export function population(n: number, seed = 1): Person[] {
   let s = seed;
   const rnd = (m: number): number => {
     s = (s * 1103515245 + 12345) % 2 ** 31;
