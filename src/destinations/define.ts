@@ -109,7 +109,7 @@ const declaration = z.strictObject({
 const declarations = z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'destination names are letters, digits, - and _'), declaration);
 const registryOptions = z.strictObject({ vault: vaultOption.optional(), keys: keysOption.optional() });
 
-const NEEDS_KEYS: ReadonlySet<PolicyAction> = new Set(['hash', 'encrypt', 'shiftDates']);
+const NEEDS_KEYS: ReadonlySet<PolicyAction> = new Set(['hash', 'encrypt']);
 
 /** The plan rules of a declared policy, in precedence order: paths, kinds, levels, then drop. */
 export function policyRules(d: DestinationDeclaration): Rule[] {
@@ -166,7 +166,7 @@ export function defineDestinations(decls: Readonly<Record<string, DestinationDec
       throw new FieldguardError('ERR_INVALID_OPTIONS', `defineDestinations(): ${name} tokenizes, so pass a vault: defineDestinations(decls, { vault })`);
     }
     if (actions.some((a) => NEEDS_KEYS.has(a)) && keys === undefined) {
-      throw new FieldguardError('ERR_INVALID_OPTIONS', `defineDestinations(): ${name} hashes, encrypts or shifts dates, so pass keys (or a vault): defineDestinations(decls, { keys })`);
+      throw new FieldguardError('ERR_INVALID_OPTIONS', `defineDestinations(): ${name} hashes or encrypts, so pass keys (or a vault): defineDestinations(decls, { keys })`);
     }
     const planRules = policyRules(d);
     // A technique's options are checked now, at start-up, as the plan will compile them.

@@ -51,7 +51,7 @@ describe('destinations with generalize and shiftDates', () => {
     expect(thrown(() => defineDestinations(decl({ rules: { special: 'shiftDates' } }), { keys }))).toMatchObject({ code: 'ERR_INVALID_OPTIONS', message: expect.stringContaining('subject') });
     expect(thrown(() => defineDestinations(decl({ rules: { special: 'shiftDates' }, shiftDates: { subject: 'id' } })))).toMatchObject({
       code: 'ERR_INVALID_OPTIONS',
-      message: expect.stringContaining('shifts dates, so pass keys'),
+      message: 'defineDestinations(): r: the action shiftDates needs keys (a keyRing) or a vault',
     });
     expect(thrown(() => defineDestinations(decl({ paths: { age: { action: 'generalize', options: { dates: 'hour' as 'day' } } } }), { keys }))).toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
     expect(thrown(() => defineDestinations(decl({ rules: { personal: 'generalise' as 'generalize' } }), { keys }))).toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
