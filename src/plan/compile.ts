@@ -313,8 +313,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       mask: action === 'mask' ? (custom ?? defaultFor(kind)) : undefined,
       customMask: custom !== undefined,
       // A path format applies to the value found there only where that value is masked; elsewhere it changes nothing.
-      // A position is generalized as one value (`{ lat, lon }`) where its kind is geo.
-      whole: byPath || scalarWhole || (format !== undefined && action === 'mask') || (action === 'generalize' && kind === 'geo'),
+      // A position (`{ lat, lon }`) is generalized as one value; a list or record of them, item by item.
+      whole: byPath || scalarWhole || (format !== undefined && action === 'mask') || (action === 'generalize' && kind === 'geo' && trie?.any === undefined),
       technique: rule >= 0 ? techniques[rule] : undefined,
       children: undefined,
       slots: undefined,

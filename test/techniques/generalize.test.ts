@@ -210,3 +210,13 @@ describe('generalize fails closed', () => {
     expect(value).toEqual({ location: { lat: 52.519763, lon: 13.412196 } });
   });
 });
+
+describe('generalize over lists of positions', () => {
+  it('generalizes each position of a geo-tagged list', () => {
+    const track = defineSchema(z.object({ points: tag(z.array(z.object({ lat: z.number(), lon: z.number() })), 'personal', { kind: 'geo' }) }));
+    const plan = compilePlan({ schema: track, rules: [{ select: { atLeast: 'personal' }, action: 'generalize' }] });
+    expect(plan({ points: [{ lat: 52.520008, lon: 13.404954 }, 'Berlin', { lat: 52.520008, lon: 13.404954, who: 'Jane' }] }).value).toEqual({
+      points: [{ lat: 52.519763, lon: 13.412196 }, { lat: 52.519763, lon: 13.412196 }],
+    });
+  });
+});
