@@ -135,7 +135,9 @@ for (const [name, start] of Object.entries(gateways)) {
       expect((Date.parse(got.visit.until) - Date.parse(got.visit.at)) / 86_400_000).toBe(4);
 
       const wire = vendor.wire() + answer + JSON.stringify(flows());
-      for (const raw of [p.name, p.birthDate, p.postalCode, p.ip, String(p.lat), String(p.lon), p.at, p.until, p.reason, String(p.weight)]) {
+      // The visit's dates left their fields (shift ≠ 0, above); scanned for here they could match by chance,
+      // as a shift of ±4 days maps one of them onto the other's day.
+      for (const raw of [p.name, p.birthDate, p.postalCode, p.ip, String(p.lat), String(p.lon), p.reason, String(p.weight)]) {
         for (const e of encodings(raw)) expect(wire).not.toContain(e);
       }
       const forms = Object.fromEntries(flows()['research']!.fields.map((f) => [f.path, f.form]));
