@@ -14,7 +14,8 @@ export interface RiskIo {
   readonly schemas: (configPath: string | undefined) => Promise<ReadonlyMap<string, FieldSchema>>;
 }
 
-export const RISK_USAGE = '  risk <file.jsonl> --schema <name> [--k 5] [--format text|json]   k, l and class sizes of a batch; exit 1 below --k\n';
+/** The command's line in the CLI's usage. */
+export const RISK_USAGE = '  risk <file.jsonl> --schema <name> [--k 5] [--format json]   k, l and class sizes of a batch; exit 1 below --k\n';
 
 /** The records of a JSON Lines file; a line that is not JSON is named by its number, never shown. */
 function readJsonl(file: string): unknown[] {
