@@ -103,3 +103,17 @@ describe('the shiftDates action', () => {
     expect(thrown(() => compilePlan({ schema, rules: rules(0), keys }))).toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
   });
 });
+
+describe('shiftDates fails closed', () => {
+  it('refuses a payload whose subject cannot be read, with a code and no value', () => {
+    const plan = compilePlan({ schema, rules: rules(), keys });
+    const patient = {
+      get id(): string {
+        throw new Error('p-secret-42');
+      },
+    };
+    const e = thrown(() => plan({ patient, admitted: '2026-03-14' }));
+    expect(e).toMatchObject({ code: 'ERR_UNREADABLE_VALUE' });
+    expect(JSON.stringify(e) + String((e as Error).message)).not.toContain('p-secret-42');
+  });
+});
