@@ -114,9 +114,11 @@ for (const [name, start] of Object.entries(gateways)) {
     it('forwards the generalized and shifted view, and no raw value in any encoding', async () => {
       flows.reset();
       const p = planted();
-      const r = await fetch(`${gateway.url}/vendor/visits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(p)) });
+      // The query goes through the same policy: a number sent as text has no hierarchy, so it is dropped.
+      const r = await fetch(`${gateway.url}/vendor/visits?weightKg=${p.weight}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(p)) });
       expect(r.status).toBe(200);
       const answer = await r.text();
+      expect(vendor.received[0]!.url).toBe('/visits');
       const got = JSON.parse(vendor.received[0]!.body);
       const zip3 = p.postalCode.slice(0, 3);
       expect(got).toEqual({
