@@ -44,6 +44,12 @@ export {
   type DestinationDeclaration,
   type Destinations,
   type PolicyAction,
+  type PolicyActionWithOptions,
   type Transfer,
 } from './destinations/define.js';
 export { flows, type FlowSnapshot, type DestinationFlows, type FlowField, type FlowForm } from './destinations/flows.js';
+export type { GeneralizeOptions, DateGrain } from './techniques/generalize.js';
+export type { ShiftDatesOptions } from './techniques/shift-dates.js';
+export type { TechniqueOptions } from './techniques/leaf.js';
+export { assessRisk, type RiskOptions, type RiskReport, type RiskDriver, type ClassSize } from './techniques/risk.js';
+export { anonymize, type AnonymizeOptions, type AnonymizeReport, type AnonymizeResult, type AnonymizedField } from './techniques/anonymize.js';

@@ -39,7 +39,7 @@ export function leaves(schema: FieldSchema): Array<{ path: string; tag: FieldTag
 }
 
 const WEIGHT: Readonly<Record<string, number>> = { public: 0, internal: 1, personal: 3, special: 8, secret: 15 };
-const FORM_FACTOR: Readonly<Record<Form, number>> = { clear: 1, scanned: 1, masked: 0.3, token: 0.2, hash: 0.2, ciphertext: 0.1, dropped: 0, refused: 0 };
+const FORM_FACTOR: Readonly<Record<Form, number>> = { clear: 1, scanned: 1, masked: 0.3, token: 0.2, hash: 0.2, ciphertext: 0.1, generalized: 0.3, shifted: 0.5, dropped: 0, refused: 0 };
 
 /**
  * The risk score, as documented in docs/inventory.md:

@@ -13,13 +13,14 @@ import { createVault } from '../vault/vault.js';
 import { keyRing } from '../vault/keys.js';
 import { memoryStore } from '../vault/memory-store.js';
 import { checkConfig, inventory, type Finding, type InventoryDestination } from './analyze.js';
+import { riskCommand, RISK_USAGE } from './risk.js';
 
 const USAGE = `usage: fieldguard <command> [options]
 
 commands:
   inventory [--format md|json|mermaid] [--flows flows.json]   which fields reach which destination, in what form
   check [--openapi spec.yaml …] [--format text|json]          exit 1 on untagged fields or data sent in clear where it must not be
-
+${RISK_USAGE}
 options:
   --config <file>   the config module (default: fieldguard.config.{ts,mts,mjs,js} in this folder)
 `;
@@ -171,6 +172,7 @@ async function checkOpenApi(file: string): Promise<Finding[]> {
 
 /** Runs the CLI; returns the exit code (0 clean, 1 findings, 2 usage or config error). */
 export async function main(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
+  if (argv[0] === 'risk') return riskCommand(argv.slice(1), { ...io, schemas: async (p) => (await loadConfig(p)).schemas });
   let args: ReturnType<typeof parseArgs>;
   try {
     args = parseArgs({

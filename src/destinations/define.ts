@@ -8,9 +8,18 @@ import type { Rule, UntaggedMode } from '../plan/compile.js';
 import { KINDS, LAWFUL_BASES, SENSITIVITIES, type Kind, type LawfulBasis, type Sensitivity } from '../schema/tags.js';
 import type { KeyRing } from '../vault/keys.js';
 import type { Vault } from '../vault/vault.js';
+import type { GeneralizeOptions } from '../techniques/generalize.js';
+import type { ShiftDatesOptions } from '../techniques/shift-dates.js';
+import { resolveTechnique } from '../techniques/leaf.js';
 
 /** What a destination's policy does with a field. */
-export type PolicyAction = 'keep' | 'drop' | 'mask' | 'tokenize' | 'hash' | 'encrypt';
+export type PolicyAction = 'keep' | 'drop' | 'mask' | 'tokenize' | 'hash' | 'encrypt' | 'generalize' | 'shiftDates';
+
+/** A path's action with options of its own (`{ action: 'generalize', options: { postalPrefix: 3 } }`). */
+export interface PolicyActionWithOptions {
+  readonly action: 'generalize' | 'shiftDates';
+  readonly options: GeneralizeOptions | ShiftDatesOptions;
+}
 
 /** A cross-border transfer mechanism (GDPR Chapter V). */
 export type Transfer = 'adequacy' | 'scc' | 'bcr';
@@ -36,7 +45,11 @@ export interface DestinationDeclaration {
   /** Action per kind, overriding `rules`. */
   readonly kinds?: Readonly<Partial<Record<Kind, PolicyAction>>>;
   /** Action per path (pino syntax), overriding `kinds` and `rules`. */
-  readonly paths?: Readonly<Record<string, PolicyAction>>;
+  readonly paths?: Readonly<Record<string, PolicyAction | PolicyActionWithOptions>>;
+  /** Options of every `generalize` in this policy that has none of its own. Default: the documented defaults. */
+  readonly generalize?: GeneralizeOptions;
+  /** Options of every `shiftDates` in this policy that has none of its own; `subject` is required when the policy shifts dates. */
+  readonly shiftDates?: ShiftDatesOptions;
   /** Fields no tag covers. Default `'drop'`. */
   readonly untagged?: UntaggedMode;
   /** Names of the config's schemas this destination receives (for the inventory and the check). */
@@ -72,7 +85,10 @@ export const EEA: ReadonlySet<string> = new Set([
   'IS', 'LI', 'NO', 'EU',
 ]);
 
-const action = z.enum(['keep', 'drop', 'mask', 'tokenize', 'hash', 'encrypt']);
+const action = z.enum(['keep', 'drop', 'mask', 'tokenize', 'hash', 'encrypt', 'generalize', 'shiftDates']);
+// Techniques' options are checked where the plan compiles them; here only their place is.
+const techniqueOptions = z.record(z.string(), z.unknown());
+const pathAction = z.union([action, z.strictObject({ action: z.enum(['generalize', 'shiftDates']), options: techniqueOptions })]);
 const declaration = z.strictObject({
   vendor: z.string().min(1),
   baseUrl: z.url().optional(),
@@ -83,7 +99,9 @@ const declaration = z.strictObject({
   certifications: z.array(z.string().min(1)).optional(),
   rules: z.strictObject(Object.fromEntries(SENSITIVITIES.map((s) => [s, action.optional()])) as Record<Sensitivity, ZodOptional<typeof action>>),
   kinds: z.strictObject(Object.fromEntries(KINDS.map((k) => [k, action.optional()])) as Record<Kind, ZodOptional<typeof action>>).optional(),
-  paths: z.record(z.string(), action).optional(),
+  paths: z.record(z.string(), pathAction).optional(),
+  generalize: techniqueOptions.optional(),
+  shiftDates: techniqueOptions.optional(),
   untagged: untaggedOption.optional(),
   receives: z.array(z.string().min(1)).optional(),
   namespace: z.string().min(1).optional(),
@@ -96,9 +114,15 @@ const NEEDS_KEYS: ReadonlySet<PolicyAction> = new Set(['hash', 'encrypt']);
 /** The plan rules of a declared policy, in precedence order: paths, kinds, levels, then drop. */
 export function policyRules(d: DestinationDeclaration): Rule[] {
   const rules: Rule[] = [];
-  for (const [path, a] of Object.entries(d.paths ?? {})) rules.push({ select: { paths: [path] }, action: a });
-  for (const [kind, a] of Object.entries(d.kinds ?? {})) if (a !== undefined) rules.push({ select: { kinds: [kind as Kind] }, action: a });
-  for (const [level, a] of Object.entries(d.rules)) if (a !== undefined) rules.push({ select: { sensitivity: level as Sensitivity }, action: a });
+  // generalize and shiftDates carry the policy's options for them unless a path gives its own.
+  const rule = (select: Rule['select'], a: PolicyAction | PolicyActionWithOptions): Rule => {
+    if (typeof a !== 'string') return { select, action: a.action, options: a.options };
+    const options = a === 'generalize' ? d.generalize : a === 'shiftDates' ? d.shiftDates : undefined;
+    return options === undefined ? { select, action: a } : { select, action: a, options };
+  };
+  for (const [path, a] of Object.entries(d.paths ?? {})) rules.push(rule({ paths: [path] }, a));
+  for (const [kind, a] of Object.entries(d.kinds ?? {})) if (a !== undefined) rules.push(rule({ kinds: [kind as Kind] }, a));
+  for (const [level, a] of Object.entries(d.rules)) if (a !== undefined) rules.push(rule({ sensitivity: level as Sensitivity }, a));
   // Anything not stated is dropped, whatever `untagged` says of fields no tag covers.
   rules.push({ select: { atLeast: 'public' }, action: 'drop' });
   return rules;
@@ -107,7 +131,8 @@ export function policyRules(d: DestinationDeclaration): Rule[] {
 /**
  * Declares the destinations — vendors — a service sends data to, each with its region, transfer
  * mechanism, lawful basis, purpose and policy: an action per sensitivity (`keep`, `drop`, `mask`,
- * `tokenize`, `hash`, `encrypt`), overridden per kind and per path. Anything not stated is
+ * `tokenize`, `hash`, `encrypt`, `generalize`, `shiftDates` — options in `generalize` / `shiftDates` or per
+ * path), overridden per kind and per path. Anything not stated is
  * dropped, and so are untagged fields unless `untagged` says otherwise. Validated at start-up: a
  * typo names the destination and the key; a policy that needs a vault or keys the registry lacks
  * is refused.
@@ -127,7 +152,9 @@ export function defineDestinations(decls: Readonly<Record<string, DestinationDec
   const keys = options.keys ?? options.vault?.keys;
   const map = new Map<string, Destination>();
   for (const [name, d] of Object.entries(decls)) {
-    const actions = [...Object.values(d.rules), ...Object.values(d.kinds ?? {}), ...Object.values(d.paths ?? {})].filter((a): a is PolicyAction => a !== undefined);
+    const actions = [...Object.values(d.rules), ...Object.values(d.kinds ?? {}), ...Object.values(d.paths ?? {}).map((a) => (typeof a === 'string' ? a : a.action))].filter(
+      (a): a is PolicyAction => a !== undefined,
+    );
     for (const path of Object.keys(d.paths ?? {})) {
       try {
         parsePath(path);
@@ -141,12 +168,21 @@ export function defineDestinations(decls: Readonly<Record<string, DestinationDec
     if (actions.some((a) => NEEDS_KEYS.has(a)) && keys === undefined) {
       throw new FieldguardError('ERR_INVALID_OPTIONS', `defineDestinations(): ${name} hashes or encrypts, so pass keys (or a vault): defineDestinations(decls, { keys })`);
     }
+    const planRules = policyRules(d);
+    // A technique's options are checked now, at start-up, as the plan will compile them.
+    planRules.forEach((r) => {
+      try {
+        resolveTechnique(r, 0, keys);
+      } catch (e) {
+        throw new FieldguardError(e instanceof FieldguardError ? e.code : 'ERR_INVALID_OPTIONS', `defineDestinations(): ${name}: ${(e as Error).message.replace(/^rule 0: /, '')}`);
+      }
+    });
     map.set(
       name,
       Object.freeze({
         ...d,
         name,
-        planRules: policyRules(d),
+        planRules,
         untagged: d.untagged ?? 'drop',
         namespace: d.namespace ?? name,
         eea: EEA.has(d.region),

@@ -8,7 +8,7 @@ export const MAX_FLOW_PATHS = 1000;
 export const OTHER_PATHS = '(other paths)';
 
 /** How a field left the service. `scanned`: sent after the detectors masked what they found in it. */
-export type FlowForm = 'clear' | 'scanned' | 'masked' | 'token' | 'hash' | 'ciphertext' | 'dropped' | 'refused';
+export type FlowForm = 'clear' | 'scanned' | 'masked' | 'token' | 'hash' | 'ciphertext' | 'generalized' | 'shifted' | 'dropped' | 'refused';
 
 /** One path's flow to one destination. */
 export interface FlowField {
@@ -41,6 +41,8 @@ export const FORM: Readonly<Record<LeafAction, FlowForm>> = {
   tokenize: 'token',
   hash: 'hash',
   encrypt: 'ciphertext',
+  generalize: 'generalized',
+  shiftDates: 'shifted',
   drop: 'dropped',
   reject: 'refused',
 };

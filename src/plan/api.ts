@@ -83,7 +83,7 @@ export function planFunction(compiled: CompiledPlan, name: string): Plan & Async
 
 const planOptions = z.strictObject({
   schema: fieldSchemaOption,
-  rules: z.array(z.strictObject({ select: selectionOption, action: z.enum(ACTIONS) })),
+  rules: z.array(z.strictObject({ select: selectionOption, action: z.enum(ACTIONS), options: z.record(z.string(), z.unknown()).optional() })),
   untagged: untaggedOption.optional(),
   formats: formatsOption.optional(),
   keys: keysOption.optional(),

@@ -7,15 +7,18 @@ import type { TrieNode } from '../schema/trie.js';
 import { stdoutAudit, type AuditSink } from '../vault/audit.js';
 import type { KeyRing } from '../vault/keys.js';
 import type { Vault } from '../vault/vault.js';
+import { resolveTechnique, shiftsOf, type Technique, type TechniqueOptions } from '../techniques/leaf.js';
+import type { ResolvedShift } from '../techniques/shift-dates.js';
 import { compileTagTest, PathMatcher, type MatchState, type Selection, type TagTest } from './select.js';
 
 /** Every action a rule can name, in one list. */
-export const ACTIONS = ['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize'] as const;
+export const ACTIONS = ['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize', 'generalize', 'shiftDates'] as const;
 
 /**
  * What a rule does to the fields it selects: `keep`, `drop`, `mask`; `hash` (keyed HMAC pseudonym),
  * `encrypt` / `decrypt` (field-level AES-256-GCM, needs `keys`); `tokenize` / `detokenize`
- * (through a vault, needs `vault`).
+ * (through a vault, needs `vault`); `generalize` (irreversible coarsening per kind, options in the rule)
+ * and `shiftDates` (every date of one subject moved by one keyed offset, needs `keys` and the rule's `options.subject`).
  */
 export type Action = (typeof ACTIONS)[number];
 
@@ -33,6 +36,8 @@ export type UntaggedMode = (typeof UNTAGGED_MODES)[number];
 export interface Rule {
   readonly select: Selection;
   readonly action: Action;
+  /** Options of the action: `generalize` and `shiftDates` take theirs here (see docs/anonymization.md). */
+  readonly options?: TechniqueOptions;
 }
 
 /** Mask functions that replace the default format, per kind and per path. */
@@ -167,6 +172,8 @@ export interface PlanNode {
   keyMask: MaskFn | undefined;
   /** The kind of such keys. */
   keyKind: Kind | undefined;
+  /** The resolved options of `generalize` / `shiftDates` at this node. */
+  readonly technique?: Technique | undefined;
 }
 
 /** A compiled plan: its root node and everything the walk needs. */
@@ -192,15 +199,17 @@ export interface CompiledPlan {
   readonly concretePaths: boolean;
   readonly lenient: boolean;
   readonly exactNumbers: boolean;
+  /** The shiftDates rules, whose subjects are read from each payload's root before the walk. */
+  readonly shifts: readonly ResolvedShift[];
 }
 
-const NEEDS_KEYS: ReadonlySet<string> = new Set<Action>(['hash', 'encrypt', 'decrypt']);
+const NEEDS_KEYS: ReadonlySet<string> = new Set<Action>(['hash', 'encrypt', 'decrypt', 'shiftDates']);
 const NEEDS_VAULT: ReadonlySet<string> = new Set<Action>(['tokenize', 'detokenize']);
 const ACTION_SET: ReadonlySet<string> = new Set(ACTIONS);
 /** Actions that pass a value on as it is (or as it was before it left). */
 const PASSING: ReadonlySet<LeafAction> = new Set<LeafAction>(['keep', 'scan', 'decrypt', 'detokenize']);
 /** How much each action protects a value, least to most. */
-const PROTECTS: Readonly<Record<LeafAction, number>> = { keep: 0, decrypt: 0, detokenize: 0, scan: 1, hash: 2, encrypt: 2, tokenize: 2, mask: 3, drop: 4, reject: 5 };
+const PROTECTS: Readonly<Record<LeafAction, number>> = { keep: 0, decrypt: 0, detokenize: 0, scan: 1, hash: 2, encrypt: 2, tokenize: 2, mask: 3, drop: 4, reject: 5, shiftDates: 2, generalize: 3 };
 const DIGITS = /^\d+$/;
 
 /** Builds the plan graph. Throws `ERR_INVALID_OPTIONS` / `ERR_INVALID_PATH` at start-up, never per request. */
@@ -215,6 +224,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
   const keys = spec.keys ?? spec.vault?.keys;
   const matcher = new PathMatcher(fold);
   const tests: Array<TagTest | undefined> = [];
+  const techniques: Array<Technique | undefined> = [];
   spec.rules.forEach((rule, i) => {
     if (!ACTION_SET.has(rule.action)) {
       throw new FieldguardError('ERR_INVALID_OPTIONS', `rule ${i}: unknown action ${JSON.stringify(rule.action)}; use one of ${ACTIONS.join(', ')}`);
@@ -225,6 +235,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     if (NEEDS_VAULT.has(rule.action) && spec.vault === undefined) {
       throw new FieldguardError('ERR_INVALID_OPTIONS', `rule ${i}: the action ${rule.action} needs a vault (createVault)`);
     }
+    techniques.push(resolveTechnique(rule, i, keys));
     tests.push(compileTagTest(rule.select));
     for (const p of rule.select.paths ?? []) matcher.add(p, i);
   });
@@ -302,7 +313,9 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       mask: action === 'mask' ? (custom ?? defaultFor(kind)) : undefined,
       customMask: custom !== undefined,
       // A path format applies to the value found there only where that value is masked; elsewhere it changes nothing.
-      whole: byPath || scalarWhole || (format !== undefined && action === 'mask'),
+      // A position (`{ lat, lon }`) is generalized as one value; a list or record of them, item by item.
+      whole: byPath || scalarWhole || (format !== undefined && action === 'mask') || (action === 'generalize' && kind === 'geo' && trie?.any === undefined),
+      technique: rule >= 0 ? techniques[rule] : undefined,
       children: undefined,
       slots: undefined,
       childList: [],
@@ -393,6 +406,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     concretePaths: nodes.some((n) => n.customMask),
     lenient: spec.lenient === true,
     exactNumbers: spec.exactNumbers === true,
+    shifts: shiftsOf(techniques),
   };
 }
 

@@ -35,6 +35,10 @@ export interface Report {
   readonly tokenized: number;
   /** Tokens resolved (those that did not are in `unresolved`). */
   readonly detokenized: number;
+  /** Values generalized (those that could not be are dropped, and counted here too). */
+  readonly generalized: number;
+  /** Dates shifted (those that could not be are dropped, and counted here too). */
+  readonly shifted: number;
   readonly unresolved: number;
   readonly fields: readonly ReportField[];
 }
@@ -55,6 +59,8 @@ const COUNTS: ReadonlyArray<keyof Omit<Report, 'fields'>> = [
   'decrypted',
   'tokenized',
   'detokenized',
+  'generalized',
+  'shifted',
   'unresolved',
 ];
 
@@ -83,13 +89,15 @@ const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {
   decrypt: 'decrypted',
   tokenize: 'tokenized',
   detokenize: 'detokenized',
+  generalize: 'generalized',
+  shiftDates: 'shifted',
 };
 
 type Counts = { -readonly [K in Exclude<keyof Report, 'fields'>]: number };
 
 /** The report of a walk's tallies and unresolved tokens. */
 export function buildReport(t: Tally, unresolved: ReadonlyMap<Position, number>): Report {
-  const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, unresolved: 0 };
+  const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, generalized: 0, shifted: 0, unresolved: 0 };
   const fields: ReportField[] = [];
   for (const [pos, node, n] of t) {
     const failed = unresolved.get(pos) ?? 0;

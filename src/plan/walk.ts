@@ -6,6 +6,7 @@ import { emitAudit } from '../vault/audit.js';
 import { decryptField, encryptField, hmacPseudonym } from '../vault/crypto.js';
 import type { CompiledPlan, PlanNode } from './compile.js';
 import { Position } from './position.js';
+import { applyTechnique, subjectOffsets, type Offsets } from '../techniques/leaf.js';
 import { decodeValue, encodeValue } from './values.js';
 import { lastViewed, setKey, view } from './view.js';
 import { buildReport, type Report, type ReportField, type Tally } from './report.js';
@@ -62,6 +63,8 @@ interface Walk {
   readonly decrypted: Array<readonly [Position, PlanNode]>;
   readonly unresolved: Map<Position, number>;
   readonly seen: Set<object> | undefined;
+  /** shiftDates: each subject's offset, read from the payload's root before the walk. */
+  readonly offsets: Offsets | undefined;
   nodes: number;
 }
 
@@ -249,6 +252,12 @@ function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: 
       w.pending.push(p);
       return p;
     }
+    case 'generalize':
+    case 'shiftDates': {
+      // What cannot be generalized or shifted is dropped, never kept.
+      const out = applyTechnique(node.technique!, node.kind, value, w.offsets);
+      return out === undefined ? DROP : out;
+    }
   }
 }
 
@@ -276,6 +285,8 @@ function outKey(w: Walk, node: PlanNode, pos: Position, at: Position, key: strin
     case 'tokenize':
       return hmacPseudonym(w.plan.keys!, key, w.plan.namespace);
     case 'drop':
+    case 'generalize':
+    case 'shiftDates':
       return DROP_KEY;
     case 'reject':
       if (w.rejected.length < 100 && !w.rejected.includes(at.label)) w.rejected.push(at.label);
@@ -466,6 +477,7 @@ function start(plan: CompiledPlan, value: unknown): { w: Walk; out: unknown; t: 
     decrypted: [],
     unresolved: new Map(),
     seen: plan.lenient ? new Set() : undefined,
+    offsets: plan.shifts.length === 0 ? undefined : subjectOffsets(plan.shifts, value, plan.namespace),
     nodes: 0,
   };
   let out: unknown;

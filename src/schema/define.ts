@@ -85,6 +85,7 @@ function jsonSchemaMeta(schema: $ZodType): Record<string, unknown> | undefined {
   if (tag['purpose'] !== undefined) out['x-purpose'] = tag['purpose'];
   if (tag['retention'] !== undefined) out['x-retention'] = tag['retention'];
   if (tag['lawfulBasis'] !== undefined) out['x-lawful-basis'] = tag['lawfulBasis'];
+  if (tag['quasiIdentifier'] !== undefined) out['x-quasi-identifier'] = tag['quasiIdentifier'];
   return out;
 }
 

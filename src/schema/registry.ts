@@ -81,6 +81,7 @@ const FIELDS: ReadonlyArray<readonly [field: string, xKey: string]> = [
   ['purpose', 'x-purpose'],
   ['retention', 'x-retention'],
   ['lawfulBasis', 'x-lawful-basis'],
+  ['quasiIdentifier', 'x-quasi-identifier'],
 ];
 
 /**

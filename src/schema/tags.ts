@@ -58,6 +58,12 @@ export interface FieldTag {
   readonly retention?: string;
   /** The GDPR Art. 6 basis for processing the value. */
   readonly lawfulBasis?: LawfulBasis;
+  /**
+   * Whether the field is a quasi-identifier: not identifying alone, but in combination with others
+   * (age, sex, ZIP code). `assessRisk` and `anonymize` count it as one besides the kinds that always are
+   * (`birthDate`, `postalCode`, `geo`, `ipAddress`). JSON Schema keyword `x-quasi-identifier`.
+   */
+  readonly quasiIdentifier?: boolean;
 }
 
 /** The optional parts of a tag, as given to {@link tag}. */
@@ -95,6 +101,7 @@ export function checkTag(raw: {
   purpose?: unknown;
   retention?: unknown;
   lawfulBasis?: unknown;
+  quasiIdentifier?: unknown;
 }): FieldTag | string[] {
   const problems: string[] = [];
   if (!isSensitivity(raw.sensitivity)) {
@@ -115,12 +122,14 @@ export function checkTag(raw: {
   if (raw.lawfulBasis !== undefined && (typeof raw.lawfulBasis !== 'string' || !BASIS_SET.has(raw.lawfulBasis))) {
     problems.push(`unknown lawful basis ${quote(raw.lawfulBasis)}; use one of ${LAWFUL_BASES.join(', ')}`);
   }
+  if (raw.quasiIdentifier !== undefined && typeof raw.quasiIdentifier !== 'boolean') problems.push('quasiIdentifier must be true or false');
   if (problems.length > 0) return problems;
   const tag: { -readonly [K in keyof FieldTag]: FieldTag[K] } = { sensitivity: raw.sensitivity as Sensitivity };
   if (raw.kind !== undefined) tag.kind = raw.kind as Kind;
   if (raw.purpose !== undefined) tag.purpose = raw.purpose as string;
   if (raw.retention !== undefined) tag.retention = raw.retention as string;
   if (raw.lawfulBasis !== undefined) tag.lawfulBasis = raw.lawfulBasis as LawfulBasis;
+  if (raw.quasiIdentifier === true) tag.quasiIdentifier = true;
   return Object.freeze(tag);
 }
 

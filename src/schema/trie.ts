@@ -54,6 +54,7 @@ const TAG_KEYS: ReadonlyArray<readonly [string, string, string]> = [
   ['purpose', 'x-purpose', 'purpose'],
   ['retention', 'x-retention', 'retention'],
   ['lawfulBasis', 'x-lawful-basis', 'lawfulBasis'],
+  ['quasiIdentifier', 'x-quasi-identifier', 'quasiIdentifier'],
 ];
 const TAG_KEY_SET: ReadonlySet<string> = new Set(TAG_KEYS.flatMap(([, x, plain]) => [x, plain]));
 // Inside a keyword fieldguard does not know, these keys betray a tag; plain `kind` or `purpose` are too common in data to count.
@@ -244,7 +245,7 @@ export function buildTrie(root: Schema, opts: TrieOptions): TrieNode {
   // Interned by content, so a refined tag met again down a recursive schema is the same object and the memo below closes the cycle.
   const interned = new Map<string, FieldTag>();
   const intern = (t: FieldTag): FieldTag => {
-    const key = JSON.stringify([t.sensitivity, t.kind, t.purpose, t.retention, t.lawfulBasis]);
+    const key = JSON.stringify([t.sensitivity, t.kind, t.purpose, t.retention, t.lawfulBasis, t.quasiIdentifier]);
     const known = interned.get(key);
     if (known !== undefined) return known;
     interned.set(key, t);

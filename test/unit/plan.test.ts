@@ -46,6 +46,8 @@ describe('compileScrub', () => {
       decrypted: 0,
       tokenized: 0,
       detokenized: 0,
+      generalized: 0,
+      shifted: 0,
       unresolved: 0,
       fields: [
         { path: 'id', action: 'keep', count: 1, sensitivity: 'public', kind: 'identifier' },
