@@ -154,6 +154,9 @@ const TITLE: Readonly<Record<ErrorCode, string>> = {
   ERR_SENSITIVE_URL: 'Sensitive data in the URL',
   ERR_REDIRECT_REFUSED: 'Redirect refused',
   ERR_UNSAFE_NUMBER: 'Number cannot be forwarded exactly',
+  ERR_FPE_DOMAIN_TOO_SMALL: 'Domain too small for format-preserving encryption',
+  ERR_FPE_UNSUPPORTED_VALUE: 'Value does not fit its format-preserving format',
+  ERR_PRIVACY_BUDGET_EXHAUSTED: 'Privacy budget exhausted',
   ERR_INTERNAL: 'Internal error',
 };
 

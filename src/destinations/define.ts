@@ -10,7 +10,7 @@ import type { KeyRing } from '../vault/keys.js';
 import type { Vault } from '../vault/vault.js';
 
 /** What a destination's policy does with a field. */
-export type PolicyAction = 'keep' | 'drop' | 'mask' | 'tokenize' | 'hash' | 'encrypt';
+export type PolicyAction = 'keep' | 'drop' | 'mask' | 'tokenize' | 'hash' | 'encrypt' | 'fpe';
 
 /** A cross-border transfer mechanism (GDPR Chapter V). */
 export type Transfer = 'adequacy' | 'scc' | 'bcr';
@@ -72,7 +72,7 @@ export const EEA: ReadonlySet<string> = new Set([
   'IS', 'LI', 'NO', 'EU',
 ]);
 
-const action = z.enum(['keep', 'drop', 'mask', 'tokenize', 'hash', 'encrypt']);
+const action = z.enum(['keep', 'drop', 'mask', 'tokenize', 'hash', 'encrypt', 'fpe']);
 const declaration = z.strictObject({
   vendor: z.string().min(1),
   baseUrl: z.url().optional(),
@@ -91,7 +91,7 @@ const declaration = z.strictObject({
 const declarations = z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'destination names are letters, digits, - and _'), declaration);
 const registryOptions = z.strictObject({ vault: vaultOption.optional(), keys: keysOption.optional() });
 
-const NEEDS_KEYS: ReadonlySet<PolicyAction> = new Set(['hash', 'encrypt']);
+const NEEDS_KEYS: ReadonlySet<PolicyAction> = new Set(['hash', 'encrypt', 'fpe']);
 
 /** The plan rules of a declared policy, in precedence order: paths, kinds, levels, then drop. */
 export function policyRules(d: DestinationDeclaration): Rule[] {
@@ -107,7 +107,7 @@ export function policyRules(d: DestinationDeclaration): Rule[] {
 /**
  * Declares the destinations — vendors — a service sends data to, each with its region, transfer
  * mechanism, lawful basis, purpose and policy: an action per sensitivity (`keep`, `drop`, `mask`,
- * `tokenize`, `hash`, `encrypt`), overridden per kind and per path. Anything not stated is
+ * `tokenize`, `hash`, `encrypt`, `fpe` with each kind's default format), overridden per kind and per path. Anything not stated is
  * dropped, and so are untagged fields unless `untagged` says otherwise. Validated at start-up: a
  * typo names the destination and the key; a policy that needs a vault or keys the registry lacks
  * is refused.

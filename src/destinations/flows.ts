@@ -41,6 +41,7 @@ export const FORM: Readonly<Record<LeafAction, FlowForm>> = {
   tokenize: 'token',
   hash: 'hash',
   encrypt: 'ciphertext',
+  fpe: 'ciphertext',
   drop: 'dropped',
   reject: 'refused',
 };

@@ -7,15 +7,17 @@ import type { TrieNode } from '../schema/trie.js';
 import { stdoutAudit, type AuditSink } from '../vault/audit.js';
 import type { KeyRing } from '../vault/keys.js';
 import type { Vault } from '../vault/vault.js';
+import { checkFpeKinds, compileFpe, type FpeConfig, type FpeOptions } from '../techniques/fpe.js';
 import { compileTagTest, PathMatcher, type MatchState, type Selection, type TagTest } from './select.js';
 
 /** Every action a rule can name, in one list. */
-export const ACTIONS = ['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize'] as const;
+export const ACTIONS = ['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize', 'fpe'] as const;
 
 /**
  * What a rule does to the fields it selects: `keep`, `drop`, `mask`; `hash` (keyed HMAC pseudonym),
  * `encrypt` / `decrypt` (field-level AES-256-GCM, needs `keys`); `tokenize` / `detokenize`
- * (through a vault, needs `vault`).
+ * (through a vault, needs `vault`); `fpe` (FF1 format-preserving encryption, needs `keys`, reversed by
+ * `decrypt` where the `fpe` option names the position).
  */
 export type Action = (typeof ACTIONS)[number];
 
@@ -65,6 +67,8 @@ export interface PlanOptions {
   readonly namespace?: string;
   /** Where `decrypt` audit events go. Default: the vault's sink, else a JSON line on standard output. */
   readonly audit?: AuditSink;
+  /** Formats of `fpe` by kind and path, its key id, and where `decrypt` reverses FF1 (docs/techniques.md). */
+  readonly fpe?: FpeOptions;
 }
 
 /** A rule as the engine takes it: a selected field with no tag of its own may be given the kind it masks as. */
@@ -85,6 +89,7 @@ export interface PlanSpec {
   readonly vault?: Vault | undefined;
   readonly namespace?: string | undefined;
   readonly audit?: AuditSink | undefined;
+  readonly fpe?: FpeOptions | undefined;
   /** Match keys regardless of case. Default: the schema's setting. */
   readonly fold?: boolean | undefined;
   /** Key names whose values are always credentials, wherever they appear (logs). */
@@ -192,15 +197,17 @@ export interface CompiledPlan {
   readonly concretePaths: boolean;
   readonly lenient: boolean;
   readonly exactNumbers: boolean;
+  /** The compiled `fpe` option (formats, key id, positions `decrypt` reverses with FF1). */
+  readonly fpe: FpeConfig;
 }
 
-const NEEDS_KEYS: ReadonlySet<string> = new Set<Action>(['hash', 'encrypt', 'decrypt']);
+const NEEDS_KEYS: ReadonlySet<string> = new Set<Action>(['hash', 'encrypt', 'decrypt', 'fpe']);
 const NEEDS_VAULT: ReadonlySet<string> = new Set<Action>(['tokenize', 'detokenize']);
 const ACTION_SET: ReadonlySet<string> = new Set(ACTIONS);
 /** Actions that pass a value on as it is (or as it was before it left). */
 const PASSING: ReadonlySet<LeafAction> = new Set<LeafAction>(['keep', 'scan', 'decrypt', 'detokenize']);
 /** How much each action protects a value, least to most. */
-const PROTECTS: Readonly<Record<LeafAction, number>> = { keep: 0, decrypt: 0, detokenize: 0, scan: 1, hash: 2, encrypt: 2, tokenize: 2, mask: 3, drop: 4, reject: 5 };
+const PROTECTS: Readonly<Record<LeafAction, number>> = { keep: 0, decrypt: 0, detokenize: 0, scan: 1, hash: 2, encrypt: 2, fpe: 2, tokenize: 2, mask: 3, drop: 4, reject: 5 };
 const DIGITS = /^\d+$/;
 
 /** Builds the plan graph. Throws `ERR_INVALID_OPTIONS` / `ERR_INVALID_PATH` at start-up, never per request. */
@@ -344,6 +351,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
 
   const root = build(rootTrie, rootTrie?.tag, matcher.start());
   markUniform(nodes);
+  checkFpeKinds(nodes);
   // Logs re-anchor the schema anywhere, so a log value is not the payload the schema describes: not there.
   if (spec.lenient !== true) markScalarFallbacks(nodes);
   let secretNode: PlanNode | undefined;
@@ -393,6 +401,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     concretePaths: nodes.some((n) => n.customMask),
     lenient: spec.lenient === true,
     exactNumbers: spec.exactNumbers === true,
+    fpe: compileFpe(spec.fpe, keys),
   };
 }
 

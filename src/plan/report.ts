@@ -80,6 +80,7 @@ const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {
   scan: 'scanned',
   hash: 'hashed',
   encrypt: 'encrypted',
+  fpe: 'encrypted',
   decrypt: 'decrypted',
   tokenize: 'tokenized',
   detokenize: 'detokenized',
