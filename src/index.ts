@@ -47,3 +47,7 @@ export {
   type Transfer,
 } from './destinations/define.js';
 export { flows, type FlowSnapshot, type DestinationFlows, type FlowField, type FlowForm } from './destinations/flows.js';
+export { privacyBudget, zcdpToEpsilon, type PrivacyBudget, type PrivacyBudgetOptions, type BudgetSpent, type DpRecord, type DpQuery, type DpNumericQuery } from './techniques/budget.js';
+export type { RandomSource } from './techniques/dp-noise.js';
+export type { FpeFormat, FpeOptions, FpeStyle } from './techniques/fpe.js';
+export type { DpTelemetryOptions, TelemetryEvent, TelemetryMetric, TelemetryRelease, TelemetryControl } from './middleware/telemetry.js';
