@@ -60,7 +60,7 @@ describe('dpTelemetry', () => {
     const app = express();
     app.use(telemetry);
     app.post('/orders', express.json(), (req, res) => {
-      res.status(req.body.fail ? 422 : 201).json({ ok: true });
+      res.status((req.body as { fail?: boolean }).fail ? 422 : 201).json({ ok: true });
     });
     const server = await listen(createServer(app));
     cleanups.push(() => server.close(), () => telemetry.close());
