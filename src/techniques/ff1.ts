@@ -72,12 +72,13 @@ export class FF1 {
     return this.#aes.update(block);
   }
 
-  /** PRF(X): CBC-MAC with a zero IV, the last block. */
-  #prf(x: Buffer): Buffer {
-    let y: Buffer = Buffer.alloc(BLOCK);
+  /** CBC-MAC (the PRF of the standard: zero IV, last block) continued from `state` over whole blocks of `x`. */
+  #mac(state: Buffer, x: Buffer): Buffer {
+    let y = state;
     for (let j = 0; j < x.length; j += BLOCK) {
-      for (let k = 0; k < BLOCK; k++) y[k]! ^= x[j + k]!;
-      y = this.#ciph(y);
+      const z = Buffer.allocUnsafe(BLOCK);
+      for (let k = 0; k < BLOCK; k++) z[k] = y[k]! ^ x[j + k]!;
+      y = this.#ciph(z);
     }
     return y;
   }
@@ -95,8 +96,13 @@ export class FF1 {
     }
   }
 
-  /** Steps 1–5 shared by both directions: the split, b, d, and P. */
-  #setup(n: number, t: number): { u: number; v: number; b: number; d: number; p: Buffer } {
+  /**
+   * Steps 1–5 shared by both directions: the split, b, d and P — and, since P, the tweak and the
+   * zero padding open every round's PRF input unchanged, the CBC-MAC state after their whole blocks,
+   * so each round only MACs what changes (the round number and the half).
+   */
+  #setup(n: number, tweak: Uint8Array): { u: number; v: number; b: number; d: number; state: Buffer; rest: Buffer } {
+    const t = tweak.length;
     const u = Math.floor(n / 2);
     const v = n - u;
     const b = Math.ceil(bitsFor(this.#radix, v) / 8);
@@ -110,18 +116,22 @@ export class FF1 {
     p[7] = u % 256;
     p.writeUInt32BE(n, 8);
     p.writeUInt32BE(t, 12);
-    return { u, v, b, d, p };
+    const pad = (((-t - b - 1) % BLOCK) + BLOCK) % BLOCK;
+    const head = Buffer.alloc(BLOCK + t + pad + 1 + b);
+    p.copy(head, 0);
+    head.set(tweak, BLOCK);
+    const whole = Math.floor((BLOCK + t + pad) / BLOCK) * BLOCK;
+    const state = this.#mac(Buffer.alloc(BLOCK), head.subarray(0, whole));
+    // The remaining bytes of P || Q: the rest of the padding, then [i]^1 || [NUM(B)]^b, written per round.
+    return { u, v, b, d, state, rest: Buffer.from(head.subarray(whole)) };
   }
 
   /** Steps 6.i–6.iv: y for round i from the half that feeds it. */
-  #round(p: Buffer, tweak: Uint8Array, i: number, half: bigint, b: number, d: number): bigint {
-    const t = tweak.length;
-    const pad = (((-t - b - 1) % BLOCK) + BLOCK) % BLOCK;
-    const q = Buffer.alloc(t + pad + 1 + b);
-    q.set(tweak, 0);
-    q[t + pad] = i;
-    bytesOf(half, b).copy(q, t + pad + 1);
-    const r = this.#prf(Buffer.concat([p, q]));
+  #round(state: Buffer, rest: Buffer, i: number, half: bigint, b: number, d: number): bigint {
+    const at = rest.length - b - 1;
+    rest[at] = i;
+    bytesOf(half, b).copy(rest, at + 1);
+    const r = this.#mac(state, rest);
     let s = r;
     if (d > BLOCK) {
       const parts: Buffer[] = [r];
@@ -140,13 +150,13 @@ export class FF1 {
   encrypt(x: ArrayLike<number>, tweak: Uint8Array = new Uint8Array(0)): number[] {
     this.#check(x);
     const n = x.length;
-    const { u, v, b, d, p } = this.#setup(n, tweak.length);
+    const { u, v, b, d, state, rest } = this.#setup(n, tweak);
     let a = num(x, 0, u, this.#radix);
     let bb = num(x, u, n, this.#radix);
     const mu = this.#radix ** BigInt(u);
     const mv = this.#radix ** BigInt(v);
     for (let i = 0; i < ROUNDS; i++) {
-      const y = this.#round(p, tweak, i, bb, b, d);
+      const y = this.#round(state, rest, i, bb, b, d);
       const mod = i % 2 === 0 ? mu : mv;
       const c = (a + y) % mod;
       a = bb;
@@ -163,13 +173,13 @@ export class FF1 {
   decrypt(x: ArrayLike<number>, tweak: Uint8Array = new Uint8Array(0)): number[] {
     this.#check(x);
     const n = x.length;
-    const { u, v, b, d, p } = this.#setup(n, tweak.length);
+    const { u, v, b, d, state, rest } = this.#setup(n, tweak);
     let a = num(x, 0, u, this.#radix);
     let bb = num(x, u, n, this.#radix);
     const mu = this.#radix ** BigInt(u);
     const mv = this.#radix ** BigInt(v);
     for (let i = ROUNDS - 1; i >= 0; i--) {
-      const y = this.#round(p, tweak, i, a, b, d);
+      const y = this.#round(state, rest, i, a, b, d);
       const mod = i % 2 === 0 ? mu : mv;
       const c = (((bb - y) % mod) + mod) % mod;
       bb = a;
