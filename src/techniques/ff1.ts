@@ -146,8 +146,8 @@ export class FF1 {
     return BigInt(`0x${s.subarray(0, d).toString('hex')}`);
   }
 
-  /** FF1.Encrypt(K, T, X) — Algorithm 7. */
-  encrypt(x: ArrayLike<number>, tweak: Uint8Array = new Uint8Array(0)): number[] {
+  /** Ten Feistel rounds in either direction: Algorithm 7 (encrypt) or Algorithm 8 (decrypt). */
+  #feistel(x: ArrayLike<number>, tweak: Uint8Array, decrypt: boolean): number[] {
     this.#check(x);
     const n = x.length;
     const { u, v, b, d, state, rest } = this.#setup(n, tweak);
@@ -155,39 +155,33 @@ export class FF1 {
     let bb = num(x, u, n, this.#radix);
     const mu = this.#radix ** BigInt(u);
     const mv = this.#radix ** BigInt(v);
-    for (let i = 0; i < ROUNDS; i++) {
-      const y = this.#round(state, rest, i, bb, b, d);
+    for (let r = 0; r < ROUNDS; r++) {
+      const i = decrypt ? ROUNDS - 1 - r : r;
       const mod = i % 2 === 0 ? mu : mv;
-      const c = (a + y) % mod;
-      a = bb;
-      bb = c;
+      if (decrypt) {
+        const c = (((bb - this.#round(state, rest, i, a, b, d)) % mod) + mod) % mod;
+        bb = a;
+        a = c;
+      } else {
+        const c = (a + this.#round(state, rest, i, bb, b, d)) % mod;
+        a = bb;
+        bb = c;
+      }
     }
-    // After ten rounds A has u numerals and B has v (the last round, i = 9, wrote B modulo radix^v).
+    // Either way A ends with u numerals and B with v (encrypting, round 9 wrote B modulo radix^v; decrypting, round 0 wrote A modulo radix^u).
     const out = new Array<number>(n);
     str(a, u, this.#radix, out, 0);
     str(bb, v, this.#radix, out, u);
     return out;
   }
 
+  /** FF1.Encrypt(K, T, X) — Algorithm 7. */
+  encrypt(x: ArrayLike<number>, tweak: Uint8Array = new Uint8Array(0)): number[] {
+    return this.#feistel(x, tweak, false);
+  }
+
   /** FF1.Decrypt(K, T, Y) — Algorithm 8. */
   decrypt(x: ArrayLike<number>, tweak: Uint8Array = new Uint8Array(0)): number[] {
-    this.#check(x);
-    const n = x.length;
-    const { u, v, b, d, state, rest } = this.#setup(n, tweak);
-    let a = num(x, 0, u, this.#radix);
-    let bb = num(x, u, n, this.#radix);
-    const mu = this.#radix ** BigInt(u);
-    const mv = this.#radix ** BigInt(v);
-    for (let i = ROUNDS - 1; i >= 0; i--) {
-      const y = this.#round(state, rest, i, a, b, d);
-      const mod = i % 2 === 0 ? mu : mv;
-      const c = (((bb - y) % mod) + mod) % mod;
-      bb = a;
-      a = c;
-    }
-    const out = new Array<number>(n);
-    str(a, u, this.#radix, out, 0);
-    str(bb, v, this.#radix, out, u);
-    return out;
+    return this.#feistel(x, tweak, true);
   }
 }
