@@ -87,6 +87,10 @@ function checkOptions(name: string, o: DpTelemetryOptions<never>): void {
   }
   if (!(typeof o.epsilon === 'number' && o.epsilon > 0 && Number.isFinite(o.epsilon))) invalid(name, 'epsilon must be a positive number');
   if (!(Number.isSafeInteger(o.window) && o.window >= 1000)) invalid(name, 'window is a number of milliseconds, at least 1000');
+  for (const k of ['contributions', 'maxEvents'] as const) {
+    if (o[k] !== undefined && !(Number.isSafeInteger(o[k]) && o[k] > 0)) invalid(name, `${k} must be a positive integer`);
+  }
+  if (o.subject !== undefined && typeof o.subject !== 'function') invalid(name, 'subject must be a function of the event');
   if (o.metrics === null || typeof o.metrics !== 'object' || Object.keys(o.metrics).length === 0) invalid(name, 'metrics needs at least one metric');
   for (const [m, spec] of Object.entries(o.metrics)) {
     if (!TYPES.has((spec as { type?: string })?.type ?? '')) invalid(name, `metrics.${m}.type is count, sum, mean, quantile or histogram`);
@@ -94,7 +98,9 @@ function checkOptions(name: string, o: DpTelemetryOptions<never>): void {
     if ((spec.type === 'sum' || spec.type === 'mean' || spec.type === 'quantile') && !(Number.isFinite(spec.lower) && Number.isFinite(spec.upper) && spec.lower <= spec.upper)) {
       invalid(name, `metrics.${m} needs clipping bounds lower ≤ upper`);
     }
-    if (spec.type === 'histogram' && !(Array.isArray(spec.bins) && spec.bins.length > 0)) invalid(name, `metrics.${m} needs bins`);
+    if (spec.type === 'histogram' && !(Array.isArray(spec.bins) && spec.bins.length > 0 && spec.bins.every((b) => typeof b === 'string' && b !== '__proto__'))) {
+      invalid(name, `metrics.${m} needs bins: a non-empty list of names`);
+    }
   }
   if (typeof o.destination !== 'function') {
     let url: URL;
@@ -117,6 +123,25 @@ function recordOf<N>(spec: TelemetryMetric<N>, event: TelemetryEvent<N>, subject
   return { ...base, value };
 }
 
+/** One window's noisy aggregates, under a fresh budget of ε split evenly over the metrics (counts and bins floored at zero). */
+function aggregate<N>(options: DpTelemetryOptions<N>, names: readonly string[], held: ReadonlyMap<string, DpRecord[]>): Record<string, number | Record<string, number>> {
+  // A fresh budget per window: each window's release is ε-DP for that window's events.
+  const budget = privacyBudget({ epsilon: options.epsilon, ...(options.random === undefined ? {} : { random: options.random }) });
+  const q = { epsilon: options.epsilon / names.length, contributions: options.contributions ?? 1 };
+  const metrics: Record<string, number | Record<string, number>> = {};
+  for (const m of names) {
+    const spec = options.metrics[m]!;
+    const data = held.get(m)!;
+    if (spec.type === 'count') metrics[m] = Math.max(0, budget.count(data, q));
+    else if (spec.type === 'histogram') metrics[m] = Object.fromEntries(Object.entries(budget.histogram(data, { ...q, bins: spec.bins })).map(([b, n]) => [b, Math.max(0, n)]));
+    else {
+      const nq = { ...q, lower: spec.lower, upper: spec.upper, ...(spec.resolution === undefined ? {} : { resolution: spec.resolution }) };
+      metrics[m] = spec.type === 'sum' ? budget.sum(data, nq) : spec.type === 'mean' ? budget.mean(data, nq) : budget.quantile(data, { ...nq, q: spec.q ?? 0.5 });
+    }
+  }
+  return metrics;
+}
+
 /**
  * Builds dpTelemetry's behaviour and its controls. Every finished request is turned into one record
  * per metric (the metric's value and the subject, nothing else of the request is kept) in memory;
@@ -126,9 +151,7 @@ function recordOf<N>(spec: TelemetryMetric<N>, event: TelemetryEvent<N>, subject
 export function telemetryBehaviour<N>(name: string, options: DpTelemetryOptions<N>): { behaviour: Behaviour<N>; control: TelemetryControl } {
   checkOptions(name, options as DpTelemetryOptions<never>);
   const names = Object.keys(options.metrics);
-  const perMetric = options.epsilon / names.length;
   const maxEvents = options.maxEvents ?? 100_000;
-  const contributions = options.contributions ?? 1;
   let records = new Map<string, DpRecord[]>(names.map((m) => [m, []]));
   let events = 0;
   let start = Date.now();
@@ -149,19 +172,13 @@ export function telemetryBehaviour<N>(name: string, options: DpTelemetryOptions<
     records = new Map(names.map((m) => [m, []]));
     events = 0;
     start = Date.now();
-    // A fresh budget per window: each window's release is ε-DP for that window's events.
-    const budget = privacyBudget({ epsilon: options.epsilon, ...(options.random === undefined ? {} : { random: options.random }) });
-    const metrics: Record<string, number | Record<string, number>> = {};
-    for (const m of names) {
-      const spec = options.metrics[m]!;
-      const data = held.get(m)!;
-      const q = { epsilon: perMetric, contributions };
-      if (spec.type === 'count') metrics[m] = Math.max(0, budget.count(data, q));
-      else if (spec.type === 'histogram') metrics[m] = Object.fromEntries(Object.entries(budget.histogram(data, { ...q, bins: spec.bins })).map(([b, n]) => [b, Math.max(0, n)]));
-      else {
-        const nq = { ...q, lower: spec.lower, upper: spec.upper, ...(spec.resolution === undefined ? {} : { resolution: spec.resolution }) };
-        metrics[m] = spec.type === 'sum' ? budget.sum(data, nq) : spec.type === 'mean' ? budget.mean(data, nq) : budget.quantile(data, { ...nq, q: spec.q ?? 0.5 });
-      }
+    let metrics: Record<string, number | Record<string, number>>;
+    try {
+      metrics = aggregate(options, names, held);
+    } catch {
+      // A release that cannot be computed is not sent at all, rather than sent in part.
+      options.onError?.(new FieldguardError('ERR_INTERNAL', `${name}: the release of a window could not be computed`));
+      return { window: { start: new Date(from).toISOString(), end: new Date(start).toISOString() }, epsilon: 0, metrics: {} };
     }
     const out: TelemetryRelease = { window: { start: new Date(from).toISOString(), end: new Date(start).toISOString() }, epsilon: options.epsilon, metrics };
     try {
@@ -172,7 +189,7 @@ export function telemetryBehaviour<N>(name: string, options: DpTelemetryOptions<
     return out;
   };
 
-  const timer = setInterval(() => void release(), options.window);
+  const timer = setInterval(() => void release().catch(() => undefined), options.window);
   timer.unref();
 
   const observe = (event: TelemetryEvent<N>): void => {

@@ -105,3 +105,30 @@ describe('dpTelemetry', () => {
     expect(thrown(() => fk.dpTelemetry({ destination: 'https://m.example.com', metrics: {}, epsilon: 1, window: 60_000 })).code).toBe('ERR_INVALID_OPTIONS');
   });
 });
+
+describe('dpTelemetry limits', () => {
+  it('holds at most maxEvents per window and counts each subject at most `contributions` times', async () => {
+    const releases: TelemetryRelease[] = [];
+    const telemetry = fx.dpTelemetry({
+      destination: (r) => void releases.push(r),
+      metrics: { requests: { type: 'count' } },
+      epsilon: 1e6,
+      window: 60_000,
+      maxEvents: 30,
+      contributions: 2,
+      subject: (e) => e.native.get('x-user'),
+      random: seeded(4),
+    });
+    const app = express();
+    app.use(telemetry);
+    app.get('/', (_req, res) => res.sendStatus(204));
+    const server = await listen(createServer(app));
+    cleanups.push(() => server.close(), () => telemetry.close());
+    for (let i = 0; i < 40; i++) await fetch(`${server.url}/`, { headers: { 'x-user': i < 20 ? 'heavy' : `u${i}` } }).then((r) => r.arrayBuffer());
+    await new Promise((r) => setTimeout(r, 20));
+    const release = await telemetry.flush();
+    // 30 events held: 20 of "heavy" count twice, the next 10 subjects once each.
+    expect(release.metrics['requests']).toBe(12);
+    expect(thrown(() => fx.dpTelemetry({ destination: () => undefined, metrics: { n: { type: 'count' } }, epsilon: 1, window: 60_000, contributions: 0 })).code).toBe('ERR_INVALID_OPTIONS');
+  });
+});
