@@ -65,8 +65,13 @@ export interface DpTelemetryOptions<Native = unknown> {
   readonly random?: RandomSource;
 }
 
-/** The controls of a telemetry middleware: release now, and stop. */
+/** The controls of a telemetry middleware: record an event it did not see, release now, and stop. */
 export interface TelemetryControl {
+  /**
+   * Counts an event the middleware did not see — a vendor call made with `guardFetch`, a job — the
+   * same way as a finished request: its metric values are held for the window, the event is not.
+   */
+  record(event: TelemetryEvent<unknown>): void;
   /** Releases the current window now and starts a new one; resolves with what was sent. */
   flush(): Promise<TelemetryRelease>;
   /** Releases the current window and stops the timer. */
@@ -217,6 +222,7 @@ export function telemetryBehaviour<N>(name: string, options: DpTelemetryOptions<
   return {
     behaviour,
     control: {
+      record: (event) => observe(event as TelemetryEvent<N>),
       flush: release,
       async close() {
         clearInterval(timer);

@@ -132,3 +132,15 @@ describe('dpTelemetry limits', () => {
     expect(thrown(() => fx.dpTelemetry({ destination: () => undefined, metrics: { n: { type: 'count' } }, epsilon: 1, window: 60_000, contributions: 0 })).code).toBe('ERR_INVALID_OPTIONS');
   });
 });
+
+describe('dpTelemetry beside guardFetch', () => {
+  it('records vendor calls made outside the middleware, and still sends only the aggregate', async () => {
+    const releases: TelemetryRelease[] = [];
+    const telemetry = fk.dpTelemetry({ destination: (r) => void releases.push(r), metrics: { calls: { type: 'count' }, slow: { type: 'count', where: (e) => e.durationMs > 100 } }, epsilon: 1e6, window: 60_000, random: seeded(6) });
+    const planted = canaries();
+    for (let i = 0; i < 7; i++) telemetry.record({ method: 'POST', route: '/v1/contacts', status: 201, durationMs: i * 30, native: { email: planted.email } });
+    await telemetry.close();
+    expect(releases[0]!.metrics).toEqual({ calls: 7, slow: 3 });
+    expect(findLeaks({ release: JSON.stringify(releases) }, planted)).toEqual([]);
+  });
+});
