@@ -21,6 +21,9 @@ export type ErrorCode =
   | 'ERR_SENSITIVE_URL'
   | 'ERR_REDIRECT_REFUSED'
   | 'ERR_UNSAFE_NUMBER'
+  | 'ERR_FPE_DOMAIN_TOO_SMALL'
+  | 'ERR_FPE_UNSUPPORTED_VALUE'
+  | 'ERR_PRIVACY_BUDGET_EXHAUSTED'
   | 'ERR_INTERNAL';
 
 /** One problem found in a schema or in options: where it is and what is wrong, never a value. */
@@ -52,6 +55,9 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_SENSITIVE_URL: 422,
   ERR_REDIRECT_REFUSED: 502,
   ERR_UNSAFE_NUMBER: 400,
+  ERR_FPE_DOMAIN_TOO_SMALL: 422,
+  ERR_FPE_UNSUPPORTED_VALUE: 422,
+  ERR_PRIVACY_BUDGET_EXHAUSTED: 429,
   ERR_INTERNAL: 500,
 };
 
@@ -148,6 +154,9 @@ const TITLE: Readonly<Record<ErrorCode, string>> = {
   ERR_SENSITIVE_URL: 'Sensitive data in the URL',
   ERR_REDIRECT_REFUSED: 'Redirect refused',
   ERR_UNSAFE_NUMBER: 'Number cannot be forwarded exactly',
+  ERR_FPE_DOMAIN_TOO_SMALL: 'Domain too small for format-preserving encryption',
+  ERR_FPE_UNSUPPORTED_VALUE: 'Value does not fit its format-preserving format',
+  ERR_PRIVACY_BUDGET_EXHAUSTED: 'Privacy budget exhausted',
   ERR_INTERNAL: 'Internal error',
 };
 

@@ -53,3 +53,7 @@ export type { ShiftDatesOptions } from './techniques/shift-dates.js';
 export type { TechniqueOptions } from './techniques/leaf.js';
 export { assessRisk, type RiskOptions, type RiskReport, type RiskDriver, type ClassSize } from './techniques/risk.js';
 export { anonymize, type AnonymizeOptions, type AnonymizeReport, type AnonymizeResult, type AnonymizedField } from './techniques/anonymize.js';
+export { privacyBudget, zcdpToEpsilon, type PrivacyBudget, type PrivacyBudgetOptions, type BudgetSpent, type DpRecord, type DpQuery, type DpNumericQuery } from './techniques/budget.js';
+export type { RandomSource } from './techniques/dp-noise.js';
+export type { FpeFormat, FpeOptions, FpeStyle } from './techniques/fpe.js';
+export type { DpTelemetryOptions, TelemetryEvent, TelemetryMetric, TelemetryRelease, TelemetryControl } from './middleware/telemetry.js';

@@ -4,6 +4,7 @@ import type { Destination, Destinations } from '../destinations/define.js';
 import { FORM, type FlowForm, type FlowSnapshot } from '../destinations/flows.js';
 import { destinationPlan } from '../middleware/protect.js';
 import { decisionAt } from '../plan/api.js';
+import type { LeafAction } from '../plan/compile.js';
 import type { FieldTag } from '../schema/tags.js';
 
 /** How a field reaches a destination. */
@@ -15,6 +16,8 @@ export interface InventoryField {
   readonly sensitivity: string;
   readonly kind?: string;
   readonly form: Form;
+  /** Set when the service can turn what the destination holds back into the value (encrypt, fpe, tokenize): still personal data (GDPR Art. 4(5)). */
+  readonly reversible?: true;
   readonly retention?: string;
   readonly seen?: number;
 }
@@ -37,6 +40,9 @@ export function leaves(schema: FieldSchema): Array<{ path: string; tag: FieldTag
   const all = schema.fields();
   return all.filter((f) => !all.some((g) => g !== f && (g.path.startsWith(`${f.path}.`) || g.path.startsWith(`${f.path}[`))));
 }
+
+/** Actions whose output the service can reverse with its keys or vault. */
+export const REVERSIBLE: ReadonlySet<LeafAction> = new Set<LeafAction>(['encrypt', 'fpe', 'tokenize']);
 
 const WEIGHT: Readonly<Record<string, number>> = { public: 0, internal: 1, personal: 3, special: 8, secret: 15 };
 const FORM_FACTOR: Readonly<Record<Form, number>> = { clear: 1, scanned: 1, masked: 0.3, token: 0.2, hash: 0.2, ciphertext: 0.1, generalized: 0.3, shifted: 0.5, dropped: 0, refused: 0 };
@@ -68,7 +74,8 @@ export function inventory(schemas: ReadonlyMap<string, FieldSchema>, destination
       // One compiled plan per destination and schema: the same one protect applies.
       const plan = destinationPlan(destinations, name, schema);
       for (const f of leaves(schema)) {
-        const form = FORM[decisionAt(plan, f.path).action];
+        const action = decisionAt(plan, f.path).action;
+        const form = FORM[action];
         const seen = flows?.[name]?.fields.filter((x) => x.path === f.path).reduce((n, x) => n + x.count, 0);
         fields.push({
           schema: schemaName,
@@ -76,6 +83,7 @@ export function inventory(schemas: ReadonlyMap<string, FieldSchema>, destination
           sensitivity: f.tag.sensitivity,
           ...(f.tag.kind === undefined ? {} : { kind: f.tag.kind }),
           form,
+          ...(REVERSIBLE.has(action) ? { reversible: true as const } : {}),
           ...(f.tag.retention === undefined ? {} : { retention: f.tag.retention }),
           ...(seen === undefined ? {} : { seen }),
         });

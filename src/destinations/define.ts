@@ -13,7 +13,7 @@ import type { ShiftDatesOptions } from '../techniques/shift-dates.js';
 import { resolveTechnique } from '../techniques/leaf.js';
 
 /** What a destination's policy does with a field. */
-export type PolicyAction = 'keep' | 'drop' | 'mask' | 'tokenize' | 'hash' | 'encrypt' | 'generalize' | 'shiftDates';
+export type PolicyAction = 'keep' | 'drop' | 'mask' | 'tokenize' | 'hash' | 'encrypt' | 'fpe' | 'generalize' | 'shiftDates';
 
 /** A path's action with options of its own (`{ action: 'generalize', options: { postalPrefix: 3 } }`). */
 export interface PolicyActionWithOptions {
@@ -85,7 +85,7 @@ export const EEA: ReadonlySet<string> = new Set([
   'IS', 'LI', 'NO', 'EU',
 ]);
 
-const action = z.enum(['keep', 'drop', 'mask', 'tokenize', 'hash', 'encrypt', 'generalize', 'shiftDates']);
+const action = z.enum(['keep', 'drop', 'mask', 'tokenize', 'hash', 'encrypt', 'fpe', 'generalize', 'shiftDates']);
 // Techniques' options are checked where the plan compiles them; here only their place is.
 const techniqueOptions = z.record(z.string(), z.unknown());
 const pathAction = z.union([action, z.strictObject({ action: z.enum(['generalize', 'shiftDates']), options: techniqueOptions })]);
@@ -109,7 +109,7 @@ const declaration = z.strictObject({
 const declarations = z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'destination names are letters, digits, - and _'), declaration);
 const registryOptions = z.strictObject({ vault: vaultOption.optional(), keys: keysOption.optional() });
 
-const NEEDS_KEYS: ReadonlySet<PolicyAction> = new Set(['hash', 'encrypt']);
+const NEEDS_KEYS: ReadonlySet<PolicyAction> = new Set(['hash', 'encrypt', 'fpe']);
 
 /** The plan rules of a declared policy, in precedence order: paths, kinds, levels, then drop. */
 export function policyRules(d: DestinationDeclaration): Rule[] {
@@ -131,8 +131,8 @@ export function policyRules(d: DestinationDeclaration): Rule[] {
 /**
  * Declares the destinations — vendors — a service sends data to, each with its region, transfer
  * mechanism, lawful basis, purpose and policy: an action per sensitivity (`keep`, `drop`, `mask`,
- * `tokenize`, `hash`, `encrypt`, `generalize`, `shiftDates` — options in `generalize` / `shiftDates` or per
- * path), overridden per kind and per path. Anything not stated is
+ * `tokenize`, `hash`, `encrypt`, `fpe` (each kind's default format), `generalize`, `shiftDates` — options in
+ * `generalize` / `shiftDates` or per path), overridden per kind and per path. Anything not stated is
  * dropped, and so are untagged fields unless `untagged` says otherwise. Validated at start-up: a
  * typo names the destination and the key; a policy that needs a vault or keys the registry lacks
  * is refused.

@@ -43,6 +43,7 @@ export const FORM: Readonly<Record<LeafAction, FlowForm>> = {
   encrypt: 'ciphertext',
   generalize: 'generalized',
   shiftDates: 'shifted',
+  fpe: 'ciphertext',
   drop: 'dropped',
   reject: 'refused',
 };

@@ -10,9 +10,11 @@ import { protectBehaviour, type ProtectOptions } from '../middleware/protect.js'
 import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import type { Report } from '../plan/walk.js';
+import { telemetryBehaviour, type DpTelemetryOptions, type TelemetryControl, type TelemetryEvent, type TelemetryMetric, type TelemetryRelease } from '../middleware/telemetry.js';
 import { contextLog, koaExchange, REPORT_KEY } from './exchange.js';
 
 export type { CommonOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions };
+export type { DpTelemetryOptions, TelemetryControl, TelemetryEvent, TelemetryMetric, TelemetryRelease };
 export { REPORT_KEY, contextLog };
 
 /** Options of {@link detokenizeFields} for Koa: `authorize` and `actor` receive the context. */
@@ -144,4 +146,22 @@ export function errorHandler(options?: ErrorHandlerOptions): Middleware {
       if (!handle(koaExchange(ctx, next), err)) throw err;
     }
   };
+}
+
+/**
+ * Differentially private telemetry for Koa: each finished request becomes one value per metric,
+ * held in memory for one `window`; at its end the destination receives only noisy aggregates (discrete
+ * Laplace, ε per window split over the metrics), never an event. `flush()` releases now, `close()`
+ * releases and stops. Privacy is per event, or per subject with `subject` and `contributions`.
+ *
+ * @example
+ * ```ts
+ * const telemetry = dpTelemetry({ destination: 'https://metrics.example/v1/aggregates', epsilon: 1, window: 60_000,
+ *   metrics: { requests: { type: 'count' }, latency: { type: 'mean', value: (e) => e.durationMs, lower: 0, upper: 2000 } } });
+ * app.use(telemetry);
+ * ```
+ */
+export function dpTelemetry(options: DpTelemetryOptions<Context>): Middleware & TelemetryControl {
+  const { behaviour, control } = telemetryBehaviour<Context>('dpTelemetry', options);
+  return Object.assign(mount('dpTelemetryMiddleware', behaviour), control);
 }

@@ -22,6 +22,7 @@ import type { FieldSchema } from '../schema/define.js';
 import { parsePath } from '../schema/path.js';
 import type { FieldTag, Kind } from '../schema/tags.js';
 import type { Vault } from '../vault/vault.js';
+import type { FpeOptions } from '../techniques/fpe.js';
 import { z } from '../zod.js';
 import { ACTIONS, buildPlan, nodeAt, type CompiledPlan, type LeafAction, type MaskFormats, type PlanOptions, type PlanSpec, type Rule, type UntaggedMode } from './compile.js';
 import type { Selection } from './select.js';
@@ -90,6 +91,8 @@ const planOptions = z.strictObject({
   vault: vaultOption.optional(),
   namespace: z.string().min(1).optional(),
   audit: auditOption.optional(),
+  // Checked in depth by compileFpe, which knows the formats and the key ring.
+  fpe: z.custom<FpeOptions>((v) => v !== null && typeof v === 'object', { message: 'must be { kinds?, paths?, key? }' }).optional(),
   ...limitOptions,
 });
 
@@ -106,6 +109,7 @@ export function planSpec(o: {
   namespace?: string | undefined;
   audit?: PlanSpec['audit'];
   exactNumbers?: boolean;
+  fpe?: FpeOptions | undefined;
 }): PlanSpec {
   return {
     schema: o.schema,
@@ -118,6 +122,7 @@ export function planSpec(o: {
     vault: o.vault,
     namespace: o.namespace,
     audit: o.audit,
+    fpe: o.fpe,
     scanText: defaultScan,
     // Where untagged data is scanned, a value under a credential's name (`api_key`, `sessionToken`) is one.
     ...(o.untagged === 'scan' ? { secretKey: isCredentialName } : {}),

@@ -9,16 +9,19 @@ import type { KeyRing } from '../vault/keys.js';
 import type { Vault } from '../vault/vault.js';
 import { resolveTechnique, shiftsOf, type Technique, type TechniqueOptions } from '../techniques/leaf.js';
 import type { ResolvedShift } from '../techniques/shift-dates.js';
+import { checkFpeKinds, compileFpe, type FpeConfig, type FpeOptions } from '../techniques/fpe.js';
 import { compileTagTest, PathMatcher, type MatchState, type Selection, type TagTest } from './select.js';
 
 /** Every action a rule can name, in one list. */
-export const ACTIONS = ['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize', 'generalize', 'shiftDates'] as const;
+export const ACTIONS = ['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize', 'generalize', 'shiftDates', 'fpe'] as const;
 
 /**
  * What a rule does to the fields it selects: `keep`, `drop`, `mask`; `hash` (keyed HMAC pseudonym),
  * `encrypt` / `decrypt` (field-level AES-256-GCM, needs `keys`); `tokenize` / `detokenize`
- * (through a vault, needs `vault`); `generalize` (irreversible coarsening per kind, options in the rule)
- * and `shiftDates` (every date of one subject moved by one keyed offset, needs `keys` and the rule's `options.subject`).
+ * (through a vault, needs `vault`); `generalize` (irreversible coarsening per kind, options in the rule),
+ * `shiftDates` (every date of one subject moved by one keyed offset, needs `keys` and the rule's `options.subject`)
+ * and `fpe` (FF1 format-preserving encryption, needs `keys`, reversed by `decrypt` where the `fpe` option
+ * names the position).
  */
 export type Action = (typeof ACTIONS)[number];
 
@@ -70,6 +73,8 @@ export interface PlanOptions {
   readonly namespace?: string;
   /** Where `decrypt` audit events go. Default: the vault's sink, else a JSON line on standard output. */
   readonly audit?: AuditSink;
+  /** Formats of `fpe` by kind and path, its key id, and where `decrypt` reverses FF1 (docs/techniques.md). */
+  readonly fpe?: FpeOptions;
 }
 
 /** A rule as the engine takes it: a selected field with no tag of its own may be given the kind it masks as. */
@@ -90,6 +95,7 @@ export interface PlanSpec {
   readonly vault?: Vault | undefined;
   readonly namespace?: string | undefined;
   readonly audit?: AuditSink | undefined;
+  readonly fpe?: FpeOptions | undefined;
   /** Match keys regardless of case. Default: the schema's setting. */
   readonly fold?: boolean | undefined;
   /** Key names whose values are always credentials, wherever they appear (logs). */
@@ -201,15 +207,17 @@ export interface CompiledPlan {
   readonly exactNumbers: boolean;
   /** The shiftDates rules, whose subjects are read from each payload's root before the walk. */
   readonly shifts: readonly ResolvedShift[];
+  /** The compiled `fpe` option (formats, key id, positions `decrypt` reverses with FF1). */
+  readonly fpe: FpeConfig;
 }
 
-const NEEDS_KEYS: ReadonlySet<string> = new Set<Action>(['hash', 'encrypt', 'decrypt', 'shiftDates']);
+const NEEDS_KEYS: ReadonlySet<string> = new Set<Action>(['hash', 'encrypt', 'decrypt', 'shiftDates', 'fpe']);
 const NEEDS_VAULT: ReadonlySet<string> = new Set<Action>(['tokenize', 'detokenize']);
 const ACTION_SET: ReadonlySet<string> = new Set(ACTIONS);
 /** Actions that pass a value on as it is (or as it was before it left). */
 const PASSING: ReadonlySet<LeafAction> = new Set<LeafAction>(['keep', 'scan', 'decrypt', 'detokenize']);
 /** How much each action protects a value, least to most. */
-const PROTECTS: Readonly<Record<LeafAction, number>> = { keep: 0, decrypt: 0, detokenize: 0, scan: 1, hash: 2, encrypt: 2, tokenize: 2, mask: 3, drop: 4, reject: 5, shiftDates: 2, generalize: 3 };
+const PROTECTS: Readonly<Record<LeafAction, number>> = { keep: 0, decrypt: 0, detokenize: 0, scan: 1, hash: 2, encrypt: 2, fpe: 2, tokenize: 2, mask: 3, drop: 4, reject: 5, shiftDates: 2, generalize: 3 };
 const DIGITS = /^\d+$/;
 
 /** Builds the plan graph. Throws `ERR_INVALID_OPTIONS` / `ERR_INVALID_PATH` at start-up, never per request. */
@@ -357,6 +365,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
 
   const root = build(rootTrie, rootTrie?.tag, matcher.start());
   markUniform(nodes);
+  checkFpeKinds(nodes);
   // Logs re-anchor the schema anywhere, so a log value is not the payload the schema describes: not there.
   if (spec.lenient !== true) markScalarFallbacks(nodes);
   let secretNode: PlanNode | undefined;
@@ -407,6 +416,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     lenient: spec.lenient === true,
     exactNumbers: spec.exactNumbers === true,
     shifts: shiftsOf(techniques),
+    fpe: compileFpe(spec.fpe, keys),
   };
 }
 

@@ -86,6 +86,7 @@ const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {
   scan: 'scanned',
   hash: 'hashed',
   encrypt: 'encrypted',
+  fpe: 'encrypted',
   decrypt: 'decrypted',
   tokenize: 'tokenized',
   detokenize: 'detokenized',

@@ -7,6 +7,7 @@ import { decryptField, encryptField, hmacPseudonym } from '../vault/crypto.js';
 import type { CompiledPlan, PlanNode } from './compile.js';
 import { Position } from './position.js';
 import { applyTechnique, subjectOffsets, type Offsets } from '../techniques/leaf.js';
+import { fpeDecrypt, fpeEncrypt } from '../techniques/fpe.js';
 import { decodeValue, encodeValue } from './values.js';
 import { lastViewed, setKey, view } from './view.js';
 import { buildReport, type Report, type ReportField, type Tally } from './report.js';
@@ -233,11 +234,17 @@ function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: 
       w.decrypted.push([pos, node]);
       const text = decryptField(w.plan.keys!, value, pos.aad(node.kind));
       if (text === undefined) {
+        // Not an `enc_` envelope: where the plan's `fpe` option names the position, it is an FF1 ciphertext.
+        const clear = fpeDecrypt(w.plan.fpe, value, { label: pos.label, kind: node.kind });
+        if (clear !== undefined) return clear;
         w.unresolved.set(pos, (w.unresolved.get(pos) ?? 0) + 1);
         return value;
       }
       return decodeValue(text);
     }
+    case 'fpe':
+      checkNumber(w, pos, value);
+      return fpeEncrypt(w.plan.fpe, value, { label: pos.label, kind: node.kind });
     case 'tokenize': {
       checkNumber(w, pos, value);
       const text = encodeValue(value);
@@ -282,6 +289,7 @@ function outKey(w: Walk, node: PlanNode, pos: Position, at: Position, key: strin
       }
     case 'hash':
     case 'encrypt':
+    case 'fpe':
     case 'tokenize':
       return hmacPseudonym(w.plan.keys!, key, w.plan.namespace);
     case 'drop':

@@ -24,7 +24,7 @@ const viaCjs = cjs.compileScrub({ schema: cjs.defineSchema(z.object({ email: tag
 console.log(JSON.stringify({ out, viaCjs, express: Object.keys(express).sort(), koa: Object.keys(koa).sort(), error: typeof FieldguardError, crossSchema: cjs.isFieldSchema(schema) }));
 `;
 
-const COMMON = ['REPORT_KEY', 'detokenizeFields', 'errorHandler', 'maskFields', 'protect', 'redactLogs', 'scrubPII', 'tokenizeFields'];
+const COMMON = ['REPORT_KEY', 'detokenizeFields', 'dpTelemetry', 'errorHandler', 'maskFields', 'protect', 'redactLogs', 'scrubPII', 'tokenizeFields'];
 const EXPRESS = [...COMMON, 'requestLog'].sort();
 const KOA = [...COMMON, 'contextLog'].sort();
 const VAULT = ['createVault', 'isKeyRing', 'keyRing', 'memoryStore', 'redisStore', 'sqliteStore', 'stdoutAudit'];
