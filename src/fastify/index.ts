@@ -1,5 +1,7 @@
 // fieldguard/fastify: every middleware as a Fastify 5 hook, each a behaviour of the core run over the Fastify Exchange, and the plugin that reads `config.fieldguard`.
-import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { pinoOptions, type PinoOptionsOptions } from '../log/pino.js';
+import type { FieldSchema } from '../schema/define.js';
 import { toFieldguardError } from '../errors.js';
 import type { LoggerLike, RedactingLogger } from '../log/wrap.js';
 import type { CommonOptions } from '../middleware/config.js';
@@ -14,7 +16,7 @@ import { peer } from '../peer.js';
 import type { Report } from '../plan/walk.js';
 import { fastifyExchange, reportOf } from './exchange.js';
 
-export type { CommonOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions };
+export type { CommonOptions, PinoOptionsOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions };
 export { reportOf };
 
 /** A fieldguard guard: an async Fastify hook, for a route's `preHandler` (or `preValidation`) or its `config.fieldguard` list. */
@@ -153,6 +155,25 @@ export function errorHandler(options?: ErrorHandlerOptions): (error: FastifyErro
     if (!handle(fastifyExchange(request, reply), error)) void reply.send(error);
     return reply;
   };
+}
+
+/** Fastify's `logger` option in its object form. */
+export type FastifyLoggerOptions = Exclude<NonNullable<FastifyServerOptions['logger']>, boolean>;
+
+/**
+ * Fastify's `logger` option from a FieldSchema: `pinoOptions(schema)` of `fieldguard/pino`, typed
+ * for Fastify, so every line Fastify's pino writes — its own, `app.log`'s, `request.log`'s — is
+ * redacted by schema, key name and detection. Spread your own pino options beside it (a `stream`, a
+ * `level`); replacing `formatters`, `hooks` or `serializers.err` turns the redaction off.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ logger: { ...loggerOptions(schema), level: 'info' }, disableRequestLogging: true });
+ * ```
+ */
+export function loggerOptions(schema: FieldSchema | undefined, options: PinoOptionsOptions = {}): FastifyLoggerOptions {
+  // pino's own options, which Fastify passes to pino as they are; only Fastify's type of `serializers.err` differs.
+  return pinoOptions(schema, options) as unknown as FastifyLoggerOptions;
 }
 
 /** Options of the {@link fieldguard} plugin. */
