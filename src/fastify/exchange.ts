@@ -39,8 +39,15 @@ export function fastifyExchange(request: FastifyRequest, reply: FastifyReply): E
       Object.defineProperty(request, REPORT, { value: r, configurable: true, writable: true });
     },
     logger(make) {
-      // Fastify's own request logger becomes the redacting one, keeping the request id it binds.
-      request.log = make().child({ reqId: request.id }) as unknown as FastifyRequest['log'];
+      // Fastify's own request logger becomes the redacting one, keeping the request id it binds; made on first use.
+      let own: FastifyRequest['log'] | undefined;
+      let assigned: FastifyRequest['log'] | undefined;
+      Object.defineProperty(request, 'log', {
+        configurable: true,
+        enumerable: true,
+        get: () => assigned ?? (own ??= make().child({ reqId: request.id }) as unknown as FastifyRequest['log']),
+        set: (v: FastifyRequest['log']) => void (assigned = v),
+      });
     },
     onValue: () => undefined,
     next: async () => undefined,
