@@ -1,4 +1,4 @@
-// A gateway for the HTTP benchmark, in its own process: `node bench/http-server.mjs <framework> <variant> <vendorUrl>`.
+// A gateway for the HTTP benchmark, in its own process: `node bench/http-server.mjs <express|koa|fastify|hono> <variant> <vendorUrl>`.
 import { Agent, createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import express from 'express';
@@ -9,6 +9,12 @@ import pino from 'pino';
 import { defineDestinations } from 'fieldguard';
 import * as fx from 'fieldguard/express';
 import * as fk from 'fieldguard/koa';
+import * as ff from 'fieldguard/fastify';
+import * as fw from 'fieldguard/web';
+import Fastify from 'fastify';
+import replyFrom from '@fastify/reply-from';
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
 import { createVault, keyRing, memoryStore } from 'fieldguard/vault';
 import { orderSchema } from './payloads.mjs';
 
@@ -36,6 +42,26 @@ if (framework === 'express') {
   chain.push(createProxyMiddleware(proxyOptions));
   e.post('/orders', ...chain);
   app = e;
+} else if (framework === 'fastify') {
+  // Fastify parses the JSON body itself; the bare route forwards it with @fastify/reply-from (undici, keep-alive).
+  const f = Fastify();
+  await f.register(replyFrom, { base: vendorUrl });
+  if (logs) f.addHook('onRequest', ff.redactLogs({ schema: orderSchema, logger }));
+  f.post('/orders', { preHandler: guard ? [ff.protect({ schema: orderSchema, destinations, destination: 'analytics' })] : [] }, (_request, reply) => reply.from('/orders'));
+  await f.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(`${f.server.address().port}\n`);
+} else if (framework === 'hono') {
+  // A Web-standard handler that forwards with fetch (undici, keep-alive), served by @hono/node-server.
+  const h = new Hono();
+  if (logs) h.use(fw.middleware(fw.redactLogs({ schema: orderSchema, logger })));
+  const forward = async (c) => {
+    const res = await fetch(`${vendorUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: await c.req.raw.arrayBuffer() });
+    return new Response(await res.arrayBuffer(), { status: res.status, headers: { 'content-type': 'application/json' } });
+  };
+  if (guard) h.post('/orders', fw.middleware(fw.protect({ schema: orderSchema, destinations, destination: 'analytics' })), forward);
+  else h.post('/orders', forward);
+  const s = serve({ fetch: h.fetch, port: 0, hostname: '127.0.0.1' }, (info) => process.stdout.write(`${info.port}\n`));
+  void s;
 } else {
   const k = new Koa();
   if (logs) k.use(fk.redactLogs({ schema: orderSchema, logger }));
@@ -47,4 +73,6 @@ if (framework === 'express') {
   });
   app = k.callback();
 }
-const server = createServer(app).listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+if (app !== undefined) {
+  const server = createServer(app).listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+}

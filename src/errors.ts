@@ -182,8 +182,17 @@ const PARSER_TYPES: Readonly<Record<string, FieldguardError>> = {
   'parameters.too.many': new FieldguardError('ERR_PAYLOAD_TOO_LARGE', 'the request body has too many parameters'),
 };
 
+/** Fastify's content-type parser errors, and the fieldguard errors they answer with. */
+const FASTIFY_PARSER_CODES: Readonly<Record<string, FieldguardError>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: PARSER_TYPES['entity.parse.failed']!,
+  FST_ERR_CTP_EMPTY_JSON_BODY: new FieldguardError('ERR_INVALID_JSON', 'the request body is empty or only whitespace, which is not JSON'),
+  FST_ERR_CTP_BODY_TOO_LARGE: PARSER_TYPES['entity.too.large']!,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: PARSER_TYPES['request.size.invalid']!,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the request body has a content type no parser of this route reads'),
+};
+
 /**
- * Recognizes the errors body parsers throw (body-parser, raw-body, co-body) and maps them to a
+ * Recognizes the errors body parsers throw (body-parser, raw-body, co-body, Fastify's content-type parsers) and maps them to a
  * fieldguard error. Their own messages, and co-body's `err.body`, quote the request body, so they
  * must never reach an answer or a log.
  */
@@ -191,6 +200,10 @@ export function parserError(err: unknown): FieldguardError | undefined {
   if (err === null || typeof err !== 'object') return undefined;
   const { type, status } = err as { type?: unknown; status?: unknown };
   if (typeof type === 'string' && PARSER_TYPES[type] !== undefined) return PARSER_TYPES[type];
+  const { code, statusCode } = err as { code?: unknown; statusCode?: unknown };
+  if (typeof code === 'string' && FASTIFY_PARSER_CODES[code] !== undefined) return FASTIFY_PARSER_CODES[code];
+  // Fastify's JSON parser answers a SyntaxError (whose message quotes the body) with statusCode 400.
+  if (statusCode === 400 && err instanceof SyntaxError) return PARSER_TYPES['entity.parse.failed'];
   if (status === 400 && (err instanceof SyntaxError || 'body' in err)) return PARSER_TYPES['entity.parse.failed'];
   if (status === 413) return PARSER_TYPES['entity.too.large'];
   if (status === 415) return PARSER_TYPES['encoding.unsupported'];

@@ -3,6 +3,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { answerNode } from '../middleware/answer.js';
 import { withSearch } from '../middleware/body.js';
 import { ANSWERED, type Exchange, type ValueTransform } from '../middleware/exchange.js';
+import { readBody } from '../middleware/node-body.js';
+import { nodeFinished } from '../middleware/node-finish.js';
 import type { RedactingLogger } from '../log/wrap.js';
 
 /** Where the middlewares leave the last report: `res.locals.fieldguard`. */
@@ -104,6 +106,8 @@ export function expressExchange(req: Request, res: Response, next: NextFunction)
     req,
     res,
     url: () => req.originalUrl ?? req.url,
+    readBody: (limit) => readBody(req, limit),
+    finished: (listener) => nodeFinished(res, listener),
     body: () => req.body as unknown,
     setBody(value, text) {
       req.body = value;

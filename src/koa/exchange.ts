@@ -2,6 +2,8 @@
 import type { Context, Next } from 'koa';
 import { withSearch } from '../middleware/body.js';
 import { ANSWERED, type Exchange, type ValueTransform } from '../middleware/exchange.js';
+import { readBody } from '../middleware/node-body.js';
+import { nodeFinished } from '../middleware/node-finish.js';
 import type { RedactingLogger } from '../log/wrap.js';
 
 /** Where the middlewares leave the last report: `ctx.state.fieldguard`. */
@@ -29,6 +31,8 @@ export function koaExchange(ctx: Context, next: Next): Exchange<Context> {
     req: ctx.req,
     res: ctx.res,
     url: () => ctx.originalUrl,
+    readBody: (limit) => readBody(ctx.req, limit),
+    finished: (listener) => nodeFinished(ctx.res, listener),
     body: () => request.body,
     setBody(value, text) {
       request.body = value;

@@ -37,12 +37,12 @@ export function errorAnswer(error: FieldguardError, format: 'fieldguard' | 'prob
 export async function refuse(ex: Exchange, cause: unknown, config: Pick<CommonConfig, 'errors' | 'errorFormat'>): Promise<void> {
   const error = toFieldguardError(cause);
   if (config.errors === 'handler') return ex.fail(error);
-  if (ex.res.headersSent) {
+  if (ex.res?.headersSent === true) {
     ex.res.destroy();
     return;
   }
   const { status, headers, body } = errorAnswer(error, config.errorFormat);
-  markAnswer(ex.res);
+  if (ex.res !== undefined) markAnswer(ex.res);
   ex.answer(status, headers, body);
 }
 

@@ -1,26 +1,42 @@
-// Bodies and queries on the wire: which types fieldguard inspects, reading (raw-body, zlib), parsing and serializing (qs), framing.
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { Readable } from 'node:stream';
+// Bodies and queries on the wire: which types fieldguard inspects, parsing and serializing (qs), framing. Runtime-neutral: reading a stream is the adapter's (node-body.ts, web/).
+import type { IncomingHttpHeaders } from 'node:http';
 import qs from 'qs';
-import getRawBody from 'raw-body';
-import typeis from 'type-is';
-import { FieldguardError, parserError } from '../errors.js';
+import { FieldguardError } from '../errors.js';
 
 /** The body formats fieldguard rewrites. Anything else on a guarded route is refused (415). */
 export type BodyFormat = 'json' | 'form';
 
-/** Which supported format a `Content-Type` names (case-insensitive, `*\/*+json` included), or `undefined`. */
+/** A media type as RFC 9110 writes it: `type/subtype`, both tokens (lower-cased by `mediaType`). */
+const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/**
+ * Which supported format a `Content-Type` names (case-insensitive, `*\/*+json` included), or
+ * `undefined` — the matching type-is does for `['json', '+json', 'urlencoded']`, written here so
+ * the core runs where there is no Node (type-is reaches `path` through mime-types).
+ */
 export function bodyFormat(contentType: string | undefined): BodyFormat | undefined {
-  if (contentType === undefined || contentType === '') return undefined;
-  const found = typeis.is(contentType, ['json', '+json', 'urlencoded']);
-  if (found === false || found === null) return undefined;
-  return found === 'urlencoded' ? 'form' : 'json';
+  const type = mediaType(contentType);
+  if (type === undefined || !MEDIA_TYPE.test(type)) return undefined;
+  if (type === 'application/x-www-form-urlencoded') return 'form';
+  return type === 'application/json' || type.endsWith('+json') ? 'json' : undefined;
 }
 
-/** Whether a request carries a body, by its framing headers (type-is's rule). */
-export function hasBody(req: IncomingMessage): boolean {
-  return typeis.hasBody(req);
+/** Whether a request carries a body, by its framing headers (type-is's rule: a Transfer-Encoding, or a numeric Content-Length). */
+export function hasBody(req: { readonly headers: IncomingHttpHeaders }): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && !Number.isNaN(Number(length)));
+}
+
+/** Whether a value is a Node Buffer (never, where there is no Node). */
+export function isBuffer(value: unknown): value is Buffer {
+  return typeof Buffer !== 'undefined' && Buffer.isBuffer(value);
+}
+
+const encoder = new TextEncoder();
+
+/** The UTF-8 byte length of a text. */
+export function byteLength(text: string): number {
+  return typeof Buffer !== 'undefined' ? Buffer.byteLength(text) : encoder.encode(text).byteLength;
 }
 
 /** The media type of a `Content-Type`, lower-cased, without parameters. */
@@ -41,47 +57,6 @@ export function rewrittenType(format: BodyFormat, contentType: string | undefine
   if (format === 'form') return 'application/x-www-form-urlencoded; charset=utf-8';
   const type = mediaType(contentType);
   return `${type !== undefined && bodyFormat(type) === 'json' ? type : 'application/json'}; charset=utf-8`;
-}
-
-function decoded(req: IncomingMessage): Readable {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  switch (encoding) {
-    case 'identity':
-    case '':
-      return req;
-    case 'gzip':
-    case 'x-gzip':
-      return req.pipe(createGunzip());
-    case 'deflate':
-      return req.pipe(createInflate());
-    case 'br':
-      return req.pipe(createBrotliDecompress());
-    default:
-      throw new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the request body has a content encoding fieldguard cannot read; send it uncompressed, or gzip, deflate or br');
-  }
-}
-
-/**
- * Reads an unconsumed request body, decompressed and decoded from its charset, up to `limit`
- * bytes after decompression (so a small compressed body cannot expand past it).
- */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const stream = decoded(req);
-  const identity = stream === req;
-  try {
-    return await getRawBody(stream, {
-      limit,
-      encoding: charsetOf(req.headers['content-type']) ?? 'utf-8',
-      ...(identity && req.headers['content-length'] !== undefined ? { length: req.headers['content-length'] } : {}),
-    });
-  } catch (e) {
-    if (!identity) req.unpipe();
-    req.resume();
-    if (e instanceof FieldguardError) throw e;
-    const known = parserError(e);
-    if (known !== undefined && known.code === 'ERR_PAYLOAD_TOO_LARGE') throw new FieldguardError('ERR_PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`);
-    throw known ?? new FieldguardError('ERR_INVALID_JSON', 'the request body could not be read');
-  }
 }
 
 /** How queries and forms are parsed: nested bracket keys as Express's extended parser reads them, with qs's bounds. */
@@ -145,7 +120,7 @@ export function reframe(headers: IncomingHttpHeaders, text: string, contentType:
   delete headers['content-encoding'];
   delete headers['content-md5'];
   headers['content-type'] = contentType;
-  headers['content-length'] = String(Buffer.byteLength(text));
+  headers['content-length'] = String(byteLength(text));
 }
 
 /** The query string of a URL, without `?`. */

@@ -25,12 +25,12 @@ export function errorBehaviour(factory: string, opts: ErrorHandlerOptions = {}, 
     const known = parserError(err) ?? (err instanceof FieldguardError ? err : undefined);
     if (known === undefined) return false;
     neutralizeParserError(err);
-    if (ex.res.headersSent) {
+    if (ex.res?.headersSent === true) {
       ex.res.destroy();
       return true;
     }
     const { status, headers, body } = errorAnswer(known, format);
-    markAnswer(ex.res);
+    if (ex.res !== undefined) markAnswer(ex.res);
     ex.answer(status, headers, body);
     return true;
   };

@@ -1,5 +1,5 @@
 // The Exchange: the one framework-free view of a request and its answer that every middleware's behaviour is written against.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { FieldguardError } from '../errors.js';
 import type { RedactingLogger } from '../log/wrap.js';
 import type { Report } from '../plan/walk.js';
@@ -11,19 +11,36 @@ export const ANSWERED: unique symbol = Symbol('fieldguard.answered');
 export type ValueTransform = (value: unknown) => unknown;
 
 /**
+ * The request line and headers every adapter gives the core: the Node request itself on Node's http
+ * server, a copy of a Web `Request`'s elsewhere. Rewrites of the framing (`reframe`) are made on `headers`.
+ */
+export interface RequestHead {
+  readonly method?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  /** Whether the body was already consumed (by a body parser), so it cannot be read again. */
+  readonly readableEnded: boolean;
+}
+
+/**
  * What a middleware's behaviour needs from a framework, and nothing more. An adapter (Express,
  * Koa, …) implements it for one request by translating; everything fieldguard decides is written
- * once against it in `src/middleware/`. The Node request and response are shared by every
- * framework on Node's http server, so reading the wire, framing and byte-level interception of
- * the answer happen on them directly.
+ * once against it in `src/middleware/`. The Node response is shared by every framework on Node's
+ * http server, so byte-level interception of the answer happens on it directly; where there is no
+ * Node response (Web-standard `Request`/`Response`), the adapter hands the answer to `onValue` itself.
+ * Reading the body is the adapter's capability, so the core never touches a stream of its own.
  */
 export interface Exchange<Native = unknown> {
   /** The framework's own request object (Express `req`, Koa `ctx`), for the app's callbacks. */
   readonly native: Native;
-  /** The Node request: headers, the unparsed body stream, the URL. */
-  readonly req: IncomingMessage;
-  /** The Node response every framework writes through. */
-  readonly res: ServerResponse;
+  /** The request's method and headers (on Node's http server, the Node request itself). */
+  readonly req: RequestHead;
+  /** The Node response every framework on Node's http server writes through; absent on Web-standard `Response`s. */
+  readonly res?: ServerResponse | undefined;
+  /**
+   * Reads the unconsumed body from the wire, decompressed and decoded from its charset, up to `limit`
+   * bytes after decompression. Rejects with a FieldguardError (413, 415, 400) when it cannot.
+   */
+  readBody(limit: number): Promise<string>;
   /** The URL as the client sent it (path and query), before routers stripped mount paths. */
   url(): string;
   /** The body a body parser left on the request, or `undefined` when none ran. */
@@ -48,8 +65,17 @@ export interface Exchange<Native = unknown> {
   next(): Promise<void>;
   /** Answers the request now, in the framework's way, with nothing downstream run. */
   answer(status: number, headers: Readonly<Record<string, string>>, body: string): void;
+  /** Calls `listener` once, when the answer was sent or the client went away (Node: `on-finished`; Web: when the body was read). */
+  finished(listener: (outcome: Outcome) => void): void;
   /** Hands an error to the framework's own error handling: `next(err)` in Express, a rejection in Koa. */
   fail(error: FieldguardError): Promise<void>;
+}
+
+/** How an answer ended, for the request line: its status, the body bytes sent, and whether the client went away first. */
+export interface Outcome {
+  readonly status: number;
+  readonly bytes: number;
+  readonly aborted: boolean;
 }
 
 /** A middleware's behaviour: compiled once, run per request over an Exchange. */

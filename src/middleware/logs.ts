@@ -1,7 +1,4 @@
 // redactLogs' behaviour, written once: one request line of metadata; queries, bodies, headers and errors only through the redactor.
-import type { ServerResponse } from 'node:http';
-import { format } from 'node:util';
-import onFinished from 'on-finished';
 import { redactor, type Redactor, type RedactorOptions } from '../log/redactor.js';
 import { isRedactingLogger, redactingLogger, type LoggerLike } from '../log/wrap.js';
 import { fieldSchemaOption, parseOptions } from '../options.js';
@@ -48,26 +45,6 @@ function flavorOf(logger: LoggerLike): Flavor {
   return 'plain';
 }
 
-/** Counts the bytes of a response as they are written. */
-function countBytes(res: ServerResponse): () => number {
-  let bytes = 0;
-  const add = (chunk: unknown, encoding?: unknown): void => {
-    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-    else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
-  };
-  const write = res.write;
-  const end = res.end;
-  res.write = function countedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-    add(chunk, rest[0]);
-    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as ServerResponse['write'];
-  res.end = function countedEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-    if (typeof chunk !== 'function') add(chunk, rest[0]);
-    return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
-  } as ServerResponse['end'];
-  return () => bytes;
-}
-
 /** Replaces an error's message and stack with their redacted text, so a default handler that prints it prints no data. */
 function sanitizeError(err: unknown, redact: Redactor): void {
   neutralizeParserError(err);
@@ -84,7 +61,7 @@ function sanitizeError(err: unknown, redact: Redactor): void {
 function safeError(value: unknown, redact: Redactor): Error {
   let text: string;
   try {
-    text = redact.text(format('non-error thrown: %j', redact.copy(value)));
+    text = redact.text(`non-error thrown: ${JSON.stringify(redact.copy(value)) ?? String(value)}`);
   } catch {
     text = 'non-error thrown';
   }
@@ -119,8 +96,7 @@ export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: nu
     }
   };
   return async function redactLogsRequest(ex) {
-    const startedAt = process.hrtime.bigint();
-    const bytes = countBytes(ex.res);
+    const startedAt = performance.now();
     ex.logger(() => redactingLogger(typeof o.logger.child === 'function' ? o.logger.child({}) : o.logger, redact));
     let resBody: unknown;
     if (bodies) {
@@ -131,8 +107,8 @@ export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: nu
     }
     const search = searchOf(ex.url());
     let error: unknown;
-    onFinished(ex.res, () => {
-      const status = ex.res.statusCode;
+    ex.finished((outcome) => {
+      const status = outcome.status;
       const route = ex.route() ?? '(unmatched)';
       const rate = o.sample?.[route];
       if (rate !== undefined && status < 500 && Math.random() >= rate) return;
@@ -140,11 +116,11 @@ export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: nu
         method: ex.req.method,
         route,
         status,
-        durationMs: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e4) / 100,
+        durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
         reqBytes: Number(ex.req.headers['content-length'] ?? 0) || 0,
-        resBytes: bytes(),
+        resBytes: outcome.bytes,
       };
-      if (!ex.res.writableFinished) line['aborted'] = true;
+      if (outcome.aborted) line['aborted'] = true;
       if (o.destination !== undefined) line['destination'] = o.destination;
       try {
         if (search !== '') line['query'] = copy(parseQuery(search));

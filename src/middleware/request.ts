@@ -5,7 +5,7 @@ import { mergeReports } from '../plan/report.js';
 import type { Report } from '../plan/walk.js';
 import { emitReport, type CommonConfig } from './config.js';
 import type { Exchange } from './exchange.js';
-import { bodyFormat, hasBody, parseBody, parseQuery, pathOf, readBody, reframe, rewrittenType, searchOf, serializeBody, serializeQuery } from './body.js';
+import { bodyFormat, hasBody, isBuffer, parseBody, parseQuery, pathOf, reframe, rewrittenType, searchOf, serializeBody, serializeQuery } from './body.js';
 
 /** Which parts of a request a middleware rewrites. */
 export type RequestTarget = 'body' | 'query' | 'both';
@@ -47,9 +47,9 @@ export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply:
       // Unread bytes are what a proxy pipes on, whatever a parser left on the request: body-parser 1.x
       // and @koa/bodyparser leave `{}` for a type they skip, and scrubbing that would forward the raw body behind it.
       if (!req.readableEnded) {
-        const text = await readBody(req, config.limit);
+        const text = await ex.readBody(config.limit);
         value = text === '' ? undefined : parseBody(format, text);
-      } else if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) {
+      } else if (typeof parsed === 'string' || isBuffer(parsed)) {
         const text = parsed.toString();
         value = text === '' ? undefined : parseBody(format, text);
       } else if (parsed !== undefined) {
@@ -65,7 +65,7 @@ export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply:
         setBody(ex, format === 'form' ? 'form' : 'json', result.value, contentType);
         reports.push(result.report);
       }
-    } else if (parsed !== null && typeof parsed === 'object' && !Buffer.isBuffer(parsed) && Object.keys(parsed).length > 0) {
+    } else if (parsed !== null && typeof parsed === 'object' && !isBuffer(parsed) && Object.keys(parsed).length > 0) {
       // No body on the wire, but something put one on the request object: it is what a proxy would forward.
       const result = await apply(parsed);
       setBody(ex, 'json', result.value, req.headers['content-type']);

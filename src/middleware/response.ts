@@ -275,11 +275,14 @@ export function guardResponse(ex: Exchange, transform: ResponseTransform, config
       return ANSWERED;
     });
   });
-  interceptBytes(ex.res, ex.req.method, done, config.limit, async (value) => {
+  // Without a Node response (Web-standard Response) the adapter reads the answer's bytes and hands them to onValue.
+  const res = ex.res;
+  if (res === undefined) return;
+  interceptBytes(res, ex.req.method, done, config.limit, async (value) => {
     try {
       return finish(await transform(value));
     } catch (e) {
-      answerNode(ex.res, failed(e), config.errorFormat);
+      answerNode(res, failed(e), config.errorFormat);
       return ANSWERED;
     }
   }, config);

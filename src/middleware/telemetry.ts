@@ -1,5 +1,4 @@
 // dpTelemetry's behaviour, written once: each finished request becomes metric values held in memory for one window; only noisy aggregates leave.
-import onFinished from 'on-finished';
 import { FieldguardError } from '../errors.js';
 import { privacyBudget, type DpRecord } from '../techniques/budget.js';
 import type { RandomSource } from '../techniques/dp-noise.js';
@@ -213,8 +212,8 @@ export function telemetryBehaviour<N>(name: string, options: DpTelemetryOptions<
 
   const behaviour: Behaviour<N> = async (ex) => {
     const t0 = performance.now();
-    onFinished(ex.res, () => {
-      observe({ method: ex.req.method ?? 'GET', route: ex.route(), status: ex.res.statusCode, durationMs: performance.now() - t0, native: ex.native });
+    ex.finished((outcome) => {
+      observe({ method: ex.req.method ?? 'GET', route: ex.route(), status: outcome.status, durationMs: performance.now() - t0, native: ex.native });
     });
     await ex.next();
   };

@@ -1,4 +1,4 @@
-// The same gateway built on Express 5, Express 4 and Koa 3: the conformance suite runs every test against each.
+// The same gateway built on Express 5, Express 4, Koa 3 and 2, Fastify 5 and Web-standard handlers under Hono: the conformance suite runs every test against each.
 import { createServer } from 'node:http';
 import express5 from 'express';
 import express4 from 'express4';
@@ -7,10 +7,17 @@ import Koa2 from 'koa2';
 import { bodyParser } from '@koa/bodyparser';
 import c2k from 'koa-connect';
 import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
+import Fastify from 'fastify';
+import replyFrom from '@fastify/reply-from';
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { defineSchema, tag, type Report } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
+import * as ff from '../../src/fastify/index.js';
+import * as fw from '../../src/web/index.js';
 import { orderSchema, sampleOrder } from '../fixtures/order.js';
 import { listen } from '../helpers/vendor.js';
 
@@ -138,9 +145,117 @@ function koaFramework(name: string, KoaApp: typeof Koa): Framework {
   };
 }
 
+function fastifyFramework(): Framework {
+  return {
+    name: 'Fastify 5',
+    async start(vendorUrl) {
+      const reports: Report[] = [];
+      const onReport = (r: Report): void => void reports.push(r);
+      const app = Fastify();
+      await app.register(replyFrom, { base: vendorUrl });
+      await app.register(ff.fieldguard);
+      app.setErrorHandler(ff.errorHandler());
+      // Forms arrive as text (Fastify parses none by default); scrubPII parses, scrubs and writes them back as text.
+      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      const forward = (path: string) => (_request: unknown, reply: { from(p: string): unknown }) => reply.from(path);
+      app.post('/vendor/orders', { preHandler: ff.scrubPII({ schema: orderSchema, onReport }) }, forward('/orders'));
+      app.post('/vendor/forms', { config: { fieldguard: [ff.scrubPII({ schema: orderSchema })] } }, forward('/forms'));
+      await app.register(async (raw) => {
+        // A scope whose bodies no parser reads: the guard reads the wire itself.
+        raw.removeAllContentTypeParsers();
+        raw.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+        raw.post('/vendor/unparsed', { preHandler: ff.scrubPII({ schema: orderSchema }) }, forward('/unparsed'));
+      });
+      app.post('/vendor/strict', { preHandler: ff.scrubPII({ schema: orderSchema, untagged: 'reject' }) }, forward('/strict'));
+      app.post('/vendor/shallow', { preHandler: ff.scrubPII({ schema: orderSchema, maxDepth: 8, untagged: 'keep' }) }, forward('/shallow'));
+      app.get('/vendor/search', { preHandler: ff.scrubPII({ schema: searchSchema, target: 'query' }) }, forward('/search'));
+      app.get('/orders/1', { config: { fieldguard: [ff.maskFields({ schema: orderSchema })] } }, async () => sampleOrder());
+      app.get('/orders/list', { preHandler: ff.maskFields({ schema: orderSchema }) }, async () => [sampleOrder(), sampleOrder()]);
+      app.get('/orders/none', { preHandler: ff.maskFields({ schema: orderSchema }) }, async (_request, reply) => reply.code(204).send());
+      app.get('/orders/1/send', { preHandler: ff.maskFields({ schema: orderSchema }) }, async (_request, reply) => reply.type('application/json').send(JSON.stringify(sampleOrder())));
+      app.get('/orders/1/report', { preHandler: ff.maskFields({ schema: orderSchema }) }, async (request, reply) => {
+        reply.raw.once('finish', () => reports.push(ff.reportOf(request)!));
+        return sampleOrder();
+      });
+      app.post('/masked-in', { preHandler: ff.maskFields({ schema: orderSchema, on: 'request' }) }, async (request) => request.body);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as { port: number };
+      return {
+        url: `http://127.0.0.1:${port}`,
+        reports,
+        close: async () => {
+          app.server.closeAllConnections();
+          await app.close();
+        },
+      };
+    },
+  };
+}
+
+/** A Web-standard handler that forwards the Request it got to the vendor with fetch, as a Next.js route handler or a worker would. */
+export function forwardWith(vendorUrl: string, path: string): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const url = new URL(request.url);
+    const type = request.headers.get('content-type');
+    const res = await fetch(`${vendorUrl}${path}${url.search}`, {
+      method: request.method,
+      headers: type === null ? {} : { 'content-type': type },
+      ...(request.method === 'GET' || request.method === 'HEAD' ? {} : { body: await request.arrayBuffer() }),
+    });
+    return new Response(await res.arrayBuffer(), { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } });
+  };
+}
+
+function honoFramework(): Framework {
+  return {
+    name: 'Web/Hono',
+    async start(vendorUrl) {
+      const reports: Report[] = [];
+      const onReport = (r: Report): void => void reports.push(r);
+      const app = new Hono();
+      const forward = (path: string) => (c: { req: { raw: Request } }) => forwardWith(vendorUrl, path)(c.req.raw);
+      app.post('/vendor/orders', fw.middleware(fw.scrubPII({ schema: orderSchema, onReport })), forward('/orders'));
+      app.post('/vendor/forms', fw.middleware(fw.scrubPII({ schema: orderSchema })), forward('/forms'));
+      app.post('/vendor/unparsed', fw.middleware(fw.scrubPII({ schema: orderSchema })), forward('/unparsed'));
+      app.post('/vendor/strict', fw.middleware(fw.scrubPII({ schema: orderSchema, untagged: 'reject' })), forward('/strict'));
+      app.post('/vendor/shallow', fw.middleware(fw.scrubPII({ schema: orderSchema, maxDepth: 8, untagged: 'keep' })), forward('/shallow'));
+      app.get('/vendor/search', fw.middleware(fw.scrubPII({ schema: searchSchema, target: 'query' })), forward('/search'));
+      const mask = fw.middleware(fw.maskFields({ schema: orderSchema }));
+      app.get('/orders/1', mask, (c) => c.json(sampleOrder()));
+      app.get('/orders/list', mask, (c) => c.json([sampleOrder(), sampleOrder()]));
+      app.get('/orders/none', mask, (c) => c.body(null, 204));
+      app.get('/orders/1/send', mask, () => new Response(JSON.stringify(sampleOrder()), { headers: { 'content-type': 'application/json' } }));
+      app.get(
+        '/orders/1/report',
+        async (c, next) => {
+          await next();
+          reports.push(fw.reportOf(c.req.raw)!);
+        },
+        mask,
+        (c) => c.json(sampleOrder()),
+      );
+      app.post('/masked-in', fw.middleware(fw.maskFields({ schema: orderSchema, on: 'request' })), async (c) => c.json(await c.req.json()));
+      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
+      const { port } = server.address() as AddressInfo;
+      return {
+        url: `http://127.0.0.1:${port}`,
+        reports,
+        close: () =>
+          new Promise<void>((resolve) => {
+            (server as unknown as { closeAllConnections(): void }).closeAllConnections();
+            server.close(() => resolve());
+          }),
+      };
+    },
+  };
+}
+
 export const FRAMEWORKS: readonly Framework[] = [
   expressFramework('Express 5', express5),
   expressFramework('Express 4', express4 as unknown as typeof express5),
   koaFramework('Koa 3', Koa),
   koaFramework('Koa 2', Koa2 as unknown as typeof Koa),
+  fastifyFramework(),
+  honoFramework(),
 ];

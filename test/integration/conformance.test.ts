@@ -1,4 +1,4 @@
-// One conformance suite: every middleware behaviour through Express 5, Express 4 and Koa 3, with a real proxy and vendor.
+// One conformance suite: every middleware behaviour through Express 5 and 4, Koa 3 and 2, Fastify 5 and Web/Hono, with a real proxy and vendor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS, type Gateway } from './apps.js';
 import { leaks, MASKED_ORDER, SCRUBBED_ORDER, sampleOrder } from '../fixtures/order.js';
@@ -197,7 +197,12 @@ describe.each(FRAMEWORKS)('$name', (framework) => {
     const head = await send(`${gw.url}/orders/1`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.text).toBe('');
-    expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(MASKED_ORDER)));
+    if (framework.name.startsWith('Fastify')) {
+      // Fastify's HEAD route measures the unmasked payload and sends no body, so no length is sent rather than the original's.
+      expect(head.headers.get('content-length')).toBeNull();
+    } else {
+      expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(MASKED_ORDER)));
+    }
     const none = await send(`${gw.url}/orders/none`);
     expect(none.status).toBe(204);
     expect(none.text).toBe('');

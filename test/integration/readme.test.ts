@@ -44,4 +44,46 @@ describe('README', () => {
     expect(JSON.parse(text)).toEqual({ error: { code: 'ERR_INVALID_JSON', message: 'the request body is not valid JSON' } });
     expect(text).not.toContain('jane');
   });
+
+  /** The quick start's schema, for the framework sections' examples, which assume one. */
+  const PRELUDE = `import { z } from 'zod';
+import { defineSchema, tag } from 'fieldguard';
+const schema = defineSchema(z.object({ id: tag(z.string(), 'public'), email: tag(z.string(), 'personal', { kind: 'email' }), card: tag(z.string(), 'secret', { kind: 'cardNumber' }) }));
+`;
+  const load = async <T>(name: string, source: string): Promise<T> => {
+    const file = `${root}/test/integration/.readme-${name}.mts`;
+    writeFileSync(file, source);
+    cleanup.push(() => rmSync(file, { force: true }));
+    return (await import(file)) as T;
+  };
+
+  it('the Fastify example scrubs what reply-from forwards and masks what the route answers', async () => {
+    const vendor = await startVendor();
+    cleanup.push(() => vendor.close());
+    const block = blocks.find((b) => b.includes("from 'fieldguard/fastify'"))!;
+    expect(block).toContain('await app.listen({ port: 3000 });');
+    const source = `${PRELUDE}const order = { email: 'jane@example.com' };\n${block.replace("'https://analytics.example'", JSON.stringify(vendor.url)).replace('await app.listen({ port: 3000 });', 'export { app };')}`;
+    const { app } = await load<{ app: { inject(o: object): Promise<{ statusCode: number; body: string }>; close(): Promise<void> } }>('fastify', source);
+    cleanup.push(() => app.close());
+    const post = await app.inject({ method: 'POST', url: '/analytics/orders', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ id: 'o1', email: 'jane@example.com', card: '4111 1111 1111 1111' }) });
+    expect(post.statusCode).toBe(200);
+    expect(vendor.received.at(-1)!.body).toBe('{"id":"o1"}');
+    const get = await app.inject({ method: 'GET', url: '/orders/o1' });
+    expect(JSON.parse(get.body)).toEqual({ id: 'o1', email: 'j***@example.com', card: '**** **** **** 1111' });
+  });
+
+  it('the Next.js route handler example forwards { id } only and answers masked', async () => {
+    const vendor = await startVendor();
+    cleanup.push(() => vendor.close());
+    const block = blocks.find((b) => b.includes('app/api/orders/route.ts'))!;
+    const route = await load<{ POST(r: Request): Promise<Response>; GET(r: Request, c: { params: Promise<{ id: string }> }): Promise<Response> }>(
+      'next',
+      `${PRELUDE}const VENDOR = ${JSON.stringify(vendor.url)};\n${block}`,
+    );
+    const post = await route.POST(new Request('http://x/api/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'o1', email: 'jane@example.com', extra: 'x' }) }));
+    expect(post.status).toBe(200);
+    expect(vendor.received.at(-1)!.body).toBe('{"id":"o1"}');
+    const get = await route.GET(new Request('http://x/api/orders/o1'), { params: Promise.resolve({ id: 'o1' }) });
+    expect(await get.json()).toEqual({ id: 'o1', email: 'j***@example.com', card: '**** **** **** 1111' });
+  });
 });

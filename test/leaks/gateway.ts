@@ -1,4 +1,4 @@
-// The leak hunt's gateway: the same routes built on Express 5, Express 4, Koa 3 and Koa 2 (a real proxy to a real vendor), and the channels a test scans.
+// The leak hunt's gateway: the same routes built on Express 5 and 4, Koa 3 and 2, Fastify 5 and Web/Hono (a real proxy to a real vendor), and the channels a test scans.
 import { createServer } from 'node:http';
 import express5 from 'express';
 import express4 from 'express4';
@@ -9,9 +9,16 @@ import c2k from 'koa-connect';
 import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
 import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import replyFrom from '@fastify/reply-from';
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+import * as ff from '../../src/fastify/index.js';
+import * as fw from '../../src/web/index.js';
 import { listen, type Vendor } from '../helpers/vendor.js';
 
-export type Adapter = typeof fx | typeof fk;
+export type Adapter = typeof fx | typeof fk | typeof ff | typeof fw;
 
 /** How a route ends: forwarded to the vendor through http-proxy-middleware, or answered by the handler. */
 export type End =
@@ -38,7 +45,7 @@ export type ErrorHandling = 'fieldguard' | 'problem' | 'app';
 
 export interface Stack {
   readonly name: string;
-  readonly kind: 'express' | 'koa';
+  readonly kind: 'express' | 'koa' | 'fastify' | 'web';
   build(vendorUrl: string, routes: readonly Route[], errors?: ErrorHandling): Promise<{ url: string; close(): Promise<void> }>;
 }
 
@@ -155,12 +162,102 @@ function koaStack(name: string, KoaApp: typeof Koa): Stack {
   };
 }
 
+/** A route end handled by one framework's own code has no Fastify or Web form: such a route is built on Express and Koa only. */
+function portable(end: End): Exclude<End, { express: unknown }> {
+  if (end !== 'proxy' && 'express' in end) throw new Error('this route ends in an Express/Koa handler; run it on EXPRESS or KOA');
+  return end;
+}
+
+function fastifyStack(): Stack {
+  return {
+    name: 'Fastify 5',
+    kind: 'fastify',
+    async build(vendorUrl, routes, errors = 'fieldguard') {
+      const app = Fastify();
+      await app.register(replyFrom, { base: vendorUrl });
+      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      if (errors === 'app') app.setErrorHandler((err, _request, reply) => void reply.code((err as { statusCode?: number }).statusCode ?? 500).send(appAnswer(err)));
+      else app.setErrorHandler(ff.errorHandler(errors === 'problem' ? { format: 'problem' } : {}));
+      for (const r of routes) {
+        const end = portable(r.end);
+        const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply): Promise<unknown> => {
+          if (end === 'proxy') return reply.from((request.raw.url ?? '/').split('?')[0]!.replace(/^\/vendor/, ''));
+          if ('json' in end) return reply.code(end.status ?? 200).send(await end.json());
+          if (end.type !== undefined) void reply.type(end.type);
+          return reply.send(end.bytes());
+        };
+        const preHandler = r.guard(ff) as ff.FastifyGuard[];
+        if (r.method === 'GET') app.get(r.path, { preHandler }, handler);
+        else app.post(r.path, { preHandler }, handler);
+      }
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as AddressInfo;
+      return {
+        url: `http://127.0.0.1:${port}`,
+        close: async () => {
+          app.server.closeAllConnections();
+          await app.close();
+        },
+      };
+    },
+  };
+}
+
+function webStack(): Stack {
+  return {
+    name: 'Web/Hono',
+    kind: 'web',
+    async build(vendorUrl, routes, errors = 'fieldguard') {
+      const app = new Hono();
+      if (errors === 'app') app.onError((err) => Response.json(appAnswer(err), { status: (err as { status?: number }).status ?? 500 }));
+      for (const r of routes) {
+        const end = portable(r.end);
+        const guards = (r.guard(fw) as fw.WebGuard[]).map((g) => fw.middleware(g));
+        const handler = async (c: { req: { raw: Request } }): Promise<Response> => {
+          const request = c.req.raw;
+          if (end === 'proxy') {
+            const url = new URL(request.url);
+            const type = request.headers.get('content-type');
+            const res = await fetch(`${vendorUrl}${url.pathname.replace(/^\/vendor/, '')}${url.search}`, {
+              method: request.method,
+              headers: type === null ? {} : { 'content-type': type },
+              ...(request.method === 'GET' ? {} : { body: await request.arrayBuffer() }),
+            });
+            return new Response(await res.arrayBuffer(), { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } });
+          }
+          if ('json' in end) return Response.json(await end.json(), { status: end.status ?? 200 });
+          const body = end.bytes();
+          return new Response(typeof body === 'string' ? body : new Uint8Array(body), end.type === undefined ? {} : { headers: { 'content-type': end.type } });
+        };
+        // Hono's typed overloads do not take a spread of middlewares; its `on` with a list does the same.
+        app.on(r.method, r.path, ...([...guards, handler] as unknown as [typeof handler]));
+      }
+      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
+      const { port } = server.address() as AddressInfo;
+      return {
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((resolve) => {
+            (server as unknown as { closeAllConnections(): void }).closeAllConnections();
+            server.close(() => resolve());
+          }),
+      };
+    },
+  };
+}
+
 export const STACKS: readonly Stack[] = [
   expressStack('Express 5', express5),
   expressStack('Express 4', express4 as unknown as typeof express5),
   koaStack('Koa 3', Koa),
   koaStack('Koa 2', Koa2 as unknown as typeof Koa),
 ];
+/**
+ * Every adapter: the Node stacks, Fastify 5 and Web/Hono. The item tests stay on STACKS: they pin
+ * Express's and Koa's own parser behaviour (status codes, types, which encodings a parser reads).
+ */
+export const ALL_STACKS: readonly Stack[] = [...STACKS, fastifyStack(), webStack()];
 export const EXPRESS = STACKS.filter((s) => s.kind === 'express');
 export const KOA = STACKS.filter((s) => s.kind === 'koa');
 

@@ -11,3 +11,12 @@ const schema: FieldSchema = defineSchema(typed);
 const report: Report = compileScrub({ schema })({ id: '1' }).report;
 export const handlers = [scrubPII({ schema }), maskFields({ schema, on: 'response' }), errorHandler(), koa.scrubPII({ schema }), report];
 export const vault = createVault({ store: memoryStore(), keys: keyRing({ keys: { k1: 'x'.repeat(44) } }) });
+import Fastify from 'fastify';
+import * as ff from 'fieldguard/fastify';
+import * as fw from 'fieldguard/web';
+
+const app = Fastify();
+void app.register(ff.fieldguard);
+app.post('/vendor', { preHandler: ff.scrubPII({ schema }), config: { fieldguard: [ff.maskFields({ schema })] } }, async (request) => ff.reportOf(request));
+export const POST: (request: Request) => Promise<Response> = fw.compose(fw.maskFields({ schema }), fw.scrubPII({ schema }))(async (request) => Response.json(await request.json()));
+export const route: (request: Request, context: { params: Promise<{ id: string }> }) => Promise<Response> = fw.maskFields({ schema })(async (_request: Request, context: { params: Promise<{ id: string }> }) => Response.json({ id: (await context.params).id }));

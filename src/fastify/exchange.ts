@@ -1,0 +1,66 @@
+// The Exchange for Fastify 5: where Fastify keeps the body, the query, the route pattern, the report and the request logger.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { withSearch } from '../middleware/body.js';
+import type { Exchange } from '../middleware/exchange.js';
+import { readBody } from '../middleware/node-body.js';
+import { nodeFinished } from '../middleware/node-finish.js';
+import type { Report } from '../plan/walk.js';
+
+const REPORT = Symbol.for('fieldguard.report');
+
+/**
+ * The Exchange of one Fastify request, for one hook. Fastify writes every answer — a serialized
+ * object, a string, a Buffer, a stream — through the Node response, so the answer is guarded there
+ * (`onValue` has nothing to add); the body parsed by Fastify's content-type parsers is `request.body`.
+ */
+export function fastifyExchange(request: FastifyRequest, reply: FastifyReply): Exchange<FastifyRequest> {
+  return {
+    native: request,
+    req: request.raw,
+    res: reply.raw,
+    url: () => request.originalUrl,
+    readBody: (limit) => readBody(request.raw, limit),
+    finished: (listener) => nodeFinished(reply.raw, listener),
+    body: () => request.body,
+    setBody(value, text) {
+      // A parser that left the body as text (a form, `parseAs: 'string'`) gets text back; @fastify/reply-from forwards it as it is.
+      const before = request.body;
+      const form = String(request.raw.headers['content-type']).startsWith('application/x-www-form-urlencoded');
+      request.body = typeof before === 'string' || (before === undefined && form) ? text : value;
+    },
+    setQuery(value, search) {
+      // @fastify/reply-from and @fastify/http-proxy forward the query of the raw URL; Fastify's logger prints it.
+      request.raw.url = withSearch(request.raw.url ?? '/', search);
+      Object.defineProperty(request, 'originalUrl', { value: withSearch(request.originalUrl, search), configurable: true });
+      request.query = value;
+    },
+    route: () => request.routeOptions.url,
+    report(r) {
+      Object.defineProperty(request, REPORT, { value: r, configurable: true, writable: true });
+    },
+    logger(make) {
+      // Fastify's own request logger becomes the redacting one, keeping the request id it binds; made on first use.
+      let own: FastifyRequest['log'] | undefined;
+      let assigned: FastifyRequest['log'] | undefined;
+      Object.defineProperty(request, 'log', {
+        configurable: true,
+        enumerable: true,
+        get: () => assigned ?? (own ??= make().child({ reqId: request.id }) as unknown as FastifyRequest['log']),
+        set: (v: FastifyRequest['log']) => void (assigned = v),
+      });
+    },
+    onValue: () => undefined,
+    next: async () => undefined,
+    answer(status, headers, body) {
+      void reply.code(status).headers(headers).send(body);
+    },
+    async fail(error) {
+      throw error;
+    },
+  };
+}
+
+/** The last report a fieldguard hook left on this request (counts by path and kind, never values), or `undefined`. */
+export function reportOf(request: FastifyRequest): Report | undefined {
+  return (request as unknown as Record<symbol, Report | undefined>)[REPORT];
+}

@@ -1,0 +1,49 @@
+// Reading a Node request's unparsed body (raw-body, zlib): the body-reading capability of every adapter on Node's http server.
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import getRawBody from 'raw-body';
+import { FieldguardError, parserError } from '../errors.js';
+import { charsetOf } from './body.js';
+
+function decoded(req: IncomingMessage): Readable {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  switch (encoding) {
+    case 'identity':
+    case '':
+      return req;
+    case 'gzip':
+    case 'x-gzip':
+      return req.pipe(createGunzip());
+    case 'deflate':
+      return req.pipe(createInflate());
+    case 'br':
+      return req.pipe(createBrotliDecompress());
+    default:
+      throw new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the request body has a content encoding fieldguard cannot read; send it uncompressed, or gzip, deflate or br');
+  }
+}
+
+/**
+ * Reads an unconsumed request body, decompressed and decoded from its charset, up to `limit`
+ * bytes after decompression (so a small compressed body cannot expand past it).
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const stream = decoded(req);
+  const identity = stream === req;
+  try {
+    return await getRawBody(stream, {
+      limit,
+      encoding: charsetOf(req.headers['content-type']) ?? 'utf-8',
+      ...(identity && req.headers['content-length'] !== undefined ? { length: req.headers['content-length'] } : {}),
+    });
+  } catch (e) {
+    if (!identity) req.unpipe();
+    req.resume();
+    if (e instanceof FieldguardError) throw e;
+    const known = parserError(e);
+    if (known !== undefined && known.code === 'ERR_PAYLOAD_TOO_LARGE') throw new FieldguardError('ERR_PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`);
+    throw known ?? new FieldguardError('ERR_INVALID_JSON', 'the request body could not be read');
+  }
+}
+

@@ -1,0 +1,194 @@
+// The Exchange for Web-standard Request/Response handlers: the request rebuilt with what the core rewrote, the answer read, masked and rebuilt.
+import { toFieldguardError } from '../errors.js';
+import type { RedactingLogger } from '../log/wrap.js';
+import { errorAnswer } from '../middleware/answer.js';
+import { byteLength } from '../middleware/body.js';
+import type { CommonConfig } from '../middleware/config.js';
+import { ANSWERED, type Exchange, type Outcome, type RequestHead, type ValueTransform } from '../middleware/exchange.js';
+import type { Report } from '../plan/walk.js';
+import { answerVerdict, isJsonType, readAnswer, readRequestBody, rewrittenAnswer } from './wire.js';
+
+/** A Web-standard handler: a Request (and whatever else the framework passes, e.g. Next.js's `{ params }`) in, a Response out. */
+export type WebHandler<Args extends unknown[] = []> = (request: Request, ...args: Args) => Response | Promise<Response>;
+
+const reports = new WeakMap<Request, Report>();
+const loggers = new WeakMap<Request, () => RedactingLogger>();
+const routes = new WeakMap<Request, string>();
+
+/** One call of a guarded handler: what the core rewrote, and the answer once there is one. */
+export interface Call {
+  readonly request: Request;
+  readonly head: RequestHead & { readonly headers: Record<string, string> };
+  /** The body as read from the wire or rewritten; `undefined` while the request's own stream is untouched. */
+  text: string | undefined;
+  search: string | undefined;
+  response: Response | undefined;
+  /** The Request handed to the wrapped handler, once it was called. */
+  out: Request | undefined;
+  readonly transforms: ValueTransform[];
+  readonly finished: Array<(outcome: Outcome) => void>;
+}
+
+/** The request's head as the core reads it: lower-cased headers, and a body announced by its framing even when the runtime streams it without a length. */
+export function startCall(request: Request): Call {
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (request.body !== null && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) headers['transfer-encoding'] = 'chunked';
+  return { request, head: { method: request.method, headers, readableEnded: request.bodyUsed }, text: undefined, search: undefined, response: undefined, out: undefined, transforms: [], finished: [] };
+}
+
+/** The Request the wrapped handler gets: the original when nothing was read or rewritten, else one carrying the rewritten body, query and framing. */
+function outgoing(call: Call): Request {
+  if (call.text === undefined && call.search === undefined) return call.request;
+  const url = new URL(call.request.url);
+  if (call.search !== undefined) url.search = call.search === '' ? '' : `?${call.search}`;
+  const headers = new Headers();
+  // Framing is the runtime's to compute from the new body.
+  for (const [name, value] of Object.entries(call.head.headers)) if (name !== 'content-length' && name !== 'transfer-encoding') headers.set(name, value);
+  const method = call.request.method;
+  const body = method === 'GET' || method === 'HEAD' ? null : (call.text ?? '');
+  const out = new Request(url, { method, headers, body, signal: call.request.signal });
+  const report = reports.get(call.request);
+  if (report !== undefined) reports.set(out, report);
+  const log = loggers.get(call.request);
+  if (log !== undefined) loggers.set(out, log);
+  const route = routes.get(call.request);
+  if (route !== undefined) routes.set(out, route);
+  return out;
+}
+
+/** fieldguard's own answer, as a Response. */
+export function answerResponse(status: number, headers: Readonly<Record<string, string>>, body: string): Response {
+  return new Response(body, { status, headers: { ...headers, 'content-length': String(byteLength(body)) } });
+}
+
+/** The answer after the value transforms: read, transformed and rebuilt when it is JSON (or untyped and starts like JSON). */
+async function guardAnswer(call: Call, response: Response, config: CommonConfig): Promise<Response> {
+  if (call.transforms.length === 0) return response;
+  const head = call.request.method === 'HEAD';
+  const verdict = answerVerdict(response);
+  if (verdict === 'pass') {
+    if (head && isJsonType(response) && response.body === null) {
+      // A bodiless HEAD of a JSON answer: its length and validator describe what masking would hide.
+      const headers = new Headers(response.headers);
+      headers.delete('content-length');
+      headers.delete('etag');
+      return new Response(null, { status: response.status, statusText: response.statusText, headers });
+    }
+    return response;
+  }
+  let value: unknown;
+  try {
+    const read = await readAnswer(response, verdict, config.limit);
+    if ('pass' in read) return read.pass;
+    value = read.value;
+  } catch (e) {
+    const { status, headers, body } = errorAnswer(toFieldguardError(e), config.errorFormat);
+    return answerResponse(status, headers, body);
+  }
+  for (const transform of call.transforms) {
+    const v = await transform(value);
+    if (v === ANSWERED) return call.response ?? answerResponse(500, {}, '');
+    value = v;
+  }
+  return rewrittenAnswer(response, value, head, verdict === 'sniff');
+}
+
+/** The Exchange of one call of a guarded handler. */
+export function webExchange<Args extends unknown[]>(call: Call, handler: WebHandler<Args>, args: Args, config: CommonConfig): Exchange<Request> {
+  const { request } = call;
+  return {
+    native: request,
+    req: call.head,
+    res: undefined,
+    url() {
+      const url = new URL(request.url);
+      return url.pathname + url.search;
+    },
+    async readBody(limit) {
+      const text = await readRequestBody(request, limit);
+      call.text = text;
+      return text;
+    },
+    finished: (listener) => void call.finished.push(listener),
+    body: () => undefined,
+    setBody(_value, text) {
+      call.text = text;
+    },
+    setQuery(_value, search) {
+      call.search = search;
+    },
+    route: () => routes.get(request),
+    report(r) {
+      reports.set(request, r);
+      if (call.out !== undefined) reports.set(call.out, r);
+    },
+    logger(make) {
+      let own: RedactingLogger | undefined;
+      loggers.set(request, () => (own ??= make()));
+    },
+    onValue: (transform) => void call.transforms.push(transform),
+    async next() {
+      call.out = outgoing(call);
+      const response = await handler(call.out, ...args);
+      call.response = await guardAnswer(call, response, config);
+    },
+    answer(status, headers, body) {
+      call.response = answerResponse(status, headers, body);
+    },
+    async fail(error) {
+      throw error;
+    },
+  };
+}
+
+/** Calls the `finished` listeners when the answer's body has been read to its end (or cancelled by the client), counting its bytes. */
+export function counted(response: Response, listeners: ReadonlyArray<(outcome: Outcome) => void>): Response {
+  if (listeners.length === 0) return response;
+  let told = false;
+  const tell = (bytes: number, aborted: boolean): void => {
+    if (told) return;
+    told = true;
+    for (const l of listeners) l({ status: response.status, bytes, aborted });
+  };
+  if (response.body === null) {
+    tell(0, false);
+    return response;
+  }
+  const reader = response.body.getReader();
+  let bytes = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        controller.close();
+        tell(bytes, false);
+      } else {
+        bytes += value.byteLength;
+        controller.enqueue(value);
+      }
+    },
+    cancel(reason) {
+      tell(bytes, true);
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/** The last report a fieldguard guard left for this request (the one it received or the one it passed on), or `undefined`. */
+export function reportOf(request: Request): Report | undefined {
+  return reports.get(request);
+}
+
+/** The redacting logger `redactLogs` made for this request, or `undefined` when it is not in front of the handler. */
+export function requestLog(request: Request): RedactingLogger | undefined {
+  return loggers.get(request)?.();
+}
+
+/** Records the route pattern a framework matched for this request (never the matched text), for the request line. */
+export function setRoute(request: Request, pattern: string): void {
+  routes.set(request, pattern);
+}

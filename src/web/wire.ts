@@ -1,0 +1,206 @@
+// Bytes of Web-standard Requests and Responses: bodies read with a limit, decompressed by DecompressionStream, decoded from their charset — no Node module.
+import { FieldguardError } from '../errors.js';
+import { charsetOf, mediaType } from '../middleware/body.js';
+
+/** The compressed encodings a Web runtime decompresses itself (DecompressionStream); br is not among them everywhere. */
+function decompressor(encoding: string): 'gzip' | 'deflate' | undefined | null {
+  switch (encoding) {
+    case 'identity':
+    case '':
+      return undefined;
+    case 'gzip':
+    case 'x-gzip':
+      return 'gzip';
+    case 'deflate':
+      return 'deflate';
+    default:
+      return null;
+  }
+}
+
+/** Reads a stream to its end, at most `limit` bytes; `undefined` when it was longer (the stream is then cancelled). */
+async function readAll(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+function decode(bytes: Uint8Array, contentType: string | null): string | undefined {
+  try {
+    return new TextDecoder(charsetOf(contentType ?? undefined) ?? 'utf-8').decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads a Request's unconsumed body: decompressed (gzip, deflate) and decoded from its charset, up
+ * to `limit` bytes after decompression — what the Node reader does, with the Web's own streams.
+ */
+export async function readRequestBody(request: Request, limit: number): Promise<string> {
+  if (request.body === null) return '';
+  const format = decompressor((request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase());
+  if (format === null) {
+    await request.body.cancel().catch(() => undefined);
+    throw new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the request body has a content encoding fieldguard cannot read here; send it uncompressed, or gzip or deflate');
+  }
+  let bytes: Uint8Array<ArrayBuffer> | undefined;
+  try {
+    bytes = await readAll(format === undefined ? request.body : request.body.pipeThrough(new DecompressionStream(format)), limit);
+  } catch {
+    throw new FieldguardError('ERR_INVALID_JSON', 'the request body could not be read');
+  }
+  if (bytes === undefined) throw new FieldguardError('ERR_PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`);
+  const text = decode(bytes, request.headers.get('content-type'));
+  if (text === undefined) throw new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the request body charset is not supported');
+  return text;
+}
+
+/** How an answer is treated, by its status and type: as the Node response guard does. */
+export type AnswerVerdict = 'json' | 'sniff' | 'pass';
+
+/** The types frameworks give a body the handler did not type: an untyped JSON body arrives labelled with one of them. */
+const FRAMEWORK_DEFAULTS: ReadonlySet<string> = new Set(['text/plain', 'text/html', 'application/octet-stream']);
+
+/** The verdict on an answer: 204, 304, 1xx and bodiless answers pass; JSON types are masked; untyped ones when they start like JSON. */
+export function answerVerdict(response: Response): AnswerVerdict {
+  const status = response.status;
+  if (response.body === null || status === 204 || status === 304 || (status >= 100 && status < 200)) return 'pass';
+  const type = mediaType(response.headers.get('content-type') ?? undefined);
+  if (type === undefined || FRAMEWORK_DEFAULTS.has(type)) return 'sniff';
+  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  return 'pass';
+}
+
+/** Whether a type names JSON: what a bodiless answer (a HEAD) must not carry a length or validator of. */
+export function isJsonType(response: Response): boolean {
+  const type = mediaType(response.headers.get('content-type') ?? undefined);
+  return type !== undefined && (type === 'application/json' || type.endsWith('+json'));
+}
+
+/** The first byte that is not whitespace or a BOM byte. */
+function firstByte(chunk: Uint8Array): number | undefined {
+  for (const b of chunk) if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf) return b;
+  return undefined;
+}
+
+/** An answer read for masking: its parsed JSON, or the Response to send unchanged (an untyped body that does not start like JSON). */
+export type ReadAnswer = { readonly value: unknown } | { readonly pass: Response };
+
+/**
+ * Reads an answer to mask: decompressed, decoded, parsed. An untyped body that does not start with
+ * `{`, `[` or `"` is handed back whole, unbuffered past its first bytes. Throws `ERR_MASK_FAILED`
+ * (500) when a JSON answer is too large, compressed in a way this runtime cannot read, or not JSON:
+ * the caller then answers that instead of the body.
+ */
+export async function readAnswer(response: Response, verdict: 'json' | 'sniff', limit: number): Promise<ReadAnswer> {
+  const format = decompressor((response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase());
+  if (format === null) throw new FieldguardError('ERR_MASK_FAILED', 'the answer is compressed in a way fieldguard cannot read here, so it cannot be masked');
+  let raw = response.body!;
+  // An untyped compressed body is sniffed through a copy, so the original bytes can still be sent as they came.
+  let original: ReadableStream<Uint8Array> | undefined;
+  if (verdict === 'sniff' && format !== undefined) [raw, original] = raw.tee();
+  let stream: ReadableStream<Uint8Array> = format === undefined ? raw : raw.pipeThrough(new DecompressionStream(format));
+  if (verdict === 'sniff') {
+    const reader = stream.getReader();
+    const seen: Uint8Array[] = [];
+    let first: number | undefined;
+    let ended = false;
+    while (first === undefined) {
+      const { done, value } = await reader.read();
+      if (done) {
+        ended = true;
+        break;
+      }
+      seen.push(value);
+      first = firstByte(value);
+    }
+    const json = first === 0x7b || first === 0x5b || first === 0x22;
+    if (!json) {
+      if (original !== undefined) {
+        // What was read is decompressed; the original bytes are sent as they came.
+        await reader.cancel().catch(() => undefined);
+        return { pass: new Response(original, response) };
+      }
+      const replay = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const c of seen) controller.enqueue(c);
+          if (ended) controller.close();
+        },
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      });
+      return { pass: new Response(replay, response) };
+    }
+    await original?.cancel().catch(() => undefined);
+    stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const c of seen) controller.enqueue(c);
+        if (ended) controller.close();
+      },
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+  }
+  let bytes: Uint8Array<ArrayBuffer> | undefined;
+  try {
+    bytes = await readAll(stream, limit);
+  } catch {
+    throw new FieldguardError('ERR_MASK_FAILED', 'the answer is compressed in a way fieldguard cannot read, so it cannot be masked');
+  }
+  if (bytes === undefined) throw new FieldguardError('ERR_MASK_FAILED', `the answer is larger than ${limit} bytes, the most fieldguard buffers to mask it`);
+  const text = decode(bytes, response.headers.get('content-type'));
+  if (text === undefined) throw new FieldguardError('ERR_MASK_FAILED', 'the answer has a charset fieldguard cannot read, so it cannot be masked');
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    if (verdict === 'sniff') {
+      // It only looked like JSON: it is sent as it was, decompressed (it was read so).
+      const headers = new Headers(response.headers);
+      headers.delete('content-encoding');
+      headers.set('content-length', String(bytes.byteLength));
+      return { pass: new Response(bytes, { status: response.status, statusText: response.statusText, headers }) };
+    }
+    throw new FieldguardError('ERR_MASK_FAILED', 'the answer is declared as JSON but is not valid JSON, so it cannot be masked');
+  }
+}
+
+/**
+ * The answer with a rewritten JSON body: a matching Content-Length, no Content-Encoding, ETag or
+ * Content-MD5 (they described the old body), UTF-8. A HEAD answer keeps the length, without a body.
+ */
+export function rewrittenAnswer(response: Response, value: unknown, head: boolean, sniffed: boolean): Response {
+  const text = JSON.stringify(value) ?? 'null';
+  const bytes = new TextEncoder().encode(text);
+  const headers = new Headers(response.headers);
+  for (const name of ['content-encoding', 'etag', 'content-md5', 'transfer-encoding']) headers.delete(name);
+  const type = mediaType(headers.get('content-type') ?? undefined);
+  if (type !== undefined && !sniffed) headers.set('content-type', `${type}; charset=utf-8`);
+  headers.set('content-length', String(bytes.byteLength));
+  return new Response(head ? null : bytes, { status: response.status, statusText: response.statusText, headers });
+}
