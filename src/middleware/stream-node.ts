@@ -116,11 +116,17 @@ export function streamAnswer(res: ServerResponse, format: StreamFormat, raw: Raw
   output.on('error', abort);
   input.on('error', abort);
   let onEnd: (() => void) | undefined;
+  let waiting = false;
+  let blocked = false;
   output.on('data', (chunk: Buffer) => {
     if (cut) return;
-    if (!(raw.write as (c: Buffer) => boolean).call(res, chunk)) {
+    if (!(raw.write as (c: Buffer) => boolean).call(res, chunk) && !waiting) {
+      waiting = true;
       output.pause();
-      res.once('drain', () => output.resume());
+      res.once('drain', () => {
+        waiting = false;
+        output.resume();
+      });
     }
   });
   output.on('end', () => {
@@ -131,7 +137,13 @@ export function streamAnswer(res: ServerResponse, format: StreamFormat, raw: Raw
       if (cut || chunk === undefined) return !cut;
       const ok = input.write(chunk);
       // The writer waits for the response's drain; it comes when the pipeline has room again.
-      if (!ok) input.once('drain', () => res.emit('drain'));
+      if (!ok && !blocked) {
+        blocked = true;
+        input.once('drain', () => {
+          blocked = false;
+          res.emit('drain');
+        });
+      }
       return ok;
     },
     end(chunk, callback) {

@@ -104,7 +104,8 @@ export class RecordStream {
       if (text.trim() !== '') records.push(text);
       text = '';
     }
-    if (this.tail.length + text.length > this.options.limit) {
+    // One bound for a record, whether it came whole in a chunk or is still incomplete.
+    if (this.tail.length + text.length > this.options.limit || records.some((r) => r.length > this.options.limit)) {
       throw new FieldguardError('ERR_PAYLOAD_TOO_LARGE', `a streamed record is longer than ${this.options.limit} characters, the most fieldguard holds to rewrite it; the stream was cut`);
     }
     this.tail = text + this.tail;

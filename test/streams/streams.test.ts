@@ -1,46 +1,12 @@
 // Streamed bodies through every framework: vendor streams (SSE, NDJSON, compressed JSON) masked as they pass, uploads scrubbed record by record, bad records cutting the stream.
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS, pieces, type Gateway } from '../integration/apps.js';
 import { leaks, MASKED_ORDER, SCRUBBED_ORDER, sampleOrder } from '../fixtures/order.js';
+import { read, wire } from './client.js';
 import { ndjsonText, sseText, startStreamVendor, type StreamVendor } from './vendor.js';
 
 const MASKED_SSE = `:\n\n${[1, 2].map((id) => `event: order\nid: ${id}\ndata: ${JSON.stringify(MASKED_ORDER)}\n\n`).join('')}event: done\n\n`;
 const MASKED_NDJSON = `${JSON.stringify(MASKED_ORDER)}\n${JSON.stringify(MASKED_ORDER)}\n`;
-
-/** Reads an answer to its end, or to where its connection was cut: what the client saw, and whether it was cut. */
-async function read(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string; cut: boolean }> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(8000) });
-  const reader = res.body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let cut = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-    }
-  } catch {
-    cut = true;
-  }
-  return { status: res.status, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), cut };
-}
-
-/**
- * The raw bytes of a GET answer off the socket, and whether its chunked framing was ended: a cut
- * stream lacks the last chunk (fetch reads a closed connection as an end, so the wire is asked).
- */
-async function wire(url: string): Promise<{ raw: string; complete: boolean }> {
-  const u = new URL(url);
-  const raw = await new Promise<string>((resolve) => {
-    const socket = connect(Number(u.port), '127.0.0.1', () => socket.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nhost: gateway\r\n\r\n`));
-    let text = '';
-    socket.on('data', (d: Buffer) => void (text += d.toString('latin1')));
-    socket.on('close', () => resolve(text));
-    socket.on('error', () => resolve(text));
-  });
-  return { raw, complete: raw.endsWith('0\r\n\r\n') };
-}
 
 /** A request body streamed in 7-character pieces, one per tick. */
 function upload(text: string, type: string, extra: Record<string, string> = {}): RequestInit {
