@@ -12,12 +12,12 @@ export interface StreamVendor {
 }
 
 /** The SSE text of two orders, a keep-alive comment and an event without data. */
-export function sseText(orders = [sampleOrder(), sampleOrder()]): string {
+export function sseText(orders: readonly object[] = [sampleOrder(), sampleOrder()]): string {
   return [': keep-alive', '', ...orders.flatMap((o, i) => [`event: order`, `id: ${i + 1}`, `data: ${JSON.stringify(o)}`, '']), 'event: done', '', ''].join('\n');
 }
 
 /** The NDJSON text of two orders. */
-export function ndjsonText(orders = [sampleOrder(), sampleOrder()]): string {
+export function ndjsonText(orders: readonly object[] = [sampleOrder(), sampleOrder()]): string {
   return orders.map((o) => JSON.stringify(o)).join('\n') + '\n';
 }
 
@@ -47,7 +47,8 @@ async function send(res: ServerResponse, type: string, text: string, encoding: s
 }
 
 /** Starts the vendor on 127.0.0.1. Paths: `/stream/{sse,ndjson,json,bad-sse,bad-ndjson}?encoding=gzip|deflate|br`, `POST /ingest`. */
-export async function startStreamVendor(): Promise<StreamVendor> {
+export async function startStreamVendor(options: { orders?: () => Array<Record<string, unknown>> } = {}): Promise<StreamVendor> {
+  const orders = options.orders ?? (() => [sampleOrder(), sampleOrder()]);
   const received: StreamVendor['received'] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://vendor');
@@ -68,12 +69,12 @@ export async function startStreamVendor(): Promise<StreamVendor> {
       });
       return;
     }
-    const order = sampleOrder();
+    const order = orders()[0]! as ReturnType<typeof sampleOrder>;
     switch (url.pathname) {
       case '/stream/sse':
-        return void send(res, 'text/event-stream', sseText(), encoding, false);
+        return void send(res, 'text/event-stream', sseText(orders()), encoding, false);
       case '/stream/ndjson':
-        return void send(res, 'application/x-ndjson', ndjsonText(), encoding, false);
+        return void send(res, 'application/x-ndjson', ndjsonText(orders()), encoding, false);
       case '/stream/json':
         return void send(res, 'application/json', JSON.stringify(order), encoding, true);
       case '/stream/bad-sse':
