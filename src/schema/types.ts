@@ -100,7 +100,25 @@ type Decide<M extends Mode, Mark> =
     : never;
 
 /** The actions at a position: a container no tag covers is walked into; an untagged leaf follows `untagged`. */
-type Acts<T, M extends Mode, Inherited> = [MarkAt<T, Inherited>] extends [never] ? (IsContainer<T> extends true ? 'keep' : M['untagged']) : Decide<M, MarkAt<T, Inherited>>;
+type Acts<T, M extends Mode, Inherited> = IsContainer<T> extends true
+  ? ContainerActs<T, M, Inherited>
+  : [MarkAt<T, Inherited>] extends [never]
+    ? M['untagged']
+    : Decide<M, MarkAt<T, Inherited>>;
+
+/**
+ * A container is walked into whatever its tag: its tag is inherited by what it holds that has no
+ * tag of its own. One its tag would drop stays where something in it is kept (a child tagged
+ * `public` under a `personal` object), and is removed when the walk leaves it empty.
+ */
+type ContainerActs<T, M extends Mode, Inherited> = [MarkAt<T, Inherited>] extends [never]
+  ? 'keep'
+  :
+      | ('drop' extends Decide<M, MarkAt<T, Inherited>> ? (Survives<Value<T, M, Inherited>> extends true ? 'drop' | 'keep' : 'drop') : never)
+      | (Exclude<Decide<M, MarkAt<T, Inherited>>, 'drop'> extends never ? never : 'keep');
+
+/** Whether a walked container may keep something. */
+type Survives<V> = NonNullable<V> extends readonly (infer E)[] ? ([E] extends [never] ? false : true) : [keyof NonNullable<V>] extends [never] ? false : true;
 
 /** The value at a position, by its schema, after the plan. */
 type Value<T, M extends Mode, Inherited> =

@@ -57,6 +57,11 @@ describe('Scrubbed', () => {
     }>();
   });
 
+  it('keeps a dropped container where something in it is kept, as the walk does', () => {
+    const S = z.object({ ship: tag(z.object({ city: tag(z.string(), 'public'), street: z.string() }), 'personal'), gone: tag(z.object({ a: z.string() }), 'personal') });
+    expectTypeOf<Scrubbed<typeof S>>().toEqualTypeOf<{ ship?: { city: string } }>();
+  });
+
   it('makes a field tagged twice optional: its level is not known to the type', () => {
     const S = z.object({ id: tag(z.string(), 'public'), key: tag(tag(z.string(), 'secret'), 'public') });
     expectTypeOf<Scrubbed<typeof S>>().toEqualTypeOf<{ id: string; key?: string }>();
