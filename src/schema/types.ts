@@ -117,6 +117,9 @@ type ContainerActs<T, M extends Mode, Inherited> = [MarkAt<T, Inherited>] extend
       | ('drop' extends Decide<M, MarkAt<T, Inherited>> ? (Survives<Value<T, M, Inherited>> extends true ? 'drop' | 'keep' : 'drop') : never)
       | (Exclude<Decide<M, MarkAt<T, Inherited>>, 'drop'> extends never ? never : 'keep');
 
+/** What happens to the keys the sender chose in a record: they carry the record's tag, and are untagged where it has none. */
+type KeyActs<T, M extends Mode, Inherited> = [MarkAt<T, Inherited>] extends [never] ? M['untagged'] : Decide<M, MarkAt<T, Inherited>>;
+
 /** Whether a walked container may keep something. */
 type Survives<V> = NonNullable<V> extends readonly (infer E)[] ? ([E] extends [never] ? false : true) : [keyof NonNullable<V>] extends [never] ? false : true;
 
@@ -133,7 +136,9 @@ type Value<T, M extends Mode, Inherited> =
           : Def<T> extends { readonly type: 'array'; readonly element: infer E }
             ? Array<Present<E, M, MarkAt<T, Inherited>>>
             : Def<T> extends { readonly type: 'record'; readonly valueType: infer V }
-              ? Record<string, Present<V, M, MarkAt<T, Inherited>>>
+              ? Exclude<KeyActs<T, M, Inherited>, 'drop'> extends never
+                ? Record<string, never>
+                : Record<string, Present<V, M, MarkAt<T, Inherited>>>
               : Def<T> extends { readonly type: 'union'; readonly options: readonly (infer O)[] }
                 ? O extends unknown
                   ? Value<O, M, MarkAt<T, Inherited>>

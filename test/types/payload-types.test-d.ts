@@ -62,6 +62,11 @@ describe('Scrubbed', () => {
     expectTypeOf<Scrubbed<typeof S>>().toEqualTypeOf<{ ship?: { city: string } }>();
   });
 
+  it('sends no key of a record its tag (or no tag) would drop', () => {
+    const S = z.object({ free: z.record(z.string(), tag(z.number(), 'public')), open: tag(z.record(z.string(), z.number()), 'public') });
+    expectTypeOf<Scrubbed<typeof S>>().toEqualTypeOf<{ free: Record<string, never>; open: Record<string, number> }>();
+  });
+
   it('makes a field tagged twice optional: its level is not known to the type', () => {
     const S = z.object({ id: tag(z.string(), 'public'), key: tag(tag(z.string(), 'secret'), 'public') });
     expectTypeOf<Scrubbed<typeof S>>().toEqualTypeOf<{ id: string; key?: string }>();
