@@ -136,3 +136,76 @@ describe('JSON answers streamed by the handler', () => {
     }
   });
 });
+
+describe('live event streams', () => {
+  const event = (email: string): string => `data: ${JSON.stringify({ id: 'ord_1', customer: { email } })}\n\n`;
+  const maskedEvent = (first: string): string => `data: {"id":"ord_1","customer":{"email":"${first}***@example.com"}}\n\n`;
+
+  /** Reads events one by one: the next is written only after the client saw the one before, so nothing may wait for the end. */
+  async function converse(url: string, release: () => void): Promise<string[]> {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const seen: string[] = [];
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += value;
+      while (text.includes('\n\n')) {
+        const at = text.indexOf('\n\n') + 2;
+        seen.push(text.slice(0, at));
+        text = text.slice(at);
+        release();
+      }
+    }
+    return seen;
+  }
+
+  it('Express: an event flushed early reaches the client masked before the next is written', async () => {
+    let release: () => void = () => undefined;
+    const app = express();
+    app.get('/live', fx.maskFields({ schema: orderSchema }), async (_req, res) => {
+      res.setHeader('content-type', 'text/event-stream');
+      res.flushHeaders();
+      for (const email of ['jane.doe@example.com', 'bob@example.com']) {
+        const seen = new Promise<void>((r) => (release = r));
+        res.write(event(email));
+        await seen;
+      }
+      res.end();
+    });
+    const gw = await listen(createServer(app));
+    try {
+      expect(await converse(`${gw.url}/live`, () => release())).toEqual([maskedEvent('j'), maskedEvent('b')]);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('Koa: a PassThrough body written over time is masked event by event', async () => {
+    const { PassThrough } = await import('node:stream');
+    let release: () => void = () => undefined;
+    const app = new Koa();
+    app.use(fk.maskFields({ schema: orderSchema }));
+    app.use((ctx) => {
+      const body = new PassThrough();
+      ctx.type = 'text/event-stream';
+      ctx.body = body;
+      void (async () => {
+        for (const email of ['jane.doe@example.com', 'bob@example.com']) {
+          const seen = new Promise<void>((r) => (release = r));
+          body.write(event(email));
+          await seen;
+        }
+        body.end();
+      })();
+    });
+    const gw = await listen(createServer(app.callback()));
+    try {
+      expect(await converse(gw.url, () => release())).toEqual([maskedEvent('j'), maskedEvent('b')]);
+    } finally {
+      await gw.close();
+    }
+  });
+});
