@@ -80,33 +80,32 @@ describe('detokenizeFields over an event stream', () => {
 });
 
 describe('JSON answers streamed by the handler', () => {
-  it('Koa: a stream body typed JSON larger than the limit is refused loudly, never sent unmasked', async () => {
+  const big = (): string[] => ['{"customer":{"email":"jane.doe@example.com"},', `"pad":"${'x'.repeat(4096)}"}`];
+  const koaApp = (): Parameters<typeof createServer>[1] => {
     const app = new Koa();
     app.use(fk.maskFields({ schema: orderSchema, limit: 1024 }));
     app.use((ctx) => {
       ctx.type = 'application/json';
-      ctx.body = Readable.from([`{"customer":{"email":"jane.doe@example.com"},"pad":"${'x'.repeat(4096)}"}`]);
+      ctx.body = Readable.from(big());
     });
-    const gw = await listen(createServer(app.callback()));
-    try {
-      const res = await fetch(gw.url);
-      const text = await res.text();
-      expect(res.status).toBe(500);
-      expect(JSON.parse(text)).toMatchObject({ error: { code: 'ERR_MASK_FAILED' } });
-      expect(leaks(text)).toEqual([]);
-    } finally {
-      await gw.close();
-    }
-  });
-
-  it('Express: res.write of JSON larger than the limit is refused loudly', async () => {
+    return app.callback();
+  };
+  const expressApp = (): Parameters<typeof createServer>[1] => {
     const app = express();
     app.get('/', fx.maskFields({ schema: orderSchema, limit: 1024 }), (_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.write('{"customer":{"email":"jane.doe@example.com"},');
-      res.end(`"pad":"${'x'.repeat(4096)}"}`);
+      const [head, tail] = big();
+      res.write(head);
+      res.end(tail);
     });
-    const gw = await listen(createServer(app));
+    return app;
+  };
+
+  it.each([
+    ['Koa: a stream body typed JSON', koaApp],
+    ['Express: res.write/res.end of JSON', expressApp],
+  ])('%s larger than the limit is refused loudly, never sent unmasked', async (_name, make) => {
+    const gw = await listen(createServer(make()));
     try {
       const res = await fetch(gw.url);
       const text = await res.text();
