@@ -115,6 +115,13 @@ export function streamAnswer(res: ServerResponse, format: StreamFormat, raw: Raw
   const { input, output } = stages;
   output.on('error', abort);
   input.on('error', abort);
+  // A client gone mid-stream: the records stop, and so does whatever feeds them (a pipe unpipes on close).
+  res.once('close', () => {
+    if (res.writableFinished || cut) return;
+    cut = true;
+    input.destroy();
+    output.destroy();
+  });
   let onEnd: (() => void) | undefined;
   let waiting = false;
   let blocked = false;
