@@ -1,7 +1,6 @@
 // Streamed bodies, framework-free: server-sent events and NDJSON cut into records, each rewritten through a plan as it passes.
 import { FieldguardError } from '../errors.js';
 import type { PlanResult } from '../plan/walk.js';
-import { mediaType } from './body.js';
 
 /** The streamed formats fieldguard rewrites record by record: `text/event-stream` and newline-delimited JSON. */
 export type StreamFormat = 'sse' | 'ndjson';
@@ -10,7 +9,8 @@ const NDJSON_TYPES: ReadonlySet<string> = new Set(['application/x-ndjson', 'appl
 
 /** Which streamed format a `Content-Type` names, or `undefined` for any other type. */
 export function streamFormat(contentType: string | undefined): StreamFormat | undefined {
-  const type = mediaType(contentType);
+  // Read here rather than with body.ts's helper: this file imports nothing of Node, so a Web-standard adapter can use it.
+  const type = contentType?.split(';', 1)[0]!.trim().toLowerCase();
   if (type === 'text/event-stream') return 'sse';
   return type !== undefined && NDJSON_TYPES.has(type) ? 'ndjson' : undefined;
 }
