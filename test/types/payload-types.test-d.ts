@@ -2,7 +2,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { compileMask, compileScrub, compileTokenize, defineSchema, tag, type FieldSchema, type Masked, type Scrubbed, type Tagged, type Tokenized } from '../../src/index.js';
-import { Order, orderSchema, sampleOrder } from '../fixtures/order.js';
+import { MASKED_ORDER, Order, orderSchema, SCRUBBED_ORDER, sampleOrder } from '../fixtures/order.js';
 
 describe('tag() and defineSchema', () => {
   it('tag() carries the level and kind and stays the schema it tagged', () => {
@@ -33,6 +33,13 @@ describe('Scrubbed', () => {
       payment?: {} | undefined;
       items: Array<{ sku: string; qty: number }>;
     }>();
+  });
+
+  it('describes what the walk returns: the scrubbed fixture fits it, and it names no personal field', () => {
+    expectTypeOf(SCRUBBED_ORDER).toMatchTypeOf<Vendor>();
+    expectTypeOf<Vendor>().not.toHaveProperty('diagnosis');
+    expectTypeOf<Vendor['customer']>().not.toHaveProperty('email');
+    expectTypeOf(MASKED_ORDER).toMatchTypeOf<Masked<typeof Order>>();
   });
 
   it('is the same from the FieldSchema, and the default allow is public and internal', () => {
