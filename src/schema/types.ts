@@ -14,6 +14,10 @@ export interface TagMark<S extends Sensitivity = Sensitivity, K extends Kind | u
 /**
  * A zod schema whose type carries its tag: what `tag()` returns. It is the schema's own type as
  * well (every method, `z.infer`), so it fits wherever the untagged schema did.
+ * @example
+ * ```ts
+ * const email = tag(z.email(), 'personal', { kind: 'email' }); // Tagged<z.ZodEmail, 'personal', 'email'>
+ * ```
  */
 export type Tagged<T, S extends Sensitivity = Sensitivity, K extends Kind | undefined = Kind | undefined> = T & { readonly '~fieldguard'?: TagMark<S, K> };
 
