@@ -175,12 +175,18 @@ export function isStaleHeader(name: string): boolean {
  * the request — the forwarder sees it destroyed and the vendor an aborted request; nothing of the
  * record is forwarded.
  *
- * Returns false, having changed nothing, when some of the body was already read or buffered: it
- * could not be rewritten from its start.
+ * What the request already buffered (a middleware before awaited something while the first
+ * chunks arrived) is taken out first and goes through the records ahead of the rest. Returns
+ * false, having changed nothing, when the body can no longer be rewritten from its start: something
+ * is reading it, or it arrived whole and ended before fieldguard ran (a request's end cannot be
+ * taken back).
  */
 export function streamRequest(req: IncomingMessage, format: StreamFormat, options: RecordStreamOptions): boolean {
-  if (req.readableLength > 0 || req.complete || req.readableEnded) return false;
+  if (req.readableEnded || req.complete || req.readableFlowing === true) return false;
   const { input, output } = pipeline(format, req.headers['content-encoding'], options);
+  const early: Buffer[] = [];
+  // Not ended, so reading what is buffered cannot end the request.
+  for (let chunk: unknown = req.read(); chunk !== null; chunk = req.read()) early.push(chunk as Buffer);
   reframeStreamed(req.headers);
   const push = req.push.bind(req);
   const read = req._read.bind(req);
@@ -217,6 +223,7 @@ export function streamRequest(req: IncomingMessage, format: StreamFormat, option
   input.on('drain', () => {
     if (!cut) read(0);
   });
+  for (const chunk of early) input.write(chunk);
   return true;
 }
 

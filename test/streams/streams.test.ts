@@ -132,6 +132,14 @@ describe.each(FRAMEWORKS)('$name: streamed bodies', (framework) => {
       expect(leaks(last().body)).toEqual([]);
     });
 
+    it('streams an upload past a JSON body parser mounted before scrubPII (it leaves other types unread)', async () => {
+      const res = await read(`${gw.url}/vendor/orders`, upload(ndjsonText(), 'application/x-ndjson'));
+      expect(res.status).toBe(200);
+      expect(last().url).toBe('/orders');
+      expect(last().body).toBe(`${JSON.stringify(SCRUBBED_ORDER)}\n${JSON.stringify(SCRUBBED_ORDER)}\n`);
+      expect(leaks(last().body)).toEqual([]);
+    });
+
     it('scrubs each server-sent event', async () => {
       const res = await read(`${gw.url}/vendor/ingest`, upload(sseText(), 'text/event-stream'));
       expect(res.status).toBe(200);
