@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Type tests (expectTypeOf) in test/types are checked by tsc and reported as tests.
+    typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'] },
   },
 });

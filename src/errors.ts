@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'ERR_FPE_DOMAIN_TOO_SMALL'
   | 'ERR_FPE_UNSUPPORTED_VALUE'
   | 'ERR_PRIVACY_BUDGET_EXHAUSTED'
+  | 'ERR_STREAM_MALFORMED'
   | 'ERR_INTERNAL';
 
 /** One problem found in a schema or in options: where it is and what is wrong, never a value. */
@@ -58,6 +59,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_FPE_DOMAIN_TOO_SMALL: 422,
   ERR_FPE_UNSUPPORTED_VALUE: 422,
   ERR_PRIVACY_BUDGET_EXHAUSTED: 429,
+  ERR_STREAM_MALFORMED: 400,
   ERR_INTERNAL: 500,
 };
 
@@ -157,6 +159,7 @@ const TITLE: Readonly<Record<ErrorCode, string>> = {
   ERR_FPE_DOMAIN_TOO_SMALL: 'Domain too small for format-preserving encryption',
   ERR_FPE_UNSUPPORTED_VALUE: 'Value does not fit its format-preserving format',
   ERR_PRIVACY_BUDGET_EXHAUSTED: 'Privacy budget exhausted',
+  ERR_STREAM_MALFORMED: 'Malformed stream record',
   ERR_INTERNAL: 'Internal error',
 };
 

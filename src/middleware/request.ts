@@ -5,6 +5,7 @@ import { mergeReports } from '../plan/report.js';
 import type { Report } from '../plan/walk.js';
 import { emitReport, type CommonConfig } from './config.js';
 import type { Exchange } from './exchange.js';
+import { streamedBody } from './stream-request.js';
 import { bodyFormat, hasBody, isBuffer, parseBody, parseQuery, pathOf, reframe, rewrittenType, searchOf, serializeBody, serializeQuery } from './body.js';
 
 /** Which parts of a request a middleware rewrites. */
@@ -37,7 +38,9 @@ export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply:
   const { req } = ex;
   if (config.target !== 'query') {
     const parsed = ex.body();
-    if (hasBody(req)) {
+    if (hasBody(req) && streamedBody(ex, config, apply)) {
+      // A streamed body (server-sent events, NDJSON) is rewritten record by record as the forwarder reads it.
+    } else if (hasBody(req)) {
       const contentType = req.headers['content-type'];
       const format = bodyFormat(contentType);
       if (format === undefined) {

@@ -7,6 +7,8 @@ import { answerNode, isAnswer, refuse } from './answer.js';
 import { charsetOf, mediaType } from './body.js';
 import { emitReport, type CommonConfig } from './config.js';
 import { ANSWERED, type Exchange } from './exchange.js';
+import { streamFormat, type RecordApply } from './stream.js';
+import { isStaleHeader, streamAnswer, type StreamedAnswer } from './stream-node.js';
 
 /**
  * An answer that cannot be transformed is the server's fault, whatever made it so (an answer nested
@@ -22,7 +24,7 @@ function serverFault(e: unknown): FieldguardError {
 export type ResponseTransform = (value: unknown) => PlanResult | Promise<PlanResult>;
 
 /** How a response body is treated at the byte level, by its type. */
-type Verdict = 'json' | 'sniff' | 'pass';
+type Verdict = 'json' | 'sniff' | 'pass' | 'stream';
 
 /**
  * The types frameworks give a body the handler did not type — Koa's for a string, Express's for
@@ -43,7 +45,8 @@ function typeVerdict(res: ServerResponse): Verdict {
   const type = mediaType(typeof header === 'string' ? header : Array.isArray(header) ? header[0] : undefined);
   if (type === undefined || FRAMEWORK_DEFAULTS.has(type)) return 'sniff';
   if (type === 'application/json' || type.endsWith('+json')) return 'json';
-  return 'pass';
+  // Server-sent events and NDJSON are rewritten record by record as they pass, never held whole.
+  return streamFormat(type) === undefined ? 'pass' : 'stream';
 }
 
 function firstByte(chunk: Buffer): number | undefined {
@@ -104,23 +107,35 @@ function interceptBytes(
   limit: number,
   transform: (value: unknown) => Promise<unknown>,
   config: Pick<CommonConfig, 'errorFormat'>,
+  records: { readonly apply: RecordApply; readonly onRecord: (result: PlanResult) => void; readonly fail: (e: unknown) => FieldguardError },
 ): void {
   const write = res.write;
   const end = res.end;
   const writeHead = res.writeHead;
-  let mode: 'undecided' | 'pass' | 'buffer' = 'undecided';
+  let mode: 'undecided' | 'pass' | 'buffer' | 'stream' = 'undecided';
+  let streamed: StreamedAnswer | undefined;
   let sniffed = false;
   const chunks: Buffer[] = [];
   let size = 0;
   let overflow = false;
 
+  const startStream = (): void => {
+    mode = 'stream';
+    const header = res.getHeader('content-type');
+    const format = streamFormat(typeof header === 'string' ? header : Array.isArray(header) ? header[0] : undefined)!;
+    streamed = streamAnswer(res, format, { write, end }, { apply: records.apply, limit, onRecord: records.onRecord }, (e) => {
+      mode = 'pass';
+      answerNode(res, records.fail(e), config.errorFormat);
+    });
+  };
   const decide = (chunk: Buffer | undefined): void => {
     if (done.value) {
       mode = 'pass';
       return;
     }
     const verdict = verdictOf(res, method);
-    if (verdict === 'json') mode = 'buffer';
+    if (verdict === 'stream') startStream();
+    else if (verdict === 'json') mode = 'buffer';
     else if (verdict === 'pass') mode = 'pass';
     else if (chunk !== undefined && chunk.length > 0) {
       const b = firstByte(chunk);
@@ -152,6 +167,7 @@ function interceptBytes(
     // Content-Length its size. Until the body is decided they are not set; the masked body gets its own length.
     if (!done.value && mode !== 'pass' && !isAnswer(this)) {
       const n = name.toLowerCase();
+      if (mode === 'stream' && isStaleHeader(n)) return this;
       if (n === 'etag' && typeVerdict(this) !== 'pass') return this;
       if (n === 'content-length' && method === 'HEAD' && typeVerdict(this) !== 'pass') return this;
     }
@@ -170,6 +186,9 @@ function interceptBytes(
     } else if (headers !== null && typeof headers === 'object') {
       for (const [k, v] of Object.entries(headers)) if (v !== undefined) this.setHeader(k, v as string);
     }
+    // A stream's head goes out now (its records follow as they come), without the headers of the old bytes.
+    if (mode === 'undecided' && !done.value && verdictOf(this, method) === 'stream') startStream();
+    if (mode === 'stream') return (writeHead as (...a: unknown[]) => ServerResponse).call(this, this.statusCode);
     return this;
   } as ServerResponse['writeHead'];
 
@@ -181,6 +200,7 @@ function interceptBytes(
       if (mode === 'undecided') return true;
     }
     if (mode === 'pass') return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    if (mode === 'stream') return streamed!.write(buf);
     hold(buf);
     const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     if (cb !== undefined) process.nextTick(cb);
@@ -195,6 +215,10 @@ function interceptBytes(
     const buf = toBuffer(data, encoding);
     if (mode === 'undecided') decide(buf ?? Buffer.alloc(0));
     if (mode === 'undecided') mode = 'pass';
+    if (mode === 'stream') {
+      streamed!.end(buf, cb);
+      return this;
+    }
     if (mode === 'pass') {
       if (chunks.length > 0) {
         // Undecided writes held back (whitespace before the first character) go out first.
@@ -278,12 +302,21 @@ export function guardResponse(ex: Exchange, transform: ResponseTransform, config
   // Without a Node response (Web-standard Response) the adapter reads the answer's bytes and hands them to onValue.
   const res = ex.res;
   if (res === undefined) return;
-  interceptBytes(res, ex.req.method, done, config.limit, async (value) => {
-    try {
-      return finish(await transform(value));
-    } catch (e) {
-      answerNode(res, failed(e), config.errorFormat);
-      return ANSWERED;
-    }
-  }, config);
+  interceptBytes(
+    res,
+    ex.req.method,
+    done,
+    config.limit,
+    async (value) => {
+      try {
+        return finish(await transform(value));
+      } catch (e) {
+        answerNode(res, failed(e), config.errorFormat);
+        return ANSWERED;
+      }
+    },
+    config,
+    // Each record of a streamed answer reports on its own: a stream's merged report would grow with its length.
+    { apply: transform, onRecord: finish, fail: failed },
+  );
 }

@@ -21,6 +21,7 @@ import {
 import type { FieldSchema } from '../schema/define.js';
 import { parsePath } from '../schema/path.js';
 import type { FieldTag, Kind } from '../schema/tags.js';
+import type { DefaultAllow, DefaultSelect, Masked, Scrubbed, Tokenized } from '../schema/types.js';
 import type { Vault } from '../vault/vault.js';
 import type { FpeOptions } from '../techniques/fpe.js';
 import { z } from '../zod.js';
@@ -40,9 +41,12 @@ export interface FieldDecision {
   readonly untagged: boolean;
 }
 
-/** A compiled plan, applied to one payload at a time: returns a new value and a report. */
-export interface Plan {
-  <T = unknown>(value: T, context?: PlanContext): PlanResult;
+/**
+ * A compiled plan, applied to one payload at a time: returns a new value and a report. `Out` is the
+ * static type of the new value where the schema's zod type is known (`Scrubbed<…>`, `Masked<…>`).
+ */
+export interface Plan<Out = unknown> {
+  <T = unknown>(value: T, context?: PlanContext): PlanResult<Out>;
   /**
    * The decision at a path (`customer.email`, `items[3].note`, `items[*].note`, `attributes.*`),
    * from the same compiled plan the walk applies — what `fieldguard check` and the inventory ask.
@@ -51,9 +55,9 @@ export interface Plan {
   actionAt(path: string): FieldDecision;
 }
 
-/** A compiled plan with vault actions: one vault batch per call. */
-export interface AsyncPlan {
-  <T = unknown>(value: T, context?: PlanContext): Promise<PlanResult>;
+/** A compiled plan with vault actions: one vault batch per call. `Out` as in {@link Plan}. */
+export interface AsyncPlan<Out = unknown> {
+  <T = unknown>(value: T, context?: PlanContext): Promise<PlanResult<Out>>;
   /** The decision at a path; see {@link Plan.actionAt}. */
   actionAt(path: string): FieldDecision;
 }
@@ -80,6 +84,11 @@ export function planFunction(compiled: CompiledPlan, name: string): Plan & Async
     : (value: unknown, context?: PlanContext) => applyPlan(compiled, value, context);
   Object.defineProperty(fn, 'name', { value: name });
   return Object.assign(fn, { actionAt: (path: string) => decisionAt(compiled, path) }) as unknown as Plan & AsyncPlan;
+}
+
+/** The public callable with the static type of its result: the walk is the same, only the type says what it returns. */
+function typed<P>(plan: Plan & AsyncPlan): P {
+  return plan as unknown as P;
 }
 
 const planOptions = z.strictObject({
@@ -193,12 +202,14 @@ export function scrubRules(allow: Selection | undefined): Rule[] {
  * ```ts
  * const scrub = compileScrub({ schema });              // public + internal only
  * const { value, report } = scrub({ id: 'o-1', customer: { email: 'a@b.c' } });
- * // value: { id: 'o-1', customer: {} }
+ * // value: { id: 'o-1', customer: {} }, typed Scrubbed<typeof Order> when the schema was defined from zod
  * ```
  */
-export function compileScrub(options: ScrubPlanOptions): Plan {
+export function compileScrub<S extends FieldSchema = FieldSchema, A extends Selection = DefaultAllow, U extends UntaggedMode = 'drop'>(
+  options: ScrubPlanOptions & { readonly schema: S; readonly allow?: A; readonly untagged?: U },
+): Plan<Scrubbed<S, A, U>> {
   const o = parseOptions('compileScrub', scrubOptions, options, arguments.length);
-  return planFunction(buildPlan(planSpec({ ...o, rules: scrubRules(o.allow), untagged: o.untagged ?? 'drop' })), 'scrub');
+  return typed(planFunction(buildPlan(planSpec({ ...o, rules: scrubRules(o.allow), untagged: o.untagged ?? 'drop' })), 'scrub'));
 }
 
 /** Options of {@link compileMask}. */
@@ -244,9 +255,11 @@ export function maskRules(select: Selection | undefined): Rule[] {
  * mask({ card: '4111 1111 1111 1111' }).value; // { card: '**** **** **** 1111' }
  * ```
  */
-export function compileMask(options: MaskPlanOptions): Plan {
+export function compileMask<S extends FieldSchema = FieldSchema, Sel extends Selection = DefaultSelect, U extends UntaggedMode = 'scan'>(
+  options: MaskPlanOptions & { readonly schema: S; readonly select?: Sel; readonly untagged?: U },
+): Plan<Masked<S, Sel, U>> {
   const o = parseOptions('compileMask', maskOptions, options, arguments.length);
-  return planFunction(buildPlan(planSpec({ ...o, rules: maskRules(o.select), untagged: o.untagged ?? 'scan' })), 'mask');
+  return typed(planFunction(buildPlan(planSpec({ ...o, rules: maskRules(o.select), untagged: o.untagged ?? 'scan' })), 'mask'));
 }
 
 /** Options of {@link compileTokenize}. */
@@ -298,9 +311,11 @@ export const VAULT_UNTAGGED: Readonly<Record<'tokenize' | 'detokenize', Untagged
  * const { value } = await tokenize(order); // customer.email: 'tok_…'
  * ```
  */
-export function compileTokenize(options: TokenizePlanOptions): AsyncPlan {
+export function compileTokenize<S extends FieldSchema = FieldSchema, Sel extends Selection = DefaultSelect, U extends UntaggedMode = 'drop'>(
+  options: TokenizePlanOptions & { readonly schema: S; readonly select?: Sel; readonly untagged?: U },
+): AsyncPlan<Tokenized<S, Sel, U>> {
   const o = parseOptions('compileTokenize', tokenizeOptions, options, arguments.length);
-  return planFunction(buildPlan(planSpec({ ...o, rules: vaultRules('tokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.tokenize })), 'tokenize');
+  return typed(planFunction(buildPlan(planSpec({ ...o, rules: vaultRules('tokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.tokenize })), 'tokenize'));
 }
 
 /** Options of {@link compileDetokenize}; untagged fields default to `'scan'`. */

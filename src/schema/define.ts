@@ -32,9 +32,12 @@ export interface DefineSchemaOptions {
 
 /**
  * A compiled, immutable field schema: which payload positions carry which tags. Made by
- * {@link defineSchema}; every plan and middleware takes one.
+ * {@link defineSchema}; every plan and middleware takes one. `Z` is the zod schema it was defined
+ * from (`unknown` for JSON Schema and OpenAPI), which types what plans over it return.
  */
-export interface FieldSchema {
+export interface FieldSchema<Z = unknown> {
+  /** The zod schema's type, in types only: never set at run time. */
+  readonly '~schema'?: Z;
   /** Whether keys are matched regardless of case. */
   readonly caseInsensitiveKeys: boolean;
   /** Every tagged leaf and tagged container, inherited tags resolved, in pino path syntax. */
@@ -197,7 +200,14 @@ function zodToJsonSchema(schema: $ZodType): Record<string, unknown> {
  * schema.tagAt('customer.email'); // { sensitivity: 'personal', kind: 'email' }
  * ```
  */
-export function defineSchema(input: unknown, options: DefineSchemaOptions = {}): FieldSchema {
+export function defineSchema<T>(input: T, options: DefineSchemaOptions = {}): FieldSchema<SchemaOf<T>> {
+  return compileSchema(input, options) as FieldSchema<SchemaOf<T>>;
+}
+
+/** The zod schema type a {@link defineSchema} input stands for: a zod schema, the one behind a FieldSchema, else `unknown`. */
+export type SchemaOf<T> = T extends FieldSchema<infer Z> ? Z : T extends $ZodType ? T : unknown;
+
+function compileSchema(input: unknown, options: DefineSchemaOptions): FieldSchema {
   if (isFieldSchema(input)) return input;
   const caseInsensitiveKeys = options.caseInsensitiveKeys === true;
   let json: Record<string, unknown> | boolean;

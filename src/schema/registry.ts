@@ -3,6 +3,7 @@ import type { $ZodType, $ZodRegistry } from 'zod/v4/core';
 import { zodCore } from '../zod.js';
 import { FieldguardError } from '../errors.js';
 import { checkTag, type FieldTag, type Sensitivity, type TagExtra } from './tags.js';
+import type { KindOf, Tagged } from './types.js';
 
 const REGISTRY_KEY = Symbol.for('fieldguard.registry');
 const OWN_KEY = Symbol.for('fieldguard.tags');
@@ -44,6 +45,9 @@ const ownTags: WeakMap<object, FieldTag> = ((globalThis as Holder)[OWN_KEY] ??= 
  * `.nullable()`, `.default()`, `.transform()`, `.array()`, `.refine()`, `.brand()`, `.describe()`).
  * Tagging an already tagged schema replaces its tag.
  *
+ * The returned type carries the level and kind ({@link Tagged}), which `Scrubbed`, `Masked` and
+ * `Tokenized` read to give the static type of a payload after a plan.
+ *
  * @throws FieldguardError `ERR_INVALID_SCHEMA` for an unknown sensitivity, kind or lawful basis, or a
  *   retention that is not a positive ISO-8601 duration.
  * @example
@@ -54,7 +58,7 @@ const ownTags: WeakMap<object, FieldTag> = ((globalThis as Holder)[OWN_KEY] ??= 
  * });
  * ```
  */
-export function tag<T extends $ZodType>(schema: T, sensitivity: Sensitivity, extra: TagExtra = {}): T {
+export function tag<T extends $ZodType, S extends Sensitivity = Sensitivity, E extends TagExtra = {}>(schema: T, sensitivity: S, extra: E = {} as E): Tagged<T, S, KindOf<E>> {
   if (schema === null || typeof schema !== 'object' || !('_zod' in schema)) {
     throw new FieldguardError('ERR_INVALID_SCHEMA', 'tag() takes a zod v4 schema as its first argument', {
       issues: [{ path: [], message: 'not a zod v4 schema' }],
@@ -71,7 +75,7 @@ export function tag<T extends $ZodType>(schema: T, sensitivity: Sensitivity, ext
   const tagged = zodCore.util.clone(schema, def, { parent: true });
   ownTags.set(tagged, checked);
   registry.add(tagged, checked);
-  return tagged;
+  return tagged as Tagged<T, S, KindOf<E>>;
 }
 
 /** The tag fields, each read from its `x-` keyword or its plain name, as JSON Schema annotations are. */

@@ -1,5 +1,6 @@
 // The same gateway built on Express 5, Express 4, Koa 3 and 2, Fastify 5 and Web-standard handlers under Hono: the conformance suite runs every test against each.
 import { createServer } from 'node:http';
+import { Readable } from 'node:stream';
 import express5 from 'express';
 import express4 from 'express4';
 import Koa from 'koa';
@@ -20,6 +21,21 @@ import * as ff from '../../src/fastify/index.js';
 import * as fw from '../../src/web/index.js';
 import { orderSchema, sampleOrder } from '../fixtures/order.js';
 import { listen } from '../helpers/vendor.js';
+import { ndjsonText, sseText } from '../streams/vendor.js';
+
+/** A body cut into 7-character pieces, so every value in it is split across writes. */
+export function pieces(text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += 7) out.push(text.slice(i, i + 7));
+  return out;
+}
+
+/** The streamed routes' bodies: what a handler writes piece by piece. */
+const WRITTEN: Readonly<Record<string, readonly [type: string, text: () => string]>> = {
+  sse: ['text/event-stream', () => sseText()],
+  ndjson: ['application/x-ndjson', () => ndjsonText()],
+  json: ['application/json', () => JSON.stringify(sampleOrder())],
+};
 
 export const searchSchema = defineSchema(
   z.object({
@@ -85,6 +101,15 @@ function expressFramework(name: string, express: typeof express5): Framework {
       app.post('/masked-in', express.json(), fx.maskFields({ schema: orderSchema, on: 'request' }), (req, res) => {
         res.json(req.body);
       });
+      // Streamed bodies: proxied vendor streams (possibly compressed), streamed uploads, and answers written piece by piece.
+      app.get('/vendor/stream/:kind', fx.maskFields({ schema: orderSchema, onReport }), proxy);
+      app.post('/vendor/ingest', fx.scrubPII({ schema: orderSchema, onReport }), proxy);
+      app.get('/written/:kind', fx.maskFields({ schema: orderSchema }), (req, res) => {
+        const [type, text] = WRITTEN[String(req.params['kind'])]!;
+        res.writeHead(200, { 'content-type': type });
+        for (const piece of pieces(text())) res.write(piece);
+        res.end();
+      });
       app.use(fx.errorHandler());
       const server = await listen(createServer(app));
       return { ...server, reports };
@@ -130,7 +155,18 @@ function koaFramework(name: string, KoaApp: typeof Koa): Framework {
           (ctx) => void (ctx.body = sampleOrder()),
         ],
         'POST /masked-in': [bodyParser(), fk.maskFields({ schema: orderSchema, on: 'request' }), (ctx) => void (ctx.body = ctx.request.body)],
+        'POST /vendor/ingest': [fk.scrubPII({ schema: orderSchema, onReport }), forward],
       };
+      for (const kind of ['sse', 'ndjson', 'json', 'bad-sse', 'bad-ndjson']) routes[`GET /vendor/stream/${kind}`] = [fk.maskFields({ schema: orderSchema, onReport }), forward];
+      for (const [kind, [type, text]] of Object.entries(WRITTEN)) {
+        routes[`GET /written/${kind}`] = [
+          fk.maskFields({ schema: orderSchema }),
+          (ctx) => {
+            ctx.type = type;
+            ctx.body = Readable.from(pieces(text()));
+          },
+        ];
+      }
       const app = new KoaApp();
       app.use(fk.errorHandler());
       app.use(async (ctx, next) => {
