@@ -34,6 +34,7 @@ function graph(entry: string): Map<string, string[]> {
 const CORE_BUILTINS: Readonly<Record<string, string>> = {
   module: 'src/peer.ts: createRequire loads zod and the optional peers, once, when the module loads',
   crypto: 'src/vault/keys.ts, crypto.ts: the key ring behind the hash and encrypt actions (HMAC, AES-GCM, HKDF), synchronous in the walk',
+  stream: 'src/middleware/stream-node.ts: the Transform that rewrites streamed records (SSE, NDJSON) over a Node response or request, which runs only over Node streams (never in the Web adapter)',
   net: 'src/detect/detect.ts: isIPv4 / isIPv6 of the ipAddress detector',
   zlib: "src/middleware/response.ts: the Node response interceptor's decompression, which runs only over a Node response (never in the Web adapter)",
 };
