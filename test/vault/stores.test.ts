@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVault, keyRing, memoryStore, redisStore, sqliteStore, type Vault, type VaultStore } from '../../src/vault/index.js';
+import { createVault, keyRing, memoryStore, postgresStore, redisStore, sqliteStore, type Vault, type VaultStore } from '../../src/vault/index.js';
 import { luhn as luhnValid } from '../../src/detect/checks.js';
 import { redisClient, redisUrl } from '../helpers/redis.js';
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { dropSchema, postgresPool, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
 
 const K1 = Buffer.alloc(32, 1).toString('base64');
 const K2 = Buffer.alloc(32, 2).toString('base64');
@@ -73,7 +75,33 @@ if (url !== undefined) {
   });
 }
 
+const pgUrl = postgresUrl();
+const pools: Array<{ pool: pg.Pool; schema: string }> = [];
+if (pgUrl !== undefined) {
+  harnesses.push({
+    name: 'postgresStore',
+    make() {
+      const schema = uniqueSchema('stores');
+      // Two pools: two service instances, each with connections of its own.
+      const a = postgresPool(pgUrl);
+      const b = postgresPool(pgUrl);
+      pools.push({ pool: a, schema }, { pool: b, schema });
+      let dump = '';
+      return {
+        store: postgresStore(a, { schema }),
+        twin: postgresStore(b, { schema }),
+        raw: () => dump,
+        close: async () => {
+          dump = JSON.stringify((await a.query(`SELECT * FROM "${schema}".fieldguard_tokens`)).rows);
+          await dropSchema(a, schema);
+        },
+      };
+    },
+  });
+}
+
 afterAll(async () => {
+  for (const { pool } of pools) await pool.end();
   for (const c of clients) c.disconnect();
   rmSync(dir, { recursive: true, force: true });
 });
