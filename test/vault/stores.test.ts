@@ -251,3 +251,20 @@ describe('a store that fails', () => {
     await expect(v.tokenize(['x'])).rejects.toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
   });
 });
+
+describe('redisStore on a Redis Cluster', () => {
+  it('is refused with ERR_INVALID_OPTIONS naming the alternative, before any command is sent', async () => {
+    const { Cluster } = await import('ioredis');
+    // lazyConnect: the client never reaches for a node; the refusal must come from redisStore() itself.
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
+    let thrown: unknown;
+    try {
+      redisStore(cluster as unknown as Parameters<typeof redisStore>[0]);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
+    expect(String((thrown as Error).message)).toContain('postgresStore');
+    cluster.disconnect();
+  });
+});
