@@ -534,7 +534,21 @@ function place(p: Pending, v: unknown, root: { out: unknown }): void {
 export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanContext): PlanResult {
   const { w, out, t } = start(plan, value);
   auditDecrypts(w, context);
-  return { value: out, report: buildReport(t, w.unresolved) };
+  return lazyReport(out, t, w.unresolved);
+}
+
+/**
+ * A result whose report is built from the walk's tally when it is first read (an own, enumerable
+ * property like any other): a caller that only wants the value — a log line — pays nothing for it.
+ */
+function lazyReport(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>): PlanResult {
+  let report: Report | undefined;
+  return {
+    value,
+    get report(): Report {
+      return (report ??= buildReport(t, unresolved));
+    },
+  };
 }
 
 /**
