@@ -8,7 +8,7 @@ import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
 import c2k from 'koa-connect';
 import pino from 'pino';
 import pinoHttp from 'pino-http';
-import { defineDestinations } from 'fieldguard';
+import { defineDestinations, proxyBody } from 'fieldguard';
 import * as fx from 'fieldguard/express';
 import * as fk from 'fieldguard/koa';
 import { createVault, keyRing, memoryStore } from 'fieldguard/vault';
@@ -31,7 +31,9 @@ const plainLog = pinoHttp({
 const order = makeOrder(3, 4);
 // Keep-alive to the vendor, as a production gateway would; every proxy variant proxies the same way.
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-const proxyOptions = { target: vendorUrl, agent, on: { proxyReq: fixRequestBody } };
+// Routes fieldguard rewrote forward its text (proxyBody); the others let http-proxy-middleware serialize the parsed body.
+const rewrites = variant === 'scrub' || variant === 'protect';
+const proxyOptions = { target: vendorUrl, agent, on: { proxyReq: rewrites ? proxyBody : fixRequestBody } };
 
 // Variants: `parser` (the framework with its body parser, proxying) is the baseline of scrub, protect, logs and
 // pino-http; `answer` (the body parser, answering the order as JSON) is the baseline of mask.

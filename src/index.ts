@@ -47,3 +47,4 @@ export {
   type Transfer,
 } from './destinations/define.js';
 export { flows, type FlowSnapshot, type DestinationFlows, type FlowField, type FlowForm } from './destinations/flows.js';
+export { proxyBody } from './middleware/proxy-body.js';

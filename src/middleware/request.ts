@@ -5,6 +5,7 @@ import { mergeReports } from '../plan/report.js';
 import type { Report } from '../plan/walk.js';
 import { emitReport, type CommonConfig } from './config.js';
 import type { Exchange } from './exchange.js';
+import { keepBodyText } from './proxy-body.js';
 import { bodyFormat, hasBody, parseBody, parseQuery, pathOf, readBody, reframe, rewrittenType, searchOf, serializeBody, serializeQuery } from './body.js';
 
 /** Which parts of a request a middleware rewrites. */
@@ -92,4 +93,6 @@ function setBody(ex: Exchange, format: 'json' | 'form', result: unknown, content
   const text = serializeBody(format, value);
   reframe(ex.req.headers, text, rewrittenType(format, contentType));
   ex.setBody(value, text);
+  // A proxy hooked with proxyBody forwards these bytes as they are, without serializing the value again.
+  keepBodyText(ex.req, text);
 }
