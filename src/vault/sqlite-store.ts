@@ -71,8 +71,8 @@ const toRecord = (r: Row): TokenRecord => ({
 /**
  * A vault store in a SQLite file, through better-sqlite3 (an optional peer dependency: install
  * `better-sqlite3@12`). Durable on one machine; several processes may share the file. Pass a path,
- * or an open better-sqlite3 `Database` (the store sets `journal_mode = WAL`, `secure_delete = ON`
- * and `busy_timeout = 0` on it: waits for locks are the store's own, asynchronous ones).
+ * or an open better-sqlite3 `Database` (the store sets `journal_mode = WAL`, `secure_delete = ON`,
+ * `wal_autocheckpoint = 10000` and `busy_timeout = 0` on it: waits for locks are the store's own, asynchronous ones).
  *
  * @throws FieldguardError `ERR_MISSING_DEPENDENCY` when better-sqlite3 is not installed,
  *   `ERR_VAULT_UNAVAILABLE` when the file cannot be opened.
