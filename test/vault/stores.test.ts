@@ -268,3 +268,35 @@ describe('redisStore on a Redis Cluster', () => {
     cluster.disconnect();
   });
 });
+
+describe('sqliteStore on a file an earlier version created', () => {
+  it('keeps the WITHOUT ROWID layout and its expiry index, and allocates, resolves, expires and forgets as before', async () => {
+    const file = join(dir, 'earlier-layout.db');
+    const db = new Database(file);
+    db.exec(`
+      CREATE TABLE fieldguard_tokens (
+        token TEXT PRIMARY KEY, fingerprint TEXT UNIQUE, erasure TEXT NOT NULL, namespace TEXT NOT NULL, kind TEXT,
+        kid TEXT NOT NULL, ciphertext TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX fieldguard_tokens_erasure ON fieldguard_tokens(erasure);
+      CREATE INDEX fieldguard_tokens_expires ON fieldguard_tokens(expires_at) WHERE expires_at IS NOT NULL;
+    `);
+    db.close();
+    const store = sqliteStore(file);
+    const v = createVault({ store, keys, audit: silent });
+    const [a] = await v.tokenize(['earlier@example.com'], { kind: 'email' });
+    expect(await v.tokenize(['earlier@example.com'], { kind: 'email' })).toEqual([a]);
+    expect(await v.detokenize([a!], { actor: 't', purpose: 'test' })).toEqual(['earlier@example.com']);
+    const short = createVault({ store, keys, audit: silent, ttl: 20 });
+    await short.tokenize(['brief']);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(await short.purgeExpired()).toBe(1);
+    expect(await v.forget('earlier@example.com')).toBe(1);
+    expect(await v.detokenize([a!], { actor: 't', purpose: 'test' })).toEqual([null]);
+    await store.close?.();
+    const check = new Database(file, { readonly: true });
+    const sql = (check.prepare(`SELECT sql FROM sqlite_master WHERE name = 'fieldguard_tokens'`).get() as { sql: string }).sql;
+    expect(sql).toContain('WITHOUT ROWID');
+    check.close();
+  });
+});
