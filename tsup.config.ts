@@ -13,5 +13,5 @@ export default defineConfig({
   platform: 'node',
   // import.meta.url in the CJS build (optional peers are loaded with createRequire).
   shims: true,
-  external: ['zod', 'zod/v4', 'zod/v4/core', 'express', 'koa', 'better-sqlite3', 'ioredis', 'pino', 'winston', 'logform', 'undici', 'tsx', 'yaml', 'fastify', 'fastify-plugin'],
+  external: ['zod', 'zod/v4', 'zod/v4/core', 'express', 'koa', 'better-sqlite3', 'ioredis', 'pg', 'pino', 'winston', 'logform', 'undici', 'tsx', 'yaml', 'fastify', 'fastify-plugin'],
 });

@@ -3,10 +3,12 @@ import { Agent, createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import express from 'express';
 import Koa from 'koa';
+import { bodyParser } from '@koa/bodyparser';
 import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
 import c2k from 'koa-connect';
 import pino from 'pino';
-import { defineDestinations } from 'fieldguard';
+import pinoHttp from 'pino-http';
+import { defineDestinations, proxyBody } from 'fieldguard';
 import * as fx from 'fieldguard/express';
 import * as fk from 'fieldguard/koa';
 import * as ff from 'fieldguard/fastify';
@@ -16,7 +18,7 @@ import replyFrom from '@fastify/reply-from';
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 import { createVault, keyRing, memoryStore } from 'fieldguard/vault';
-import { orderSchema } from './payloads.mjs';
+import { makeOrder, orderSchema, PATHS } from './payloads.mjs';
 
 const [framework, variant, vendorUrl] = process.argv.slice(2);
 const keys = keyRing({ keys: { k1: Buffer.alloc(32, 3).toString('base64') } });
@@ -26,20 +28,36 @@ const destinations = defineDestinations(
   { vault },
 );
 const logger = pino(new Writable({ write(_c, _e, cb) { cb(); } }));
-const guard = variant !== 'bare';
-// Keep-alive to the vendor, as a production gateway would; every variant proxies the same way.
+// pino-http logging the request body with plain redact paths: the 12 order paths under req.body, and two headers.
+const plainLog = pinoHttp({
+  logger,
+  serializers: { req: (req) => ({ method: req.method, url: req.url, headers: req.headers, body: req.raw.body }) },
+  redact: { paths: [...PATHS.map((p) => `req.body.${p}`), 'req.headers.authorization', 'req.headers.cookie'], censor: '[REDACTED]' },
+});
+const order = makeOrder(3, 4);
+// Keep-alive to the vendor, as a production gateway would; every proxy variant proxies the same way.
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-const proxyOptions = { target: vendorUrl, agent, on: { proxyReq: fixRequestBody } };
+// Routes fieldguard rewrote forward its text (proxyBody); the others let http-proxy-middleware serialize the parsed body.
+const rewrites = variant === 'scrub' || variant === 'protect';
+const proxyOptions = { target: vendorUrl, agent, on: { proxyReq: rewrites ? proxyBody : fixRequestBody } };
+
+// Fastify and Hono (no targets yet) run `bare`, `protect` and `protect+logs`, each next to its own bare route.
+const guard = variant === 'protect' || variant === 'protect+logs';
 const logs = variant === 'protect+logs';
 
+// Variants: `parser` (the framework with its body parser, proxying) is the baseline of scrub, protect, logs and
+// pino-http; `answer` (the body parser, answering the order as JSON) is the baseline of mask.
 let app;
 if (framework === 'express') {
   const e = express();
-  if (logs) e.use(fx.redactLogs({ schema: orderSchema, logger }));
-  // The bare route pipes the body through; protect reads and parses it itself.
-  const chain = [];
-  if (guard) chain.push(fx.protect({ schema: orderSchema, destinations, destination: 'analytics' }));
-  chain.push(createProxyMiddleware(proxyOptions));
+  const chain = [express.json()];
+  if (variant === 'logs') chain.unshift(fx.redactLogs({ schema: orderSchema, logger, bodies: true }));
+  if (variant === 'pino-http') chain.unshift(plainLog);
+  if (variant === 'scrub') chain.push(fx.scrubPII({ schema: orderSchema }));
+  if (variant === 'protect') chain.push(fx.protect({ schema: orderSchema, destinations, destination: 'analytics' }));
+  if (variant === 'mask') chain.push(fx.maskFields({ schema: orderSchema }));
+  if (variant === 'answer' || variant === 'mask') chain.push((_req, res) => res.json(order));
+  else chain.push(createProxyMiddleware(proxyOptions));
   e.post('/orders', ...chain);
   app = e;
 } else if (framework === 'fastify') {
@@ -64,13 +82,30 @@ if (framework === 'express') {
   void s;
 } else {
   const k = new Koa();
-  if (logs) k.use(fk.redactLogs({ schema: orderSchema, logger }));
-  if (guard) k.use(fk.protect({ schema: orderSchema, destinations, destination: 'analytics' }));
-  const proxy = c2k(createProxyMiddleware(proxyOptions));
-  k.use((ctx, next) => {
-    ctx.respond = false;
-    return proxy(ctx, next);
-  });
+  if (variant === 'logs') k.use(fk.redactLogs({ schema: orderSchema, logger, bodies: true }));
+  if (variant === 'pino-http') {
+    k.use((ctx, next) => {
+      plainLog(ctx.req, ctx.res);
+      return next();
+    });
+  }
+  k.use(bodyParser());
+  if (variant === 'scrub') k.use(fk.scrubPII({ schema: orderSchema }));
+  if (variant === 'protect') k.use(fk.protect({ schema: orderSchema, destinations, destination: 'analytics' }));
+  if (variant === 'mask') k.use(fk.maskFields({ schema: orderSchema }));
+  if (variant === 'answer' || variant === 'mask') {
+    k.use((ctx) => {
+      ctx.body = order;
+    });
+  } else {
+    const proxy = c2k(createProxyMiddleware(proxyOptions));
+    k.use((ctx, next) => {
+      // A connect-style proxy forwards req.body; fieldguard sets it when it rewrote the body, the parser does not.
+      if (ctx.req.body === undefined) ctx.req.body = ctx.request.body;
+      ctx.respond = false;
+      return proxy(ctx, next);
+    });
+  }
   app = k.callback();
 }
 if (app !== undefined) {

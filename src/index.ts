@@ -58,3 +58,4 @@ export { privacyBudget, zcdpToEpsilon, type PrivacyBudget, type PrivacyBudgetOpt
 export type { RandomSource } from './techniques/dp-noise.js';
 export type { FpeFormat, FpeOptions, FpeStyle } from './techniques/fpe.js';
 export type { DpTelemetryOptions, TelemetryEvent, TelemetryMetric, TelemetryRelease, TelemetryControl } from './middleware/telemetry.js';
+export { proxyBody } from './middleware/proxy-body.js';

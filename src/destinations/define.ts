@@ -190,6 +190,11 @@ export function defineDestinations(decls: Readonly<Record<string, DestinationDec
     );
   }
   const byBase = [...map.values()].filter((d) => d.baseUrl !== undefined).sort((a, b) => b.baseUrl!.length - a.baseUrl!.length);
+  // Each base URL normalized once, with the two prefixes a URL under it starts with: matching parses only the URL asked about.
+  const bases = byBase.map((d) => {
+    const base = new URL(d.baseUrl!).href;
+    return { d, base, below: base.endsWith('/') ? base : `${base}/`, query: `${base}?` };
+  });
   return Object.freeze({
     names: Object.freeze([...map.keys()]),
     vault: options.vault,
@@ -201,10 +206,8 @@ export function defineDestinations(decls: Readonly<Record<string, DestinationDec
     },
     match(url: URL | string): Destination | undefined {
       const href = typeof url === 'string' ? new URL(url).href : url.href;
-      return byBase.find((d) => {
-        const base = new URL(d.baseUrl!).href;
-        return href === base || href.startsWith(base.endsWith('/') ? base : `${base}/`) || href.startsWith(`${base}?`);
-      });
+      for (const b of bases) if (href === b.base || href.startsWith(b.below) || href.startsWith(b.query)) return b.d;
+      return undefined;
     },
   });
 }

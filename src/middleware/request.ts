@@ -6,6 +6,7 @@ import type { Report } from '../plan/walk.js';
 import { emitReport, type CommonConfig } from './config.js';
 import type { Exchange } from './exchange.js';
 import { streamedBody } from './stream-request.js';
+import { keepBodyText } from './proxy-body.js';
 import { bodyFormat, hasBody, isBuffer, parseBody, parseQuery, pathOf, reframe, rewrittenType, searchOf, serializeBody, serializeQuery } from './body.js';
 
 /** Which parts of a request a middleware rewrites. */
@@ -95,4 +96,6 @@ function setBody(ex: Exchange, format: 'json' | 'form', result: unknown, content
   const text = serializeBody(format, value);
   reframe(ex.req.headers, text, rewrittenType(format, contentType));
   ex.setBody(value, text);
+  // A proxy hooked with proxyBody forwards these bytes as they are, without serializing the value again.
+  keepBodyText(ex.req, text);
 }

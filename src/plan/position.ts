@@ -31,6 +31,9 @@ export class Position {
   /** Per-walk tally; valid only while `stamp` equals the walk's stamp. */
   count = 0;
   stamp = 0;
+  /** The node last reported here and the maker of its report entry (see report.ts), so reports build no look-ups. */
+  reportNode: object | undefined = undefined;
+  reportMaker: unknown = undefined;
 
   constructor(parent: Position | undefined, edge: string, budget: PositionBudget) {
     this.parent = parent;

@@ -43,8 +43,15 @@ export interface Report {
   readonly fields: readonly ReportField[];
 }
 
-/** What one walk counted at each position, taken before any await. */
-export type Tally = ReadonlyArray<readonly [Position, PlanNode, number]>;
+/**
+ * What one walk counted at each position, taken before any await: parallel arrays, the `i`-th
+ * position, node and count of each entry (no tuple per position).
+ */
+export interface Tally {
+  readonly positions: readonly Position[];
+  readonly nodes: readonly PlanNode[];
+  readonly counts: readonly number[];
+}
 
 
 const COUNTS: ReadonlyArray<keyof Omit<Report, 'fields'>> = [
@@ -96,25 +103,68 @@ const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {
 
 type Counts = { -readonly [K in Exclude<keyof Report, 'fields'>]: number };
 
+/** Makes the report entry of one (position, node) pair for a count: its fixed part decided once, not per walk. */
+type FieldMaker = (count: number) => { -readonly [K in keyof ReportField]: ReportField[K] };
+
+/** The maker of a position's entry, remembered on the position for the node last reported there. */
+function makerFor(pos: Position, node: PlanNode): FieldMaker {
+  if (pos.reportNode === node) return pos.reportMaker as FieldMaker;
+  let make: FieldMaker;
+  const path = pos.label;
+  const action = node.action;
+  const tag = node.tag;
+  // One object literal per shape, so every entry of a shape is built the same way.
+  if (tag !== undefined && tag.kind !== undefined) {
+    const { sensitivity, kind } = tag;
+    make = (count) => ({ path, action, count, sensitivity, kind });
+  } else if (tag !== undefined) {
+    const { sensitivity } = tag;
+    make = (count) => ({ path, action, count, sensitivity });
+  } else if (node.untagged) {
+    make = (count) => ({ path, action, count, untagged: true as const });
+  } else {
+    make = (count) => ({ path, action, count });
+  }
+  pos.reportNode = node;
+  pos.reportMaker = make;
+  return make;
+}
+
 /** The report of a walk's tallies and unresolved tokens. */
 export function buildReport(t: Tally, unresolved: ReadonlyMap<Position, number>): Report {
   const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, generalized: 0, shifted: 0, unresolved: 0 };
-  const fields: ReportField[] = [];
-  for (const [pos, node, n] of t) {
-    const failed = unresolved.get(pos) ?? 0;
+  const { positions, nodes } = t;
+  const ns = t.counts;
+  const fields = new Array<ReportField>(positions.length);
+  const anyUnresolved = unresolved.size > 0;
+  for (let i = 0; i < positions.length; i++) {
+    const pos = positions[i]!;
+    const node = nodes[i]!;
+    const n = ns[i]!;
+    const failed = anyUnresolved ? (unresolved.get(pos) ?? 0) : 0;
     counts[COUNTER[node.action]] += n - failed;
     counts.unresolved += failed;
     if (node.untagged) counts.untagged += n;
-    const field: { -readonly [K in keyof ReportField]: ReportField[K] } = { path: pos.label, action: node.action, count: n };
-    if (node.tag !== undefined) {
-      field.sensitivity = node.tag.sensitivity;
-      if (node.tag.kind !== undefined) field.kind = node.tag.kind;
-    } else if (node.untagged) {
-      field.untagged = true;
-    }
+    const field = makerFor(pos, node)(n);
     if (failed > 0) field.unresolved = failed;
-    fields.push(field);
+    fields[i] = field;
   }
-  return { ...counts, fields };
+  // Written out rather than spread: one object of one shape.
+  return {
+    kept: counts.kept,
+    dropped: counts.dropped,
+    masked: counts.masked,
+    rejected: counts.rejected,
+    scanned: counts.scanned,
+    untagged: counts.untagged,
+    hashed: counts.hashed,
+    encrypted: counts.encrypted,
+    decrypted: counts.decrypted,
+    tokenized: counts.tokenized,
+    detokenized: counts.detokenized,
+    generalized: counts.generalized,
+    shifted: counts.shifted,
+    unresolved: counts.unresolved,
+    fields,
+  };
 }
-

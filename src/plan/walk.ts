@@ -53,12 +53,16 @@ class Pending {
 interface Ref {
   readonly parent: Ref | undefined;
   readonly key: string | number | undefined;
+  /** The container's own concrete path, spelled out the first time a value inside it needs it. */
+  path?: string;
 }
 
 interface Walk {
   readonly plan: CompiledPlan;
   readonly stamp: number;
-  readonly touched: Array<readonly [Position, PlanNode]>;
+  /** Positions counted by this walk, and the node counted at each (parallel arrays: no tuple per position). */
+  readonly touched: Position[];
+  readonly touchedNodes: PlanNode[];
   readonly rejected: string[];
   readonly pending: Pending[];
   readonly decrypted: Array<readonly [Position, PlanNode]>;
@@ -82,7 +86,8 @@ function count(w: Walk, pos: Position, node: PlanNode): void {
   if (pos.stamp !== w.stamp) {
     pos.stamp = w.stamp;
     pos.count = 0;
-    w.touched.push([pos, node]);
+    w.touched.push(pos);
+    w.touchedNodes.push(node);
   }
   pos.count++;
 }
@@ -111,16 +116,19 @@ function checkNumber(w: Walk, pos: Position, v: unknown): void {
   if (w.plan.exactNumbers && typeof v === 'number' && (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)))) unsafeNumber(pos);
 }
 
+/** The concrete path of a container, made once per container and walk (its values' paths extend it). */
+function refPath(ref: Ref | undefined): string {
+  if (ref === undefined || ref.parent === undefined) return '';
+  if (ref.path !== undefined) return ref.path;
+  const base = refPath(ref.parent);
+  const k = ref.key;
+  return (ref.path = k === undefined ? base : typeof k === 'number' ? appendIndex(base, k) : appendKey(base, k));
+}
+
 function concretePath(ref: Ref | undefined, key: string | number | undefined): string {
-  const keys: Array<string | number | undefined> = [key];
-  for (let r = ref; r !== undefined && r.parent !== undefined; r = r.parent) keys.push(r.key);
-  let out = '';
-  for (let i = keys.length - 1; i >= 0; i--) {
-    const k = keys[i];
-    if (k === undefined) continue;
-    out = typeof k === 'number' ? appendIndex(out, k) : appendKey(out, k);
-  }
-  return out;
+  const base = refPath(ref);
+  if (key === undefined) return base;
+  return typeof key === 'number' ? appendIndex(base, key) : appendKey(base, key);
 }
 
 /** Deep copy of a value that is kept whole: plain data copied, exotic leaves copied or shared. */
@@ -313,8 +321,13 @@ function walk(w: Walk, node: PlanNode, pos: Position, value: unknown, depth: num
   let v = value;
   let container = false;
   if (v !== null && typeof v === 'object') {
-    container = view(w.plan.lenient, v, key === undefined ? '' : String(key));
-    v = lastViewed();
+    // Arrays and plain objects without toJSON are the common case: seen as they are without asking view().
+    if (Array.isArray(v)) container = true;
+    else if (Object.getPrototypeOf(v) === Object.prototype && typeof (v as { toJSON?: unknown }).toJSON !== 'function') container = true;
+    else {
+      container = view(w.plan.lenient, v, key === undefined ? '' : String(key));
+      v = lastViewed();
+    }
   }
   if (!container) {
     // A scalar where the schema describes an object or list is treated as protectively as anything below.
@@ -468,7 +481,10 @@ function bracketed(plan: CompiledPlan, node: PlanNode, key: string): PlanNode | 
 
 
 function tally(w: Walk): Tally {
-  return w.touched.map(([pos, node]) => [pos, node, pos.count] as const);
+  const positions = w.touched;
+  const counts = new Array<number>(positions.length);
+  for (let i = 0; i < positions.length; i++) counts[i] = positions[i]!.count;
+  return { positions, nodes: w.touchedNodes, counts };
 }
 
 function unique(values: Iterable<string | undefined>): string[] {
@@ -480,6 +496,7 @@ function start(plan: CompiledPlan, value: unknown): { w: Walk; out: unknown; t: 
     plan,
     stamp: ++stamps,
     touched: [],
+    touchedNodes: [],
     rejected: [],
     pending: [],
     decrypted: [],
@@ -537,7 +554,21 @@ function place(p: Pending, v: unknown, root: { out: unknown }): void {
 export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanContext): PlanResult {
   const { w, out, t } = start(plan, value);
   auditDecrypts(w, context);
-  return { value: out, report: buildReport(t, w.unresolved) };
+  return lazyReport(out, t, w.unresolved);
+}
+
+/**
+ * A result whose report is built from the walk's tally when it is first read (an own, enumerable
+ * property like any other): a caller that only wants the value — a log line — pays nothing for it.
+ */
+function lazyReport(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>): PlanResult {
+  let report: Report | undefined;
+  return {
+    value,
+    get report(): Report {
+      return (report ??= buildReport(t, unresolved));
+    },
+  };
 }
 
 /**

@@ -7,3 +7,4 @@ export { redisStore, type RedisClientLike, type RedisStoreOptions } from './redi
 export type { VaultStore, TokenRecord, AllocateItem, RekeyUpdate } from './store.js';
 export type { TokenFormat } from './tokens.js';
 export { stdoutAudit, type AuditEvent, type AuditSink } from './audit.js';
+export { postgresStore, type PostgresPoolLike, type PostgresResultLike, type PostgresStoreOptions } from './postgres-store.js';

@@ -3,7 +3,7 @@ import { isLive, type AllocateItem, type RekeyUpdate, type TokenRecord, type Vau
 
 /**
  * A vault store in memory. Atomic by construction (one process, no awaits inside an operation).
- * Use `sqliteStore` for durability and `redisStore` for fleets.
+ * Use `sqliteStore` for durability on one machine, `postgresStore` or `redisStore` for fleets.
  *
  * @example
  * ```ts

@@ -100,6 +100,29 @@ end
 return out
 `;
 
+// Tokens of the live records holding one of each item's fingerprints ('' for none): a batch of known values is
+// answered by this one script, and only the others need records built and ALLOCATE.
+const LOOKUP = `
+local p = KEYS[1]
+local out = {}
+local i = 1
+local item = 1
+while i <= #ARGV do
+  local nf = tonumber(ARGV[i]); i = i + 1
+  local found = ''
+  for f = 0, nf - 1 do
+    if found == '' then
+      local tok = redis.call('GET', p .. 'f:' .. ARGV[i + f])
+      if tok and redis.call('EXISTS', p .. 't:' .. tok) == 1 then found = tok end
+    end
+  end
+  i = i + nf
+  out[item] = found
+  item = item + 1
+end
+return out
+`;
+
 const FORGET = `${LIB}
 local ns = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -162,7 +185,13 @@ end
 return 1
 `;
 
-const sha = (s: string): string => createHash('sha1').update(s).digest('hex');
+const SHA = new Map<string, string>();
+/** A script's SHA1, computed once per script. */
+const sha = (s: string): string => {
+  let h = SHA.get(s);
+  if (h === undefined) SHA.set(s, (h = createHash('sha1').update(s).digest('hex')));
+  return h;
+};
 /** A prefix as a literal part of a SCAN pattern. */
 const glob = (s: string): string => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 const score = (r: TokenRecord): string => (r.expiresAt === null ? '+inf' : String(r.expiresAt));
@@ -172,9 +201,10 @@ const score = (r: TokenRecord): string => (r.expiresAt === null ? '+inf' : Strin
  * service instances sharing one vault. Each batch runs as one Lua script, so deterministic
  * allocation is atomic across instances. Expiring tokens carry a Redis expiry, and so does each
  * value's erasure set. Use a single Redis (or a primary), not a cluster: a batch touches keys of
- * many slots.
+ * many slots, and a cluster client is refused. Run it with AOF (`appendonly yes`): see docs/vault.md.
  *
- * @throws FieldguardError `ERR_INVALID_OPTIONS` for something else than an ioredis client, or a
+ * @throws FieldguardError `ERR_INVALID_OPTIONS` for something else than an ioredis client, a
+ *   Redis Cluster client, or a
  *   client without `info`, `bgrewriteaof` and `bgsave` while `compactAfterForget` is on.
  * @example
  * ```ts
@@ -185,6 +215,11 @@ const score = (r: TokenRecord): string => (r.expiresAt === null ? '+inf' : Strin
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): VaultStore {
   if (client === null || typeof client !== 'object' || typeof client.evalsha !== 'function') {
     throw new FieldguardError('ERR_INVALID_OPTIONS', 'redisStore() takes an ioredis client: redisStore(new Redis(url))');
+  }
+  // A batch is one script over the records, fingerprints and erasure sets of many values, which a cluster spreads over
+  // all its slots; and SCAN (purge, rotation) walks one node only. Refused rather than half working.
+  if ((client as { isCluster?: unknown }).isCluster === true) {
+    throw new FieldguardError('ERR_INVALID_OPTIONS', 'redisStore() does not run on a Redis Cluster: pass a client of a single Redis or a primary, or use postgresStore() for a fleet');
   }
   const p = options.prefix ?? 'fieldguard:';
   const compact = options.compactAfterForget ?? true;
@@ -249,8 +284,20 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   };
   return {
     async allocate(items, now) {
-      const out = (await run(ALLOCATE, allocateArgs(items, now))) as string[];
-      return out.map((t) => (t === '' ? null : t));
+      // Look up first: a value already stored needs no record (no encryption), and a batch of them one round trip.
+      const ask: Array<string | number> = [];
+      for (const item of items) ask.push(item.fingerprints.length, ...item.fingerprints);
+      const known = items.length === 0 ? [] : ((await run(LOOKUP, ask)) as string[]);
+      const out: Array<string | null> = known.map((t) => (t === '' ? null : t));
+      const missing: number[] = [];
+      out.forEach((t, i) => {
+        if (t === null) missing.push(i);
+      });
+      if (missing.length === 0) return out;
+      // ALLOCATE checks the fingerprints again inside its script: another instance may have stored the value since.
+      const got = (await run(ALLOCATE, allocateArgs(missing.map((i) => items[i]!), now))) as string[];
+      missing.forEach((i, j) => (out[i] = got[j] === '' || got[j] === undefined ? null : got[j]!));
+      return out;
     },
     async insert(records) {
       const out = (await run(ALLOCATE, allocateArgs(records.map((record) => ({ fingerprints: [], record })), Date.now()))) as string[];

@@ -10,7 +10,7 @@ import { checkFormat, newToken, type TokenFormat } from './tokens.js';
 
 /** Options of {@link createVault}. */
 export interface VaultOptions {
-  /** Where tokens live: `memoryStore()`, `sqliteStore(file)` or `redisStore(client)`. */
+  /** Where tokens live: `memoryStore()`, `sqliteStore(file)`, `postgresStore(pool)` or `redisStore(client)`. */
   readonly store: VaultStore;
   /** The key ring values are encrypted and fingerprinted with. */
   readonly keys: KeyRing;

@@ -9,10 +9,11 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineSchema, tag, type AuditEvent } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
-import { createVault, keyRing, memoryStore, redisStore, sqliteStore, type TokenRecord, type Vault, type VaultStore } from '../../src/vault/index.js';
+import { createVault, keyRing, memoryStore, postgresStore, redisStore, sqliteStore, type TokenRecord, type Vault, type VaultStore } from '../../src/vault/index.js';
 import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
 import { startPersistentRedis } from '../vault/fixtures/aof-redis.js';
 import { canaries, findLeaks } from './canaries.js';
+import { dropSchema, postgresPool, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
 
 const keys = keyRing({ keys: { k1: Buffer.alloc(32, 5).toString('base64') } });
 const who = { actor: 'agent-1', purpose: 'leak hunt' } as const;
@@ -393,6 +394,22 @@ describe('no store ever holds a canary in clear, in any field or any encoding (R
     expect(bytes['sqlite-wal']!.length).toBeGreaterThan(0);
     expect(findLeaks({ ...bytes, audit }, planted)).toEqual([]);
     await store.close?.();
+  });
+
+  it.skipIf(postgresUrl() === undefined)('postgresStore: every row and column of the table', async () => {
+    const pool = postgresPool(postgresUrl()!);
+    const schema = uniqueSchema('hunt');
+    try {
+      const store = postgresStore(pool, { schema });
+      const { planted, records, audit } = await plant(store);
+      checkRecords(records, planted);
+      const rows = (await pool.query(`SELECT * FROM "${schema}".fieldguard_tokens`)).rows;
+      expect(rows).toHaveLength(28);
+      expect(findLeaks({ table: JSON.stringify(rows), audit }, planted)).toEqual([]);
+    } finally {
+      await dropSchema(pool, schema);
+      await pool.end();
+    }
   });
 
   it('redisStore: every key and value under the prefix, and the AOF and RDB files', async () => {

@@ -27,7 +27,7 @@ console.log(JSON.stringify({ out, viaCjs, express: Object.keys(express).sort(), 
 const COMMON = ['REPORT_KEY', 'detokenizeFields', 'dpTelemetry', 'errorHandler', 'maskFields', 'protect', 'redactLogs', 'scrubPII', 'tokenizeFields'];
 const EXPRESS = [...COMMON, 'requestLog'].sort();
 const KOA = [...COMMON, 'contextLog'].sort();
-const VAULT = ['createVault', 'isKeyRing', 'keyRing', 'memoryStore', 'redisStore', 'sqliteStore', 'stdoutAudit'];
+const VAULT = ['createVault', 'isKeyRing', 'keyRing', 'memoryStore', 'postgresStore', 'redisStore', 'sqliteStore', 'stdoutAudit'];
 
 const CJS = `
 const { defineSchema, compileMask } = require('fieldguard');

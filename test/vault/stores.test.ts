@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVault, keyRing, memoryStore, redisStore, sqliteStore, type Vault, type VaultStore } from '../../src/vault/index.js';
+import { createVault, keyRing, memoryStore, postgresStore, redisStore, sqliteStore, type Vault, type VaultStore } from '../../src/vault/index.js';
 import { luhn as luhnValid } from '../../src/detect/checks.js';
 import { redisClient, redisUrl } from '../helpers/redis.js';
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { dropSchema, postgresPool, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
 
 const K1 = Buffer.alloc(32, 1).toString('base64');
 const K2 = Buffer.alloc(32, 2).toString('base64');
@@ -73,7 +75,33 @@ if (url !== undefined) {
   });
 }
 
+const pgUrl = postgresUrl();
+const pools: Array<{ pool: pg.Pool; schema: string }> = [];
+if (pgUrl !== undefined) {
+  harnesses.push({
+    name: 'postgresStore',
+    make() {
+      const schema = uniqueSchema('stores');
+      // Two pools: two service instances, each with connections of its own.
+      const a = postgresPool(pgUrl);
+      const b = postgresPool(pgUrl);
+      pools.push({ pool: a, schema }, { pool: b, schema });
+      let dump = '';
+      return {
+        store: postgresStore(a, { schema }),
+        twin: postgresStore(b, { schema }),
+        raw: () => dump,
+        close: async () => {
+          dump = JSON.stringify((await a.query(`SELECT * FROM "${schema}".fieldguard_tokens`)).rows);
+          await dropSchema(a, schema);
+        },
+      };
+    },
+  });
+}
+
 afterAll(async () => {
+  for (const { pool } of pools) await pool.end();
   for (const c of clients) c.disconnect();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -221,5 +249,54 @@ describe('a store that fails', () => {
     sqliteStore(file);
     const v = createVault({ store: sqliteStore(new Database(file, { readonly: true })), keys, audit: silent });
     await expect(v.tokenize(['x'])).rejects.toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
+  });
+});
+
+describe('redisStore on a Redis Cluster', () => {
+  it('is refused with ERR_INVALID_OPTIONS naming the alternative, before any command is sent', async () => {
+    const { Cluster } = await import('ioredis');
+    // lazyConnect: the client never reaches for a node; the refusal must come from redisStore() itself.
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
+    let thrown: unknown;
+    try {
+      redisStore(cluster as unknown as Parameters<typeof redisStore>[0]);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
+    expect(String((thrown as Error).message)).toContain('postgresStore');
+    cluster.disconnect();
+  });
+});
+
+describe('sqliteStore on a file an earlier version created', () => {
+  it('keeps the WITHOUT ROWID layout and its expiry index, and allocates, resolves, expires and forgets as before', async () => {
+    const file = join(dir, 'earlier-layout.db');
+    const db = new Database(file);
+    db.exec(`
+      CREATE TABLE fieldguard_tokens (
+        token TEXT PRIMARY KEY, fingerprint TEXT UNIQUE, erasure TEXT NOT NULL, namespace TEXT NOT NULL, kind TEXT,
+        kid TEXT NOT NULL, ciphertext TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX fieldguard_tokens_erasure ON fieldguard_tokens(erasure);
+      CREATE INDEX fieldguard_tokens_expires ON fieldguard_tokens(expires_at) WHERE expires_at IS NOT NULL;
+    `);
+    db.close();
+    const store = sqliteStore(file);
+    const v = createVault({ store, keys, audit: silent });
+    const [a] = await v.tokenize(['earlier@example.com'], { kind: 'email' });
+    expect(await v.tokenize(['earlier@example.com'], { kind: 'email' })).toEqual([a]);
+    expect(await v.detokenize([a!], { actor: 't', purpose: 'test' })).toEqual(['earlier@example.com']);
+    const short = createVault({ store, keys, audit: silent, ttl: 20 });
+    await short.tokenize(['brief']);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(await short.purgeExpired()).toBe(1);
+    expect(await v.forget('earlier@example.com')).toBe(1);
+    expect(await v.detokenize([a!], { actor: 't', purpose: 'test' })).toEqual([null]);
+    await store.close?.();
+    const check = new Database(file, { readonly: true });
+    const sql = (check.prepare(`SELECT sql FROM sqlite_master WHERE name = 'fieldguard_tokens'`).get() as { sql: string }).sql;
+    expect(sql).toContain('WITHOUT ROWID');
+    check.close();
   });
 });
