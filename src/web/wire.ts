@@ -1,6 +1,7 @@
 // Bytes of Web-standard Requests and Responses: bodies read with a limit, decompressed by DecompressionStream, decoded from their charset — no Node module.
 import { FieldguardError } from '../errors.js';
 import { charsetOf, mediaType } from '../middleware/body.js';
+import { streamFormat } from '../middleware/stream.js';
 
 /** The compressed encodings a Web runtime decompresses itself (DecompressionStream); br is not among them everywhere. */
 function decompressor(encoding: string): 'gzip' | 'deflate' | undefined | null {
@@ -86,6 +87,8 @@ export function answerVerdict(response: Response): AnswerVerdict {
   const type = mediaType(response.headers.get('content-type') ?? undefined);
   if (type === undefined || FRAMEWORK_DEFAULTS.has(type)) return 'sniff';
   if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  // Server-sent events and NDJSON carry JSON records: read whole and parsed like JSON, so they are masked or refused, never passed in clear.
+  if (streamFormat(type) !== undefined) return 'json';
   return 'pass';
 }
 

@@ -295,3 +295,10 @@ export const FRAMEWORKS: readonly Framework[] = [
   fastifyFramework(),
   honoFramework(),
 ];
+
+/**
+ * The frameworks whose streamed bodies fieldguard rewrites record by record (SSE, NDJSON, compressed
+ * answers): those on Node's http server with a Node request and response it can intercept. Fastify
+ * and the Web adapter are not among them yet; README lists them under what is not covered.
+ */
+export const STREAMING_FRAMEWORKS: readonly Framework[] = FRAMEWORKS.filter((f) => f.name.startsWith('Express') || f.name.startsWith('Koa'));
