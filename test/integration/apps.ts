@@ -214,6 +214,13 @@ function fastifyFramework(): Framework {
         return sampleOrder();
       });
       app.post('/masked-in', { preHandler: ff.maskFields({ schema: orderSchema, on: 'request' }) }, async (request) => request.body);
+      // Streamed bodies: proxied vendor streams (possibly compressed), streamed uploads, and answers sent as a stream of pieces.
+      app.get<{ Params: { kind: string } }>('/vendor/stream/:kind', { preHandler: ff.maskFields({ schema: orderSchema, onReport }) }, (request, reply) => reply.from(`/stream/${request.params.kind}`));
+      app.post('/vendor/ingest', { preHandler: ff.scrubPII({ schema: orderSchema, onReport }) }, forward('/ingest'));
+      app.get<{ Params: { kind: string } }>('/written/:kind', { preHandler: ff.maskFields({ schema: orderSchema }) }, (request, reply) => {
+        const [type, text] = WRITTEN[request.params.kind]!;
+        return reply.type(type).send(Readable.from(pieces(text()).map((p) => Buffer.from(p))));
+      });
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as { port: number };
       return {

@@ -1,6 +1,6 @@
 // Streamed bodies through every framework: vendor streams (SSE, NDJSON, compressed JSON) masked as they pass, uploads scrubbed record by record, bad records cutting the stream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STREAMING_FRAMEWORKS, pieces, type Gateway } from '../integration/apps.js';
+import { FRAMEWORKS, STREAMING_FRAMEWORKS, pieces, type Gateway } from '../integration/apps.js';
 import { leaks, MASKED_ORDER, SCRUBBED_ORDER, sampleOrder } from '../fixtures/order.js';
 import { read, wire } from './client.js';
 import { ndjsonText, sseText, startStreamVendor, type StreamVendor } from './vendor.js';
@@ -22,7 +22,7 @@ function upload(text: string, type: string, extra: Record<string, string> = {}):
   return { method: 'POST', headers: { 'content-type': type, ...extra }, body, duplex: 'half' } as RequestInit;
 }
 
-describe.each(STREAMING_FRAMEWORKS)('$name: streamed bodies', (framework) => {
+describe.each(FRAMEWORKS.filter((f) => f.name === 'Fastify 5'))('$name: streamed bodies', (framework) => {
   let vendor: StreamVendor;
   let gw: Gateway;
   beforeAll(async () => {
