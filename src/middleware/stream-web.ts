@@ -20,6 +20,16 @@ export interface WebRecordOptions extends RecordStreamOptions {
 }
 
 /**
+ * Errors the stream a turn of the event loop later: a host writes what it read before it reacts to
+ * the error by closing the connection, and some (Node's http corks writes until the next tick)
+ * would otherwise drop the records, or the error event, that went before.
+ */
+async function settle(controller: ReadableStreamDefaultController<Uint8Array>, error: FieldguardError): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  controller.error(error);
+}
+
+/**
  * The records of `source`, rewritten, as a pull stream: one chunk of the source is read only when
  * the reader wants more, so at most one chunk and one incomplete record are held. A record that
  * cannot be rewritten (or bytes that do not decompress) ends the stream with an error — after an
@@ -33,7 +43,7 @@ export function webRecords(source: ReadableStream<Uint8Array>, format: StreamFor
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       // The error event was read: the stream ends errored, so no reader takes it for a whole body.
-      if (failed !== undefined) return controller.error(failed);
+      if (failed !== undefined) return settle(controller, failed);
       try {
         for (;;) {
           let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -52,7 +62,7 @@ export function webRecords(source: ReadableStream<Uint8Array>, format: StreamFor
         failed = toFieldguardError(e);
         void reader.cancel(failed).catch(() => undefined);
         if (options.errorEvent === true) controller.enqueue(encoder.encode(errorEvent(failed)));
-        else controller.error(failed);
+        else await settle(controller, failed);
       }
     },
     cancel: (reason) => reader.cancel(reason),
