@@ -199,7 +199,15 @@ export function counted(response: Response, listeners: ReadonlyArray<(outcome: O
   let bytes = 0;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const { done, value } = await reader.read();
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        // A streamed answer cut at a record it could not rewrite: the request line is still written, as aborted.
+        tell(bytes, true);
+        throw e;
+      }
+      const { done, value } = chunk;
       if (done) {
         controller.close();
         tell(bytes, false);

@@ -1,5 +1,7 @@
 // Streamed records through the Web adapter's handler wrappers, no framework: uploads tokenized and protected line by line, answers detokenized and masked event by event, records over the limit cutting the stream.
 import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import * as fw from '../../src/web/index.js';
 import { defineDestinations } from '../../src/index.js';
 import { createVault, keyRing, memoryStore } from '../../src/vault/index.js';
@@ -122,5 +124,17 @@ describe('streamed records through Web handler wrappers', () => {
     expect(second).toBe('event: error\ndata: {"error":{"code":"ERR_PAYLOAD_TOO_LARGE","message":"a streamed record is longer than 2048 characters, the most fieldguard holds to rewrite it; the stream was cut"}}');
     expect(rest).toBe('');
     expect(leaks(out)).toEqual([]);
+  });
+
+  it('still writes the request line, redacted, when a streamed answer is cut', async () => {
+    const lines: string[] = [];
+    const logger = pino({}, new Writable({ write: (chunk: Buffer, _e, done) => void (lines.push(chunk.toString()), done()) }));
+    const bad = `data: ${JSON.stringify(sampleOrder())}\n\ndata: {"email":"${sampleOrder().customer.email}"\n\n`;
+    const handler = fw.compose(fw.redactLogs({ schema: orderSchema, logger }), fw.maskFields({ schema: orderSchema }))(answer(bad, 'text/event-stream'));
+    const { error } = await drain(await handler(new Request('http://gateway.test/orders')));
+    expect(error).toMatchObject({ code: 'ERR_STREAM_MALFORMED' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lines).toHaveLength(1);
+    expect(leaks(lines.join(''))).toEqual([]);
   });
 });
