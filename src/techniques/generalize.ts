@@ -250,6 +250,9 @@ function postalRule(o: ResolvedGeneralize, code: string): number[] {
   return Array.from({ length: first }, (_, i) => first - i);
 }
 
+/** A UK postcode, compacted: an outward code of 2–4 characters (area, district) and an inward code of a digit and two letters. */
+const GB_POSTCODE = /^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$/;
+
 /** A UK postcode's outward code: all but the last three characters of the compact form. */
 function outward(code: string): string {
   const c = code.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
@@ -259,6 +262,8 @@ function outward(code: string): string {
 function postalCode(value: unknown, o: ResolvedGeneralize, level: number): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const compact = String(value).replace(/[^A-Za-z0-9]/g, '').toUpperCase();
+  // A GB rule keeps all but the inward code: a value that is no postcode would keep nearly all of itself.
+  if (o.country === 'GB' && o.postalPrefix === undefined && !GB_POSTCODE.test(compact)) return undefined;
   const rule = postalRule(o, compact);
   const n = rule[level];
   if (compact.length < 3 || n === undefined || n >= compact.length) return undefined;

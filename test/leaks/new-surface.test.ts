@@ -1,0 +1,133 @@
+// Leak attacks on the newest surface — generalize, shiftDates and fpe through protect and destinations on every adapter
+// (Express, Koa, Fastify 5, Web/Hono), assessRisk and anonymize — each a regression for an attack that succeeded.
+// Real servers on 127.0.0.1 port 0 in front of a real local vendor; the vendor's wire, parsed requests and the answer are scanned.
+//
+// Attacks that held (tried, nothing leaked, nothing failed open), one per line:
+// - generalize: a card, an email, a date-like and a numeric string in a kind-less field, an IPv4-mapped IPv6 address, a GeoJSON Point and a { lat, lon, label }, arrays and records of them: dropped or coarsened.
+// - generalize and shiftDates below a record: the sender-chosen keys are dropped with their entries.
+// - shiftDates: a date list holding a non-date, a Date at year 9999, a subject that is an object: non-dates dropped, no 0 offset, no throw quoting a value.
+// - fpe: emails, cards, free text, a card given as a JSON number, IPv4 addresses; values too short, non-ASCII, non-strings: encrypted or refused
+//   with ERR_FPE_* naming the path and kind only (record keys are keyed pseudonyms; labels use `*`, never the key).
+// - Fastify with loggerOptions(schema) and request logging on: the incoming/completed lines, reply.log, request.log, a handler's Error
+//   quoting an email and a card (answer and err line), an X-Forwarded-For IP with trustProxy, invalid JSON and text/plain bodies: redacted or refused.
+// - privacyBudget / dpTelemetry: histogram values outside the declared bins are counted nowhere; a release that cannot be computed is not sent.
+import { z } from 'zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anonymize, compilePlan, defineDestinations, defineSchema, tag } from '../../src/index.js';
+import { keyRing } from '../../src/vault/keys.js';
+import { startVendor, type Vendor } from '../helpers/vendor.js';
+import { canaries, findLeaks, type Canaries } from './canaries.js';
+import { ALL_STACKS, channels, mark, post, send } from './gateway.js';
+
+const keys = keyRing({ keys: { k1: Buffer.alloc(32, 9).toString('base64') } });
+
+function expectNoLeaks(found: Parameters<typeof findLeaks>[0], c: Canaries): void {
+  const leaks = findLeaks(found, c);
+  expect(leaks, `leaked: ${leaks.map((l) => `${l.canary} in ${l.channel} (${l.form})`).join('; ')}`).toEqual([]);
+}
+
+/** The longest run of the card's digits, in order, that appears in `text` (after removing every non-digit). */
+function longestCardRun(text: string, card: string): number {
+  const hay = text.replace(/\D/g, '');
+  const digits = card.replace(/\D/g, '');
+  let best = 0;
+  for (let i = 0; i < digits.length; i++) {
+    for (let j = digits.length; j > i + best; j--) {
+      if (hay.includes(digits.slice(i, j))) {
+        best = j - i;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. generalize with `country: 'GB'` keeps a postcode's outward code, computed as "all but the last three
+//    characters": a value in a postalCode field that is no postcode (a card, an email, free text) kept all of
+//    itself but three characters — 13 of a card's 16 digits reached the vendor. A GB rule now takes postcodes only.
+
+const visit = defineSchema(
+  z.object({
+    id: tag(z.string(), 'internal'),
+    zip: tag(z.string(), 'personal', { kind: 'postalCode' }),
+  }),
+);
+
+describe.each(ALL_STACKS)('$name: generalize with a GB postcode rule', (stack) => {
+  let vendor: Vendor;
+  beforeAll(async () => void (vendor = await startVendor()));
+  afterAll(async () => vendor.close());
+
+  it.each([
+    ['a card', (c: Canaries) => c.card],
+    ['an email', (c: Canaries) => c.email],
+    ['a name', (c: Canaries) => c.name],
+    ['an IBAN', (c: Canaries) => c.iban],
+  ])('protect sends no more than a postcode district of %s written where a postcode belongs', async (_what, value) => {
+    const c = canaries();
+    const at = mark(vendor);
+    const destinations = defineDestinations(
+      { research: { vendor: 'Research', region: 'GB', lawfulBasis: 'legitimate_interests', purpose: 'research', rules: { internal: 'keep', personal: 'generalize' }, generalize: { country: 'GB' } } },
+      { keys },
+    );
+    const gw = await stack.build(vendor.url, [
+      { method: 'POST', path: '/vendor/visits', parse: 'json', guard: (fg) => [fg.protect({ schema: visit, destinations, destination: 'research' })], end: 'proxy' },
+    ]);
+    try {
+      const res = await send(`${gw.url}/vendor/visits`, post(JSON.stringify({ id: 'v-1', zip: value(c) })));
+      expect(res.status).toBe(200);
+      const seen = channels(res, vendor, at);
+      expectNoLeaks(seen, c);
+      // Not a postcode: dropped, like every value of another form than its kind.
+      expect(JSON.parse(vendor.received.at(-1)!.body)).toEqual({ id: 'v-1' });
+      expect(longestCardRun(Object.values(seen).join('\n'), c.card)).toBeLessThan(7);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('protect still sends the outward code of a real postcode', async () => {
+    const destinations = defineDestinations(
+      { research: { vendor: 'Research', region: 'GB', lawfulBasis: 'legitimate_interests', purpose: 'research', rules: { internal: 'keep', personal: 'generalize' }, generalize: { country: 'GB' } } },
+      { keys },
+    );
+    const gw = await stack.build(vendor.url, [
+      { method: 'POST', path: '/vendor/visits', parse: 'json', guard: (fg) => [fg.protect({ schema: visit, destinations, destination: 'research' })], end: 'proxy' },
+    ]);
+    try {
+      const res = await send(`${gw.url}/vendor/visits`, post(JSON.stringify({ id: 'v-2', zip: 'SW1A 1AA' })));
+      expect(res.status).toBe(200);
+      expect(JSON.parse(vendor.received.at(-1)!.body)).toEqual({ id: 'v-2', zip: 'SW1A' });
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+it('anonymize never releases more than a district of a GB "postcode" that is a card, at any level', () => {
+  const c = canaries();
+  const records = Array.from({ length: 6 }, (_, i) => ({ id: `r-${i}`, zip: i === 0 ? c.card : 'SW1A 1AA' }));
+  const { records: out, report } = anonymize(records, { schema: visit, k: 2, generalize: { country: 'GB' }, maxSuppression: 0.5 });
+  const text = JSON.stringify({ out, report });
+  expectNoLeaks({ anonymize: text }, c);
+  expect(longestCardRun(text, c.card)).toBeLessThan(7);
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2. LEAK, NOT FIXED: generalize buckets a kind-less number by a fixed width (default 10), however large the
+//    number. A card, phone or account number sent as a JSON number (the same value as a string is dropped)
+//    leaves as its bucket: 4111111111111111 → '[4111111111110000,4111111111110000)' (the first 12 digits; the
+//    label is cut to 12 significant digits, so both edges are equal), 14155550123 → '[14155550120,14155550130)'
+//    (the phone number but its last digit). A fix needs a rule for when a number is an identifier rather than a
+//    measure (e.g. drop it when |v| ≥ 10^6 × width, the scan action's own identifier threshold), which changes the
+//    documented behaviour of numbers: left to the owners of generalize.
+
+const account = defineSchema(z.object({ id: tag(z.string(), 'internal'), number: tag(z.number(), 'personal') }));
+
+it.fails('generalize sends no run of 7 or more of a card number given as a JSON number', () => {
+  const c = canaries();
+  const plan = compilePlan({ schema: account, rules: [{ select: { atLeast: 'personal' }, action: 'generalize' }, { select: { atLeast: 'public' }, action: 'keep' }] });
+  const out = JSON.stringify(plan({ id: 'a-1', number: Number(c.card.replace(/\D/g, '')) }).value);
+  expect(longestCardRun(out, c.card)).toBeLessThan(7);
+});
