@@ -13,7 +13,7 @@
 // - privacyBudget / dpTelemetry: histogram values outside the declared bins are counted nowhere; a release that cannot be computed is not sent.
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymize, compilePlan, defineDestinations, defineSchema, tag } from '../../src/index.js';
+import { anonymize, assessRisk, compilePlan, defineDestinations, defineSchema, tag } from '../../src/index.js';
 import { keyRing } from '../../src/vault/keys.js';
 import { startVendor, type Vendor } from '../helpers/vendor.js';
 import { canaries, findLeaks, type Canaries } from './canaries.js';
@@ -130,4 +130,54 @@ it.fails('generalize sends no run of 7 or more of a card number given as a JSON 
   const plan = compilePlan({ schema: account, rules: [{ select: { atLeast: 'personal' }, action: 'generalize' }, { select: { atLeast: 'public' }, action: 'keep' }] });
   const out = JSON.stringify(plan({ id: 'a-1', number: Number(c.card.replace(/\D/g, '')) }).value);
   expect(longestCardRun(out, c.card)).toBeLessThan(7);
+});
+
+// ---------------------------------------------------------------------------------------------
+// 3. assessRisk of a record whose quasi-identifier is circular threw JSON.stringify's own TypeError, which names
+//    the keys on the circle: `--- property 'canary.…@….example.com' closes the circle`. A getter's own error passed
+//    on as it was, too. Both are now ERR_UNREADABLE_VALUE, with no key and no value.
+
+const zips = defineSchema(z.object({ id: tag(z.string(), 'internal'), zip: tag(z.unknown(), 'personal', { kind: 'postalCode' }), diagnosis: tag(z.string(), 'special') }));
+
+describe('assessRisk and anonymize on records they cannot read', () => {
+  const thrown = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+  const text = (e: unknown): string => [String(e), (e as Error)?.stack, JSON.stringify(e)].join('\n');
+
+  it('a circular quasi-identifier: ERR_UNREADABLE_VALUE naming no key of the circle', () => {
+    const c = canaries();
+    const zip: Record<string, unknown> = { code: 'SW1A 1AA' };
+    zip[c.email] = zip;
+    const e = thrown(() => assessRisk([{ id: 'r-1', zip }, { id: 'r-2', zip: '02139' }], { schema: zips }));
+    expect((e as { code?: string }).code).toBe('ERR_UNREADABLE_VALUE');
+    expectNoLeaks({ error: text(e) }, c);
+  });
+
+  it('a circular sensitive attribute, through anonymize: ERR_UNREADABLE_VALUE naming no key', () => {
+    const c = canaries();
+    const diagnosis: Record<string, unknown> = {};
+    diagnosis[c.health] = diagnosis;
+    const e = thrown(() => anonymize([{ id: 'r-1', zip: '02139', diagnosis }, { id: 'r-2', zip: '02139', diagnosis: 'flu' }], { schema: zips, k: 2 }));
+    expect((e as { code?: string }).code).toBe('ERR_UNREADABLE_VALUE');
+    expectNoLeaks({ error: text(e) }, c);
+  });
+
+  it("a getter whose error quotes what it guards: ERR_UNREADABLE_VALUE, not the getter's message", () => {
+    const c = canaries();
+    const record = {
+      id: 'r-1',
+      get zip(): string {
+        throw new Error(`zip of ${c.email} is locked`);
+      },
+    };
+    const e = thrown(() => assessRisk([record, { id: 'r-2', zip: '02139' }], { schema: zips }));
+    expect((e as { code?: string }).code).toBe('ERR_UNREADABLE_VALUE');
+    expectNoLeaks({ error: text(e) }, c);
+  });
 });
