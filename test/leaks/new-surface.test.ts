@@ -181,3 +181,60 @@ describe('assessRisk and anonymize on records they cannot read', () => {
     expectNoLeaks({ error: text(e) }, c);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 4. fpe's email style encrypts the local part and keeps "the domain" — everything after the last `@`, whatever it
+//    was: `seenotes@ card 4111 1111 1111 1111` left with the card in clear, `ab12cd34@[203.0.113.7]` with the IP.
+//    The part kept must now be a host name; anything else is refused with ERR_FPE_UNSUPPORTED_VALUE.
+
+const contact = defineSchema(z.object({ id: tag(z.string(), 'internal'), email: tag(z.string(), 'personal', { kind: 'email' }) }));
+
+describe.each(ALL_STACKS)('$name: fpe of an email whose "domain" is not one', (stack) => {
+  let vendor: Vendor;
+  beforeAll(async () => void (vendor = await startVendor()));
+  afterAll(async () => vendor.close());
+  const destinations = defineDestinations(
+    { crm: { vendor: 'CRM', region: 'DE', lawfulBasis: 'contract', purpose: 'crm', rules: { internal: 'keep', personal: 'fpe' } } },
+    { keys },
+  );
+
+  it.each([
+    ['a card after the @', (c: Canaries) => `seenotes@ card ${c.card}`],
+    ['an SSN as the domain', (c: Canaries) => `ab12cd34@${c.ssn}`],
+    ['a phone after the @', (c: Canaries) => `ab12cd34@${c.phone}`],
+    ['an address literal', () => 'ab12cd34@[203.0.113.77]'],
+  ])('protect forwards nothing and answers 422 for %s', async (_what, value) => {
+    const c = canaries();
+    const at = mark(vendor);
+    const gw = await stack.build(vendor.url, [
+      { method: 'POST', path: '/vendor/contacts', parse: 'json', guard: (fg) => [fg.protect({ schema: contact, destinations, destination: 'crm' })], end: 'proxy' },
+    ]);
+    try {
+      const res = await send(`${gw.url}/vendor/contacts`, post(JSON.stringify({ id: 'c-1', email: value(c) })));
+      expect(res.status).toBe(422);
+      expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'ERR_FPE_UNSUPPORTED_VALUE' } });
+      expect(vendor.received.length).toBe(at.received);
+      const seen = channels(res, vendor, at);
+      expectNoLeaks(seen, c);
+      expect(Object.values(seen).join('\n')).not.toContain('203.0.113.77');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('protect still encrypts the local part of a real address and keeps its domain', async () => {
+    const c = canaries();
+    const gw = await stack.build(vendor.url, [
+      { method: 'POST', path: '/vendor/contacts', parse: 'json', guard: (fg) => [fg.protect({ schema: contact, destinations, destination: 'crm' })], end: 'proxy' },
+    ]);
+    try {
+      const res = await send(`${gw.url}/vendor/contacts`, post(JSON.stringify({ id: 'c-2', email: c.email })));
+      expect(res.status).toBe(200);
+      const sent = JSON.parse(vendor.received.at(-1)!.body) as { email: string };
+      expect(sent.email).not.toBe(c.email);
+      expect(sent.email.slice(sent.email.lastIndexOf('@'))).toBe(c.email.slice(c.email.lastIndexOf('@')));
+    } finally {
+      await gw.close();
+    }
+  });
+});
