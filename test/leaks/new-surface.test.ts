@@ -11,12 +11,16 @@
 // - Fastify with loggerOptions(schema) and request logging on: the incoming/completed lines, reply.log, request.log, a handler's Error
 //   quoting an email and a card (answer and err line), an X-Forwarded-For IP with trustProxy, invalid JSON and text/plain bodies: redacted or refused.
 // - privacyBudget / dpTelemetry: histogram values outside the declared bins are counted nowhere; a release that cannot be computed is not sent.
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import pino from 'pino';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymize, assessRisk, compilePlan, defineDestinations, defineSchema, tag } from '../../src/index.js';
 import { keyRing } from '../../src/vault/keys.js';
 import { startVendor, type Vendor } from '../helpers/vendor.js';
-import { canaries, findLeaks, type Canaries } from './canaries.js';
+import * as ff from '../../src/fastify/index.js';
+import { canaries, findLeaks, sink, type Canaries } from './canaries.js';
 import { ALL_STACKS, channels, mark, post, send } from './gateway.js';
 
 const keys = keyRing({ keys: { k1: Buffer.alloc(32, 9).toString('base64') } });
@@ -235,6 +239,39 @@ describe.each(ALL_STACKS)('$name: fpe of an email whose "domain" is not one', (s
       expect(sent.email.slice(sent.email.lastIndexOf('@'))).toBe(c.email.slice(c.email.lastIndexOf('@')));
     } finally {
       await gw.close();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 5. Fastify: redactLogs made `request.log` a redacting child, but handlers get `reply.log` too (Fastify's own
+//    equivalent, and what Fastify itself logs a handler's error through): over a plain pino it wrote in clear.
+
+describe('Fastify: reply.log under redactLogs', () => {
+  it('writes no canary through reply.log, nor in the error line Fastify writes through it', async () => {
+    const c = canaries();
+    const log = sink();
+    const app = Fastify({ loggerInstance: pino({ base: null, timestamp: false }, log), disableRequestLogging: false });
+    app.addHook('onRequest', ff.redactLogs({ schema: contact, logger: app.log }));
+    app.get('/contacts/:id', async (_request, reply) => {
+      reply.log.info({ email: c.email, note: `card ${c.card}` }, `looked up ${c.phone}`);
+      reply.log.child({ customer: c.email }).warn('child of reply.log');
+      return { id: 'c-1' };
+    });
+    app.get('/fail', async () => {
+      throw new Error(`no customer ${c.email} with card ${c.card}`);
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      expect((await fetch(`${base}/contacts/c-1`)).status).toBe(200);
+      expect((await fetch(`${base}/fail`)).status).toBe(500);
+      await new Promise((r) => setTimeout(r, 50));
+      expectNoLeaks({ log: log.text }, c);
+      expect(log.lines.some((l) => l.includes('"msg":"child of reply.log"'))).toBe(true);
+      expect(log.text).toContain('@mail-');
+    } finally {
+      await app.close();
     }
   });
 });
