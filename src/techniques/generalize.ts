@@ -324,11 +324,14 @@ function ipPrefix(value: unknown, v4: number, v6: number): string | undefined {
     if (v6 < 0) return undefined;
     const words = ipv6Words(ip);
     if (words === undefined) return undefined;
+    // A 6to4 address (2002::/16, RFC 3056) carries its IPv4 address in bits 16–47: that part gets the IPv4 prefix.
+    const prefix = words[0] === 0x2002 ? Math.min(v6, 16 + v4) : v6;
+    if (prefix < 0) return undefined;
     const out = words.map((w, i) => {
-      const bits = Math.max(0, Math.min(16, v6 - i * 16));
+      const bits = Math.max(0, Math.min(16, prefix - i * 16));
       return bits === 0 ? 0 : w & (0xffff << (16 - bits)) & 0xffff;
     });
-    return `${compressIpv6(out)}/${v6}`;
+    return `${compressIpv6(out)}/${prefix}`;
   }
   return undefined;
 }

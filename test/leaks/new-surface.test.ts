@@ -275,3 +275,40 @@ describe('Fastify: reply.log under redactLogs', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 6. generalize keeps an IPv6 address's /48 — but a 6to4 address (2002::/16) carries the client's IPv4 address in
+//    bits 16–47, so its /48 was the exact IPv4 address (`2002:cb00:714d::1` → `2002:cb00:714d::/48`, 203.0.113.77).
+//    Those bits now get the IPv4 prefix: `2002:cb00:7100::/40`, as 203.0.113.0/24.
+
+const device = defineSchema(z.object({ id: tag(z.string(), 'internal'), ip: tag(z.string(), 'personal', { kind: 'ipAddress' }) }));
+
+describe.each(ALL_STACKS)('$name: generalize of a 6to4 address', (stack) => {
+  let vendor: Vendor;
+  beforeAll(async () => void (vendor = await startVendor()));
+  afterAll(async () => vendor.close());
+
+  it('protect sends the IPv4 network of the embedded address, never the address', async () => {
+    const b = [198, 51, 100 + Math.floor(Math.random() * 13), 1 + Math.floor(Math.random() * 254)];
+    const hex = (x: number, y: number): string => ((x << 8) | y).toString(16);
+    const ip = `2002:${hex(b[0]!, b[1]!)}:${hex(b[2]!, b[3]!)}::${(1 + Math.floor(Math.random() * 65534)).toString(16)}`;
+    const destinations = defineDestinations(
+      { research: { vendor: 'Research', region: 'US', lawfulBasis: 'legitimate_interests', purpose: 'research', rules: { internal: 'keep', personal: 'generalize' } } },
+      { keys },
+    );
+    const at = mark(vendor);
+    const gw = await stack.build(vendor.url, [
+      { method: 'POST', path: '/vendor/devices', parse: 'json', guard: (fg) => [fg.protect({ schema: device, destinations, destination: 'research' })], end: 'proxy' },
+    ]);
+    try {
+      const res = await send(`${gw.url}/vendor/devices`, post(JSON.stringify({ id: 'd-1', ip })));
+      expect(res.status).toBe(200);
+      expect(JSON.parse(vendor.received.at(-1)!.body)).toEqual({ id: 'd-1', ip: `2002:${hex(b[0]!, b[1]!)}:${hex(b[2]!, 0)}::/40` });
+      const seen = Object.values(channels(res, vendor, at)).join('\n').toLowerCase();
+      expect(seen).not.toContain(`${hex(b[0]!, b[1]!)}:${hex(b[2]!, b[3]!)}`);
+      expect(seen).not.toContain(b.join('.'));
+    } finally {
+      await gw.close();
+    }
+  });
+});
