@@ -16,7 +16,7 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymize, assessRisk, compilePlan, defineDestinations, defineSchema, tag } from '../../src/index.js';
+import { anonymize, assessRisk, compilePlan, defineDestinations, defineSchema, privacyBudget, tag } from '../../src/index.js';
 import { keyRing } from '../../src/vault/keys.js';
 import { startVendor, type Vendor } from '../helpers/vendor.js';
 import * as ff from '../../src/fastify/index.js';
@@ -341,5 +341,30 @@ describe.each(ALL_STACKS)('$name: maskFields of an untyped UTF-16 JSON answer', 
     } finally {
       await gw.close();
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 8. privacyBudget's contribution bound kept subjects apart by identity: the same person as 7 and as '7' (a numeric
+//    database id and the same id read from a token) counted as two, so one person moved a release by twice the
+//    sensitivity its noise was drawn for. Subjects are now bounded by their text.
+
+describe('privacyBudget: one subject under two types', () => {
+  // ε so large that the discrete Laplace noise is 0 (scale 1e-6): the release is the bounded count itself.
+  const exact = { epsilon: 1e6 } as const;
+
+  it('counts a subject given as 7 and as "7" once under contributions: 1', () => {
+    const budget = privacyBudget({ epsilon: 1e7 });
+    expect(budget.count([{ subject: 7 }, { subject: '7' }, { subject: 8 }], exact)).toBe(2);
+  });
+
+  it('sums at most `contributions` values of a subject given as a number and as text', () => {
+    const budget = privacyBudget({ epsilon: 1e7 });
+    const records = [
+      { subject: 42, value: 100 },
+      { subject: '42', value: 100 },
+      { subject: 42, value: 100 },
+    ];
+    expect(budget.sum(records, { ...exact, lower: 0, upper: 100, contributions: 2 })).toBe(200);
   });
 });
