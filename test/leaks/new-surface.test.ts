@@ -13,6 +13,7 @@
 // - privacyBudget / dpTelemetry: histogram values outside the declared bins are counted nowhere; a release that cannot be computed is not sent.
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
+import replyFrom from '@fastify/reply-from';
 import pino from 'pino';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -366,5 +367,32 @@ describe('privacyBudget: one subject under two types', () => {
       { subject: 42, value: 100 },
     ];
     expect(budget.sum(records, { ...exact, lower: 0, upper: 100, contributions: 2 })).toBe(200);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 9. OPEN (a hang, not a leak: nothing is forwarded): a Fastify guard placed in `onRequest` or `preParsing` — before
+//    Fastify's content-type parser, where the docs do not put it — reads the raw body itself; the parser then waits
+//    for a stream that has already ended, and the request is never answered. The guard cannot tell this from a
+//    route whose parser left the stream unread (which it must read), without Fastify internals.
+
+describe('Fastify: a guard mounted before the body parser', () => {
+  it.fails('answers instead of hanging when scrubPII runs in onRequest', async () => {
+    const vendor = await startVendor();
+    const app = Fastify();
+    await app.register(replyFrom, { base: vendor.url });
+    app.setErrorHandler(ff.errorHandler());
+    app.post('/vendor/contacts', { onRequest: ff.scrubPII({ schema: contact }) }, (_request, reply) => reply.from('/contacts'));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const c = canaries();
+      const res = await send(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/vendor/contacts`, post(JSON.stringify({ id: 'c-1', email: c.email })));
+      expect(vendor.received).toEqual([]);
+      expect(res.status).not.toBe(0);
+    } finally {
+      app.server.closeAllConnections();
+      await app.close();
+      await vendor.close();
+    }
   });
 });
