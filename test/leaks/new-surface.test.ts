@@ -11,6 +11,10 @@
 // - Fastify with loggerOptions(schema) and request logging on: the incoming/completed lines, reply.log, request.log, a handler's Error
 //   quoting an email and a card (answer and err line), an X-Forwarded-For IP with trustProxy, invalid JSON and text/plain bodies: redacted or refused.
 // - privacyBudget / dpTelemetry: histogram values outside the declared bins are counted nowhere; a release that cannot be computed is not sent.
+// - Fastify 5 (no errorHandler): malformed JSON quoting an email or a card is answered and logged without the body.
+// - Fastify 5 scrubPII: a top-level JSON string or list holding an email, or a JSON string holding a JSON object: nothing of the email forwarded.
+// - Fastify 5 maskFields: a 500 and a 400 from an Error quoting an email and a card, a Buffer typed `Application/JSON`, a HEAD, `br` it cannot read (500).
+// - Web/Hono maskFields: c.json of a list and of a bare string, `Application/Json`, c.html of JSON, a Blob body, a URL path holding a twice-encoded email (422).
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import replyFrom from '@fastify/reply-from';
