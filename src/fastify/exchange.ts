@@ -40,14 +40,17 @@ export function fastifyExchange(request: FastifyRequest, reply: FastifyReply): E
     },
     logger(make) {
       // Fastify's own request logger becomes the redacting one, keeping the request id it binds; made on first use.
+      // `reply.log` is the same request's logger (Fastify hands handlers both), so it is the redacting one too.
       let own: FastifyRequest['log'] | undefined;
       let assigned: FastifyRequest['log'] | undefined;
-      Object.defineProperty(request, 'log', {
+      const log: PropertyDescriptor = {
         configurable: true,
         enumerable: true,
         get: () => assigned ?? (own ??= make().child({ reqId: request.id }) as unknown as FastifyRequest['log']),
         set: (v: FastifyRequest['log']) => void (assigned = v),
-      });
+      };
+      Object.defineProperty(request, 'log', log);
+      Object.defineProperty(reply, 'log', log);
     },
     onValue: () => undefined,
     next: async () => undefined,

@@ -125,7 +125,7 @@ export function protect(options: ProtectOptions): FastifyGuard {
 /**
  * Request logging without personal data, through Fastify's own pino logger: pass `logger: app.log`
  * (built with `pinoOptions(schema)` from `fieldguard/pino`, it redacts every line Fastify writes
- * itself). Per request, `request.log` becomes a child that redacts whatever is logged through it, and
+ * itself). Per request, `request.log` and `reply.log` become one child that redacts whatever is logged through it, and
  * one line is written when the answer finished: method, route pattern, status, latency, sizes,
  * destination, the query redacted; bodies and headers only with `bodies: true`.
  *
