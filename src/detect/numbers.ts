@@ -23,18 +23,21 @@ export interface Group {
 const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
 const isWordCode = (c: number): boolean => isDigitCode(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
-function groupsOf(text: string, start: number, end: number): Group[] {
+/**
+ * Up to `limit` groups from `start`; the first one's separator starts at `sepStart` (`-1`: it is
+ * the run's first group). A long run is read in batches, so memory stays small on any input.
+ */
+function groupsOf(text: string, sepStart: number, start: number, end: number, limit: number): Group[] {
   const groups: Group[] = [];
   let i = start;
-  let sepStart = start;
-  while (i < end) {
+  while (i < end && groups.length < limit) {
     if (!isDigitCode(text.charCodeAt(i))) {
       i++;
       continue;
     }
     const s = i;
     while (i < end && isDigitCode(text.charCodeAt(i))) i++;
-    groups.push({ start: s, end: i, sep: groups.length === 0 ? '' : text.slice(sepStart, s), digits: text.slice(s, i) });
+    groups.push({ start: s, end: i, sep: sepStart < 0 ? '' : text.slice(sepStart, s), digits: text.slice(s, i) });
     sepStart = i;
   }
   return groups;
@@ -55,21 +58,24 @@ const CARD_LAYOUTS: ReadonlyArray<readonly number[]> = [[4, 4, 4, 4], [4, 4, 4, 
 function cardAt(groups: readonly Group[], i: number): number {
   const first = groups[i]!;
   // One block of 13–19 digits (plain, in a JSON number, a CSV cell, a URL path).
-  if (first.digits.length >= 13 && first.digits.length <= 19) return luhn(first.digits) && cardIssuer(first.digits) ? i : -1;
+  if (first.digits.length >= 13 && first.digits.length <= 19) return cardIssuer(first.digits) && luhn(first.digits) ? i : -1;
   if (first.digits.length !== 4 || i + 2 >= groups.length) return -1;
+  // The lengths of the blocks that follow, as long as they are joined like a card's; layouts are compared on these first.
+  const lengths: number[] = [4];
+  for (let k = i + 1; k < groups.length && k < i + 5 && CARD_SEP.test(groups[k]!.sep); k++) lengths.push(groups[k]!.digits.length);
+  if (lengths.length < 3) return -1;
   for (const layout of CARD_LAYOUTS) {
-    if (i + layout.length > groups.length) continue;
+    if (layout.length > lengths.length || !layout.every((n, k) => lengths[k] === n)) continue;
     let digits = '';
-    let ok = true;
-    for (let k = 0; k < layout.length && ok; k++) {
-      const g = groups[i + k]!;
-      ok = g.digits.length === layout[k] && (k === 0 || CARD_SEP.test(g.sep));
-      digits += g.digits;
-    }
-    if (ok && luhn(digits) && cardIssuer(digits)) return i + layout.length - 1;
+    for (let k = 0; k < layout.length; k++) digits += groups[i + k]!.digits;
+    if (cardIssuer(digits) && luhn(digits)) return i + layout.length - 1;
   }
   return -1;
 }
+
+/** Groups read at once from a run, and how far ahead the checks look. */
+const BATCH = 64;
+const LOOKAHEAD = 8;
 
 /** A separator that makes two groups parts of one token (an id, a date, a version), not neighbours. */
 const GLUED = /^[.\/-]$/;
@@ -85,58 +91,74 @@ export function numbers(text: string, out: Finding[], wantCard: boolean, wantSsn
     const c1 = at > 0 ? text.charCodeAt(at - 1) : 0;
     const prefix = c1 === 43 ? '+' : c1 === 40 ? '(' : at >= 3 && (c1 === 66 || c1 === 98) && text.startsWith('%2', at - 3) ? '%2B' : '';
     const runStart = at - prefix.length;
-    const groups = groupsOf(text, at, runEnd);
+    // Digits in the run, and where its last digit ends (what follows is only separators).
     let digits = 0;
-    for (const g of groups) digits += g.digits.length;
+    let lastEnd = at;
+    for (let k = at; k < runEnd; k++) {
+      const c = text.charCodeAt(k);
+      if (c >= 48 && c <= 57) {
+        digits++;
+        lastEnd = k + 1;
+      }
+    }
     if (digits < 8) continue;
     const card = wantCard && digits >= 13;
     const ssn = wantSsn && digits >= 9;
     // A run glued to a word on either side (a hash, an id like `ord4111…`, `a1b2`) holds no number of ours.
     const headChar = runStart > 0 ? text.charCodeAt(runStart - 1) : 32;
-    const lastEnd = groups[groups.length - 1]!.end;
     const tailChar = lastEnd < text.length ? text.charCodeAt(lastEnd) : 32;
     const headGlued = isWordCode(headChar) || (prefix === '' && (headChar === 46 || headChar === 45 || headChar === 43));
     const tailGlued = isWordCode(tailChar);
-    let i = 0;
-    while (i < groups.length) {
-      const g = groups[i]!;
-      const atHead = i === 0;
-      if (atHead && headGlued) {
+    let from = at;
+    let sepStart = -1;
+    let first = true;
+    for (;;) {
+      const groups = groupsOf(text, sepStart, from, lastEnd, BATCH);
+      const complete = groups.length < BATCH || groups[groups.length - 1]!.end === lastEnd;
+      // Every check looks at most seven groups ahead; the rest of a batch is read again with the next one.
+      const limit = complete ? groups.length : groups.length - LOOKAHEAD;
+      const glued = complete ? tailGlued : false;
+      let i = 0;
+      while (i < limit) {
+        const g = groups[i]!;
+        const atHead = first && i === 0;
+        if ((atHead && headGlued) || (!atHead && GLUED.test(g.sep))) {
+          // The first group is glued to a word; any other, to the group before it by '-', '.' or '/'.
+          i++;
+          continue;
+        }
+        if (card) {
+          const j = cardAt(groups, i);
+          if (j >= 0 && (freeAfter(groups, i, j, glued) || (j < groups.length - 1 && groups[j + 1]!.sep === '/'))) {
+            out.push({ kind: 'cardNumber', start: g.start, end: groups[j]!.end });
+            i = j + 1;
+            continue;
+          }
+        }
+        if (ssn) {
+          const j = ssnAt(text, groups, i);
+          if (j >= 0 && freeAfter(groups, i, j, glued)) {
+            out.push({ kind: 'ssn', start: g.start, end: groups[j]!.end });
+            i = j + 1;
+            continue;
+          }
+        }
+        // A phone number starts its run: a national one stands alone in it, an international one starts with its "+".
+        if (atHead && complete && wantPhone && (digits >= 9 || prefix === '+' || prefix === '%2B')) {
+          const start = prefix !== '' ? runStart : g.start;
+          const j = phoneAt(text, groups, prefix, start, glued);
+          if (j >= 0) {
+            out.push({ kind: 'phone', start, end: groups[j]!.end });
+            i = j + 1;
+            continue;
+          }
+        }
         i++;
-        continue;
       }
-      // The group before must be a separate word, not joined by '-', '.' or '/'.
-      if (!atHead && GLUED.test(g.sep)) {
-        i++;
-        continue;
-      }
-      if (card) {
-        const j = cardAt(groups, i);
-        if (j >= 0 && (freeAfter(groups, i, j, tailGlued) || (j < groups.length - 1 && groups[j + 1]!.sep === '/'))) {
-          out.push({ kind: 'cardNumber', start: g.start, end: groups[j]!.end });
-          i = j + 1;
-          continue;
-        }
-      }
-      if (ssn) {
-        const j = ssnAt(text, groups, i);
-        if (j >= 0 && freeAfter(groups, i, j, tailGlued)) {
-          out.push({ kind: 'ssn', start: g.start, end: groups[j]!.end });
-          i = j + 1;
-          continue;
-        }
-      }
-      if (wantPhone && (digits >= 9 || prefix === '+' || prefix === '%2B')) {
-        const start = atHead && prefix !== '' ? runStart : g.start;
-        const j = phoneAt(text, groups, i, atHead ? prefix : '', start, tailGlued);
-        if (j >= 0) {
-          // A closing parenthesis right after the number belongs to it only if it opened one.
-          out.push({ kind: 'phone', start, end: groups[j]!.end });
-          i = j + 1;
-          continue;
-        }
-      }
-      i++;
+      if (complete || i >= groups.length) break;
+      first = false;
+      sepStart = groups[i - 1]!.end;
+      from = groups[i]!.start;
     }
   }
 }
@@ -164,20 +186,25 @@ function ssnAt(text: string, groups: readonly Group[], i: number): number {
   return ssnValid(a.digits, b.digits, c.digits) ? i + 2 : -1;
 }
 
+/** What separates the blocks of a phone number: a space, a dash or a dot (with spaces), a closing or opening parenthesis, a slash. */
+const PHONE_SEP = /^(?: ?[-.]? ?|\) ?|\)-|\/| ?\()$/;
+
 /** Tries the longest phone number that starts at group `i` (at most six groups). */
-function phoneAt(text: string, groups: readonly Group[], i: number, prefix: string, start: number, tailGlued: boolean): number {
+function phoneAt(text: string, groups: readonly Group[], prefix: string, start: number, tailGlued: boolean): number {
+  const i = 0;
+  const national = prefix !== '+' && prefix !== '%2B';
+  // A national number stands alone in its run: digits before or after it by a space make it part of something longer.
+  if (national && groups.length > 7) return -1;
   const last = Math.min(groups.length - 1, i + 6);
   let n = 0;
   for (let j = i; j <= last; j++) n += groups[j]!.digits.length;
   for (let j = last; j >= i; j--) {
     if (j < last) n -= groups[j + 1]!.digits.length;
     if (n < 7 || n > 15) continue;
+    if (national && j < groups.length - 1) continue;
     if (!freeAfter(groups, i, j, tailGlued)) continue;
     const span = groups.slice(i, j + 1);
-    if (span.some((g, k) => k > 0 && !/^(?: ?[-.]? ?|\) ?|\)-|\/| ?\()$/.test(g.sep))) continue;
-    // A national number stands alone in its run: digits before or after it by a space make it part of something longer.
-    const national = prefix !== '+' && prefix !== '%2B';
-    if (national && (i > 0 || j < groups.length - 1) && !(i > 0 && groups[i]!.sep.includes('('))) continue;
+    if (span.some((g, k) => k > 0 && !PHONE_SEP.test(g.sep))) continue;
     const ok = prefix === '+' || prefix === '%2B' ? internationalPhone(span) : nationalPhone(span, prefix === '(', text, start);
     if (ok) return j;
   }
