@@ -13,6 +13,8 @@ const DOMAIN_SHAPE = /^(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.){1,
 /** File names written like addresses (`icon@2x.png`, `bundle@1.2.js`). */
 const ASSET_TLD = /\.(?:png|jpe?g|gif|svg|webp|ico|bmp|css|m?js|map|json|txt|log|lock|woff2?|ttf)$/i;
 
+const ENCODED_DELIMITER = /%(?:25)?(?:3[ABDEFabdef]|2[0236CFcf]|5[BDbd]|7[BCDbcd])/g;
+
 /** How "@" is written: as itself, URL-encoded once or twice, as an HTML entity, as a JSON/JS escape. */
 const AT_SIGNS = ['@', '%40', '%2540', '&#64;', '&#x40;', '\\\\u0040', '\\u0040'] as const;
 
@@ -30,6 +32,15 @@ function emailsAround(text: string, out: Finding[], sign: string): void {
     let e = at + width;
     while (e < text.length && e - at < 254 && isDomain(text.charCodeAt(e))) e++;
     while (e > at + width && (text[e - 1] === '.' || text[e - 1] === '-')) e--;
+    // In an encoded URL the local part starts after the last encoded delimiter (`%3D` "=", `%3F` "?", `%26` "&", `%2F` "/", …).
+    if (hasPercent(text, s, at)) {
+      ENCODED_DELIMITER.lastIndex = 0;
+      const local = text.slice(s, at);
+      let d: RegExpExecArray | null;
+      let cut = -1;
+      while ((d = ENCODED_DELIMITER.exec(local)) !== null) cut = d.index + d[0].length;
+      if (cut > 0) s += cut;
+    }
     while (s < at && (text[s] === '.' || text[s] === "'")) s++;
     if (s < at && e > at + width + 2 && !inUrlAuthority(text, s) && !scpRemote(text, e)) {
       const domain = text.slice(at + width, e);
@@ -37,6 +48,12 @@ function emailsAround(text: string, out: Finding[], sign: string): void {
     }
     at = text.indexOf(sign, e > at ? e : at + 1);
   }
+}
+
+/** Whether `%` occurs in `[from, to)` (a bounded local part, never the text before it). */
+function hasPercent(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 37) return true;
+  return false;
 }
 
 /** `scheme://user@host` and `scheme://user:pass@host`: userinfo of a URL, not an address (credentials are their own detector). */

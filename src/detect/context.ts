@@ -58,8 +58,12 @@ function valueAfter(text: string, k1: number, header: boolean): Value | undefine
   else if (text[i] === '"' || text[i] === "'") (quote = text[i]!), i++;
   const start = i;
   if (quote !== '') {
-    const close = text.indexOf(quote, i);
-    const end = close < 0 || close - i > 4096 ? Math.min(text.length, i + 4096) : close;
+    // Bounded by hand: a search to the end of the text for every unclosed quote could add up.
+    const limit = Math.min(text.length, i + 4096);
+    const q = quote.charCodeAt(quote.length - 1);
+    let end = i;
+    while (end < limit && !(text.charCodeAt(end) === q && (quote.length === 1 || text.charCodeAt(end - 1) === 92))) end++;
+    if (quote.length === 2 && end < limit) end--;
     return { start, end };
   }
   while (i < text.length && i - start < 4096 && !isValueEnd(text.charCodeAt(i))) i++;
