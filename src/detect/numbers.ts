@@ -102,6 +102,8 @@ export function numbers(text: string, out: Finding[], wantCard: boolean, wantSsn
       }
     }
     if (digits < 8) continue;
+    // After a "+" a number is a phone number (`+4915112345678` passes Luhn as often as any other).
+    const international = prefix === '+' || prefix === '%2B';
     const card = wantCard && digits >= 13;
     const ssn = wantSsn && digits >= 9;
     // A run glued to a word on either side (a hash, an id like `ord4111…`, `a1b2`) holds no number of ours.
@@ -127,7 +129,7 @@ export function numbers(text: string, out: Finding[], wantCard: boolean, wantSsn
           i++;
           continue;
         }
-        if (card) {
+        if (card && !(atHead && international)) {
           const j = cardAt(groups, i);
           if (j >= 0 && (freeAfter(groups, i, j, glued) || (j < groups.length - 1 && groups[j + 1]!.sep === '/'))) {
             out.push({ kind: 'cardNumber', start: g.start, end: groups[j]!.end });
@@ -135,8 +137,8 @@ export function numbers(text: string, out: Finding[], wantCard: boolean, wantSsn
             continue;
           }
         }
-        if (ssn) {
-          const j = ssnAt(text, groups, i);
+        if (ssn && !(atHead && international)) {
+          const j = ssnAt(text, groups, i, complete && i === 0 && first);
           if (j >= 0 && freeAfter(groups, i, j, glued)) {
             out.push({ kind: 'ssn', start: g.start, end: groups[j]!.end });
             i = j + 1;
@@ -170,7 +172,7 @@ function freeAfter(groups: readonly Group[], i: number, j: number, tailGlued: bo
   return !GLUED.test(sep) || (sep === '/' && j === i);
 }
 
-function ssnAt(text: string, groups: readonly Group[], i: number): number {
+function ssnAt(text: string, groups: readonly Group[], i: number, wholeRun: boolean): number {
   const a = groups[i]!;
   if (a.digits.length === 9) {
     if (!SSN_WORDS.test(before(text, a.start, 24))) return -1;
@@ -181,8 +183,9 @@ function ssnAt(text: string, groups: readonly Group[], i: number): number {
   const c = groups[i + 2]!;
   if (b.digits.length !== 2 || c.digits.length !== 4 || b.sep !== c.sep) return -1;
   if (b.sep !== '-' && b.sep !== ' ' && b.sep !== '.') return -1;
-  // Space- or dot-separated 3-2-4 is an SSN only with a label (otherwise it is as likely a phone or an amount).
-  if (b.sep !== '-' && !SSN_WORDS.test(before(text, a.start, 24))) return -1;
+  // Space-separated 3-2-4 is an SSN when it stands alone in its run or has a label; dot-separated, only with a label.
+  const alone = b.sep === ' ' && wholeRun && i + 2 === groups.length - 1;
+  if (b.sep !== '-' && !alone && !SSN_WORDS.test(before(text, a.start, 24))) return -1;
   return ssnValid(a.digits, b.digits, c.digits) ? i + 2 : -1;
 }
 
