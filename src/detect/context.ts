@@ -84,13 +84,15 @@ function tokenLike(value: string): boolean {
   return /\d/.test(value) || /[A-Z]/.test(value) || /[._~+/=-]/.test(value) || value.length >= 24;
 }
 
-function schemeToken(text: string, from: number, out: Finding[]): number {
+function schemeToken(text: string, from: number, out: Finding[], header = false): number {
   let i = from;
   while (i < text.length && (text[i] === ' ' || text[i] === '\t') && i - from < 4) i++;
   const start = i;
   while (i < text.length && i - start < 8192 && !isValueEnd(text.charCodeAt(i))) i++;
   // Digest / AWS4 parameters run to the end of the header (`Credential=…, Signature=…`).
-  if (tokenLike(text.slice(start, i))) out.push({ kind: 'apiKey', start, end: i });
+  // In an Authorization header whatever follows the scheme is the credential; in a sentence it must look like a token.
+  const value = text.slice(start, i);
+  if (header ? value.length >= 6 && !PLACEHOLDER.test(value) : tokenLike(value)) out.push({ kind: 'apiKey', start, end: i });
   return i;
 }
 
@@ -137,6 +139,8 @@ export function contextSecrets(text: string, out: Finding[]): void {
     }
     let k0 = ks;
     while (k0 > 0 && ks - k0 < 48 && isKeyChar(text.charCodeAt(k0 - 1))) k0--;
+    // A key after an escaped line break in serialized text (`…HTTP/1.1\r\nAuthorization: …`) starts after the escape.
+    if (k0 > 0 && text.charCodeAt(k0 - 1) === 92 && k0 < ks) k0++;
     let k1 = ke;
     while (k1 < text.length && k1 - ke < 48 && isKeyChar(text.charCodeAt(k1))) k1++;
     const key = text.slice(k0, k1);
@@ -155,7 +159,7 @@ export function contextSecrets(text: string, out: Finding[]): void {
     } else if (isAuthorization) {
       let i = v.start;
       while (i < text.length && i - v.start < 40 && /[A-Za-z0-9-]/.test(text[i]!)) i++;
-      if (i < text.length && (text[i] === ' ' || text[i] === '\t') && SCHEME.test(text.slice(v.start, i))) end = schemeToken(text, i, out);
+      if (i < text.length && (text[i] === ' ' || text[i] === '\t') && SCHEME.test(text.slice(v.start, i))) end = schemeToken(text, i, out, true);
       else if (plausible(text, v, 8)) out.push({ kind: 'apiKey', start: v.start, end: v.end });
     } else if (LENIENT.test(lower) || STRICT.test(lower)) {
       if (!NOT_A_SECRET.has(last) && !(words.length > 1 && NOT_A_SECRET.has(words[words.length - 2]! + '_' + last))) {

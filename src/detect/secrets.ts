@@ -10,8 +10,32 @@ function each(re: RegExp, text: string, out: Finding[], kind: FindingKind): void
 
 // Every token pattern starts where a token can start (not inside a longer run of token characters),
 // so a long run is tried once, at its start, and the bounded quantifiers cap each try.
-const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,8192}\.eyJ[A-Za-z0-9_-]{5,65536}\.[A-Za-z0-9_-]{0,8192}/g;
-export const jwts = (text: string, out: Finding[]): void => each(JWT, text, out, 'jwt');
+const JWT = /eyJ[A-Za-z0-9_-]{5,8192}\.eyJ[A-Za-z0-9_-]{5,65536}\.[A-Za-z0-9_-]{0,8192}/y;
+const isB64Url = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+
+/**
+ * JWTs, also glued to a word by "-" (`ref-eyJ…`). Tried at each "eyJ" that does not sit inside a
+ * word; when a try fails, the rest of that run of token characters cannot hold one either (its
+ * first "." is the same for every start in it), so the search goes on after the run.
+ */
+export function jwts(text: string, out: Finding[]): void {
+  let at = text.indexOf('eyJ');
+  while (at >= 0) {
+    const before = at > 0 ? text.charCodeAt(at - 1) : 32;
+    let next = at + 3;
+    if (!isB64Url(before) || before === 45) {
+      JWT.lastIndex = at;
+      const m = JWT.exec(text);
+      if (m !== null) {
+        out.push({ kind: 'jwt', start: at, end: at + m[0].length });
+        next = at + m[0].length;
+      } else {
+        while (next < text.length && isB64Url(text.charCodeAt(next))) next++;
+      }
+    }
+    at = text.indexOf('eyJ', next);
+  }
+}
 
 const AWS = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g;
 export const awsKeys = (text: string, out: Finding[]): void => each(AWS, text, out, 'awsAccessKey');
@@ -62,7 +86,9 @@ export function prefixedKeys(text: string, out: Finding[]): void {
   PREFIXED.lastIndex = 0;
   let k: RegExpExecArray | null;
   while ((k = PREFIXED.exec(text)) !== null) {
-    if (k.index > 0 && isTokenCode(text.charCodeAt(k.index - 1))) {
+    // Glued by "-" (`ref-sk_live_…`) still counts; inside a longer word or token it does not.
+    const before = k.index > 0 ? text.charCodeAt(k.index - 1) : 32;
+    if (before !== 45 && isTokenCode(before)) {
       PREFIXED.lastIndex = k.index + 1;
       continue;
     }
