@@ -50,8 +50,8 @@ function before(text: string, at: number, width: number): string {
   return text.slice(Math.max(0, at - width), at);
 }
 
-/** Separators a card is written with between its blocks. */
-const CARD_SEP = /^[ .-]$/;
+/** Separators a card is written with between its blocks: one space, dash or dot. */
+const cardSep = (sep: string): boolean => sep.length === 1 && (sep === ' ' || sep === '-' || sep === '.');
 /** Block layouts cards are printed in (digits per block). */
 const CARD_LAYOUTS: ReadonlyArray<readonly number[]> = [[4, 4, 4, 4], [4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 2], [4, 4, 4, 4, 1], [4, 4, 4, 3], [4, 4, 4, 2], [4, 4, 4, 1], [4, 4, 5]];
 
@@ -62,7 +62,7 @@ function cardAt(groups: readonly Group[], i: number): number {
   if (first.digits.length !== 4 || i + 2 >= groups.length) return -1;
   // The lengths of the blocks that follow, as long as they are joined like a card's; layouts are compared on these first.
   const lengths: number[] = [4];
-  for (let k = i + 1; k < groups.length && k < i + 5 && CARD_SEP.test(groups[k]!.sep); k++) lengths.push(groups[k]!.digits.length);
+  for (let k = i + 1; k < groups.length && k < i + 5 && cardSep(groups[k]!.sep); k++) lengths.push(groups[k]!.digits.length);
   if (lengths.length < 3) return -1;
   for (const layout of CARD_LAYOUTS) {
     if (layout.length > lengths.length || !layout.every((n, k) => lengths[k] === n)) continue;
@@ -78,7 +78,7 @@ const BATCH = 64;
 const LOOKAHEAD = 8;
 
 /** A separator that makes two groups parts of one token (an id, a date, a version), not neighbours. */
-const GLUED = /^[.\/-]$/;
+const glued = (sep: string): boolean => sep.length === 1 && (sep === '.' || sep === '/' || sep === '-');
 
 /** Finds cards, SSNs and phones in every digit run of the text. */
 export function numbers(text: string, out: Finding[], wantCard: boolean, wantSsn: boolean, wantPhone: boolean): void {
@@ -119,19 +119,19 @@ export function numbers(text: string, out: Finding[], wantCard: boolean, wantSsn
       const complete = groups.length < BATCH || groups[groups.length - 1]!.end === lastEnd;
       // Every check looks at most seven groups ahead; the rest of a batch is read again with the next one.
       const limit = complete ? groups.length : groups.length - LOOKAHEAD;
-      const glued = complete ? tailGlued : false;
+      const endGlued = complete ? tailGlued : false;
       let i = 0;
       while (i < limit) {
         const g = groups[i]!;
         const atHead = first && i === 0;
-        if ((atHead && headGlued) || (!atHead && GLUED.test(g.sep))) {
+        if ((atHead && headGlued) || (!atHead && glued(g.sep))) {
           // The first group is glued to a word; any other, to the group before it by '-', '.' or '/'.
           i++;
           continue;
         }
         if (card && !(atHead && international)) {
           const j = cardAt(groups, i);
-          if (j >= 0 && (freeAfter(groups, i, j, glued) || (j < groups.length - 1 && groups[j + 1]!.sep === '/'))) {
+          if (j >= 0 && (freeAfter(groups, i, j, endGlued) || (j < groups.length - 1 && groups[j + 1]!.sep === '/'))) {
             out.push({ kind: 'cardNumber', start: g.start, end: groups[j]!.end });
             i = j + 1;
             continue;
@@ -139,7 +139,7 @@ export function numbers(text: string, out: Finding[], wantCard: boolean, wantSsn
         }
         if (ssn && !(atHead && international)) {
           const j = ssnAt(text, groups, i, complete && i === 0 && first);
-          if (j >= 0 && freeAfter(groups, i, j, glued)) {
+          if (j >= 0 && freeAfter(groups, i, j, endGlued)) {
             out.push({ kind: 'ssn', start: g.start, end: groups[j]!.end });
             i = j + 1;
             continue;
@@ -148,7 +148,7 @@ export function numbers(text: string, out: Finding[], wantCard: boolean, wantSsn
         // A phone number starts its run: a national one stands alone in it, an international one starts with its "+".
         if (atHead && complete && wantPhone && (digits >= 9 || prefix === '+' || prefix === '%2B')) {
           const start = prefix !== '' ? runStart : g.start;
-          const j = phoneAt(text, groups, prefix, start, glued);
+          const j = phoneAt(text, groups, prefix, start, endGlued);
           if (j >= 0) {
             out.push({ kind: 'phone', start, end: groups[j]!.end });
             i = j + 1;
@@ -169,7 +169,7 @@ export function numbers(text: string, out: Finding[], wantCard: boolean, wantSsn
 function freeAfter(groups: readonly Group[], i: number, j: number, tailGlued: boolean): boolean {
   if (j === groups.length - 1) return !tailGlued;
   const sep = groups[j + 1]!.sep;
-  return !GLUED.test(sep) || (sep === '/' && j === i);
+  return !glued(sep) || (sep === '/' && j === i);
 }
 
 function ssnAt(text: string, groups: readonly Group[], i: number, wholeRun: boolean): number {

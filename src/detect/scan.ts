@@ -21,7 +21,8 @@ function encodedRuns(text: string, options: RedactTextOptions): string {
   return text.replace(BASE64_RUN, (run) => {
     // A JWT is found and masked as itself; anything else that decodes to text is read.
     if (run.startsWith('eyJ') && run.includes('.')) return run;
-    const decoded = Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+    // Node's base64 decoder reads the URL-safe alphabet too (RFC 4648 §5), so the run is decoded as it is.
+    const decoded = Buffer.from(run, 'base64').toString('utf8');
     return readable(decoded) && detect(decoded, options.kinds === undefined ? {} : { kinds: options.kinds }).length > 0 ? REDACTED : run;
   });
 }
