@@ -36,7 +36,7 @@ export { defaultMask, REDACTED, type MaskContext, type MaskFn } from './mask/for
 export type { ScrubOptions } from './middleware/scrub.js';
 export type { CommonOptions } from './middleware/config.js';
 export type { MaskOptions } from './middleware/mask.js';
-export { detect, redactText, FINDING_KINDS, type Finding, type FindingKind, type DetectOptions, type RedactTextOptions } from './detect/detect.js';
+export { detect, redactText, mayHoldFinding, FINDING_KINDS, type Finding, type FindingKind, type DetectOptions, type RedactTextOptions } from './detect/detect.js';
 export { redactor, WITHHELD, type Redactor, type RedactorOptions, type Censor } from './log/redactor.js';
 export {
   defineDestinations,
