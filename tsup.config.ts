@@ -2,7 +2,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', express: 'src/express/index.ts', koa: 'src/koa/index.ts', vault: 'src/vault/index.ts', pino: 'src/log/pino-entry.ts', winston: 'src/log/winston-entry.ts', fetch: 'src/fetch/index.ts', cli: 'src/cli/main.ts' },
+  entry: { index: 'src/index.ts', express: 'src/express/index.ts', koa: 'src/koa/index.ts', vault: 'src/vault/index.ts', pino: 'src/log/pino-entry.ts', winston: 'src/log/winston-entry.ts', fetch: 'src/fetch/index.ts', monitor: 'src/monitor/index.ts', cli: 'src/cli/main.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   // Shared chunks in both formats, so `fieldguard` and `fieldguard/express` share one copy of the core.

@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'ERR_SENSITIVE_URL'
   | 'ERR_REDIRECT_REFUSED'
   | 'ERR_UNSAFE_NUMBER'
+  | 'ERR_DESTINATION_SUSPENDED'
+  | 'ERR_HONEYTOKEN_DETECTED'
   | 'ERR_INTERNAL';
 
 /** One problem found in a schema or in options: where it is and what is wrong, never a value. */
@@ -52,6 +54,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_SENSITIVE_URL: 422,
   ERR_REDIRECT_REFUSED: 502,
   ERR_UNSAFE_NUMBER: 400,
+  ERR_DESTINATION_SUSPENDED: 503,
+  ERR_HONEYTOKEN_DETECTED: 403,
   ERR_INTERNAL: 500,
 };
 
@@ -148,6 +152,8 @@ const TITLE: Readonly<Record<ErrorCode, string>> = {
   ERR_SENSITIVE_URL: 'Sensitive data in the URL',
   ERR_REDIRECT_REFUSED: 'Redirect refused',
   ERR_UNSAFE_NUMBER: 'Number cannot be forwarded exactly',
+  ERR_DESTINATION_SUSPENDED: 'Destination suspended',
+  ERR_HONEYTOKEN_DETECTED: 'Honeytoken detected',
   ERR_INTERNAL: 'Internal error',
 };
 

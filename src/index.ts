@@ -47,3 +47,20 @@ export {
   type Transfer,
 } from './destinations/define.js';
 export { flows, type FlowSnapshot, type DestinationFlows, type FlowField, type FlowForm } from './destinations/flows.js';
+export type { Suspension, SuspensionEvent } from './destinations/define.js';
+export {
+  createMonitor,
+  memoryMonitorStore,
+  redisMonitorStore,
+  SIGNALS,
+  type Alert,
+  type Monitor,
+  type MonitorOptions,
+  type MonitorSnapshot,
+  type MonitorStore,
+  type Severity,
+  type SignalName,
+  type SignalOptions,
+  type Honeytoken,
+  type HoneytokenOptions,
+} from './monitor/index.js';

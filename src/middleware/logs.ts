@@ -10,6 +10,8 @@ import { z } from '../zod.js';
 import { neutralizeParserError } from './answer.js';
 import { parseQuery, searchOf } from './body.js';
 import type { Behaviour } from './exchange.js';
+import type { Monitor } from '../monitor/monitor.js';
+import { watchOf } from '../monitor/watch.js';
 
 /** Options of `redactLogs` (Express and Koa). */
 export interface RedactLogsOptions {
@@ -25,6 +27,8 @@ export interface RedactLogsOptions {
   readonly destination?: string;
   /** Redactor options (selection, censor, detection, extra paths and keys). */
   readonly redact?: Omit<RedactorOptions, 'serialize'>;
+  /** A monitor from `createMonitor`: with `destination`, each answer's status and size is counted there. */
+  readonly monitor?: Monitor;
 }
 
 const options = z.strictObject({
@@ -37,6 +41,7 @@ const options = z.strictObject({
   sample: z.record(z.string(), z.number().min(0).max(1)).optional(),
   destination: z.string().min(1).optional(),
   redact: z.record(z.string(), z.unknown()).optional(),
+  monitor: z.custom<Monitor>((v) => v !== null && typeof v === 'object' && typeof (v as Monitor).flush === 'function', { message: 'must be a monitor from createMonitor(…)' }).optional(),
 });
 
 type Flavor = 'pino' | 'winston' | 'plain';
@@ -133,6 +138,7 @@ export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: nu
     let error: unknown;
     onFinished(ex.res, () => {
       const status = ex.res.statusCode;
+      if (o.destination !== undefined) watchOf(o.monitor)?.status(o.destination, status, bytes());
       const route = ex.route() ?? '(unmatched)';
       const rate = o.sample?.[route];
       if (rate !== undefined && status < 500 && Math.random() >= rate) return;
