@@ -170,6 +170,7 @@ const logs = await runLogBench({ rounds: ROUNDS, roundMs: ROUND_MS });
 lines.push(...logs.lines);
 const http = await runHttpBench({ seconds: Number(process.env.BENCH_HTTP_SECONDS ?? 5) });
 lines.push(...http.lines);
+lines.push(...(await (await import('./monitor.mjs')).runMonitorBench({ rounds: ROUNDS, roundMs: ROUND_MS })).lines);
 writeFileSync(new URL('./RESULTS.md', import.meta.url), lines.join('\n'));
 const kinds = Object.entries(logs.byKind).map(([k, s]) => {
   const p = s.tp + s.fp === 0 ? 1 : s.tp / (s.tp + s.fp);

@@ -56,6 +56,7 @@ export {
   type Alert,
   type Monitor,
   type MonitorOptions,
+  type MonitorAuditEvent,
   type MonitorSnapshot,
   type MonitorStore,
   type Severity,

@@ -105,8 +105,10 @@ interface Pending {
 interface Local {
   /** Pending deltas by window. */
   readonly pending: Map<number, Pending>;
-  /** Outbound `path\0kind\0form` keys this instance knows. */
+  /** Outbound `path:kind:form` keys this instance knows. */
   readonly known: Set<string>;
+  /** By report path and action: the count key of a sensitive field (`kind:email:hash`), or `null` for others — so a request builds no string. */
+  readonly seen: Map<string, Map<string, string | null>>;
   /** Response shape entries known, and by path their types. */
   readonly shapes: Map<string, Set<string>>;
   /** Response paths present in every answer during warm-up; after it, a missing one is a removed field. */
@@ -171,7 +173,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
 
   const local = (d: string): Local => {
     let l = locals.get(d);
-    if (l === undefined) locals.set(d, (l = { pending: new Map(), known: new Set(), shapes: new Map(), required: undefined, responses: 0, evaluated: startWindow - 1 }));
+    if (l === undefined) locals.set(d, (l = { pending: new Map(), known: new Set(), seen: new Map(), shapes: new Map(), required: undefined, responses: 0, evaluated: startWindow - 1 }));
     return l;
   };
   const pendingOf = (d: string, w: number): Pending => {
@@ -355,16 +357,25 @@ export function createMonitor(options: MonitorOptions): Monitor {
       let fresh: string[] | undefined;
       for (const f of report.fields) {
         if (f.action === 'drop' || f.action === 'reject') continue;
-        const kind = f.kind ?? f.sensitivity ?? 'untagged';
-        const form = FORM[f.action];
-        if (f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE)) {
-          add(p, 'fields', f.count);
-          add(p, `kind:${kind}:${form}`, f.count);
+        let byAction = l.seen.get(f.path);
+        let countKey = byAction?.get(f.action);
+        if (countKey === undefined) {
+          const kind = f.kind ?? f.sensitivity ?? 'untagged';
+          const form = FORM[f.action];
+          countKey = f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE) ? `kind:${kind}:${form}` : null;
+          const key = `${f.path}:${kind}:${form}`;
+          if (l.known.size < MAX_LEARNED) {
+            if (byAction === undefined) l.seen.set(f.path, (byAction = new Map()));
+            byAction.set(f.action, countKey);
+            if (!l.known.has(key)) {
+              l.known.add(key);
+              (fresh ??= []).push(key);
+            }
+          }
         }
-        const key = `${f.path}:${kind}:${form}`;
-        if (!l.known.has(key) && l.known.size < MAX_LEARNED) {
-          l.known.add(key);
-          (fresh ??= []).push(key);
+        if (countKey !== null) {
+          add(p, 'fields', f.count);
+          add(p, countKey, f.count);
         }
       }
       if (fresh !== undefined && signal('outboundDrift').enabled) {
