@@ -33,7 +33,10 @@ export interface Watch {
 }
 
 const WATCH = Symbol.for('fieldguard.monitor.watch');
-const attached = new WeakMap<object, Watch>();
+const ATTACHED = Symbol.for('fieldguard.monitor.attached');
+type Holder = { [ATTACHED]?: WeakMap<object, Watch> };
+// Shared by the ESM and CJS builds, like the schema registry: a monitor from one build watches guards from the other.
+const attached: WeakMap<object, Watch> = ((globalThis as Holder)[ATTACHED] ??= new WeakMap());
 
 /** Attaches a monitor's watch to a destinations registry, so every guard built on it feeds the monitor. */
 export function attachWatch(registry: object, watch: Watch): void {
