@@ -10,6 +10,7 @@ import { baselineOf, scoreOf } from './baseline.js';
 import { hash32 } from './hll.js';
 import { HoneytokenSet, mintValue, type Honeytoken, type HoneytokenOptions } from './honeytokens.js';
 import { shapeOf } from './shape.js';
+import { rangesOf, readCertificate, resolveAll } from './probe.js';
 import { memoryMonitorStore, MAX_LEARNED, type MonitorStore, type WindowDelta, type WindowTotals } from './store.js';
 import { forEachSubject } from './subjects.js';
 import { attachWatch, WATCH_KEY, type Channel, type Outbound, type Watch } from './watch.js';
@@ -71,6 +72,12 @@ export interface MonitorOptions {
   readonly honeytokens?: readonly Honeytoken[];
   /** How often counts go to the store and suspensions are read from it, in ms. Default 1,000. Only with the real clock. */
   readonly syncMs?: number;
+  /** Per destination, the CIDR ranges its `baseUrl` host may resolve to (the `addresses` signal). */
+  readonly addresses?: Readonly<Record<string, readonly string[]>>;
+  /** The `certificate` signal also alerts when a certificate expires within this many days. Default 14. */
+  readonly certificateDays?: number;
+  /** How often `probe()` runs by itself, in ms, with the real clock. Default: never (call `probe()` from a scheduler). */
+  readonly probeMs?: number;
 }
 
 /** The exported state of a monitor, for `fieldguard report`. Counts only. */
@@ -89,6 +96,12 @@ export interface Monitor {
   honeytokens(): readonly Honeytoken[];
   /** Sends pending counts to the store, evaluates the windows that closed, and reads the shared suspensions. */
   flush(): Promise<void>;
+  /**
+   * Checks each https destination's endpoint: its TLS certificate (a fingerprint or issuer never
+   * seen before, or expiry within `certificateDays`) and, where `addresses` declares ranges, every
+   * address its host resolves to. The first certificate seen is the baseline.
+   */
+  probe(): Promise<void>;
   /** The last alerts raised here (at most 100), oldest first. */
   alerts(): readonly Alert[];
   /** The windows of the last `history` periods, per destination, for reports. */
@@ -155,6 +168,14 @@ export function createMonitor(options: MonitorOptions): Monitor {
   const warmup = options.warmup ?? 8;
   if (!Number.isInteger(history) || history < 3) throw new FieldguardError('ERR_INVALID_OPTIONS', 'createMonitor(): history is an integer of at least 3 windows');
   if (!Number.isInteger(warmup) || warmup < 1 || warmup > history) throw new FieldguardError('ERR_INVALID_OPTIONS', 'createMonitor(): warmup is an integer from 1 to history');
+  for (const [name, ranges] of Object.entries(options.addresses ?? {})) {
+    if (!destinations.names.includes(name)) throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `createMonitor(): addresses names ${JSON.stringify(name)}, which is not declared`);
+    try {
+      rangesOf(ranges);
+    } catch {
+      throw new FieldguardError('ERR_INVALID_OPTIONS', `createMonitor(): addresses.${name} must be CIDR ranges such as '203.0.113.0/24'`);
+    }
+  }
   const ttlMs = windowMs * (history + 2);
   const signal = (name: SignalName): Required<SignalOptions> => {
     const s = options.signals?.[name];
@@ -308,6 +329,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
   };
 
   const seenDestinations = new Set<string>();
+  const certificates = new Set<string>();
   const touch = (d: string, w: number): void => {
     if (w > current) {
       current = w;
@@ -450,6 +472,8 @@ export function createMonitor(options: MonitorOptions): Monitor {
         }, options.syncMs ?? 1000)
       : undefined;
   timer?.unref();
+  const probeTimer = options.clock === undefined && options.probeMs !== undefined ? setInterval(() => void monitor.probe().catch(() => undefined), options.probeMs) : undefined;
+  probeTimer?.unref();
 
   const monitor: Monitor & { [WATCH_KEY]: Watch } = {
     [WATCH_KEY]: watch,
@@ -468,6 +492,40 @@ export function createMonitor(options: MonitorOptions): Monitor {
       // Jobs queued while these ran (alerts claimed, suspensions written) settle too.
       for (let i = 0; i < 4; i++) await work;
     },
+    async probe() {
+      const w = windowOf(now());
+      for (const name of destinations.names) {
+        const base = destinations.get(name).baseUrl;
+        if (base === undefined) continue;
+        const url = new URL(base);
+        const host = url.hostname.replace(/^\[|\]$/g, '');
+        if (signal('certificate').enabled && url.protocol === 'https:') {
+          const facts = await readCertificate(host, Number(url.port || 443));
+          if (facts !== undefined) {
+            const fresh = await store.learn(`certificate:${name}`, [`fingerprint ${facts.fingerprint}`, `issuer ${facts.issuer}`]);
+            const first = !certificates.has(name) && fresh.length === 2;
+            certificates.add(name);
+            if (!first && fresh.length > 0) {
+              const issuerChanged = fresh.some((f) => f.startsWith('issuer '));
+              raise({ id: `${alertId('certificate', name, 'certificate', w)}:${hash32(facts.fingerprint).toString(36)}`, signal: 'certificate', destination: name, metric: 'certificate', observed: 1, baseline: 0, score: 1, severity: issuerChanged ? 'critical' : 'warning', window: isoWindow(w), paths: fresh.map((f) => (f.startsWith('issuer ') ? 'issuer changed' : 'fingerprint changed')) });
+            }
+            const days = Math.floor((facts.validTo - now()) / 86_400_000);
+            if (days <= (options.certificateDays ?? 14)) {
+              raise({ id: alertId('certificate', name, 'expiry', w), signal: 'certificate', destination: name, metric: 'expiry', observed: days, baseline: options.certificateDays ?? 14, score: 1, severity: days <= 2 ? 'critical' : 'warning', window: isoWindow(w) });
+            }
+          }
+        }
+        const ranges = options.addresses?.[name];
+        if (ranges !== undefined && signal('addresses').enabled) {
+          const inside = rangesOf(ranges);
+          const outside = (await resolveAll(host)).filter((a) => !inside(a));
+          if (outside.length > 0) {
+            raise({ id: alertId('addresses', name, 'addresses', w), signal: 'addresses', destination: name, metric: 'addresses', observed: outside.length, baseline: ranges.length, score: 1, severity: 'critical', window: isoWindow(w), paths: outside });
+          }
+        }
+      }
+      for (let i = 0; i < 4; i++) await work;
+    },
     alerts() {
       return [...recent];
     },
@@ -484,6 +542,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     async close() {
       closed = true;
       if (timer !== undefined) clearInterval(timer);
+      if (probeTimer !== undefined) clearInterval(probeTimer);
       unsubscribe();
       await work;
     },
