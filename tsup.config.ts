@@ -13,5 +13,5 @@ export default defineConfig({
   platform: 'node',
   // import.meta.url in the CJS build (optional peers are loaded with createRequire).
   shims: true,
-  external: ['zod', 'zod/v4', 'zod/v4/core', 'express', 'koa', 'better-sqlite3', 'ioredis', 'pino', 'winston', 'logform', 'undici', 'tsx', 'yaml'],
+  external: ['zod', 'zod/v4', 'zod/v4/core', 'express', 'koa', 'better-sqlite3', 'ioredis', 'pino', 'winston', 'logform', 'undici', 'tsx', 'yaml', '@opentelemetry/api', '@opentelemetry/api-logs'],
 });

@@ -11,6 +11,7 @@ import { hash32 } from './hll.js';
 import { HoneytokenSet, mintValue, type Honeytoken, type HoneytokenOptions } from './honeytokens.js';
 import { shapeOf } from './shape.js';
 import { rangesOf, readCertificate, resolveAll } from './probe.js';
+import { telemetryOf } from './otel.js';
 import { memoryMonitorStore, MAX_LEARNED, type MonitorStore, type WindowDelta, type WindowTotals } from './store.js';
 import { forEachSubject } from './subjects.js';
 import { attachWatch, WATCH_KEY, type Channel, type Outbound, type Watch } from './watch.js';
@@ -76,6 +77,11 @@ export interface MonitorOptions {
   readonly addresses?: Readonly<Record<string, readonly string[]>>;
   /** The `certificate` signal also alerts when a certificate expires within this many days. Default 14. */
   readonly certificateDays?: number;
+  /**
+   * OpenTelemetry: counters `fieldguard.outbound.requests`, `.bytes`, `.fields`, `.subjects` and a log
+   * record per alert. `'auto'` (default) when @opentelemetry/api is installed; `true` requires it; `false` never.
+   */
+  readonly telemetry?: boolean | 'auto';
   /** How often `probe()` runs by itself, in ms, with the real clock. Default: never (call `probe()` from a scheduler). */
   readonly probeMs?: number;
 }
@@ -177,6 +183,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     }
   }
   const ttlMs = windowMs * (history + 2);
+  const otel = telemetryOf(options.telemetry ?? 'auto');
   const signal = (name: SignalName): Required<SignalOptions> => {
     const s = options.signals?.[name];
     const o = s === false ? { enabled: false } : (s ?? {});
@@ -238,6 +245,11 @@ export function createMonitor(options: MonitorOptions): Monitor {
       if (!(await store.claim(alert.id, ttlMs))) return;
       recent.push(alert);
       if (recent.length > 100) recent.shift();
+      try {
+        otel?.alert(alert);
+      } catch {
+        // Telemetry is best effort.
+      }
       if (block) destinations.suspend(alert.destination, `${alert.signal} alert ${alert.id}`);
       try {
         options.onAlert?.(alert);
@@ -292,7 +304,10 @@ export function createMonitor(options: MonitorOptions): Monitor {
     const w = windowOf(now());
     const deltas: WindowDelta[] = [];
     for (const [d, l] of locals) {
-      for (const [pw, p] of l.pending) deltas.push({ destination: d, window: pw, counts: p.counts, subjects: [...p.subjects] });
+      for (const [pw, p] of l.pending) {
+        deltas.push({ destination: d, window: pw, counts: p.counts, subjects: [...p.subjects] });
+        otel?.subjects(d, p.subjects.size);
+      }
       l.pending.clear();
     }
     await store.add(deltas, ttlMs);
@@ -373,6 +388,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
       const p = pendingOf(destination, w);
       add(p, 'requests', 1);
       add(p, 'bytes', out.bytes);
+      otel?.outbound(destination, out.bytes);
       const report = out.report;
       if (report === undefined) return;
       const l = local(destination);
@@ -398,6 +414,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
         if (countKey !== null) {
           add(p, 'fields', f.count);
           add(p, countKey, f.count);
+          if (otel !== undefined) otel.field(destination, f.kind ?? f.sensitivity ?? 'untagged', f.action, f.count);
         }
       }
       if (fresh !== undefined && signal('outboundDrift').enabled) {
