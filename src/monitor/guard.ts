@@ -33,6 +33,46 @@ function preflight(watch: Watch, destination: string, ex: Exchange): Error | und
   return undefined;
 }
 
+/** Largest proxied answer whose shape is learned. */
+const MAX_SHAPE_BYTES = 262_144;
+
+/**
+ * Watches the answer a proxied route sends back: for an uncompressed JSON answer of at most
+ * 256 KiB, its shape is learned (`responseDrift`). Statuses are redactLogs' to count, once. The bytes are only
+ * copied, never changed; what is copied is parsed once the answer finished and then dropped.
+ */
+function watchAnswer(res: Exchange['res'], watch: Watch, destination: string): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let json: boolean | undefined;
+  const keep = (chunk: unknown, encoding: unknown): void => {
+    json ??= /\bjson\b/i.test(String(res.getHeader('content-type') ?? '')) && res.getHeader('content-encoding') === undefined;
+    if (!json || size > MAX_SHAPE_BYTES || chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    const b = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined;
+    if (b === undefined) return;
+    size += b.length;
+    if (size <= MAX_SHAPE_BYTES) chunks.push(b);
+  };
+  const write = res.write;
+  const end = res.end;
+  res.write = function watchedWrite(this: typeof res, chunk: unknown, ...rest: unknown[]) {
+    keep(chunk, rest[0]);
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof res.write;
+  res.end = function watchedEnd(this: typeof res, chunk?: unknown, ...rest: unknown[]) {
+    keep(chunk, rest[0]);
+    return (end as (...a: unknown[]) => typeof res).call(this, chunk, ...rest);
+  } as typeof res.end;
+  res.once('finish', () => {
+    if (!json || size === 0 || size > MAX_SHAPE_BYTES || res.statusCode >= 300) return;
+    try {
+      watch.response(destination, JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
+    } catch {
+      // Not JSON after all: nothing to learn.
+    }
+  });
+}
+
 /** The exchange the guard sees: its rewritten body searched, its report kept, its request counted when it is handed on. */
 function watchedExchange(ex: Exchange, watch: Watch, destination: string): Exchange {
   let report: Report | undefined;
@@ -64,6 +104,7 @@ function watchedExchange(ex: Exchange, watch: Watch, destination: string): Excha
         if (search !== '') values.push(parseQuery(search));
       }
       watch.outbound(destination, { report, bytes: Number(ex.req.headers['content-length'] ?? 0) || 0, values });
+      if (watch.answers) watchAnswer(ex.res, watch, destination);
       return ex.next();
     },
   };

@@ -362,6 +362,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     get honeytokens() {
       return honeytokens.size;
     },
+    answers: signal('responseDrift').enabled,
     check(destination: string, channel: Channel, text: string) {
       const found = honeytokens.find(text);
       if (found === undefined) return undefined;

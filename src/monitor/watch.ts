@@ -18,6 +18,8 @@ export interface Outbound {
 export interface Watch {
   /** How many honeytokens there are to search for (0: no search at all). */
   readonly honeytokens: number;
+  /** Whether the answers of proxied routes are watched (status, and shape for responseDrift). */
+  readonly answers: boolean;
   /** Searches a text for a honeytoken; when one is found, raises the critical alert and returns the error to refuse with. */
   check(destination: string, channel: Channel, text: string): Error | undefined;
   /** Counts one outbound request. */
