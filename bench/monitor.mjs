@@ -19,7 +19,7 @@ function caller(middleware, order) {
   return () =>
     new Promise((resolve, reject) => {
       const req = { method: 'POST', url: '/crm/orders', originalUrl: '/crm/orders', headers: { 'content-type': 'application/json', 'content-length': length }, body: JSON.parse(text), readableEnded: true };
-      const res = { locals: {}, headersSent: false };
+      const res = { locals: {}, headersSent: false, statusCode: 200, write() { return true; }, end() { return this; }, once() { return this; }, getHeader() { return undefined; } };
       middleware(req, res, (err) => (err ? reject(err) : resolve()));
     });
 }
