@@ -175,5 +175,6 @@ lines.push(...detectors.lines);
 const http = await runHttpBench({ seconds: Number(process.env.BENCH_HTTP_SECONDS ?? 5) });
 lines.push(...http.lines);
 lines.push(...(await import('./techniques.mjs').then((m) => m.runTechniquesBench({ rounds: ROUNDS, roundMs: ROUND_MS }))).lines);
+lines.push(...(await (await import('./monitor.mjs')).runMonitorBench({ rounds: ROUNDS, roundMs: ROUND_MS })).lines);
 writeFileSync(new URL('./RESULTS.md', import.meta.url), lines.join('\n'));
 console.log('\n' + [...targets, ...vault.targets, ...logs.targets, ...detectors.targets, ...http.targets].join('\n'));

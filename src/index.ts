@@ -59,3 +59,21 @@ export type { RandomSource } from './techniques/dp-noise.js';
 export type { FpeFormat, FpeOptions, FpeStyle } from './techniques/fpe.js';
 export type { DpTelemetryOptions, TelemetryEvent, TelemetryMetric, TelemetryRelease, TelemetryControl } from './middleware/telemetry.js';
 export { proxyBody } from './middleware/proxy-body.js';
+export type { Suspension, SuspensionEvent } from './destinations/define.js';
+export {
+  createMonitor,
+  memoryMonitorStore,
+  redisMonitorStore,
+  SIGNALS,
+  type Alert,
+  type Monitor,
+  type MonitorOptions,
+  type MonitorAuditEvent,
+  type MonitorSnapshot,
+  type MonitorStore,
+  type Severity,
+  type SignalName,
+  type SignalOptions,
+  type Honeytoken,
+  type HoneytokenOptions,
+} from './monitor/index.js';
