@@ -2,10 +2,21 @@
 // real log shapes, each entity labelled with its kind and exact [start,end) span, plus hard negatives.
 // Run: npx tsx test/corpus-independent/generate.ts [seed] [records] > test/corpus-independent/corpus.jsonl
 import {
-  ALNUM, B64, B64URL, HEX, PHONE_CONTEXT, PHONE_COUNTRIES, Rng, awsAccessKey, awsSecretKey, badIban,
+  ALNUM, B64, B64URL, HEX, ibanCheck, PHONE_CONTEXT, PHONE_COUNTRIES, Rng, awsAccessKey, awsSecretKey, badIban,
   cardNumber, emailParts, groupCard, iban, IBAN_LENGTHS, invalidSsn, jwt, luhnInvalid16, opaqueToken,
   password, pemBody, phone, providerKey, publicIpv4, publicIpv6, spaceIban, ssn, UPPER, DIGITS,
 } from './values.js';
+import { getCountrySpecifications, isValidIBAN } from 'ibantools';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+/** Our country labels → ISO 3166 codes for the numbering-plan check. */
+const PLAN_REGION: Readonly<Record<string, CountryCode>> = { US: 'US', CA: 'CA', UK: 'GB', DE: 'DE', FR: 'FR', ES: 'ES', IT: 'IT', NL: 'NL', IN: 'IN', BR: 'BR', JP: 'JP', AU: 'AU' };
+
+/** Whether a drawn phone is a valid number in its country's numbering plan (libphonenumber metadata). */
+export function planValid(text: string, country: string): boolean {
+  const region = PLAN_REGION[country];
+  return region !== undefined && parsePhoneNumberFromString(decodeURIComponent(text), region)?.isValid() === true;
+}
 
 /** The kinds a corpus entity can carry (the detector's kinds). */
 export type Kind = 'email' | 'phone' | 'cardNumber' | 'ssn' | 'iban' | 'ipAddress' | 'jwt' | 'awsAccessKey' | 'apiKey' | 'privateKey' | 'urlCredentials';
@@ -67,7 +78,12 @@ function writeEmail(rng: Rng, l: Line): void {
 
 function writePhone(rng: Rng, l: Line): void {
   const cc = rng.pick(PHONE_COUNTRIES);
-  const p = phone(rng, cc);
+  // redraw until the numbering plan accepts it: a label must be a number someone could have
+  let p = phone(rng, cc);
+  for (let tries = 0; !planValid(p.text, cc); tries++) {
+    if (tries > 3000) throw new Error(`no valid phone drawn for ${cc}`);
+    p = phone(rng, cc);
+  }
   if (p.needsContext || rng.chance(0.5)) l.t(rng.pick(PHONE_CONTEXT[cc] ?? ['phone:']) + ' ');
   if (cc === 'US' && rng.chance(0.1)) {
     const digits = p.text.replace(/\D/g, '');
@@ -106,10 +122,26 @@ function writeSsn(rng: Rng, l: Line): void {
 
 function writeIban(rng: Rng, l: Line): void {
   const cc = rng.pick(Object.keys(IBAN_LENGTHS));
-  const value = iban(rng, cc);
+  // redraw until the national BBAN rules (layout, national check digits) accept it too
+  let value = iban(rng, cc);
+  for (let tries = 0; !isValidIBAN(value); tries++) {
+    if (tries > 3000) throw new Error(`no valid IBAN drawn for ${cc}`);
+    value = tries < 200 ? iban(rng, cc) : ibanFromSpec(rng, cc);
+  }
   if (rng.chance(0.5)) l.t(rng.pick(['IBAN ', 'iban=', 'IBAN: ', 'account ']));
   if (rng.chance(0.45)) l.e('iban', spaceIban(value), `${cc} spaced`);
   else l.e('iban', value, `${cc} compact`);
+}
+
+/** Draws a BBAN from ibantools' published BBAN pattern where the registry layout above is too loose. */
+function ibanFromSpec(rng: Rng, cc: string): string {
+  const re = getCountrySpecifications()[cc]?.bban_regexp ?? '';
+  let bban = '';
+  for (const m of re.matchAll(/\[([^\]]+)\]\{(\d+)\}/g)) {
+    const set = m[1] === '0-9' ? DIGITS : m[1] === 'A-Z' ? UPPER : UPPER + DIGITS;
+    bban += rng.chars(set, Number(m[2]));
+  }
+  return cc + ibanCheck(cc, bban) + bban;
 }
 
 function writeIp(rng: Rng, l: Line): void {
@@ -157,7 +189,8 @@ function writeApiKey(rng: Rng, l: Line): void {
 function writeUrlCreds(rng: Rng, l: Line): void {
   const scheme = rng.pick(['postgres', 'postgresql', 'mysql', 'mongodb+srv', 'redis', 'amqp', 'https', 'ftp', 'smtp']);
   const user = rng.pick(['app', 'admin', 'deploy', 'svc_orders', 'readonly', '']);
-  const pass = rng.pick([password(rng), rng.chars(ALNUM, 20), rng.chars(HEX, 16)]);
+  // a URL carries its password percent-encoded (RFC 3986): '#' would start the fragment
+  const pass = encodeURIComponent(rng.pick([password(rng), rng.chars(ALNUM, 20), rng.chars(HEX, 16)]));
   const host = rng.pick(['db.internal', 'cluster0.x1y2z.mongodb.net', 'cache-01.prod', 'mq.example.org', 'git.company.io', 'smtp.mailgun.org']);
   const port = rng.chance(0.6) ? `:${rng.pick([5432, 3306, 6379, 5672, 443, 21, 587])}` : '';
   l.t(`${scheme}://`).e('urlCredentials', `${user}:${pass}`, `${scheme}${user === '' ? ' empty user' : ''}`).t(`@${host}${port}/${rng.pick(['app', 'orders', '0', 'vhost', 'repo.git', ''])}`);
@@ -200,7 +233,9 @@ const NEGATIVES: readonly [string, NegWriter][] = [
   ['timestamp', (r, l) => l.n('timestamp', timestamp(r))],
   ['epoch-ms', (r, l) => l.t('ts=').n('epoch-ms', String(1764600000000 + r.int(0, 99999999)))],
   ['version-4', (r, l) => l.t(r.pick(['v', 'version ', 'Version: ', 'build '])).n('version-4', `${r.int(1, 20)}.${r.int(0, 30)}.${r.int(0, 300)}.${r.int(0, 9999)}`)],
-  ['loopback', (r, l) => l.t('listening on ').n('loopback', r.pick(['127.0.0.1', '0.0.0.0', '[::1]', '::1', '127.0.0.53', '::'])).t(`:${r.int(1024, 9999)}`)],
+  // v6 loopback with a port is bracketed: '::1:5685' is itself a valid (non-loopback) IPv6 text
+  ['loopback', (r, l) => l.t('listening on ').n('loopback', r.pick(['127.0.0.1', '0.0.0.0', '[::1]', '127.0.0.53', '[::]'])).t(`:${r.int(1024, 9999)}`)],
+  ['loopback-bare', (r, l) => l.t(r.pick(['bind ', 'peer ', 'from '])).n('loopback-bare', r.pick(['::1', '127.0.0.1', '0.0.0.0', '::']))],
   ['order-number', (r, l) => l.t('order ').n('order-number', r.pick([`ORD-2026-${r.digits(9)}`, `#${r.digits(8)}`, `PO${r.digits(10)}`]))],
   ['luhn-invalid-16', (r, l) => l.t(r.pick(['id ', 'ref=', 'txn '])).n('luhn-invalid-16', luhnInvalid16(r))],
   ['bad-iban', (r, l) => l.t('iban check failed for ').n('bad-iban', badIban(r))],
