@@ -41,5 +41,8 @@ describe('detectors on the independent corpus', () => {
   // Misses measured when the corpus was written (see RESULTS.md):
   it.todo('phone: recall >= 0.97 (0.910: plain national forms after a context word — FR 0X XXXXXXXX, BR (DD) 9XXXX-XXXX without parentheses, IN 0XXXXX XXXXX, DE 0XX-XXX-XXXXX)');
   it.todo('ipAddress: recall >= 0.97 (0.911: IPv6 followed by :port without brackets, as Apache error logs write the client)');
-  it.todo('cardNumber: no partial leaks (a 19-digit Visa spaced 4-4-4-4-3 is masked only to 16 digits)');
+  it.todo('cardNumber: no partial leaks (a 19-digit Visa spaced 4-4-4-4-3 is masked only to 16 digits; a dashed 19-digit UnionPay PAN not at all)');
+  // Seen in probes outside the counted corpus:
+  it.todo("phone: a number followed by a space and a date is masked ('tel: 303-710-6258 2026-12-02' stays in clear)");
+  it.todo("urlCredentials: a pasted connection string whose password holds an unencoded '#' is masked");
 });
