@@ -33,7 +33,7 @@ export interface GeneralizeOptions {
   readonly ipv6Prefix?: number;
   /** Numbers: bucket boundaries, ascending (`[0, 18, 30, 50, 65]`); a value becomes its bucket, `'[18,30)'`, `'<0'` or `'>=65'`. */
   readonly buckets?: readonly number[];
-  /** Numbers: bucket width when no `buckets` are given. Default 10. */
+  /** Numbers: bucket width when no `buckets` are given. Default 10. A number of a million widths or more (an identifier, not a measure) is dropped. */
   readonly width?: number;
 }
 
@@ -62,8 +62,9 @@ const optionsSchema = z.strictObject({
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US').optional(),
   postalPrefix: z.number().int().min(1).max(10).optional(),
   geoPrecision: z.number().min(1).max(1_000_000).optional(),
-  ipv4Prefix: z.number().int().min(0).max(32).optional(),
-  ipv6Prefix: z.number().int().min(0).max(128).optional(),
+  // A full-length prefix would be the address itself.
+  ipv4Prefix: z.number().int().min(0).max(31).optional(),
+  ipv6Prefix: z.number().int().min(0).max(127).optional(),
   buckets: boundaries.optional(),
   width: z.number().positive().optional(),
 });
@@ -211,7 +212,12 @@ function birthDate(value: unknown, o: ResolvedGeneralize, level: number, now: ()
   return rangeOf(age, o.ageBands, level);
 }
 
-function bucket(v: number, o: ResolvedGeneralize, level: number): string {
+/** With a width, a number a million widths or more from zero is an identifier (a card, phone or account number), not a measure. */
+const IDENTIFIER_WIDTHS = 1e6;
+
+function bucket(v: number, o: ResolvedGeneralize, level: number): string | undefined {
+  // Its bucket would keep all but its last digits: dropped instead.
+  if (o.buckets === undefined && Math.abs(v) >= IDENTIFIER_WIDTHS * o.width) return undefined;
   return rangeOf(v, o.buckets ?? o.width, level);
 }
 
