@@ -20,6 +20,7 @@ import { createVault, keyRing, memoryStore } from '../../src/vault/index.js';
 import { pinoOptions } from '../../src/log/pino-entry.js';
 import { redactFormat } from '../../src/log/winston-entry.js';
 import { redisClient, startPrivateRedis } from '../helpers/redis.js';
+import { RETURNED_ANSWERS } from './hunt/apps-fastify-web.js';
 import { huntFrameworks, sink, EXPRESS_ANSWERS, KOA_ANSWERS, type AnswerForm, type HuntApp } from './hunt/apps.js';
 import { exchange, huntId, present, scan, type Route } from './hunt/channels.js';
 import { BODY_FORMS, encodeRequest, exchangeRaw, expectAnswered, expectLogLines, expectNoSenderKeys, expectPublicFields, expectReframed, leakMessage, OUTBOUND, sharedChannels } from './hunt/expect.js';
@@ -370,14 +371,23 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
               form === 'json' &&
               ((seen.status === 400 && app.kind === 'koa' && planted.plants.some((p) => p.site === 'proto')) || // co-body refuses __proto__
                 (seen.status === 400 && app.kind === 'koa' && req.contentType?.includes('utf-16') === true) || // co-body reads JSON as UTF-8 only
-                (seen.status === 415 && name === 'Express 4' && req.encoding === 'br')); // body-parser 1 cannot inflate br
+                (seen.status === 415 && name === 'Express 4' && req.encoding === 'br') || // body-parser 1 cannot inflate br
+                // Fastify's JSON parser reads UTF-8 only, does not decompress, and refuses __proto__ (onProtoPoisoning: 'error').
+                (seen.status === 400 && app.kind === 'fastify' && (req.encoding !== undefined || req.contentType?.includes('utf-16') === true || planted.plants.some((p) => p.site === 'proto'))));
+            // The Web adapter decompresses with DecompressionStream, which has no br everywhere: refused 415 on every JSON route.
+            const refusedByAdapter = app.kind === 'web' && req.encoding === 'br' && seen.status === 415;
+            if (refusedByAdapter) {
+              expect(JSON.parse(seen.body.toString()).error.code, context).toBe('ERR_UNSUPPORTED_CONTENT_TYPE');
+              expect(seen.vendor, `${context}: refused, nothing forwarded`).toEqual([]);
+              continue;
+            }
             if (refusedByParser) {
               expect(seen.vendor, `${context}: refused by the parser, nothing forwarded`).toEqual([]);
               continue;
             }
             expect(seen.status, `${context}: ${seen.body.toString()}`).toBe(200);
             expect(seen.vendor).toHaveLength(1);
-            expectReframed(seen, req.syntax, form, `${name} ${context}`);
+            expectReframed(seen, req.syntax, form, `${name} ${context}`, app.kind === 'fastify' ? 'bare' : 'labels');
             expectPublicFields(seen, planted, route, form, req.syntax, `${name} ${context}`);
           }
         }
@@ -392,7 +402,7 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
   }, TIMEOUT);
 
   it('answers — maskFields (case-sensitive and not), tokenizeFields on the answer, detokenizeFields allowed and refused, in every form the framework answers with: the client, logs, reports and audit events get only what the policy allows', async () => {
-    const forms: readonly AnswerForm[] = app.kind === 'express' ? EXPRESS_ANSWERS : KOA_ANSWERS;
+    const forms: readonly AnswerForm[] = app.kind === 'express' ? EXPRESS_ANSWERS : app.kind === 'koa' ? KOA_ANSWERS : RETURNED_ANSWERS;
     await fc.assert(
       fc.asyncProperty(fc.gen(), async (g) => {
         const d = new Draw(g);
@@ -614,7 +624,11 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
           app.answers.set(id, { form, value: v.answer, text: '{}', cuts: [], logArgs: ['', {}, {}] });
           const seen = await exchange(app, { method: 'GET', path: `/a/mask/${form}`, id });
           app.answers.delete(id);
-          const { found } = scan({ family: 'mask', middleware: 'maskFields', ci: false }, seen.channels, plants);
+          // LEAK-14 (pinned above): Fastify serializes before any hook sees the answer, and a Web handler calls Response.json
+          // itself, so the getter's own error reaches the app's error logging before fieldguard has anything to guard.
+          const leak14 = (app.kind === 'fastify' || app.kind === 'web') && v.name.includes('getter') ? { logCallLeaks: ['LEAK-14'] } : {};
+          const { found, known } = scan({ family: 'mask', middleware: 'maskFields', ci: false, ...leak14 }, seen.channels, plants);
+          known.forEach((k) => seenKnown.add(k));
           expect(found, leakMessage(name, `maskFields answering ${v.name}`, found)).toEqual([]);
           if (v.ok) {
             expect(seen.status, `${v.name}: ${seen.body.toString().slice(0, 200)}`).toBe(200);

@@ -1,6 +1,6 @@
 // Issue 8's leaks and fail-opens, one regression test each, through real Express 4/5 and Koa 2/3 servers, a real proxy and vendor, with fresh canaries scanned everywhere.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import express5 from 'express';
 import express4 from 'express4';
@@ -845,6 +845,18 @@ describe.each(KOA)('$name: redactLogs behind errorHandler', (stack) => {
 // Decided behaviour (issue 8, section 2): refusals through the app's error handling, problem details,
 // a factory mounted without being called, body limits written as sizes.
 
+/** A JSON POST on a given keep-alive agent: its status, or the error the connection failed with. */
+function onAgent(agent: Agent, url: string, body: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(String(res.statusCode)));
+    });
+    req.on('error', (e) => resolve(`error: ${e.message}`));
+    req.end(body);
+  });
+}
+
 const FACTORIES = ['scrubPII', 'maskFields', 'tokenizeFields', 'detokenizeFields', 'protect', 'redactLogs'] as const;
 
 describe.each(ALL_STACKS)('$name: decided behaviour', (stack) => {
@@ -946,6 +958,24 @@ describe.each(ALL_STACKS)('$name: decided behaviour', (stack) => {
     expect(message).toMatch(/^[^.]+\.$/);
     expect(message.length).toBeLessThan(120);
     expect(vendor.received.length).toBe(at.received);
+  });
+
+  // Found by the hunt on Web/Hono: a body cut off at the limit was cancelled, and @hono/node-server then destroyed
+  // the connection after the 413 went out; a keep-alive client sent its next request on it and got "socket hang up"
+  // (about one in thirty). The refusal now says Connection: close.
+  it('a body refused part-way at the limit leaves no connection that drops the next request sent on it', async () => {
+    const c = canaries();
+    const at = mark(vendor);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const over = Buffer.from(JSON.stringify({ ...ticket(c), id: 'x'.repeat(200_000) }));
+    const small = Buffer.from(JSON.stringify(ticket(c)));
+    const statuses: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      statuses.push(await onAgent(agent, `${app.url}/vendor/limit-1kb`, over), await onAgent(agent, `${app.url}/vendor/limit-1kb`, small));
+    }
+    agent.destroy();
+    expect(statuses).toEqual(Array.from({ length: 20 }, () => ['413', '200']).flat());
+    expect(findLeaks(channels(undefined, vendor, at), c)).toEqual([]);
   });
 
   // before: scrubPII refused to start: ERR_INVALID_OPTIONS "`limit` Invalid input: expected number, received string".
