@@ -152,7 +152,11 @@ export function redactLogs(options: RedactLogsOptions): FastifyGuard {
 export function errorHandler(options?: ErrorHandlerOptions): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
   const handle = errorBehaviour('errorHandler', options ?? {}, arguments.length);
   return function fieldguardErrorHandler(error, request, reply) {
-    if (!handle(fastifyExchange(request, reply), error)) void reply.send(error);
+    if (handle(fastifyExchange(request, reply), error)) return reply;
+    // Inside an error handler Fastify sends a value that is not an Error as the answer's body, with status 200:
+    // a thrown `{ message, email }` would reach the client whole. It is answered as an Error that quotes nothing.
+    if (!((error as unknown) instanceof Error)) void reply.code(500).send(Object.assign(new Error('the route failed'), { statusCode: 500 }));
+    else void reply.send(error);
     return reply;
   };
 }

@@ -105,10 +105,13 @@ export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: nu
     ex.logger(() => redactingLogger(typeof o.logger.child === 'function' ? o.logger.child({}) : o.logger, redact));
     let resBody: unknown;
     if (bodies) {
-      ex.onValue((value) => {
-        resBody = value;
-        return value;
-      });
+      ex.onValue(
+        (value) => {
+          resBody = value;
+          return value;
+        },
+        { observe: true },
+      );
     }
     const search = searchOf(ex.url());
     let error: unknown;
