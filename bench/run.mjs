@@ -1,5 +1,5 @@
 // `npm run bench`: fieldguard next to its peers on the same payloads, interleaved, medians of rounds, written to bench/RESULTS.md.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import fastRedact from 'fast-redact';
@@ -10,6 +10,7 @@ import { ordersSchema, orderSchema, PATHS, SIZES } from './payloads.mjs';
 import { runVaultBench } from './vault.mjs';
 import { runLogBench } from './logs.mjs';
 import { runHttpBench } from './http.mjs';
+import { runDetectBench } from './detect.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 250);
@@ -169,17 +170,11 @@ const vault = await runVaultBench({ rounds: Math.max(3, Math.ceil(ROUNDS / 2)), 
 lines.push(...vault.lines);
 const logs = await runLogBench({ rounds: ROUNDS, roundMs: ROUND_MS });
 lines.push(...logs.lines);
+const detectors = await runDetectBench({ rounds: ROUNDS });
+lines.push(...detectors.lines);
 const http = await runHttpBench({ seconds: Number(process.env.BENCH_HTTP_SECONDS ?? 5) });
 lines.push(...http.lines);
 lines.push(...(await import('./techniques.mjs').then((m) => m.runTechniquesBench({ rounds: ROUNDS, roundMs: ROUND_MS }))).lines);
+lines.push(...(await (await import('./monitor.mjs')).runMonitorBench({ rounds: ROUNDS, roundMs: ROUND_MS })).lines);
 writeFileSync(new URL('./RESULTS.md', import.meta.url), lines.join('\n'));
-const kinds = Object.entries(logs.byKind).map(([k, s]) => {
-  const p = s.tp + s.fp === 0 ? 1 : s.tp / (s.tp + s.fp);
-  const r = s.tp + s.fn === 0 ? 1 : s.tp / (s.tp + s.fn);
-  return `| ${k} | ${s.tp} | ${s.fp} | ${s.fn} | ${p.toFixed(3)} | ${r.toFixed(3)} |`;
-});
-const detection = readFileSync(new URL('../docs/detection.md', import.meta.url), 'utf8');
-const marker = '<!-- metrics -->';
-const head = detection.slice(0, detection.indexOf(marker) + marker.length);
-writeFileSync(new URL('../docs/detection.md', import.meta.url), `${head}\n\n| kind | TP | FP | FN | precision | recall |\n| --- | ---: | ---: | ---: | ---: | ---: |\n${kinds.join('\n')}\n`);
-console.log('\n' + [...targets, ...vault.targets, ...logs.targets, ...http.targets].join('\n'));
+console.log('\n' + [...targets, ...vault.targets, ...logs.targets, ...detectors.targets, ...http.targets].join('\n'));

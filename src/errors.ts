@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'ERR_FPE_UNSUPPORTED_VALUE'
   | 'ERR_PRIVACY_BUDGET_EXHAUSTED'
   | 'ERR_STREAM_MALFORMED'
+  | 'ERR_DESTINATION_SUSPENDED'
+  | 'ERR_HONEYTOKEN_DETECTED'
   | 'ERR_INTERNAL';
 
 /** One problem found in a schema or in options: where it is and what is wrong, never a value. */
@@ -60,6 +62,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_FPE_UNSUPPORTED_VALUE: 422,
   ERR_PRIVACY_BUDGET_EXHAUSTED: 429,
   ERR_STREAM_MALFORMED: 400,
+  ERR_DESTINATION_SUSPENDED: 503,
+  ERR_HONEYTOKEN_DETECTED: 403,
   ERR_INTERNAL: 500,
 };
 
@@ -160,6 +164,8 @@ const TITLE: Readonly<Record<ErrorCode, string>> = {
   ERR_FPE_UNSUPPORTED_VALUE: 'Value does not fit its format-preserving format',
   ERR_PRIVACY_BUDGET_EXHAUSTED: 'Privacy budget exhausted',
   ERR_STREAM_MALFORMED: 'Malformed stream record',
+  ERR_DESTINATION_SUSPENDED: 'Destination suspended',
+  ERR_HONEYTOKEN_DETECTED: 'Honeytoken detected',
   ERR_INTERNAL: 'Internal error',
 };
 

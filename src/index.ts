@@ -36,7 +36,7 @@ export { defaultMask, REDACTED, type MaskContext, type MaskFn } from './mask/for
 export type { ScrubOptions } from './middleware/scrub.js';
 export type { CommonOptions } from './middleware/config.js';
 export type { MaskOptions } from './middleware/mask.js';
-export { detect, redactText, FINDING_KINDS, type Finding, type FindingKind, type DetectOptions, type RedactTextOptions } from './detect/detect.js';
+export { detect, redactText, mayHoldFinding, FINDING_KINDS, type Finding, type FindingKind, type DetectOptions, type RedactTextOptions } from './detect/detect.js';
 export { redactor, WITHHELD, type Redactor, type RedactorOptions, type Censor } from './log/redactor.js';
 export {
   defineDestinations,
@@ -59,3 +59,21 @@ export type { RandomSource } from './techniques/dp-noise.js';
 export type { FpeFormat, FpeOptions, FpeStyle } from './techniques/fpe.js';
 export type { DpTelemetryOptions, TelemetryEvent, TelemetryMetric, TelemetryRelease, TelemetryControl } from './middleware/telemetry.js';
 export { proxyBody } from './middleware/proxy-body.js';
+export type { Suspension, SuspensionEvent } from './destinations/define.js';
+export {
+  createMonitor,
+  memoryMonitorStore,
+  redisMonitorStore,
+  SIGNALS,
+  type Alert,
+  type Monitor,
+  type MonitorOptions,
+  type MonitorAuditEvent,
+  type MonitorSnapshot,
+  type MonitorStore,
+  type Severity,
+  type SignalName,
+  type SignalOptions,
+  type Honeytoken,
+  type HoneytokenOptions,
+} from './monitor/index.js';

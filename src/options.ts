@@ -131,8 +131,9 @@ function known(schema: ZodType, path: readonly PropertyKey[]): string[] {
  * the option and the fix ("Did you mean `untagged`?").
  */
 export function parseOptions<T extends object>(factory: string, schema: ZodType, input: T, argc = 1): T {
-  if (argc > 1 || looksLikeRequest(input)) {
-    // helmet's check: `app.use(scrubPII)` hands the factory a request instead of options.
+  if (argc > 1 || looksLikeRequest(input) || typeof input === 'function') {
+    // helmet's check: `app.use(scrubPII)` hands the factory a request instead of options; a Web guard
+    // mounted uncalled (`middleware(scrubPII)`) hands it the handler it was meant to wrap.
     throw new FieldguardError('ERR_INVALID_OPTIONS', `${factory} was mounted without being called: use ${factory}({ … }), not ${factory}.`);
   }
   if (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input) || isFieldSchema(input)) {

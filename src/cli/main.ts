@@ -14,6 +14,7 @@ import { keyRing } from '../vault/keys.js';
 import { memoryStore } from '../vault/memory-store.js';
 import { checkConfig, inventory, type Finding, type InventoryDestination } from './analyze.js';
 import { riskCommand, RISK_USAGE } from './risk.js';
+import { readKpiReport, renderReport, type ReportFormat } from './report.js';
 
 const USAGE = `usage: fieldguard <command> [options]
 
@@ -21,6 +22,8 @@ commands:
   inventory [--format md|json|mermaid] [--flows flows.json]   which fields reach which destination, in what form
   check [--openapi spec.yaml …] [--format text|json]          exit 1 on untagged fields or data sent in clear where it must not be
 ${RISK_USAGE}
+  report <state.json> [--format md|json|svg|mermaid]            sensitive fields sent per destination and kind over time, from monitor.snapshot() or flows()
+
 options:
   --config <file>   the config module (default: fieldguard.config.{ts,mts,mjs,js} in this folder)
 `;
@@ -226,6 +229,20 @@ export async function main(argv: readonly string[], io: { out: (s: string) => vo
       else if (findings.length > 0) io.out(findings.map((f) => `${f.file}: ${f.path}: ${f.message}\n`).join(''));
       else io.out(`fieldguard check: ${cfg.schemas.size} schemas, ${cfg.destinations.names.length} destinations, ${specs.length} OpenAPI files: no findings\n`);
       return findings.length > 0 ? 1 : 0;
+    }
+    if (command === 'report') {
+      const format = (args.values['format'] as string | undefined) ?? 'md';
+      if (!['md', 'json', 'svg', 'mermaid'].includes(format)) throw new ConfigError(`--format for report is md, json, svg or mermaid, not ${format}`);
+      const file = args.positionals[1] ?? (args.values['flows'] as string | undefined);
+      if (file === undefined) throw new ConfigError('report needs a file: fieldguard report state.json (from monitor.snapshot() or flows())');
+      let kpis: ReturnType<typeof readKpiReport>;
+      try {
+        kpis = readKpiReport(file);
+      } catch {
+        throw new ConfigError(`${basename(file)} is not a readable monitor snapshot or flows() export`);
+      }
+      io.out(renderReport(kpis, format as ReportFormat));
+      return 0;
     }
     io.err(`fieldguard: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
     return 2;

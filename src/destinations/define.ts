@@ -77,6 +77,33 @@ export interface Destinations {
   match(url: URL | string): Destination | undefined;
   readonly vault: Vault | undefined;
   readonly keys: KeyRing | undefined;
+  /**
+   * The kill switch: every protect and guardFetch call to the destination is refused with 503
+   * `ERR_DESTINATION_SUSPENDED` and nothing is forwarded, until {@link resume}. With a monitor on a
+   * shared store, the suspension reaches every instance.
+   */
+  suspend(name: string, reason: string): void;
+  /** Lets traffic to a suspended destination flow again. */
+  resume(name: string): void;
+  /** The destination's suspension, or `undefined` when it is not suspended. */
+  suspension(name: string): Suspension | undefined;
+  /** Calls `listener` on every suspension and resumption (for audit events and shared state); returns the unsubscribe. */
+  onSuspension(listener: (event: SuspensionEvent) => void): () => void;
+}
+
+/** Why and since when a destination is suspended. */
+export interface Suspension {
+  readonly reason: string;
+  /** ISO-8601 time. */
+  readonly at: string;
+}
+
+/** A suspension or resumption, as listeners receive it. */
+export interface SuspensionEvent {
+  readonly destination: string;
+  readonly suspended: boolean;
+  readonly reason: string;
+  readonly at: string;
 }
 
 /** EEA members (EU 27 plus Iceland, Liechtenstein, Norway). */
@@ -189,6 +216,17 @@ export function defineDestinations(decls: Readonly<Record<string, DestinationDec
       }),
     );
   }
+  const suspended = new Map<string, Suspension>();
+  const listeners = new Set<(event: SuspensionEvent) => void>();
+  const announce = (event: SuspensionEvent): void => {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch {
+        // A failing listener never stops the switch.
+      }
+    }
+  };
   const byBase = [...map.values()].filter((d) => d.baseUrl !== undefined).sort((a, b) => b.baseUrl!.length - a.baseUrl!.length);
   // Each base URL normalized once, with the two prefixes a URL under it starts with: matching parses only the URL asked about.
   const bases = byBase.map((d) => {
@@ -203,6 +241,26 @@ export function defineDestinations(decls: Readonly<Record<string, DestinationDec
       const d = map.get(name);
       if (d === undefined) throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `no destination named ${JSON.stringify(name)}; declared: ${[...map.keys()].join(', ')}`);
       return d;
+    },
+    suspend(name: string, reason: string): void {
+      if (!map.has(name)) throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `suspend(): no destination named ${JSON.stringify(name)}; declared: ${[...map.keys()].join(', ')}`);
+      if (suspended.has(name)) return;
+      const s = Object.freeze({ reason: String(reason), at: new Date().toISOString() });
+      suspended.set(name, s);
+      announce({ destination: name, suspended: true, ...s });
+    },
+    resume(name: string): void {
+      const s = suspended.get(name);
+      if (s === undefined) return;
+      suspended.delete(name);
+      announce({ destination: name, suspended: false, reason: s.reason, at: new Date().toISOString() });
+    },
+    suspension(name: string): Suspension | undefined {
+      return suspended.get(name);
+    },
+    onSuspension(listener: (event: SuspensionEvent) => void): () => void {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
     match(url: URL | string): Destination | undefined {
       const href = typeof url === 'string' ? new URL(url).href : url.href;

@@ -1,34 +1,15 @@
-// Free-text detectors: shapes found by simple, bounded regular expressions, then confirmed by checksums and context.
-import { isIPv4, isIPv6 } from 'node:net';
+// Free-text detectors: one pass per family over the text, each bounded, then overlaps resolved by one sort and one sweep.
 import { FieldguardError } from '../errors.js';
 import type { Kind } from '../schema/tags.js';
 import { defaultMask, REDACTED } from '../mask/formats.js';
-import { ibanValid, luhn, ssnValid } from './checks.js';
+import { FINDING_KINDS, type Finding, type FindingKind } from './finding.js';
+import { emails, ipAddresses } from './addresses.js';
+import { numbers } from './numbers.js';
+import { ibans } from './iban.js';
+import { awsKeys, jwts, prefixedKeys, privateKeys, urlCredentials } from './secrets.js';
+import { contextSecrets } from './context.js';
 
-/** What a detector can find. The last five are credentials and mask as the schema kind `credential`. */
-export const FINDING_KINDS = [
-  'email',
-  'phone',
-  'cardNumber',
-  'ssn',
-  'iban',
-  'ipAddress',
-  'jwt',
-  'awsAccessKey',
-  'apiKey',
-  'privateKey',
-  'urlCredentials',
-] as const;
-
-/** A kind of finding. */
-export type FindingKind = (typeof FINDING_KINDS)[number];
-
-/** One finding: its kind and the span `[start, end)` of the sensitive text. Never the text itself. */
-export interface Finding {
-  readonly kind: FindingKind;
-  readonly start: number;
-  readonly end: number;
-}
+export { FINDING_KINDS, type Finding, type FindingKind };
 
 /** Options of {@link detect} and {@link redactText}. */
 export interface DetectOptions {
@@ -51,252 +32,14 @@ export function schemaKind(kind: FindingKind): Kind {
   }
 }
 
-/** Per-call scratch shared by the detectors: the digit runs are found once for cards, SSNs and phones. */
-interface Scan {
-  runs: Array<readonly [start: number, end: number, digits: number]> | undefined;
-}
-
-type Detector = (text: string, out: Finding[], scan: Scan) => void;
-
-/** Runs a global regular expression and hands each match to `accept`. */
-function each(re: RegExp, text: string, accept: (m: RegExpExecArray) => void): void {
-  re.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    accept(m);
-    if (m[0].length === 0) re.lastIndex++;
-  }
-}
-
-// Email: found from each "@", expanded by hand both ways, so no pattern can backtrack.
-const isAlnumCode = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-// Local part: letters, digits and . _ % + - '
-const isLocal = (c: number): boolean => isAlnumCode(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45 || c === 39;
-// Domain: letters, digits, . and -
-const isDomain = (c: number): boolean => isAlnumCode(c) || c === 46 || c === 45;
-const DOMAIN_SHAPE = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$/;
-const email: Detector = (text, out) => {
-  emailsAround(text, out, '@');
-  // URL-encoded addresses (query strings, logged URLs): jane%40example.com.
-  if (text.includes('%40')) emailsAround(text, out, '%40');
-  // Encoded twice (a return URL inside a link): jane%2540example.com.
-  if (text.includes('%2540')) emailsAround(text, out, '%2540');
-};
-
-function emailsAround(text: string, out: Finding[], sign: string): void {
-  const width = sign.length;
-  let at = text.indexOf(sign);
-  while (at >= 0) {
-    let s = at;
-    while (s > 0 && at - s < 64 && isLocal(text.charCodeAt(s - 1))) s--;
-    let e = at + width;
-    while (e < text.length && e - at < 254 && isDomain(text.charCodeAt(e))) e++;
-    while (e > at + width && (text[e - 1] === '.' || text[e - 1] === '-')) e--;
-    while (s < at && (text[s] === '.' || text[s] === "'")) s++;
-    if (s < at && e > at + width + 2) {
-      const domain = text.slice(at + width, e);
-      if (DOMAIN_SHAPE.test(domain)) out.push({ kind: 'email', start: s, end: e });
-    }
-    at = text.indexOf(sign, e > at ? e : at + 1);
-  }
-}
-
-/**
- * Runs of digits with the separators numbers are written with. Card, SSN and phone patterns are
- * tried only where such a run is long enough, starting at the run, so most text is never tried.
- */
-const DIGIT_RUN = /[+(]?\d[\d ().\/-]*\d\)?/g;
-
-function runsOf(text: string, scan: Scan): ReadonlyArray<readonly [number, number, number]> {
-  if (scan.runs !== undefined) return scan.runs;
-  const runs: Array<readonly [number, number, number]> = [];
-  DIGIT_RUN.lastIndex = 0;
-  let run: RegExpExecArray | null;
-  while ((run = DIGIT_RUN.exec(text)) !== null) {
-    const start = run.index;
-    const end = start + run[0].length;
-    let digits = 0;
-    for (let i = start; i < end; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 48 && c <= 57) digits++;
-    }
-    if (digits >= 8) runs.push([start, end, digits]);
-  }
-  return (scan.runs = runs);
-}
-
-function eachRun(text: string, scan: Scan, minDigits: number, re: RegExp, accept: (m: RegExpExecArray) => void): void {
-  for (const [start, end, digits] of runsOf(text, scan)) {
-    if (digits < minDigits) continue;
-    // The pattern runs over the run and a few characters either side, which its guards look at.
-    const from = Math.max(0, start - 3);
-    const window = text.slice(from, Math.min(text.length, end + 3));
-    re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(window)) !== null) {
-      if (m[0].length === 0) re.lastIndex++;
-      const at = from + m.index;
-      if (at < start || at + m[0].length > end) continue;
-      m.index = at;
-      accept(m);
-    }
-  }
-}
-
-// Digit runs with spaces or dashes: cards (Luhn), SSNs (SSA rules).
-const CARD = /(?<![\d.,/:+-])\d(?:[ -]?\d){12,18}(?![\d/:]|[.,-]\d)/g;
-const cardNumber: Detector = (text, out, scan) =>
-  eachRun(text, scan, 13, CARD, (m) => {
-    const digits = m[0].replace(/\D/g, '');
-    const seps = m[0].match(/[ -]/g);
-    // Separators, when present, are one kind and group the digits in blocks of 4 (or 4-6-5 for Amex).
-    if (seps !== null && (new Set(seps).size > 1 || !/^(\d{4}[ -]){2,4}\d{1,4}$|^\d{4}[ -]\d{6}[ -]\d{4,5}$/.test(m[0]))) return;
-    if (luhn(digits)) {
-      out.push({ kind: 'cardNumber', start: m.index, end: m.index + m[0].length });
-      return;
-    }
-    // A grouped card with more digits after it in the same run (its CVV, `4111 1111 1111 1111 123`): the card is the first four groups.
-    const four = seps !== null ? /^\d{4}([ -])\d{4}\1\d{4}\1\d{4}/.exec(m[0]) : null;
-    if (four !== null && luhn(four[0].replace(/\D/g, ''))) out.push({ kind: 'cardNumber', start: m.index, end: m.index + four[0].length });
-  });
-
-const SSN = /(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])/g;
-const ssn: Detector = (text, out, scan) =>
-  eachRun(text, scan, 9, SSN, (m) => {
-    if (ssnValid(m[1]!, m[3]!, m[4]!)) out.push({ kind: 'ssn', start: m.index, end: m.index + m[0].length });
-  });
-
-// In any case: a lower-case IBAN is still one (the mod-97 check decides).
-const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/gi;
-const iban: Detector = (text, out) =>
-  each(IBAN, text, (m) => {
-    let candidate = m[0];
-    // Grouped IBANs end where the groups of four end; try the longest valid prefix of groups.
-    while (candidate.length >= 15) {
-      const compact = candidate.replace(/ /g, '').toUpperCase();
-      if (ibanValid(compact)) {
-        out.push({ kind: 'iban', start: m.index, end: m.index + candidate.length });
-        return;
-      }
-      const cut = candidate.lastIndexOf(' ');
-      if (cut < 0) return;
-      candidate = candidate.slice(0, cut);
-    }
-  });
-
-// Addresses: expanded by hand around each "." (IPv4) or ":" (IPv6), then checked by node:net.
-const isV4Char = (c: number): boolean => (c >= 48 && c <= 57) || c === 46;
-const isV6Char = (c: number): boolean => (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
-const isWord = (c: number): boolean => isAlnumCode(c) || c === 95;
-const ipAddress: Detector = (text, out) => {
-  let dot = text.indexOf('.');
-  while (dot >= 0) {
-    let s = dot;
-    while (s > 0 && isV4Char(text.charCodeAt(s - 1))) s--;
-    let e = dot + 1;
-    while (e < text.length && isV4Char(text.charCodeAt(e))) e++;
-    const candidate = text.slice(s, e);
-    const before = s > 0 ? text.charCodeAt(s - 1) : 32;
-    const after = e < text.length ? text.charCodeAt(e) : 32;
-    if (!isWord(before) && !isWord(after) && isIPv4(candidate)) {
-      const prefix = text.slice(Math.max(0, s - 9), s).toLowerCase();
-      // "v1.2.3.4" and "version 1.2.3.4" are versions, not addresses.
-      if (!/(?:^|[^a-z])v$|version\s*$/.test(prefix)) out.push({ kind: 'ipAddress', start: s, end: e });
-    }
-    dot = text.indexOf('.', e + 1);
-  }
-  let colon = text.indexOf(':');
-  while (colon >= 0) {
-    let s = colon;
-    while (s > 0 && isV6Char(text.charCodeAt(s - 1))) s--;
-    let e = colon + 1;
-    while (e < text.length && isV6Char(text.charCodeAt(e))) e++;
-    while (e > colon + 1 && text[e - 1] === '.') e--;
-    const candidate = text.slice(s, e);
-    const before = s > 0 ? text.charCodeAt(s - 1) : 32;
-    const after = e < text.length ? text.charCodeAt(e) : 32;
-    if (candidate !== '::' && !isWord(before) && !isWord(after) && (candidate.includes('::') || candidate.split(':').length === 8) && isIPv6(candidate)) {
-      out.push({ kind: 'ipAddress', start: s, end: e });
-    }
-    colon = text.indexOf(':', e + 1);
-  }
-};
-
-// Phones: E.164 with optional separators, and national formats that need their separators.
-const PHONE_E164 = /(?<![\w+])\+[1-9](?:[ .-]?\(?\d{1,4}\)?){2,6}(?![\d])/g;
-const PHONE_NATIONAL = new RegExp(
-  [
-    String.raw`\(\d{3}\) ?\d{3}[ .-]\d{4}`, // US (415) 555-0132
-    String.raw`\d{3}[.-]\d{3}[.-]\d{4}`, // US 415-555-0132, 415.555.0132
-    String.raw`0\d{2,4} \d{3,4} ?\d{3,4}`, // UK 020 7946 0958, 07700 900123; DE 030 1234 5678
-    String.raw`0\d{2,5}[/-]\d{4,8}`, // DE 030/12345678, 089-1234567
-    String.raw`0[1-9](?:[ .]\d{2}){4}`, // FR 06 12 34 56 78
-    String.raw`[6-9]\d{4} \d{5}`, // IN 98765 43210
-  ].map((p) => `(?:${p})`).join('|'),
-  'g',
-);
-// Not inside a longer run of digit groups (a card-like reference), nor glued to words, paths or versions.
-const PHONE_GUARD = /(?<![\w.:/+-])(?<!\d )(?:PLACEHOLDER)(?![\w.:/-]|-\d| \d)/.source;
-const PHONE_NATIONAL_BOUNDED = new RegExp(PHONE_GUARD.replace('PLACEHOLDER', PHONE_NATIONAL.source), 'g');
-const phone: Detector = (text, out, scan) => {
-  each(PHONE_E164, text, (m) => {
-    const digits = m[0].replace(/\D/g, '').length;
-    if (digits >= 8 && digits <= 15) out.push({ kind: 'phone', start: m.index, end: m.index + m[0].length });
-  });
-  eachRun(text, scan, 9, PHONE_NATIONAL_BOUNDED, (m) => {
-    const digits = m[0].replace(/\D/g, '').length;
-    if (digits >= 9 && digits <= 12) out.push({ kind: 'phone', start: m.index, end: m.index + m[0].length });
-  });
-};
-
-const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/g;
-const jwt: Detector = (text, out) => each(JWT, text, (m) => out.push({ kind: 'jwt', start: m.index, end: m.index + m[0].length }));
-
-const AWS = /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/g;
-const awsAccessKey: Detector = (text, out) => each(AWS, text, (m) => out.push({ kind: 'awsAccessKey', start: m.index, end: m.index + m[0].length }));
-
-// Credentials in header-like context: the finding is the secret, not the word before it.
-const BEARER = /\b(?:bearer|basic|token)\s+([A-Za-z0-9._~+/=-]{8,4096})/gi;
-const KEYED = /(?:api[_-]?key|apikey|x-api-key|access[_-]?token|refresh[_-]?token|client[_-]?secret|secret|password|passwd|pwd|auth[_-]?token)["']?\s*[:=]\s*["']?([^\s"'&,;<>]{4,4096})/gi;
-// Keys whose provider prefix says what they are, found without any context word.
-const PREFIXED = /\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}|whsec_[A-Za-z0-9]{16,247}|gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255}|AIza[0-9A-Za-z_-]{35}|xox[abprs]-[A-Za-z0-9-]{10,250})/g;
-const apiKey: Detector = (text, out) => {
-  each(PREFIXED, text, (m) => out.push({ kind: 'apiKey', start: m.index, end: m.index + m[0].length }));
-  each(BEARER, text, (m) => {
-    const start = m.index + m[0].length - m[1]!.length;
-    out.push({ kind: 'apiKey', start, end: start + m[1]!.length });
-  });
-  each(KEYED, text, (m) => {
-    const start = m.index + m[0].length - m[1]!.length;
-    out.push({ kind: 'apiKey', start, end: start + m[1]!.length });
-  });
-};
-
-const PEM = /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----(?:[\s\S]{0,16384}?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|[A-Za-z0-9+/=\s]{0,16384})/g;
-const privateKey: Detector = (text, out) => each(PEM, text, (m) => out.push({ kind: 'privateKey', start: m.index, end: m.index + m[0].length }));
-
-// Credentials in URLs: from each "://", the scheme before it and "user:pass@" after it.
-const USERINFO = /([^\s:/?#@]{1,128}:[^\s/?#@]{1,256})@/y;
-const urlCredentials: Detector = (text, out) => {
-  let sep = text.indexOf('://');
-  while (sep >= 0) {
-    let s = sep;
-    while (s > 0 && sep - s < 21 && /[A-Za-z0-9+.-]/.test(text[s - 1]!)) s--;
-    if (s < sep && /[A-Za-z]/.test(text[s]!)) {
-      USERINFO.lastIndex = sep + 3;
-      const m = USERINFO.exec(text);
-      if (m !== null) out.push({ kind: 'urlCredentials', start: sep + 3, end: sep + 3 + m[1]!.length });
-    }
-    sep = text.indexOf('://', sep + 3);
-  }
-};
-
-/** Counts taken in one pass over the text, so each detector can tell at once whether the text can hold its kind. */
+/** What one pass over the characters tells: which families can have anything to find. */
 interface Features {
-  readonly digits: number;
-  readonly at: boolean;
-  readonly colons: number;
-  readonly dots: number;
+  digits: number;
+  at: boolean;
+  colons: number;
+  dots: number;
+  /** `=`, `%`, `&`, `\\`: a key/value pair, an encoded `@`, an escape. */
+  marks: boolean;
 }
 
 function features(t: string): Features {
@@ -304,38 +47,109 @@ function features(t: string): Features {
   let at = false;
   let colons = 0;
   let dots = 0;
+  let marks = false;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
-    else if (c === 64) at = true;
-    else if (c === 58) colons++;
     else if (c === 46) dots++;
+    else if (c === 58) colons++;
+    else if (c === 64) at = true;
+    else if (c === 61 || c === 37 || c === 38 || c === 92) marks = true;
+    // Once every gate is open, counting further changes nothing.
+    if (digits >= 13 && at && colons >= 2 && dots >= 3 && marks) break;
   }
-  return { digits, at, colons, dots };
+  return { digits, at, colons, dots, marks };
 }
 
-/** Each detector with the cheap test that says whether the text can hold its kind at all. */
-const DETECTORS: ReadonlyArray<readonly [FindingKind, Detector, (text: string, f: Features) => boolean]> = [
-  ['privateKey', privateKey, (t) => t.includes('PRIVATE KEY-----')],
-  ['urlCredentials', urlCredentials, (t, f) => f.colons > 0 && t.includes('://')],
-  ['jwt', jwt, (t) => t.includes('eyJ')],
-  ['awsAccessKey', awsAccessKey, (t) => t.length >= 20 && /A[KSGIRNP][IPSDON]A/.test(t)],
-  ['apiKey', apiKey, (t) => /bearer|basic|token|key|secret|pass|pwd|sk_|rk_|whsec_|gh[pousr]_|github_pat_|AIza|xox/i.test(t)],
-  ['email', email, (t, f) => f.at || t.includes('%40') || t.includes('%2540')],
-  ['iban', iban, (t, f) => f.digits >= 2 && t.length >= 15 && /[A-Z]{2}\d{2}/i.test(t)],
-  ['cardNumber', cardNumber, (_t, f) => f.digits >= 13],
-  ['ssn', ssn, (_t, f) => f.digits >= 9],
-  ['phone', phone, (_t, f) => f.digits >= 8],
-  ['ipAddress', ipAddress, (_t, f) => (f.dots >= 3 && f.digits >= 4) || f.colons >= 2],
-];
+type Wanted = ReadonlySet<FindingKind>;
 
-const ALL = new Set<FindingKind>(FINDING_KINDS);
+function run(text: string, wanted: Wanted, out: Finding[]): void {
+  const f = features(text);
+  // A text with no digit, "@", ":", "=", "%", "&" or "\\" can hold only a provider-prefixed key,
+  // a JWT or a PEM header: three cheap looks, and most log text is done here.
+  const rich = f.digits > 0 || f.at || f.colons > 0 || f.marks;
+  if (wanted.has('privateKey') && text.includes('PRIVATE KEY')) privateKeys(text, out);
+  if (wanted.has('jwt') && text.includes('eyJ')) jwts(text, out);
+  if (wanted.has('apiKey')) {
+    prefixedKeys(text, out);
+    if (rich) contextSecrets(text, out);
+  }
+  if (!rich) return;
+  if (wanted.has('urlCredentials') && f.at && f.colons > 0 && text.includes('://')) urlCredentials(text, out);
+  if (wanted.has('awsAccessKey') && text.length >= 20) awsKeys(text, out);
+  if (wanted.has('email') && (f.at || (f.marks && (text.includes('%40') || text.includes('%2540') || text.includes('&#') || text.includes('\\u0040'))))) emails(text, out);
+  if (wanted.has('iban') && f.digits >= 2 && text.length >= 15) ibans(text, out);
+  const card = wanted.has('cardNumber') && f.digits >= 12;
+  const ssn = wanted.has('ssn') && f.digits >= 9;
+  const phone = wanted.has('phone') && f.digits >= 7;
+  if (card || ssn || phone) numbers(text, out, card, ssn, phone);
+  if (wanted.has('ipAddress') && ((f.dots >= 3 && f.digits >= 4) || f.colons >= 2)) ipAddresses(text, out);
+}
+
+/** Which kind wins where findings overlap: credentials found in context over the shapes inside them. */
+const PRIORITY: Readonly<Record<FindingKind, number>> = {
+  privateKey: 6,
+  urlCredentials: 5,
+  jwt: 5,
+  awsAccessKey: 5,
+  apiKey: 4,
+  cardNumber: 3,
+  iban: 3,
+  email: 2,
+  ssn: 2,
+  phone: 1,
+  ipAddress: 0,
+};
 
 /**
- * Finds personal data and credentials in free text: `{ kind, start, end }` spans, never the text.
- * Checksums and context decide, not bare shape: a Luhn-invalid 16-digit number, an SSN with area
- * 666, an IBAN with a bad checksum, a UUID, a version or a timestamp is not a finding. Every
- * pattern is bounded, so time grows linearly with the text.
+ * Overlaps, by one sort and one sweep: findings that overlap form a cluster. A finding covering
+ * the whole cluster stands for it (the highest priority among those that do); otherwise the
+ * cluster's whole extent is one finding of its highest-priority kind, so no part of any detected
+ * value is left in clear.
+ */
+function resolve(found: Finding[]): Finding[] {
+  if (found.length <= 1) return found;
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: Finding[] = [];
+  let first = 0;
+  let end = found[0]!.end;
+  const flush = (from: number, to: number, clusterEnd: number): void => {
+    if (to - from === 1) {
+      kept.push(found[from]!);
+      return;
+    }
+    const start = found[from]!.start;
+    let best: Finding | undefined;
+    let top: FindingKind = found[from]!.kind;
+    for (let i = from; i < to; i++) {
+      const f = found[i]!;
+      if (PRIORITY[f.kind] > PRIORITY[top]) top = f.kind;
+      if (f.start === start && f.end === clusterEnd && (best === undefined || PRIORITY[f.kind] > PRIORITY[best.kind])) best = f;
+    }
+    kept.push(best ?? { kind: top, start, end: clusterEnd });
+  };
+  for (let i = 1; i < found.length; i++) {
+    const f = found[i]!;
+    if (f.start < end) {
+      if (f.end > end) end = f.end;
+      continue;
+    }
+    flush(first, i, end);
+    first = i;
+    end = f.end;
+  }
+  flush(first, found.length, end);
+  return kept;
+}
+
+const ALL: Wanted = new Set<FindingKind>(FINDING_KINDS);
+
+/**
+ * Finds personal data and credentials in free text: `{ kind, start, end }` spans, never the text,
+ * in text order, never overlapping. Checksums, numbering plans and context decide, not bare shape:
+ * a Luhn-invalid 16-digit number, an SSN with area 666, an IBAN with a bad checksum, a UUID, a
+ * version, a loopback address or a timestamp is not a finding. Every family reads the text in
+ * one bounded pass, so time grows linearly with the text.
  *
  * @example
  * ```ts
@@ -347,31 +161,26 @@ export function detect(text: string, options: DetectOptions = {}): Finding[] {
   if (typeof text !== 'string') throw new FieldguardError('ERR_INVALID_OPTIONS', 'detect() takes a string');
   const wanted = options.kinds === undefined ? ALL : new Set(options.kinds);
   const found: Finding[] = [];
-  const scan: Scan = { runs: undefined };
-  const f = features(text);
-  for (const [kind, run, possible] of DETECTORS) if (wanted.has(kind) && possible(text, f)) run(text, found, scan);
-  if (found.length <= 1) return found;
-  // Overlaps: credentials found in context win over shapes inside them (an email-like "pass@host"
-  // inside URL credentials), then the longer span; the result is in text order.
-  found.sort((a, b) => PRIORITY[b.kind] - PRIORITY[a.kind] || b.end - b.start - (a.end - a.start) || a.start - b.start);
-  const kept: Finding[] = [];
-  for (const f of found) if (!kept.some((k) => f.start < k.end && k.start < f.end)) kept.push(f);
-  return kept.sort((a, b) => a.start - b.start);
+  run(text, wanted, found);
+  return resolve(found);
 }
 
-const PRIORITY: Readonly<Record<FindingKind, number>> = {
-  privateKey: 5,
-  urlCredentials: 4,
-  jwt: 4,
-  awsAccessKey: 4,
-  apiKey: 3,
-  email: 1,
-  iban: 1,
-  cardNumber: 1,
-  ssn: 1,
-  phone: 0,
-  ipAddress: 0,
-};
+/**
+ * Whether a text could hold any finding at all: false for text with no digit, "@", ":", "=", "%",
+ * "&", "\\" and no provider key, JWT or PEM marker — a cheap test before {@link detect}.
+ *
+ * @example
+ * ```ts
+ * mayHoldFinding('request completed'); // false
+ * ```
+ */
+export function mayHoldFinding(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 48 && c <= 58) || c === 64 || c === 61 || c === 37 || c === 38 || c === 92) return true;
+  }
+  return text.includes('eyJ') || text.includes('PRIVATE KEY') || detect(text, { kinds: ['apiKey'] }).length > 0;
+}
 
 /** Options of {@link redactText}. */
 export interface RedactTextOptions extends DetectOptions {

@@ -1,6 +1,6 @@
 // The Exchange for Fastify 5: where Fastify keeps the body, the query, the route pattern, the report and the request logger.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { withSearch } from '../middleware/body.js';
+import { mediaType, withSearch } from '../middleware/body.js';
 import type { Exchange } from '../middleware/exchange.js';
 import { readBody } from '../middleware/node-body.js';
 import { nodeFinished } from '../middleware/node-finish.js';
@@ -23,10 +23,13 @@ export function fastifyExchange(request: FastifyRequest, reply: FastifyReply): E
     finished: (listener) => nodeFinished(reply.raw, listener),
     body: () => request.body,
     setBody(value, text) {
-      // A parser that left the body as text (a form, `parseAs: 'string'`) gets text back; @fastify/reply-from forwards it as it is.
+      // A parser that left the body as text (a form, `parseAs: 'string'`) gets text back. A body no parser read
+      // becomes what Fastify's own JSON parser would have made of it — an object for application/json, which
+      // @fastify/reply-from re-encodes — and text for any other type (application/vnd.api+json, a form), which it
+      // forwards as it is: an object of another type it cannot send at all.
       const before = request.body;
-      const form = String(request.raw.headers['content-type']).startsWith('application/x-www-form-urlencoded');
-      request.body = typeof before === 'string' || (before === undefined && form) ? text : value;
+      const json = mediaType(request.raw.headers['content-type']) === 'application/json';
+      request.body = typeof before === 'string' || (before === undefined && !json) ? text : value;
     },
     setQuery(value, search) {
       // @fastify/reply-from and @fastify/http-proxy forward the query of the raw URL; Fastify's logger prints it.
@@ -40,14 +43,17 @@ export function fastifyExchange(request: FastifyRequest, reply: FastifyReply): E
     },
     logger(make) {
       // Fastify's own request logger becomes the redacting one, keeping the request id it binds; made on first use.
+      // `reply.log` is the same request's logger (Fastify hands handlers both), so it is the redacting one too.
       let own: FastifyRequest['log'] | undefined;
       let assigned: FastifyRequest['log'] | undefined;
-      Object.defineProperty(request, 'log', {
+      const log: PropertyDescriptor = {
         configurable: true,
         enumerable: true,
         get: () => assigned ?? (own ??= make().child({ reqId: request.id }) as unknown as FastifyRequest['log']),
         set: (v: FastifyRequest['log']) => void (assigned = v),
-      });
+      };
+      Object.defineProperty(request, 'log', log);
+      Object.defineProperty(reply, 'log', log);
     },
     onValue: () => undefined,
     next: async () => undefined,

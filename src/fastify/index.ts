@@ -125,7 +125,7 @@ export function protect(options: ProtectOptions): FastifyGuard {
 /**
  * Request logging without personal data, through Fastify's own pino logger: pass `logger: app.log`
  * (built with `pinoOptions(schema)` from `fieldguard/pino`, it redacts every line Fastify writes
- * itself). Per request, `request.log` becomes a child that redacts whatever is logged through it, and
+ * itself). Per request, `request.log` and `reply.log` become one child that redacts whatever is logged through it, and
  * one line is written when the answer finished: method, route pattern, status, latency, sizes,
  * destination, the query redacted; bodies and headers only with `bodies: true`.
  *
@@ -152,7 +152,11 @@ export function redactLogs(options: RedactLogsOptions): FastifyGuard {
 export function errorHandler(options?: ErrorHandlerOptions): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
   const handle = errorBehaviour('errorHandler', options ?? {}, arguments.length);
   return function fieldguardErrorHandler(error, request, reply) {
-    if (!handle(fastifyExchange(request, reply), error)) void reply.send(error);
+    if (handle(fastifyExchange(request, reply), error)) return reply;
+    // Inside an error handler Fastify sends a value that is not an Error as the answer's body, with status 200:
+    // a thrown `{ message, email }` would reach the client whole. It is answered as an Error that quotes nothing.
+    if (!((error as unknown) instanceof Error)) void reply.code(500).send(Object.assign(new Error('the route failed'), { statusCode: 500 }));
+    else void reply.send(error);
     return reply;
   };
 }

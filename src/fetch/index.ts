@@ -9,6 +9,7 @@ import { defineSchema, type FieldSchema } from '../schema/define.js';
 import { peer } from '../peer.js';
 import { normalizeCall, type ParsedBody, type RedirectMode } from './input.js';
 import { checkUrl, prepare } from './outbound.js';
+import { afterResponse, beforeSend, unknownHost } from '../monitor/fetch.js';
 import { fetchPolicy } from './policy.js';
 import { MAX_HOPS, nextHop, REDIRECT_STATUSES } from './redirect.js';
 
@@ -110,7 +111,7 @@ export function guardFetch(opts: GuardFetchOptions): GuardedFetch {
     let hop = { url: call.url, method: call.method, headers: call.headers, init: call.init };
     // The body is read only once the first URL has passed, and kept as the caller wrote it, so
     // each hop applies its own destination's policy to the original, never to another's output.
-    let destination = checkUrl(o.destinations, hop.url, 'request');
+    let destination = watchedCheck(hop.url, 'request');
     let body: ParsedBody | undefined = await call.body();
     for (let hops = 0; ; hops++) {
       const schema = o.schemaFor(hop.url, hop.init) ?? EMPTY;
@@ -119,6 +120,7 @@ export function guardFetch(opts: GuardFetchOptions): GuardedFetch {
       // fetch frames the body it sends; a length copied from the caller would describe another body.
       headers.delete('content-length');
       if (prepared.body !== undefined && body?.format === 'form') headers.set('content-type', 'application/x-www-form-urlencoded');
+      beforeSend(o.destinations, destination.name, prepared, headers);
       if (prepared.report !== undefined) recordFlow(destination.name, prepared.report);
       const response = await send(prepared.url, {
         ...call.rest,
@@ -129,6 +131,7 @@ export function guardFetch(opts: GuardFetchOptions): GuardedFetch {
         redirect: 'manual',
         dispatcher,
       });
+      afterResponse(o.destinations, destination.name, response);
       if (!REDIRECT_STATUSES.has(response.status)) return restore(response, destination, schema, hop.url);
       const location = response.headers.get('location');
       // As fetch: 'manual' hands the redirect back, 'follow' has nowhere to go without a Location.
@@ -141,12 +144,22 @@ export function guardFetch(opts: GuardFetchOptions): GuardedFetch {
         throw new FieldguardError('ERR_REDIRECT_REFUSED', `guardFetch follows at most ${MAX_HOPS} redirects and the vendor asked for more; the last was not followed`);
       }
       const next = nextHop(hop, response.status, location);
-      destination = checkUrl(o.destinations, next.url, 'redirect');
+      destination = watchedCheck(next.url, 'redirect');
       if (!next.keepsBody) body = undefined;
       const { body: _sent, ...others } = hop.init ?? {};
       hop = { url: next.url, method: next.method, headers: next.headers, init: { ...others, method: next.method, headers: next.headers } };
     }
   };
+
+  /** checkUrl, telling the monitor of a host no destination declares. */
+  function watchedCheck(url: URL, origin: 'request' | 'redirect'): Destination {
+    try {
+      return checkUrl(o.destinations, url, origin);
+    } catch (e) {
+      if (e instanceof FieldguardError && e.code === 'ERR_UNKNOWN_DESTINATION') unknownHost(o.destinations, url);
+      throw e;
+    }
+  }
 
   /** Detokenizes a JSON answer for an authorized caller; any other answer is returned as it is. */
   async function restore(response: Response, destination: Destination, schema: FieldSchema, url: URL): Promise<Response> {

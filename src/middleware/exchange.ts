@@ -59,8 +59,11 @@ export interface Exchange<Native = unknown> {
    * Registers a transform of the answer when the handler gives it as a value (`res.json`,
    * `res.send(object)`, `res.jsonp`, Koa's `ctx.body` object). The transform resolves to the new
    * value (or a promise of it), or to {@link ANSWERED} when it answered a refusal itself.
+   * `observe: true` says the transform only reads the value (a log line): the answer is never
+   * changed or refused for it, so where the adapter must read the answer's bytes to get a value
+   * (Web-standard `Response`), an answer it cannot read passes as it was.
    */
-  onValue(transform: ValueTransform): void;
+  onValue(transform: ValueTransform, options?: { readonly observe?: boolean }): void;
   /** Runs the rest of the chain. Resolves when it is done (Koa) or handed over (Express); rejects with what downstream threw (Koa). */
   next(): Promise<void>;
   /** Answers the request now, in the framework's way, with nothing downstream run. */

@@ -7,6 +7,8 @@ import { z } from '../zod.js';
 import { neutralizeParserError } from './answer.js';
 import { parseQuery, searchOf } from './body.js';
 import type { Behaviour } from './exchange.js';
+import type { Monitor } from '../monitor/monitor.js';
+import { watchOf } from '../monitor/watch.js';
 
 /** Options of `redactLogs` (Express and Koa). */
 export interface RedactLogsOptions {
@@ -22,6 +24,8 @@ export interface RedactLogsOptions {
   readonly destination?: string;
   /** Redactor options (selection, censor, detection, extra paths and keys). */
   readonly redact?: Omit<RedactorOptions, 'serialize'>;
+  /** A monitor from `createMonitor`: with `destination`, each answer's status and size is counted there. */
+  readonly monitor?: Monitor;
 }
 
 const options = z.strictObject({
@@ -34,6 +38,7 @@ const options = z.strictObject({
   sample: z.record(z.string(), z.number().min(0).max(1)).optional(),
   destination: z.string().min(1).optional(),
   redact: z.record(z.string(), z.unknown()).optional(),
+  monitor: z.custom<Monitor>((v) => v !== null && typeof v === 'object' && typeof (v as Monitor).flush === 'function', { message: 'must be a monitor from createMonitor(…)' }).optional(),
 });
 
 type Flavor = 'pino' | 'winston' | 'plain';
@@ -100,15 +105,19 @@ export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: nu
     ex.logger(() => redactingLogger(typeof o.logger.child === 'function' ? o.logger.child({}) : o.logger, redact));
     let resBody: unknown;
     if (bodies) {
-      ex.onValue((value) => {
-        resBody = value;
-        return value;
-      });
+      ex.onValue(
+        (value) => {
+          resBody = value;
+          return value;
+        },
+        { observe: true },
+      );
     }
     const search = searchOf(ex.url());
     let error: unknown;
     ex.finished((outcome) => {
       const status = outcome.status;
+      if (o.destination !== undefined) watchOf(o.monitor)?.status(o.destination, status, outcome.bytes);
       const route = ex.route() ?? '(unmatched)';
       const rate = o.sample?.[route];
       if (rate !== undefined && status < 500 && Math.random() >= rate) return;

@@ -12,6 +12,7 @@ import { commonOptionShape, resolveCommon, type CommonOptions } from './config.j
 import type { Behaviour } from './exchange.js';
 import type { RequestTarget } from './request.js';
 import { requestGuard } from './scrub.js';
+import { watched } from '../monitor/guard.js';
 
 /** Options of `protect` (Express and Koa). */
 export interface ProtectOptions extends CommonOptions {
@@ -68,5 +69,5 @@ export function protectBehaviour(factory: string, opts: ProtectOptions, argc: nu
     recordFlow(o.destination, report);
     common.onReport?.(report);
   };
-  return requestGuard(plan, { ...common, onReport, target: o.target ?? 'both', checkUrl: true });
+  return watched(o.destinations, o.destinations, o.destination, requestGuard(plan, { ...common, onReport, target: o.target ?? 'both', checkUrl: true }), common);
 }

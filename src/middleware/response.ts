@@ -54,6 +54,15 @@ function firstByte(chunk: Buffer): number | undefined {
   return undefined;
 }
 
+/**
+ * Whether an untyped answer whose first significant byte is `b` may be JSON: `{`, `[` or `"` (how
+ * JSON answers start), or a UTF-16/32 byte-order mark or zero byte, whose text is known only once
+ * decoded by its charset — buffered and parsed, then sent as it was if it is not JSON.
+ */
+export function mayStartJson(b: number): boolean {
+  return b === 0x7b || b === 0x5b || b === 0x22 || b === 0xff || b === 0xfe || b === 0x00;
+}
+
 function toBuffer(chunk: unknown, encoding: unknown): Buffer | undefined {
   if (chunk === undefined || chunk === null || typeof chunk === 'function') return undefined;
   if (Buffer.isBuffer(chunk)) return chunk;
@@ -141,8 +150,7 @@ function interceptBytes(
       const b = firstByte(chunk);
       if (b === undefined) return;
       sniffed = true;
-      // `{`, `[` or `"`: an object, a list or a string, which is how JSON answers start.
-      mode = b === 0x7b || b === 0x5b || b === 0x22 ? 'buffer' : 'pass';
+      mode = mayStartJson(b) ? 'buffer' : 'pass';
     } else if (chunk !== undefined) {
       mode = 'undecided';
     } else {

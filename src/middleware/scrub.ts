@@ -9,6 +9,8 @@ import { z } from '../zod.js';
 import { refuse } from './answer.js';
 import { commonOptionShape, resolveCommon, type CommonOptions } from './config.js';
 import type { Behaviour } from './exchange.js';
+import { watched } from '../monitor/guard.js';
+import type { Monitor } from '../monitor/monitor.js';
 import { rewriteRequest, type RequestConfig, type RequestTarget } from './request.js';
 
 /** Options of `scrubPII` (Express and Koa). */
@@ -24,6 +26,10 @@ export interface ScrubOptions extends CommonOptions {
   readonly untagged?: UntaggedMode;
   /** What to scrub: `'both'` (default: the body and the URL's query), `'body'` or `'query'`. */
   readonly target?: RequestTarget;
+  /** The destination (vendor) this route sends to, for the monitor's counts and its kill switch. */
+  readonly destination?: string;
+  /** A monitor from `createMonitor`: with `destination`, what this route forwards is counted there. */
+  readonly monitor?: Monitor;
 }
 
 const scrubOptions = z.strictObject({
@@ -31,6 +37,8 @@ const scrubOptions = z.strictObject({
   allow: selectionOption.optional(),
   untagged: untaggedOption.optional(),
   target: z.enum(['body', 'query', 'both']).optional(),
+  destination: z.string().min(1).optional(),
+  monitor: z.custom<Monitor>((v) => v !== null && typeof v === 'object' && typeof (v as Monitor).flush === 'function', { message: 'must be a monitor from createMonitor(…)' }).optional(),
   ...commonOptionShape,
 });
 
@@ -55,5 +63,5 @@ export function scrubBehaviour(factory: string, options: ScrubOptions, argc: num
   const o = parseOptions(factory, scrubOptions, options, argc);
   const common = resolveCommon(o);
   const plan = buildPlan(planSpec({ ...common, schema: o.schema, rules: scrubRules(o.allow), untagged: o.untagged ?? 'drop', exactNumbers: true }));
-  return requestGuard(plan, { ...common, target: o.target ?? 'both', checkUrl: true });
+  return watched(o.monitor, o.monitor?.destinations, o.destination, requestGuard(plan, { ...common, target: o.target ?? 'both', checkUrl: true }), common);
 }

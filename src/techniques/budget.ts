@@ -187,16 +187,18 @@ export function privacyBudget(options: PrivacyBudgetOptions): PrivacyBudget {
     if (!Array.isArray(records)) invalid('records must be an array of { subject?, value? }');
     const m = q.contributions ?? 1;
     if (!Number.isSafeInteger(m) || m < 1) invalid('contributions must be a positive integer');
-    const seen = new Map<string | number, number>();
+    const seen = new Map<string, number>();
     const out: DpRecord[] = [];
     for (const r of records) {
       if (r?.subject === undefined) {
         out.push(r);
         continue;
       }
-      const n = seen.get(r.subject) ?? 0;
+      // One subject as a number and as text (7 and '7', from two id sources) is still one: bounded together.
+      const who = String(r.subject);
+      const n = seen.get(who) ?? 0;
       if (n < m) {
-        seen.set(r.subject, n + 1);
+        seen.set(who, n + 1);
         out.push(r);
       }
     }

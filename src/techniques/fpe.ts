@@ -256,11 +256,16 @@ function card(ff1: FF1, text: string, f: Resolved, site: FpeSite, decrypt: boole
   return chars.join('');
 }
 
+/** A DNS host name: letter-digit-hyphen labels of 1–63 characters, at least two, the last (the TLD) holding a letter. */
+const HOSTNAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
 function email(ff1: FF1, text: string, site: FpeSite, decrypt: boolean): string {
   const atSign = text.lastIndexOf('@');
   if (atSign <= 0 || atSign === text.length - 1) unsupported(site, 'the value is not an email address');
   const local = text.slice(0, atSign);
   const domain = text.slice(atSign);
+  // The domain stays in clear, so it must be one: text after an `@` (a card, an address literal) would leave as it is.
+  if (domain.length > 254 || !HOSTNAME.test(domain.slice(1))) unsupported(site, 'the part after the @ is not a domain name, and it would be kept in clear');
   const tweak = tweakOf(site, 'email', domain.toLowerCase());
   return transformChars(ff1, local, ALNUM, tweak, decrypt, site, (c) => /^[!#$%&'*+\-/=?^_`{|}~.]$/.test(c)) + domain;
 }

@@ -33,7 +33,7 @@ export interface GeneralizeOptions {
   readonly ipv6Prefix?: number;
   /** Numbers: bucket boundaries, ascending (`[0, 18, 30, 50, 65]`); a value becomes its bucket, `'[18,30)'`, `'<0'` or `'>=65'`. */
   readonly buckets?: readonly number[];
-  /** Numbers: bucket width when no `buckets` are given. Default 10. */
+  /** Numbers: bucket width when no `buckets` are given. Default 10. A number of a million widths or more (an identifier, not a measure) is dropped. */
   readonly width?: number;
 }
 
@@ -62,8 +62,9 @@ const optionsSchema = z.strictObject({
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US').optional(),
   postalPrefix: z.number().int().min(1).max(10).optional(),
   geoPrecision: z.number().min(1).max(1_000_000).optional(),
-  ipv4Prefix: z.number().int().min(0).max(32).optional(),
-  ipv6Prefix: z.number().int().min(0).max(128).optional(),
+  // A full-length prefix would be the address itself.
+  ipv4Prefix: z.number().int().min(0).max(31).optional(),
+  ipv6Prefix: z.number().int().min(0).max(127).optional(),
   buckets: boundaries.optional(),
   width: z.number().positive().optional(),
 });
@@ -211,7 +212,12 @@ function birthDate(value: unknown, o: ResolvedGeneralize, level: number, now: ()
   return rangeOf(age, o.ageBands, level);
 }
 
-function bucket(v: number, o: ResolvedGeneralize, level: number): string {
+/** With a width, a number a million widths or more from zero is an identifier (a card, phone or account number), not a measure. */
+const IDENTIFIER_WIDTHS = 1e6;
+
+function bucket(v: number, o: ResolvedGeneralize, level: number): string | undefined {
+  // Its bucket would keep all but its last digits: dropped instead.
+  if (o.buckets === undefined && Math.abs(v) >= IDENTIFIER_WIDTHS * o.width) return undefined;
   return rangeOf(v, o.buckets ?? o.width, level);
 }
 
@@ -250,6 +256,9 @@ function postalRule(o: ResolvedGeneralize, code: string): number[] {
   return Array.from({ length: first }, (_, i) => first - i);
 }
 
+/** A UK postcode, compacted: an outward code of 2–4 characters (area, district) and an inward code of a digit and two letters. */
+const GB_POSTCODE = /^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$/;
+
 /** A UK postcode's outward code: all but the last three characters of the compact form. */
 function outward(code: string): string {
   const c = code.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
@@ -259,6 +268,8 @@ function outward(code: string): string {
 function postalCode(value: unknown, o: ResolvedGeneralize, level: number): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const compact = String(value).replace(/[^A-Za-z0-9]/g, '').toUpperCase();
+  // A GB rule keeps all but the inward code: a value that is no postcode would keep nearly all of itself.
+  if (o.country === 'GB' && o.postalPrefix === undefined && !GB_POSTCODE.test(compact)) return undefined;
   const rule = postalRule(o, compact);
   const n = rule[level];
   if (compact.length < 3 || n === undefined || n >= compact.length) return undefined;
@@ -319,11 +330,14 @@ function ipPrefix(value: unknown, v4: number, v6: number): string | undefined {
     if (v6 < 0) return undefined;
     const words = ipv6Words(ip);
     if (words === undefined) return undefined;
+    // A 6to4 address (2002::/16, RFC 3056) carries its IPv4 address in bits 16–47: that part gets the IPv4 prefix.
+    const prefix = words[0] === 0x2002 ? Math.min(v6, 16 + v4) : v6;
+    if (prefix < 0) return undefined;
     const out = words.map((w, i) => {
-      const bits = Math.max(0, Math.min(16, v6 - i * 16));
+      const bits = Math.max(0, Math.min(16, prefix - i * 16));
       return bits === 0 ? 0 : w & (0xffff << (16 - bits)) & 0xffff;
     });
-    return `${compressIpv6(out)}/${v6}`;
+    return `${compressIpv6(out)}/${prefix}`;
   }
   return undefined;
 }

@@ -61,24 +61,38 @@ export function batchFields(
 /** Every value at a field's position in a record (several below `*` or `[*]`). */
 export function valuesAt(record: unknown, steps: ReadonlyArray<string | undefined>): unknown[] {
   let level: unknown[] = [record];
-  for (const step of steps) {
-    const next: unknown[] = [];
-    for (const v of level) {
-      if (v === null || typeof v !== 'object') continue;
-      if (step === undefined) next.push(...(Array.isArray(v) ? v : Object.values(v)));
-      else if (Object.prototype.hasOwnProperty.call(v, step)) next.push((v as Record<string, unknown>)[step]);
+  try {
+    for (const step of steps) {
+      const next: unknown[] = [];
+      for (const v of level) {
+        if (v === null || typeof v !== 'object') continue;
+        if (step === undefined) next.push(...(Array.isArray(v) ? v : Object.values(v)));
+        else if (Object.prototype.hasOwnProperty.call(v, step)) next.push((v as Record<string, unknown>)[step]);
+      }
+      level = next;
     }
-    level = next;
+  } catch {
+    // A getter or proxy's own error may quote what it guards: it is replaced, never passed on.
+    unreadable();
   }
   return level.filter((v) => v !== undefined);
+}
+
+function unreadable(): never {
+  throw new FieldguardError('ERR_UNREADABLE_VALUE', 'a value of a record could not be read (a getter threw, or it is circular or holds a BigInt); nothing was measured');
 }
 
 /** A value as class-key text: equal values, equal text (a Date as its instant); absent is `null`. Held in memory only, never reported. */
 export function keyText(values: readonly unknown[]): string {
   const norm = (v: unknown): unknown => (v instanceof Date ? `D${v.getTime()}` : typeof v === 'bigint' ? `B${v}` : v === undefined ? null : v);
   if (values.length === 0) return 'null';
-  if (values.length === 1) return JSON.stringify(norm(values[0])) ?? 'null';
-  return JSON.stringify(values.map((v) => JSON.stringify(norm(v)) ?? 'null').sort());
+  try {
+    if (values.length === 1) return JSON.stringify(norm(values[0])) ?? 'null';
+    return JSON.stringify(values.map((v) => JSON.stringify(norm(v)) ?? 'null').sort());
+  } catch {
+    // JSON.stringify's TypeError on a circular value names the keys on the circle, which a sender may have chosen.
+    return unreadable();
+  }
 }
 
 /** Equivalence classes: record indices grouped by their quasi-identifier key. */

@@ -32,6 +32,10 @@ export interface Call {
   /** The Request handed to the wrapped handler, once it was called. */
   out: Request | undefined;
   readonly transforms: ValueTransform[];
+  /** How many of the transforms only observe the answer (a log line). */
+  observers: number;
+  /** Whether reading the body failed part-way (too large, an encoding refused): the rest of it was cancelled, not read. */
+  cut: boolean;
   readonly finished: Array<(outcome: Outcome) => void>;
 }
 
@@ -47,7 +51,7 @@ export function startCall(request: Request): Call {
   if (streamFormat(headers['content-type']) !== undefined && request.body !== null) {
     Object.defineProperty(head, OPEN_STREAM, { value: () => openRequestStream(request, headers) });
   }
-  return { request, head, text: undefined, stream: undefined, search: undefined, response: undefined, out: undefined, transforms: [], finished: [] };
+  return { request, head, text: undefined, stream: undefined, search: undefined, response: undefined, out: undefined, transforms: [], observers: 0, cut: false, finished: [] };
 }
 
 /** The Request the wrapped handler gets: the original when nothing was read or rewritten, else one carrying the rewritten body, query and framing. */
@@ -82,6 +86,17 @@ async function guardAnswer(call: Call, response: Response, config: CommonConfig)
   if (call.transforms.length === 0) return response;
   const head = call.request.method === 'HEAD';
   const verdict = answerVerdict(response);
+  if (call.observers === call.transforms.length) {
+    // Only observed (a log line): the answer goes out as it came, whether or not a copy of it can be read; a stream is never copied whole.
+    if (verdict === 'pass' || verdict === 'stream') return response;
+    try {
+      const read = await readAnswer(response.clone(), verdict, config.limit);
+      if ('value' in read) for (const transform of call.transforms) await transform(read.value);
+    } catch {
+      // An answer that cannot be read is logged without its body.
+    }
+    return response;
+  }
   if (verdict === 'pass') {
     if (head && isJsonType(response) && response.body === null) {
       // A bodiless HEAD of a JSON answer: its length and validator describe what masking would hide.
@@ -145,7 +160,13 @@ export function webExchange<Args extends unknown[]>(call: Call, handler: WebHand
       return url.pathname + url.search;
     },
     async readBody(limit) {
-      const text = await readRequestBody(request, limit);
+      let text: string;
+      try {
+        text = await readRequestBody(request, limit);
+      } catch (e) {
+        call.cut = true;
+        throw e;
+      }
       call.text = text;
       return text;
     },
@@ -167,14 +188,19 @@ export function webExchange<Args extends unknown[]>(call: Call, handler: WebHand
       let own: RedactingLogger | undefined;
       loggers.set(request, () => (own ??= make()));
     },
-    onValue: (transform) => void call.transforms.push(transform),
+    onValue(transform, options) {
+      call.transforms.push(transform);
+      if (options?.observe === true) call.observers++;
+    },
     async next() {
       call.out = outgoing(call);
       const response = await handler(call.out, ...args);
       call.response = await guardAnswer(call, response, config);
     },
     answer(status, headers, body) {
-      call.response = answerResponse(status, headers, body);
+      // A body cancelled part-way leaves the connection unusable on Node's http server (it is destroyed once the
+      // answer is out): the client is told so, and does not send its next request on it.
+      call.response = answerResponse(status, call.cut ? { ...headers, connection: 'close' } : headers, body);
     },
     async fail(error) {
       throw error;

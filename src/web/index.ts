@@ -1,6 +1,7 @@
 // fieldguard/web: every middleware over Web-standard Request/Response — handler wrappers for Next.js route handlers, Hono, Deno, Bun, workers.
 import type { LoggerLike, RedactingLogger } from '../log/wrap.js';
 import { resolveCommon, type CommonOptions } from '../middleware/config.js';
+import { errorBehaviour, type ErrorHandlerOptions } from '../middleware/error-handler.js';
 import type { Behaviour } from '../middleware/exchange.js';
 import { logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
@@ -10,7 +11,7 @@ import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, t
 import type { Report } from '../plan/walk.js';
 import { counted, reportOf, requestLog, setRoute, startCall, webExchange, type WebHandler } from './exchange.js';
 
-export type { CommonOptions, DetokenizeRequest, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions, WebHandler };
+export type { CommonOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions, WebHandler };
 export { reportOf, requestLog };
 
 /**
@@ -185,5 +186,28 @@ export function middleware(webGuard: WebGuard): (c: WebContext, next: () => Prom
     // Hono merges the old answer's headers into a new one (a stale Content-Length, ETag); cleared first, it takes the new one as it is.
     c.res = undefined;
     c.res = response;
+  };
+}
+
+/**
+ * An error handler for Hono's `app.onError` (or any `(error, context) => Response` hook): it answers
+ * fieldguard's own refusals — those a guard hands over with `errors: 'throw'` — in fieldguard's
+ * shape, or RFC 9457 with `format: 'problem'`, and returns `undefined` for any other error, which
+ * the app answers itself. The answer never quotes the request.
+ *
+ * @example
+ * ```ts
+ * const answer = errorHandler({ format: 'problem' });
+ * app.onError((err, c) => answer(err, c) ?? c.text('Internal Server Error', 500));
+ * ```
+ */
+export function errorHandler(options?: ErrorHandlerOptions): (error: unknown, context: { readonly req: { readonly raw: Request } }) => Response | undefined {
+  const handle = errorBehaviour('errorHandler', options ?? {}, arguments.length);
+  const config = resolveCommon({});
+  return function fieldguardErrorHandler(error, context) {
+    const call = startCall(context.req.raw);
+    // The exchange of the failed request, to answer on: no handler runs behind it.
+    if (!handle(webExchange(call, () => new Response(null, { status: 500 }), [], config), error)) return undefined;
+    return call.response;
   };
 }

@@ -157,7 +157,8 @@ export async function readAnswer(response: Response, verdict: 'json' | 'sniff', 
       seen.push(value);
       first = firstByte(value);
     }
-    const json = first === 0x7b || first === 0x5b || first === 0x22;
+    // As on Node: a UTF-16/32 byte-order mark or zero byte is read and parsed too, its text known only once decoded.
+    const json = first !== undefined && (first === 0x7b || first === 0x5b || first === 0x22 || first === 0xff || first === 0xfe || first === 0x00);
     if (!json) {
       if (original !== undefined) {
         // What was read is decompressed; the original bytes are sent as they came.

@@ -50,7 +50,7 @@ import { createService } from '../../examples/multi-vendor/service.js';
 import { startRecorder, tls } from '../fetch/servers.js';
 import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
 import { canaries, findLeaks, type Canaries } from './canaries.js';
-import { ALL_STACKS, channels, mark, post, send, STACKS, type Route, type Stack } from './gateway.js';
+import { ALL_STACKS, channels, errorText, handed, mark, post, send, STACKS, type Route, type Stack } from './gateway.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldguard-attack-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -291,6 +291,12 @@ describe('logs: a body parser error logged through the request logger', () => {
   });
 });
 
+/** Values an app throws that are not Errors, each quoting a value. */
+const NOT_ERRORS: ReadonlyArray<readonly [string, (c: Canaries) => unknown]> = [
+  ['a plain object', (c) => ({ code: 'CONTACT_NOT_FOUND', message: `no contact for ${c.email}`, ssn: c.ssn })],
+  ['a string', (c) => `no contact for ${c.email}`],
+];
+
 describe.each([
   ['Koa 3', Koa],
   ['Koa 2', Koa2 as unknown as typeof Koa],
@@ -305,10 +311,7 @@ describe.each([
   });
   afterEach(() => void (printed.length = 0));
 
-  it.each([
-    ['a plain object', (c: Canaries): unknown => ({ code: 'CONTACT_NOT_FOUND', message: `no contact for ${c.email}`, ssn: c.ssn })],
-    ['a string', (c: Canaries): unknown => `no contact for ${c.email}`],
-  ])('is printed by Koa redacted when redactLogs is mounted (%s)', async (_what, thrown) => {
+  it.each(NOT_ERRORS)('is printed by Koa redacted when redactLogs is mounted (%s)', async (_what, thrown) => {
     const c = canaries();
     const log = pinoFile(pinoOptions(medicalSchema));
     const app = new KoaApp();
@@ -651,6 +654,16 @@ const full = (c: Canaries) => ({ id: 'o-1', status: 'open', customer: { email: c
 // ---------------------------------------------------------------------------------------------
 // 9. Koa, errors: 'throw': a masking failure on an object answer sends the original.
 
+let deepThread: Record<string, unknown> = { text: 'first comment' };
+for (let i = 0; i < 70; i++) deepThread = { reply: deepThread };
+/** Answers masking cannot finish: what they are, the maskFields options, and what the answer adds. */
+const MASK_FAILURES = [
+  // A comment thread deeper than maxDepth (64): ERR_PAYLOAD_TOO_DEEP.
+  ['an answer nested deeper than maxDepth', {}, () => ({ thread: deepThread })],
+  // README: "If masking fails (a throwing format, a BigInt), the answer is 500 in fieldguard's shape — never the original."
+  ['a throwing mask format', { formats: { kinds: { ssn: () => { throw new Error('format bug'); } } } }, () => ({})],
+] as const;
+
 describe.each([
   ['Koa 3', Koa],
   ['Koa 2', Koa2 as unknown as typeof Koa],
@@ -661,14 +674,7 @@ describe.each([
   afterAll(() => void process.off('unhandledRejection', onRejection));
   afterEach(() => void (rejections.length = 0));
 
-  let deep: Record<string, unknown> = { text: 'first comment' };
-  for (let i = 0; i < 70; i++) deep = { reply: deep };
-  it.each([
-    // A comment thread deeper than maxDepth (64): ERR_PAYLOAD_TOO_DEEP.
-    ['an answer nested deeper than maxDepth', {}, () => ({ thread: deep })],
-    // README: "If masking fails (a throwing format, a BigInt), the answer is 500 in fieldguard's shape — never the original."
-    ['a throwing mask format', { formats: { kinds: { ssn: () => { throw new Error('format bug'); } } } }, () => ({})],
-  ] as const)('hands %s to the app and never answers the original', async (_what, extra, more) => {
+  it.each(MASK_FAILURES)('hands %s to the app and never answers the original', async (_what, extra, more) => {
     const c = canaries();
     const app = new KoaApp();
     app.use(async (ctx, next) => {
@@ -690,6 +696,59 @@ describe.each([
       expectNoLeaks({ 'answer body': res.text }, c);
       expect(res.status).toBeGreaterThanOrEqual(500);
       expect(rejections.map((e) => (e as { code?: string }).code)).toEqual([]);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+// The same on Fastify 5 and Web/Hono, where the answer is guarded as bytes: a masking failure handed to the app's
+// error handling (errors: 'throw') answers the app's refusal, never the original.
+describe.each(ALL_STACKS.filter((s) => s.kind === 'fastify' || s.kind === 'web'))("$name: maskFields({ errors: 'throw' }) when masking fails", (stack) => {
+  it.each(MASK_FAILURES)('hands %s to the app and never answers the original', async (_what, extra, more) => {
+    const c = canaries();
+    handed.length = 0;
+    const gw = await stack.build('http://127.0.0.1:9', [{ method: 'GET', path: '/orders/o-1', guard: (fg) => [fg.maskFields({ schema: fullSchema, errors: 'throw', ...extra })], end: { json: () => ({ ...full(c), ...more() }) } }], 'app');
+    try {
+      const res = await send(`${gw.url}/orders/o-1`);
+      expectNoLeaks({ 'answer body': res.text, 'answer headers': JSON.stringify(res.headers), 'handed error': handed.map(errorText).join('\n') }, c);
+      // Fastify has handed the answer to its Node response when the bytes are masked, so no error handler can
+      // answer any more: fieldguard answers its own refusal. A Web guard still returns a Response, and throws to the app.
+      const answer = JSON.parse(res.text) as { handledBy?: string; code?: string; error?: { code?: string } };
+      expect([res.status, stack.kind === 'fastify' ? answer.error?.code : answer.code, answer.handledBy]).toEqual(
+        stack.kind === 'fastify' ? [500, 'ERR_MASK_FAILED', undefined] : [500, 'ERR_MASK_FAILED', 'app'],
+      );
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+// The same on Fastify 5 and Web/Hono: a value thrown by the handler that is not an Error, behind fieldguard's error handling.
+describe.each(ALL_STACKS.filter((s) => s.kind === 'fastify' || s.kind === 'web'))('$name: a value thrown by the handler that is not an Error', (stack) => {
+  it.each(NOT_ERRORS)('is answered without its values (%s)', async (_what, thrown) => {
+    const c = canaries();
+    const log = pinoFile(pinoOptions(medicalSchema));
+    const gw = await stack.build('http://127.0.0.1:9', [
+      {
+        method: 'GET',
+        path: '/contacts',
+        guard: (fg) => [fg.redactLogs({ schema: medicalSchema, logger: log.logger })],
+        end: {
+          json: () => {
+            throw thrown(c);
+          },
+        },
+      },
+    ]);
+    try {
+      const res = await send(`${gw.url}/contacts`);
+      // Found writing this case: on Fastify, errorHandler() answered the thrown value itself, with 200 (inside an error
+      // handler Fastify sends a value that is not an Error as a body). Now Fastify's own 500 shape, quoting nothing.
+      expect([res.status, res.text]).toEqual(
+        stack.kind === 'fastify' ? [500, JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'the route failed' })] : [500, 'Internal Server Error'],
+      );
+      expectNoLeaks({ body: res.text, 'log file': log.text() }, c);
     } finally {
       await gw.close();
     }

@@ -10,7 +10,7 @@ import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
 import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
 import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
@@ -27,8 +27,13 @@ export type End =
   | { readonly json: () => unknown; readonly status?: number }
   /** `res.type(type).send(bytes)` / `ctx.type = type; ctx.body = bytes`. */
   | { readonly bytes: () => string | Buffer; readonly type?: string }
-  /** A handler of each framework's own. */
-  | { readonly express: (req: express5.Request, res: express5.Response) => unknown; readonly koa: (ctx: Koa.Context) => unknown };
+  /** A handler of each framework's own; a route without a Fastify or Web form runs on Express and Koa only. */
+  | {
+      readonly express: (req: express5.Request, res: express5.Response) => unknown;
+      readonly koa: (ctx: Koa.Context) => unknown;
+      readonly fastify?: (request: FastifyRequest, reply: FastifyReply) => unknown;
+      readonly web?: (request: Request) => Response | Promise<Response>;
+    };
 
 export interface Route {
   readonly method: 'GET' | 'POST';
@@ -162,10 +167,24 @@ function koaStack(name: string, KoaApp: typeof Koa): Stack {
   };
 }
 
-/** A route end handled by one framework's own code has no Fastify or Web form: such a route is built on Express and Koa only. */
-function portable(end: End): Exclude<End, { express: unknown }> {
-  if (end !== 'proxy' && 'express' in end) throw new Error('this route ends in an Express/Koa handler; run it on EXPRESS or KOA');
-  return end;
+/** A route end handled by one framework's own code needs that framework's form: without one, such a route is built on Express and Koa only. */
+function portable<K extends 'fastify' | 'web'>(end: End, kind: K): Exclude<End, { express: unknown }> | NonNullable<Extract<End, { express: unknown }>[K]> {
+  if (end === 'proxy' || !('express' in end)) return end;
+  const own = end[kind];
+  if (own === undefined) throw new Error(`this route ends in an Express/Koa handler with no ${kind} form; run it on EXPRESS or KOA`);
+  return own as NonNullable<Extract<End, { express: unknown }>[K]>;
+}
+
+/**
+ * A route's body parsing in Fastify, which has a parser for every request: its own JSON parser
+ * (`parse: 'json'`), a form parser (`'form'`), or none — a catch-all that leaves the stream unread,
+ * as Express and Koa leave a body no parser took, so fieldguard reads it from the wire.
+ */
+function fastifyParsers(scope: FastifyInstance, parse: Route['parse']): void {
+  if (parse === 'json') return;
+  scope.removeAllContentTypeParsers();
+  if (parse === 'form') scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
 }
 
 function fastifyStack(): Stack {
@@ -179,16 +198,21 @@ function fastifyStack(): Stack {
       if (errors === 'app') app.setErrorHandler((err, _request, reply) => void reply.code((err as { statusCode?: number }).statusCode ?? 500).send(appAnswer(err)));
       else app.setErrorHandler(ff.errorHandler(errors === 'problem' ? { format: 'problem' } : {}));
       for (const r of routes) {
-        const end = portable(r.end);
-        const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply): Promise<unknown> => {
+        const end = portable(r.end, 'fastify');
+        const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+          if (typeof end === 'function') return end(request, reply);
           if (end === 'proxy') return reply.from((request.raw.url ?? '/').split('?')[0]!.replace(/^\/vendor/, ''));
           if ('json' in end) return reply.code(end.status ?? 200).send(await end.json());
           if (end.type !== undefined) void reply.type(end.type);
           return reply.send(end.bytes());
         };
         const preHandler = r.guard(ff) as ff.FastifyGuard[];
-        if (r.method === 'GET') app.get(r.path, { preHandler }, handler);
-        else app.post(r.path, { preHandler }, handler);
+        // Each route in its own encapsulated scope, so its parsers are its own.
+        await app.register(async (scope) => {
+          fastifyParsers(scope, r.parse);
+          if (r.method === 'GET') scope.get(r.path, { preHandler }, handler);
+          else scope.post(r.path, { preHandler }, handler);
+        });
       }
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as AddressInfo;
@@ -210,11 +234,16 @@ function webStack(): Stack {
     async build(vendorUrl, routes, errors = 'fieldguard') {
       const app = new Hono();
       if (errors === 'app') app.onError((err) => Response.json(appAnswer(err), { status: (err as { status?: number }).status ?? 500 }));
+      else {
+        const answer = fw.errorHandler(errors === 'problem' ? { format: 'problem' } : {});
+        app.onError((err, c) => answer(err, c) ?? c.text('Internal Server Error', 500));
+      }
       for (const r of routes) {
-        const end = portable(r.end);
+        const end = portable(r.end, 'web');
         const guards = (r.guard(fw) as fw.WebGuard[]).map((g) => fw.middleware(g));
         const handler = async (c: { req: { raw: Request } }): Promise<Response> => {
           const request = c.req.raw;
+          if (typeof end === 'function') return end(request);
           if (end === 'proxy') {
             const url = new URL(request.url);
             const type = request.headers.get('content-type');

@@ -16,10 +16,13 @@ import { z } from 'zod';
 import { compileTokenize, defineDestinations, defineSchema, tag } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
+import * as ff from '../../src/fastify/index.js';
+import Fastify from 'fastify';
 import { createVault, keyRing, memoryStore } from '../../src/vault/index.js';
 import { pinoOptions } from '../../src/log/pino-entry.js';
 import { redactFormat } from '../../src/log/winston-entry.js';
 import { redisClient, startPrivateRedis } from '../helpers/redis.js';
+import { RETURNED_ANSWERS } from './hunt/apps-fastify-web.js';
 import { huntFrameworks, sink, EXPRESS_ANSWERS, KOA_ANSWERS, type AnswerForm, type HuntApp } from './hunt/apps.js';
 import { exchange, huntId, present, scan, type Route } from './hunt/channels.js';
 import { BODY_FORMS, encodeRequest, exchangeRaw, expectAnswered, expectLogLines, expectNoSenderKeys, expectPublicFields, expectReframed, leakMessage, OUTBOUND, sharedChannels } from './hunt/expect.js';
@@ -321,6 +324,41 @@ describe('leaks the hunt found, fixed and kept as regressions', () => {
   });
 });
 
+describe('leaks the hunt found on Fastify and the Web, not fixed yet', () => {
+  // LEAK-14 — channel: the app's own error logging (pino and winston through request.log / requestLog, both
+  // redacting); form: an answer value whose serialization throws (a getter at a tagged position throwing an Error
+  // that quotes the value); frameworks: Fastify 5 and Web/Hono. Express and Koa hand fieldguard the value before it
+  // is serialized, so the walk fails first with ERR_MASK_FAILED; Fastify serializes before any hook sees the bytes,
+  // and a Web handler calls Response.json itself, so the getter's own Error reaches the app's error handler, and the
+  // redactor sees free text in its message. Fastify could be fixed by guarding the value in a preSerialization hook
+  // (fieldguard's plugin); on the Web the handler serializes, so only a helper that serializes under the guard can.
+  it.skip('LEAK-14: a value whose serialization throws with a tagged value in its message is not logged in clear by the app', async () => {
+    const c = canaries();
+    const logs = sink();
+    const logger = pino(pinoOptions(huntSchema), logs.stream);
+    const app = Fastify();
+    app.addHook('onRequest', ff.redactLogs({ schema: huntSchema, logger }));
+    app.setErrorHandler((err, request, reply) => {
+      request.log.error(err, 'request failed');
+      void reply.code(500).send({ error: { code: 'ERR_INTERNAL' } });
+    });
+    app.get('/a', { preHandler: ff.maskFields({ schema: huntSchema }) }, async () => ({
+      customer: {
+        get email(): string {
+          throw new Error(c.health);
+        },
+      },
+    }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const res = await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/a`);
+      expect(findLeaks({ answer: await res.text(), log: logs.since(0) }, c)).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 const FRAMEWORKS = huntFrameworks(undefined).map((f) => ({ name: f.name, kind: f.kind }));
 
 describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
@@ -370,14 +408,23 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
               form === 'json' &&
               ((seen.status === 400 && app.kind === 'koa' && planted.plants.some((p) => p.site === 'proto')) || // co-body refuses __proto__
                 (seen.status === 400 && app.kind === 'koa' && req.contentType?.includes('utf-16') === true) || // co-body reads JSON as UTF-8 only
-                (seen.status === 415 && name === 'Express 4' && req.encoding === 'br')); // body-parser 1 cannot inflate br
+                (seen.status === 415 && name === 'Express 4' && req.encoding === 'br') || // body-parser 1 cannot inflate br
+                // Fastify's JSON parser reads UTF-8 only, does not decompress, and refuses __proto__ (onProtoPoisoning: 'error').
+                (seen.status === 400 && app.kind === 'fastify' && (req.encoding !== undefined || req.contentType?.includes('utf-16') === true || planted.plants.some((p) => p.site === 'proto'))));
+            // The Web adapter decompresses with DecompressionStream, which has no br everywhere: refused 415 on every JSON route.
+            const refusedByAdapter = app.kind === 'web' && req.encoding === 'br' && seen.status === 415;
+            if (refusedByAdapter) {
+              expect(JSON.parse(seen.body.toString()).error.code, context).toBe('ERR_UNSUPPORTED_CONTENT_TYPE');
+              expect(seen.vendor, `${context}: refused, nothing forwarded`).toEqual([]);
+              continue;
+            }
             if (refusedByParser) {
               expect(seen.vendor, `${context}: refused by the parser, nothing forwarded`).toEqual([]);
               continue;
             }
             expect(seen.status, `${context}: ${seen.body.toString()}`).toBe(200);
             expect(seen.vendor).toHaveLength(1);
-            expectReframed(seen, req.syntax, form, `${name} ${context}`);
+            expectReframed(seen, req.syntax, form, `${name} ${context}`, app.kind === 'fastify' ? 'bare' : 'labels');
             expectPublicFields(seen, planted, route, form, req.syntax, `${name} ${context}`);
           }
         }
@@ -392,7 +439,7 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
   }, TIMEOUT);
 
   it('answers — maskFields (case-sensitive and not), tokenizeFields on the answer, detokenizeFields allowed and refused, in every form the framework answers with: the client, logs, reports and audit events get only what the policy allows', async () => {
-    const forms: readonly AnswerForm[] = app.kind === 'express' ? EXPRESS_ANSWERS : KOA_ANSWERS;
+    const forms: readonly AnswerForm[] = app.kind === 'express' ? EXPRESS_ANSWERS : app.kind === 'koa' ? KOA_ANSWERS : RETURNED_ANSWERS;
     await fc.assert(
       fc.asyncProperty(fc.gen(), async (g) => {
         const d = new Draw(g);
@@ -614,7 +661,11 @@ describe.each(FRAMEWORKS)('leak hunt through $name', ({ name }) => {
           app.answers.set(id, { form, value: v.answer, text: '{}', cuts: [], logArgs: ['', {}, {}] });
           const seen = await exchange(app, { method: 'GET', path: `/a/mask/${form}`, id });
           app.answers.delete(id);
-          const { found } = scan({ family: 'mask', middleware: 'maskFields', ci: false }, seen.channels, plants);
+          // LEAK-14 (pinned above): Fastify serializes before any hook sees the answer, and a Web handler calls Response.json
+          // itself, so the getter's own error reaches the app's error logging before fieldguard has anything to guard.
+          const leak14 = (app.kind === 'fastify' || app.kind === 'web') && v.name.includes('getter') ? { logCallLeaks: ['LEAK-14'] } : {};
+          const { found, known } = scan({ family: 'mask', middleware: 'maskFields', ci: false, ...leak14 }, seen.channels, plants);
+          known.forEach((k) => seenKnown.add(k));
           expect(found, leakMessage(name, `maskFields answering ${v.name}`, found)).toEqual([]);
           if (v.ok) {
             expect(seen.status, `${v.name}: ${seen.body.toString().slice(0, 200)}`).toBe(200);

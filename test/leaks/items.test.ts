@@ -1,6 +1,6 @@
 // Issue 8's leaks and fail-opens, one regression test each, through real Express 4/5 and Koa 2/3 servers, a real proxy and vendor, with fresh canaries scanned everywhere.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import express5 from 'express';
 import express4 from 'express4';
@@ -12,10 +12,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { compileMask, compilePlan, compileScrub, defineDestinations, defineSchema, tag, type Report } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
+import * as fw from '../../src/web/index.js';
 import { createVault, keyRing, memoryStore, type VaultStore } from '../../src/vault/index.js';
 import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
 import { canaries, findLeaks, type Canaries, type CanaryKind } from './canaries.js';
-import { channels, errorText, EXPRESS, handed, KOA, mark, post, send, STACKS, type Adapter, type Route } from './gateway.js';
+import { ALL_STACKS, channels, errorText, EXPRESS, handed, KOA, mark, post, send, type Adapter, type Route, type Stack } from './gateway.js';
 
 // ---------------------------------------------------------------------------------------------
 // The payload: a ticket with a canary in every tagged position, and what each middleware makes of it.
@@ -58,15 +59,24 @@ function maskedTicket(c: Canaries) {
   };
 }
 
+/**
+ * The type a rewritten JSON body reaches the vendor with: fieldguard labels it UTF-8; behind Fastify,
+ * @fastify/reply-from forwards every body it re-sends with the bare media type (it drops the
+ * parameters), which for JSON means UTF-8 all the same (RFC 8259).
+ */
+function rewrittenType(stack: Stack, media = 'application/json'): string {
+  return stack.kind === 'fastify' ? media : `${media}; charset=utf-8`;
+}
+
 /** The headers a rewritten JSON body reaches the vendor with. */
-function rewrittenHeaders(body: string) {
-  return { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) };
+function rewrittenHeaders(stack: Stack, body: string) {
+  return { 'content-type': rewrittenType(stack), 'content-length': String(Buffer.byteLength(body)) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Outbound: what the vendor receives.
 
-describe.each(STACKS)('$name: outbound', (stack) => {
+describe.each(ALL_STACKS)('$name: outbound', (stack) => {
   let vendor: Vendor;
   let gw: { url: string; close(): Promise<void> };
   const reports: Report[] = [];
@@ -95,12 +105,23 @@ describe.each(STACKS)('$name: outbound', (stack) => {
       send(`${gw.url}/vendor/forms`, post(JSON.stringify(ticket(c)))),
       send(`${gw.url}/vendor/orders`, post(JSON.stringify(ticket(c)), { 'content-type': 'application/vnd.api+json' })),
     ];
-    for (const res of await Promise.all(sent)) {
+    // Fastify has a parser for every body or refuses it: a route with only its JSON parser (application/json)
+    // answers another JSON type 415 before fieldguard runs, so nothing is forwarded.
+    const refused = stack.kind === 'fastify' ? 1 : -1;
+    for (const [i, res] of (await Promise.all(sent)).entries()) {
       expect(findLeaks(channels(res, vendor, at), c)).toEqual([]);
-      expect(res.status).toBe(200);
-      expect(JSON.parse(res.text)).toEqual({ ok: true });
+      if (i === refused) {
+        expect([res.status, JSON.parse(res.text).error.code]).toEqual([415, 'ERR_UNSUPPORTED_CONTENT_TYPE']);
+      } else {
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.text)).toEqual({ ok: true });
+      }
     }
-    expect(vendor.received.slice(at.received).map((r) => r.body)).toEqual([JSON.stringify(SCRUBBED), JSON.stringify(SCRUBBED)]);
+    expect(vendor.received.slice(at.received).map((r) => r.body)).toEqual(refused === -1 ? [JSON.stringify(SCRUBBED), JSON.stringify(SCRUBBED)] : [JSON.stringify(SCRUBBED)]);
+    // A body no parser read keeps its own JSON type on the way to the vendor.
+    expect(vendor.received.slice(at.received).map((r) => r.headers['content-type'])).toEqual(
+      refused === -1 ? [rewrittenType(stack), rewrittenType(stack, 'application/vnd.api+json')] : [rewrittenType(stack)],
+    );
     expect(findLeaks(channels(undefined, vendor, at), c)).toEqual([]);
   });
 
@@ -133,23 +154,33 @@ describe.each(STACKS)('$name: outbound', (stack) => {
     const c = canaries();
     const at = mark(vendor);
     const expected = JSON.stringify(SCRUBBED);
-    // Express 4's body-parser cannot read br: it refuses (415) before fieldguard runs.
-    const parserReads = !(encoding === 'br' && stack.name === 'Express 4');
-    for (const path of ['/vendor/orders', '/vendor/unparsed']) {
+    /** Who refuses the body on each route, and how: nothing is forwarded then. */
+    const refusal = (path: string): readonly [number, string] | undefined => {
+      // Express 4's body-parser cannot read br: it refuses (415) before fieldguard runs.
+      if (path === '/vendor/orders' && encoding === 'br' && stack.name === 'Express 4') return [415, 'ERR_UNSUPPORTED_CONTENT_TYPE'];
+      // Fastify's JSON parser does not decompress (that is @fastify/compress's): it reads the compressed bytes as JSON and refuses them.
+      if (path === '/vendor/orders' && stack.kind === 'fastify') return [400, 'ERR_INVALID_JSON'];
+      // Web runtimes decompress with DecompressionStream, which has no br everywhere: the Web adapter refuses it on every route.
+      if (encoding === 'br' && stack.kind === 'web') return [415, 'ERR_UNSUPPORTED_CONTENT_TYPE'];
+      return undefined;
+    };
+    const paths = ['/vendor/orders', '/vendor/unparsed'];
+    for (const path of paths) {
       const res = await send(`${gw.url}${path}`, post(compress(Buffer.from(JSON.stringify(ticket(c)))), { 'content-type': 'application/json', 'content-encoding': encoding }));
-      if (path === '/vendor/orders' && !parserReads) {
-        expect([res.status, JSON.parse(res.text).error.code]).toEqual([415, 'ERR_UNSUPPORTED_CONTENT_TYPE']);
+      const refused = refusal(path);
+      if (refused !== undefined) {
+        expect([res.status, JSON.parse(res.text).error.code]).toEqual(refused);
       } else {
         expect(res.status).toBe(200);
       }
       expect(findLeaks(channels(res, vendor, at), c)).toEqual([]);
     }
     const got = vendor.received.slice(at.received);
-    expect(got.map((r) => r.body)).toEqual(parserReads ? [expected, expected] : [expected]);
+    expect(got.map((r) => r.body)).toEqual(paths.filter((p) => refusal(p) === undefined).map(() => expected));
     for (const r of got) {
       expect(r.headers['content-encoding']).toBeUndefined();
       expect(r.headers['transfer-encoding']).toBeUndefined();
-      expect({ 'content-type': r.headers['content-type'], 'content-length': r.headers['content-length'] }).toEqual(rewrittenHeaders(expected));
+      expect({ 'content-type': r.headers['content-type'], 'content-length': r.headers['content-length'] }).toEqual(rewrittenHeaders(stack, expected));
     }
   });
 
@@ -160,8 +191,9 @@ describe.each(STACKS)('$name: outbound', (stack) => {
     const at = mark(vendor);
     const body = { ...ticket(c), status: 'réglé ✓' };
     const expected = JSON.stringify({ ...SCRUBBED, status: 'réglé ✓' });
-    // @koa/bodyparser decodes every body as UTF-8 unless told otherwise, so the JSON it sees is broken (400).
-    const parserReads = stack.kind === 'express';
+    // @koa/bodyparser and Fastify's JSON parser decode every body as UTF-8, so the JSON they see is broken (400).
+    // The Web adapter has no parser before it: it decodes the charset itself.
+    const parserReads = stack.kind === 'express' || stack.kind === 'web';
     for (const path of ['/vendor/orders', '/vendor/unparsed']) {
       const res = await send(`${gw.url}${path}`, post(Buffer.from(JSON.stringify(body), 'utf16le'), { 'content-type': 'application/json; charset=UTF-16LE' }));
       if (path === '/vendor/orders' && !parserReads) {
@@ -173,7 +205,7 @@ describe.each(STACKS)('$name: outbound', (stack) => {
     }
     const got = vendor.received.slice(at.received);
     expect(got.map((r) => r.body)).toEqual(parserReads ? [expected, expected] : [expected]);
-    for (const r of got) expect({ 'content-type': r.headers['content-type'], 'content-length': r.headers['content-length'] }).toEqual(rewrittenHeaders(expected));
+    for (const r of got) expect({ 'content-type': r.headers['content-type'], 'content-length': r.headers['content-length'] }).toEqual(rewrittenHeaders(stack, expected));
   });
 
   // before: the vendor received 12345678901234567000 for 12345678901234567890 and null for 1e400, with 200.
@@ -203,18 +235,26 @@ describe.each(STACKS)('$name: outbound', (stack) => {
     async (type) => {
       const c = canaries();
       const at = mark(vendor);
-      for (const path of ['/vendor/orders', '/vendor/unparsed']) {
+      const media = type.split(';')[0]!.toLowerCase();
+      // Fastify's JSON parser takes application/json in any case, and refuses other JSON types (no parser of the route reads them).
+      const refused = (path: string): boolean => path === '/vendor/orders' && stack.kind === 'fastify' && media !== 'application/json';
+      const paths = ['/vendor/orders', '/vendor/unparsed'];
+      for (const path of paths) {
         const res = await send(`${gw.url}${path}`, post(JSON.stringify(ticket(c)), { 'content-type': type }));
-        expect(res.status).toBe(200);
-        expect(JSON.parse(res.text)).toEqual({ ok: true });
+        expect(findLeaks(channels(res, vendor, at), c)).toEqual([]);
+        if (refused(path)) {
+          expect([res.status, JSON.parse(res.text).error.code]).toEqual([415, 'ERR_UNSUPPORTED_CONTENT_TYPE']);
+        } else {
+          expect(res.status).toBe(200);
+          expect(JSON.parse(res.text)).toEqual({ ok: true });
+        }
       }
       const expected = JSON.stringify(SCRUBBED);
       const got = vendor.received.slice(at.received);
-      expect(got.map((r) => r.body)).toEqual([expected, expected]);
-      const media = type.split(';')[0]!.toLowerCase();
+      expect(got.map((r) => r.body)).toEqual(paths.filter((p) => !refused(p)).map(() => expected));
       for (const r of got) {
         expect({ 'content-type': r.headers['content-type'], 'content-length': r.headers['content-length'] }).toEqual({
-          'content-type': `${media}; charset=utf-8`,
+          'content-type': rewrittenType(stack, media),
           'content-length': String(expected.length),
         });
       }
@@ -255,7 +295,7 @@ const censorSchema = defineSchema(
   }),
 );
 
-describe.each(STACKS)('$name: responses', (stack) => {
+describe.each(ALL_STACKS)('$name: responses', (stack) => {
   let vendor: Vendor;
   let gw: { url: string; close(): Promise<void> };
   let c: Canaries = canaries();
@@ -394,9 +434,11 @@ describe.each(STACKS)('$name: responses', (stack) => {
   // Found while writing these tests: the frameworks label an untyped string or Buffer themselves — Express's
   // res.send(string) as text/html, a Buffer (res.send, ctx.body) as application/octet-stream — and
   // maskFields, which sniffed only untyped and text/plain bodies, answered them in clear (so did the old code).
+  // A Web Response labels a string body text/plain;charset=UTF-8 itself (the Fetch standard), and
+  // @hono/node-server labels an untyped byte body text/plain too.
   it.each([
-    ['/untyped', stack.kind === 'express' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8'],
-    ['/untyped-buffer', 'application/octet-stream'],
+    ['/untyped', stack.kind === 'express' ? 'text/html; charset=utf-8' : stack.kind === 'web' ? 'text/plain;charset=UTF-8' : 'text/plain; charset=utf-8'],
+    ['/untyped-buffer', stack.kind === 'web' ? 'text/plain; charset=UTF-8' : 'application/octet-stream'],
   ])('masks a JSON body given no type, whatever type the framework labels it with (%s)', async (path, type) => {
     const res = await send(`${gw.url}${path}`);
     expect(findLeaks({ body: res.text }, c)).toEqual([]);
@@ -426,6 +468,20 @@ describe.each(STACKS)('$name: responses', (stack) => {
     expect(findLeaks({ body: res.text, headers: JSON.stringify(res.headers) }, c)).toEqual([]);
     expect([res.status, res.type, res.text]).toEqual([500, 'text/plain; charset=utf-8', 'Internal Server Error']);
     expect(rejections).toEqual([]);
+  });
+
+  // Fastify serializes the handler's value before any hook sees the bytes, and a Web handler's Response.json
+  // throws before the guard gets a Response: the framework's own 500 answers, with no value in it.
+  it.runIf(stack.kind === 'fastify' || stack.kind === 'web')("item 18: the framework's own 500 answers a value it cannot serialize, and the process goes on", async () => {
+    const res = await send(`${gw.url}/bigint`);
+    expect(findLeaks({ body: res.text, headers: JSON.stringify(res.headers), rejections: rejections.map(String).join('\n') }, c)).toEqual([]);
+    expect([res.status, res.type, res.text]).toEqual(
+      stack.kind === 'fastify'
+        ? [500, 'application/json; charset=utf-8', JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Do not know how to serialize a BigInt' })]
+        : [500, 'text/plain; charset=UTF-8', 'Internal Server Error'],
+    );
+    expect(rejections).toEqual([]);
+    expect((await send(`${gw.url}/to-json`)).status).toBe(200);
   });
 
   // before: the same 503 on every framework; pinned because item 18 names the vault, and the store's message quotes a value.
@@ -466,8 +522,10 @@ const archive = defineDestinations(
   { keys: fieldKeys },
 );
 const TOKEN = /^tok_[A-Za-z0-9]{22}$/;
+/** A route segment for a case name: Fastify and Hono match the decoded path, Express and Koa the encoded one, so neither may need encoding. */
+const slug = (name: string): string => name.replace(/\W+/g, '-');
 
-describe.each(STACKS)('$name: tokens and ciphertexts', (stack) => {
+describe.each(ALL_STACKS)('$name: tokens and ciphertexts', (stack) => {
   let vendor: Vendor;
   let gw: { url: string; close(): Promise<void> };
   const vault = createVault({ store: memoryStore(), keys: keyRing({ keys: { k1: Buffer.alloc(32, 6).toString('base64') } }), audit: () => undefined });
@@ -484,7 +542,7 @@ describe.each(STACKS)('$name: tokens and ciphertexts', (stack) => {
       { method: 'POST', path: '/vendor/crm', parse: 'json', guard: (fg) => [fg.tokenizeFields({ schema: contactSchema, vault, namespace: 'crm' })], end: 'proxy' },
       ...Object.entries(addressSchemas).map(([name, schema]): Route => ({
         method: 'POST',
-        path: `/vendor/archive/${encodeURIComponent(name)}`,
+        path: `/vendor/archive/${slug(name)}`,
         parse: 'json',
         guard: (fg) => [fg.protect({ schema, destinations: archive, destination: 'archive' })],
         end: 'proxy',
@@ -557,7 +615,7 @@ describe.each(STACKS)('$name: tokens and ciphertexts', (stack) => {
     const c = canaries();
     const shipping = `ship.${c.email}`;
     const at = mark(vendor);
-    const res = await send(`${gw.url}/vendor/archive/${encodeURIComponent(name)}`, post(JSON.stringify({ id: 'a-1', billing: { email: c.email }, shipping: { email: shipping } })));
+    const res = await send(`${gw.url}/vendor/archive/${slug(name)}`, post(JSON.stringify({ id: 'a-1', billing: { email: c.email }, shipping: { email: shipping } })));
     expect(res.status).toBe(200);
     expect(findLeaks(channels(res, vendor, at), c)).toEqual([]);
     const held = JSON.parse(vendor.received.at(-1)!.body) as { id: string; billing: { email: string }; shipping: { email: string } };
@@ -644,13 +702,14 @@ describe.each(EXPRESS)('$name: redactLogs names the route by its pattern', (stac
   });
 });
 
-describe.each(STACKS)('$name: the request logger', (stack) => {
+describe.each(ALL_STACKS)('$name: the request logger', (stack) => {
   const logger = plainLogger();
   /** What pino-http or koa-pino-logger put on req.log / ctx.log after redactLogs: a logger that redacts nothing. */
   const theirs = Object.assign(plainLogger(), { child: () => theirs });
   const logThrough = (log: ReturnType<typeof fx.requestLog>): void => void log!.child({ ticket: c.ssn }).info({ email: c.email }, `paid with ${c.card}`);
   let c: Canaries = canaries();
   let gw: { url: string; close(): Promise<void> };
+  const replaceable = stack.kind === 'express' || stack.kind === 'koa';
   beforeAll(async () => {
     gw = await stack.build('http://127.0.0.1:9', [
       {
@@ -666,28 +725,43 @@ describe.each(STACKS)('$name: the request logger', (stack) => {
             logThrough(fk.contextLog(ctx));
             ctx.body = { ok: true };
           },
+          // Fastify's own request.log is the redacting logger; the Web's is requestLog(request).
+          fastify: (request) => {
+            logThrough(request.log as unknown as ReturnType<typeof fx.requestLog>);
+            return { ok: true };
+          },
+          web: (request) => {
+            logThrough(fw.requestLog(request));
+            return Response.json({ ok: true });
+          },
         },
       },
+      // The Web has no request object to put another logger on, and Fastify's request.log is the app's to
+      // replace (fieldguard/fastify has no second accessor): the case is Express's and Koa's.
+      ...(replaceable
+        ? [
       {
-        method: 'GET',
+        method: 'GET' as const,
         path: '/replaced',
-        guard: (fg) => [
+        guard: (fg: Adapter) => [
           fg.redactLogs({ logger, schema: ticketSchema }),
           fg === fx
             ? (req: express5.Request, _res: express5.Response, next: () => void) => ((req as unknown as { log: unknown }).log = theirs, next())
             : (ctx: Koa.Context, next: () => Promise<void>) => ((ctx as unknown as { log: unknown }).log = theirs, next()),
         ],
         end: {
-          express: (req, res) => {
+          express: (req: express5.Request, res: express5.Response) => {
             logThrough(fx.requestLog(req));
             res.json({ ok: true });
           },
-          koa: (ctx) => {
+          koa: (ctx: Koa.Context) => {
             logThrough(fk.contextLog(ctx));
             ctx.body = { ok: true };
           },
         },
       },
+          ]
+        : []),
     ]);
   });
   afterAll(() => gw.close());
@@ -704,14 +778,16 @@ describe.each(STACKS)('$name: the request logger', (stack) => {
     expect(res.status).toBe(200);
     await until(() => logger.calls.length > 1);
     expect(findLeaks({ log: logger.text() }, c)).toEqual([]);
-    expect(logger.calls[0]).toEqual(['info', [{ ticket: `***-**-${c.ssn.slice(-4)}`, email: maskEmail(c.email) }, `paid with **** **** **** ${c.card.slice(-4)}`]]);
+    // Fastify's request logger keeps binding the request id Fastify gave the request.
+    const id = stack.kind === 'fastify' ? { reqId: expect.stringMatching(/^req-\d+$/) } : {};
+    expect(logger.calls[0]).toEqual(['info', [{ ticket: `***-**-${c.ssn.slice(-4)}`, email: maskEmail(c.email), ...id }, `paid with **** **** **** ${c.card.slice(-4)}`]]);
     expect(logger.calls[1]![1][0]).toMatchObject({ method: 'GET', status: 200, msg: 'request completed' });
   });
 
   // Found while writing these tests: requestLog(req) / contextLog(ctx) answered whatever was last assigned
   // to req.log / ctx.log, so with pino-http (or koa-pino-logger) mounted after redactLogs it logged in clear.
   // (The old code had only req.log, which did the same.)
-  it('requestLog / contextLog stay the redacting logger when the app puts another logger on req.log / ctx.log', async () => {
+  it.runIf(replaceable)('requestLog / contextLog stay the redacting logger when the app puts another logger on req.log / ctx.log', async () => {
     const res = await send(`${gw.url}/replaced`);
     expect(res.status).toBe(200);
     await until(() => logger.calls.length > 1);
@@ -769,9 +845,21 @@ describe.each(KOA)('$name: redactLogs behind errorHandler', (stack) => {
 // Decided behaviour (issue 8, section 2): refusals through the app's error handling, problem details,
 // a factory mounted without being called, body limits written as sizes.
 
+/** A JSON POST on a given keep-alive agent: its status, or the error the connection failed with. */
+function onAgent(agent: Agent, url: string, body: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(String(res.statusCode)));
+    });
+    req.on('error', (e) => resolve(`error: ${e.message}`));
+    req.end(body);
+  });
+}
+
 const FACTORIES = ['scrubPII', 'maskFields', 'tokenizeFields', 'detokenizeFields', 'protect', 'redactLogs'] as const;
 
-describe.each(STACKS)('$name: decided behaviour', (stack) => {
+describe.each(ALL_STACKS)('$name: decided behaviour', (stack) => {
   let vendor: Vendor;
   let app: { url: string; close(): Promise<void> };
   let problem: { url: string; close(): Promise<void> };
@@ -835,14 +923,19 @@ describe.each(STACKS)('$name: decided behaviour', (stack) => {
     const malformed = await send(`${problem.url}/vendor/orders`, post(`{"card":"${c.card}",`));
     const handed = await send(`${problem.url}/vendor/handed`, post(untaggedBody(c)));
     const own = await send(`${problem.url}/vendor/own`, post(untaggedBody(c)));
+    // The Web has no body parser in front of the guard: the guard reads the malformed body itself and answers
+    // the refusal in its own errorFormat (fieldguard's by default), so no error handler sees it.
+    const parsed = stack.kind !== 'web';
     for (const res of [malformed, handed, own]) {
       expect(findLeaks(channels(res, vendor, at), c)).toEqual([]);
-      expect(res.type).toBe('application/problem+json; charset=utf-8');
+      expect(res.type).toBe(res === malformed && !parsed ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8');
     }
     const help = 'https://github.com/fieldguard/fieldguard/blob/main/docs/errors.md#';
     expect([malformed.status, JSON.parse(malformed.text)]).toEqual([
       400,
-      { type: `${help}err-invalid-json`, title: 'Invalid JSON', status: 400, detail: 'the request body is not valid JSON', code: 'ERR_INVALID_JSON' },
+      parsed
+        ? { type: `${help}err-invalid-json`, title: 'Invalid JSON', status: 400, detail: 'the request body is not valid JSON', code: 'ERR_INVALID_JSON' }
+        : { error: { code: 'ERR_INVALID_JSON', message: 'the request body is not valid JSON' } },
     ]);
     const untagged = { type: `${help}err-untagged-field`, title: 'Untagged field', status: 422, detail: 'the payload has fields no tag covers: *', code: 'ERR_UNTAGGED_FIELD', paths: ['*'] };
     expect([handed.status, JSON.parse(handed.text)]).toEqual([422, untagged]);
@@ -865,6 +958,24 @@ describe.each(STACKS)('$name: decided behaviour', (stack) => {
     expect(message).toMatch(/^[^.]+\.$/);
     expect(message.length).toBeLessThan(120);
     expect(vendor.received.length).toBe(at.received);
+  });
+
+  // Found by the hunt on Web/Hono: a body cut off at the limit was cancelled, and @hono/node-server then destroyed
+  // the connection after the 413 went out; a keep-alive client sent its next request on it and got "socket hang up"
+  // (about one in thirty). The refusal now says Connection: close.
+  it('a body refused part-way at the limit leaves no connection that drops the next request sent on it', async () => {
+    const c = canaries();
+    const at = mark(vendor);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const over = Buffer.from(JSON.stringify({ ...ticket(c), id: 'x'.repeat(200_000) }));
+    const small = Buffer.from(JSON.stringify(ticket(c)));
+    const statuses: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      statuses.push(await onAgent(agent, `${app.url}/vendor/limit-1kb`, over), await onAgent(agent, `${app.url}/vendor/limit-1kb`, small));
+    }
+    agent.destroy();
+    expect(statuses).toEqual(Array.from({ length: 20 }, () => ['413', '200']).flat());
+    expect(findLeaks(channels(undefined, vendor, at), c)).toEqual([]);
   });
 
   // before: scrubPII refused to start: ERR_INVALID_OPTIONS "`limit` Invalid input: expected number, received string".

@@ -106,9 +106,10 @@ afterAll(() => {
 describe('consumer projects from the packed tarball', () => {
   it('type-check strictly (skipLibCheck off) without @types/better-sqlite3, @types/express, logform types or undici', () => {
     expect(typecheck(lean)).toBe('');
-  });
+    // tsc over the whole packed package with skipLibCheck off: seconds alone, much longer beside other test files.
+  }, 180_000);
 
   it('type-check README’s quickstart beside pino-http, whose req.log fieldguard does not redeclare', () => {
     expect(typecheck(pinoHttp)).toBe('');
-  });
+  }, 180_000);
 });

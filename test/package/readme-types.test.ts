@@ -23,6 +23,8 @@ const AMBIENT: Record<string, string> = {
   proxyToCrm: "declare const proxyToCrm: import('express').RequestHandler;",
   fetchFromCrm: "declare const fetchFromCrm: import('express').RequestHandler;",
   proxyToParcelCo: "declare const proxyToParcelCo: import('express').RequestHandler;",
+  keys: "declare const keys: import('fieldguard/vault').KeyRing;",
+  alerts: "declare const alerts: import('fieldguard').Alert[];",
 };
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

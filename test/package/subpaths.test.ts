@@ -11,7 +11,7 @@ function node(args: string[], strict: boolean): string {
 }
 
 const FASTIFY = ['default', 'detokenizeFields', 'errorHandler', 'fieldguard', 'loggerOptions', 'maskFields', 'protect', 'redactLogs', 'reportOf', 'scrubPII', 'tokenizeFields'];
-const WEB = ['compose', 'detokenizeFields', 'maskFields', 'middleware', 'protect', 'redactLogs', 'reportOf', 'requestLog', 'scrubPII', 'tokenizeFields'];
+const WEB = ['compose', 'detokenizeFields', 'errorHandler', 'maskFields', 'middleware', 'protect', 'redactLogs', 'reportOf', 'requestLog', 'scrubPII', 'tokenizeFields'];
 
 /** Masks one answer through fieldguard/web and, unless strict, one through fieldguard/fastify (inject: no socket), and prints what came out. */
 const run = (kind: 'esm' | 'cjs', strict: boolean): string => `

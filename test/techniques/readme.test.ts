@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(`${root}/README.md`, 'utf8');
-const section = readme.slice(readme.indexOf('## Anonymization\n'), readme.indexOf('## Koa\n'));
+const start = readme.indexOf('## Anonymization\n');
+const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
 const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const files: string[] = [];
 afterAll(() => files.forEach((f) => rmSync(f, { force: true })));

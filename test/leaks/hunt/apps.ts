@@ -24,6 +24,7 @@ import type { LoggerLike } from '../../../src/log/wrap.js';
 import { createVault, keyRing, redisStore, sqliteStore, type Vault } from '../../../src/vault/index.js';
 import { listen, startVendor, type Vendor } from '../../helpers/vendor.js';
 import { huntSchema, huntSchemaCI } from './schema.js';
+import { fastifyApp, webApp } from './apps-fastify-web.js';
 
 /** How a handler answers: the forms each framework allows. */
 export const EXPRESS_ANSWERS = ['json', 'send-object', 'send-string', 'send-text', 'send-buffer', 'write-end', 'stream', 'untyped', 'gzip', 'utf16'] as const;
@@ -69,9 +70,11 @@ export function sink(): Sink {
 }
 
 /** One running hunt gateway and everything it wrote. */
+export type HuntKind = 'express' | 'koa' | 'fastify' | 'web';
+
 export interface HuntApp {
   readonly name: string;
-  readonly kind: 'express' | 'koa';
+  readonly kind: HuntKind;
   readonly url: string;
   readonly vendor: Vendor;
   readonly pino: Sink;
@@ -102,7 +105,7 @@ const POLICY = {
   kinds: { email: 'mask', name: 'drop' },
 } as const;
 
-interface Parts {
+export interface Parts {
   readonly vendor: Vendor;
   readonly pino: Sink;
   readonly winston: Sink;
@@ -120,7 +123,7 @@ interface Parts {
   readonly redis: Redis | undefined;
 }
 
-async function parts(name: string, redis: Redis | undefined, dead: Redis | undefined): Promise<Parts> {
+export async function parts(name: string, redis: Redis | undefined, dead: Redis | undefined): Promise<Parts> {
   const slug = name.replace(/\W+/g, '').toLowerCase();
   const dir = mkdtempSync(join(tmpdir(), `fieldguard-hunt-${slug}-`));
   const sqliteFile = join(dir, 'vault.db');
@@ -160,7 +163,7 @@ async function parts(name: string, redis: Redis | undefined, dead: Redis | undef
 }
 
 /** Cuts a text into writes at the given offsets (in UTF-16 units; canaries are ASCII). */
-function pieces(text: string, cuts: readonly number[]): Buffer[] {
+export function pieces(text: string, cuts: readonly number[]): Buffer[] {
   const out: Buffer[] = [];
   let at = 0;
   for (const c of [...cuts].sort((a, b) => a - b)) {
@@ -173,7 +176,7 @@ function pieces(text: string, cuts: readonly number[]): Buffer[] {
 }
 
 /** Logs what a handler is about to answer, through both request loggers, with a message template. */
-function logAnswer(pinoLog: LoggerLike | undefined, winstonLog: LoggerLike | undefined, a: Answer): void {
+export function logAnswer(pinoLog: LoggerLike | undefined, winstonLog: LoggerLike | undefined, a: Answer): void {
   const [s, o, j] = a.logArgs;
   pinoLog?.info({ answer: a.value }, 'answering %s %o %j', s, o, j);
   winstonLog?.info('answering %s %o %j', s, o, j, { answer: a.value });
@@ -423,7 +426,7 @@ function koaApp(name: string, KoaApp: typeof Koa, redis: Redis | undefined, dead
   };
 }
 
-function finish(name: string, kind: 'express' | 'koa', server: { url: string; close(): Promise<void> }, p: Parts): HuntApp {
+export function finish(name: string, kind: HuntKind, server: { url: string; close(): Promise<void> }, p: Parts): HuntApp {
   return {
     name,
     kind,
@@ -456,12 +459,14 @@ function finish(name: string, kind: 'express' | 'koa', server: { url: string; cl
   };
 }
 
-/** The four frameworks of the conformance suite, each a hunt app factory. */
-export function huntFrameworks(redis: Redis | undefined, dead?: Redis): ReadonlyArray<{ readonly name: string; readonly kind: 'express' | 'koa'; start(): Promise<HuntApp> }> {
+/** The frameworks of the conformance suite, each a hunt app factory. */
+export function huntFrameworks(redis: Redis | undefined, dead?: Redis): ReadonlyArray<{ readonly name: string; readonly kind: HuntKind; start(): Promise<HuntApp> }> {
   return [
     { name: 'Express 5', kind: 'express', start: expressApp('Express 5', express5, redis, dead) },
     { name: 'Express 4', kind: 'express', start: expressApp('Express 4', express4 as unknown as typeof express5, redis, dead) },
     { name: 'Koa 3', kind: 'koa', start: koaApp('Koa 3', Koa, redis, dead) },
     { name: 'Koa 2', kind: 'koa', start: koaApp('Koa 2', Koa2 as unknown as typeof Koa, redis, dead) },
+    { name: 'Fastify 5', kind: 'fastify', start: fastifyApp('Fastify 5', redis, dead) },
+    { name: 'Web/Hono', kind: 'web', start: webApp('Web/Hono', redis, dead) },
   ];
 }

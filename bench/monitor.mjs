@@ -1,0 +1,82 @@
+// The monitor's cost on protect: the same 1 KB order through protect with and without a monitor attached, interleaved, medians of rounds.
+import { defineDestinations } from 'fieldguard';
+import { protect } from 'fieldguard/express';
+import { createMonitor } from 'fieldguard/monitor';
+import { keyRing } from 'fieldguard/vault';
+import { makeOrder, orderSchema } from './payloads.mjs';
+
+const keys = keyRing({ keys: { bench: Buffer.alloc(32, 3).toString('base64') } });
+const declare = () =>
+  defineDestinations(
+    { crm: { vendor: 'CRM', baseUrl: 'https://crm.example', region: 'DE', lawfulBasis: 'contract', purpose: 'records', rules: { public: 'keep', internal: 'keep', personal: 'hash', special: 'hash' } } },
+    { keys },
+  );
+
+/** One request through an Express protect middleware, as express.json() would leave it. */
+function caller(middleware, order) {
+  const text = JSON.stringify(order);
+  const length = String(Buffer.byteLength(text));
+  return () =>
+    new Promise((resolve, reject) => {
+      const req = { method: 'POST', url: '/crm/orders', originalUrl: '/crm/orders', headers: { 'content-type': 'application/json', 'content-length': length }, body: JSON.parse(text), readableEnded: true };
+      const res = { locals: {}, headersSent: false, statusCode: 200, write() { return true; }, end() { return this; }, once() { return this; }, getHeader() { return undefined; } };
+      middleware(req, res, (err) => (err ? reject(err) : resolve()));
+    });
+}
+
+async function timeRound(fn, roundMs) {
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const budget = BigInt(roundMs) * 1_000_000n;
+  while (process.hrtime.bigint() - start < budget) {
+    for (let i = 0; i < 16; i++) await fn();
+    n += 16;
+  }
+  return Number(process.hrtime.bigint() - start) / n / 1000;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function runMonitorBench({ rounds, roundMs }) {
+  const order = makeOrder(1, 3);
+  const bare = declare();
+  const watched = declare();
+  const monitor = createMonitor({ destinations: watched, audit: () => undefined });
+  const withHoneytokens = declare();
+  const decoyMonitor = createMonitor({ destinations: withHoneytokens, audit: () => undefined });
+  for (let i = 0; i < 20; i++) decoyMonitor.honeytoken({ kind: i % 2 ? 'cardNumber' : 'apiKey' });
+  const list = [
+    ['protect', caller(protect({ schema: orderSchema, destinations: bare, destination: 'crm' }), order)],
+    ['protect + monitor', caller(protect({ schema: orderSchema, destinations: watched, destination: 'crm' }), order)],
+    ['protect + monitor + 20 honeytokens', caller(protect({ schema: orderSchema, destinations: withHoneytokens, destination: 'crm' }), order)],
+  ];
+  for (const [, fn] of list) for (let i = 0; i < 2000; i++) await fn();
+  const samples = list.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < list.length; i++) {
+      const k = (i + r) % list.length;
+      globalThis.gc?.();
+      samples[k].push(await timeRound(list[k][1], roundMs));
+    }
+  }
+  await monitor.close();
+  await decoyMonitor.close();
+  const results = list.map(([name], i) => ({ name, us: median(samples[i]) }));
+  const base = results[0].us;
+  const lines = [
+    '## Monitor: its cost on protect (1 KB order, Express middleware called directly, personal and special fields hashed)',
+    '',
+    '| contender | median | ratio |',
+    '| --- | ---: | ---: |',
+    ...results.map((r) => `| ${r.name} | ${r.us.toFixed(2)} µs | ${(r.us / base).toFixed(3)}x |`),
+    '',
+  ];
+  const cost = results[1].us / base - 1;
+  const targets = [`- monitor on protect: +${(cost * 100).toFixed(1)}% (target ≤ 2%) — ${cost <= 0.02 ? 'met' : 'not met'}`];
+  console.log(lines.join('\n'));
+  return { lines: [...lines, ...targets, ''], targets };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runMonitorBench({ rounds: Number(process.env.BENCH_ROUNDS ?? 9), roundMs: Number(process.env.BENCH_ROUND_MS ?? 250) });
+}

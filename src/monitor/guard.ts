@@ -1,0 +1,135 @@
+// The monitor's place in the request guards: the kill switch first, then the honeytoken search, then the outbound counts — all before anything is forwarded.
+import type { Destinations } from '../destinations/define.js';
+import { FieldguardError } from '../errors.js';
+import { refuse } from '../middleware/answer.js';
+import type { CommonConfig } from '../middleware/config.js';
+import type { Behaviour, Exchange } from '../middleware/exchange.js';
+import { parseQuery, searchOf } from '../middleware/body.js';
+import type { Report } from '../plan/report.js';
+import { hasSubjects } from './subjects.js';
+import { watchOf, type Watch } from './watch.js';
+
+/** The error a suspended destination is refused with. */
+export function suspendedError(destination: string): FieldguardError {
+  return new FieldguardError('ERR_DESTINATION_SUSPENDED', `the destination ${destination} is suspended; nothing was forwarded`);
+}
+
+/** The headers of a request as one text, for the honeytoken search. */
+export function headerText(headers: Readonly<Record<string, string | string[] | undefined>>): string {
+  let text = '';
+  for (const v of Object.values(headers)) if (v !== undefined) text += `${Array.isArray(v) ? v.join('\n') : v}\n`;
+  return text;
+}
+
+function preflight(watch: Watch, destination: string, ex: Exchange): Error | undefined {
+  const headers = watch.check(destination, 'headers', headerText(ex.req.headers));
+  if (headers !== undefined) return headers;
+  const url = watch.check(destination, 'url', ex.url());
+  if (url !== undefined) return url;
+  const body = ex.body();
+  // A parsed body is searched as the app handed it, before the policy: a decoy that is tokenized still gave its record away.
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return watch.check(destination, 'body', JSON.stringify(body) ?? '');
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return watch.check(destination, 'body', body.toString());
+  return undefined;
+}
+
+/** Largest proxied answer whose shape is learned. */
+const MAX_SHAPE_BYTES = 262_144;
+
+/**
+ * Watches the answer a proxied route sends back: for an uncompressed JSON answer of at most
+ * 256 KiB, its shape is learned (`responseDrift`). Statuses are redactLogs' to count, once. The bytes are only
+ * copied, never changed; what is copied is parsed once the answer finished and then dropped.
+ */
+function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destination: string): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let json: boolean | undefined;
+  const keep = (chunk: unknown, encoding: unknown): void => {
+    json ??= /\bjson\b/i.test(String(res.getHeader('content-type') ?? '')) && res.getHeader('content-encoding') === undefined;
+    if (!json || size > MAX_SHAPE_BYTES || chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    const b = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined;
+    if (b === undefined) return;
+    size += b.length;
+    if (size <= MAX_SHAPE_BYTES) chunks.push(b);
+  };
+  const write = res.write;
+  const end = res.end;
+  res.write = function watchedWrite(this: typeof res, chunk: unknown, ...rest: unknown[]) {
+    keep(chunk, rest[0]);
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof res.write;
+  res.end = function watchedEnd(this: typeof res, chunk?: unknown, ...rest: unknown[]) {
+    keep(chunk, rest[0]);
+    return (end as (...a: unknown[]) => typeof res).call(this, chunk, ...rest);
+  } as typeof res.end;
+  res.once('finish', () => {
+    if (!json || size === 0 || size > MAX_SHAPE_BYTES || res.statusCode >= 300) return;
+    try {
+      watch.response(destination, JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
+    } catch {
+      // Not JSON after all: nothing to learn.
+    }
+  });
+}
+
+/** The exchange the guard sees: its rewritten body searched, its report kept, its request counted when it is handed on. */
+function watchedExchange(ex: Exchange, watch: Watch, destination: string): Exchange {
+  let report: Report | undefined;
+  return {
+    ...ex,
+    setBody(value, text) {
+      if (watch.honeytokens > 0) {
+        const found = watch.check(destination, 'body', text);
+        if (found !== undefined) throw found;
+      }
+      ex.setBody(value, text);
+    },
+    setQuery(value, search) {
+      if (watch.honeytokens > 0) {
+        const found = watch.check(destination, 'query', search);
+        if (found !== undefined) throw found;
+      }
+      ex.setQuery(value, search);
+    },
+    report(r) {
+      report = r;
+      ex.report(r);
+    },
+    next() {
+      const values: unknown[] = [];
+      if (report !== undefined && hasSubjects(report)) {
+        values.push(ex.body());
+        const search = searchOf(ex.url());
+        if (search !== '') values.push(parseQuery(search));
+      }
+      watch.outbound(destination, { report, bytes: Number(ex.req.headers['content-length'] ?? 0) || 0, values });
+      // Over a Web-standard Response there are no Node bytes to copy: the shape is not learned there.
+      if (watch.answers && ex.res !== undefined) watchAnswer(ex.res, watch, destination);
+      return ex.next();
+    },
+  };
+}
+
+/**
+ * Wraps a request guard with the monitor's checks: a suspended destination is refused (503
+ * `ERR_DESTINATION_SUSPENDED`), a request carrying a honeytoken is refused (403
+ * `ERR_HONEYTOKEN_DETECTED`) with a critical alert, and what is forwarded is counted. Without a
+ * monitor and a suspension it costs one look-up per request.
+ */
+export function watched(source: Destinations | object | undefined, destinations: Destinations | undefined, destination: string | undefined, guard: Behaviour, config: Pick<CommonConfig, 'errors' | 'errorFormat'>): Behaviour {
+  if (destination === undefined) return guard;
+  return async function watchedRequest(ex) {
+    if (destinations !== undefined && destinations.names.includes(destination) && destinations.suspension(destination) !== undefined) {
+      watchOf(source)?.refused(destination, 'ERR_DESTINATION_SUSPENDED');
+      return refuse(ex, suspendedError(destination), config);
+    }
+    const watch = watchOf(source);
+    if (watch === undefined) return guard(ex);
+    if (watch.honeytokens > 0) {
+      const found = preflight(watch, destination, ex);
+      if (found !== undefined) return refuse(ex, found, config);
+    }
+    return guard(watchedExchange(ex, watch, destination));
+  };
+}

@@ -1,0 +1,111 @@
+// Honeytokens: decoy values no legitimate flow sends, minted here and searched for in every outbound body, query and header.
+import { randomBytes, randomInt } from 'node:crypto';
+import { FieldguardError } from '../errors.js';
+import { compileMatcher, type Matcher } from './matcher.js';
+
+/** The shapes of decoy a monitor mints. */
+export type HoneytokenKind = 'cardNumber' | 'email' | 'apiKey';
+
+/** Options of `monitor.honeytoken()`. */
+export interface HoneytokenOptions {
+  /** `'cardNumber'` (a Luhn-valid 16-digit number), `'email'` (at `domain`) or `'apiKey'` (a secret-key-shaped string). */
+  readonly kind: HoneytokenKind;
+  /** For `'email'`: a domain you own, so that mail to the decoy reaches you. Required for emails. */
+  readonly domain?: string;
+  /** A name for the decoy that alerts may carry (`'crm-record-17'`); never the decoy itself. Default: the kind. */
+  readonly label?: string;
+}
+
+/** One decoy, as the set keeps it. */
+export interface Honeytoken {
+  readonly value: string;
+  readonly kind: HoneytokenKind;
+  readonly label: string;
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function luhnDigit(body: string): number {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let d = body.charCodeAt(body.length - 1 - i) - 48;
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return (10 - (sum % 10)) % 10;
+}
+
+function base62(n: number): string {
+  let s = '';
+  for (const b of randomBytes(n)) s += BASE62[b % 62];
+  return s;
+}
+
+/** A fresh decoy value of a kind. */
+export function mintValue(o: HoneytokenOptions): string {
+  if (o.kind === 'cardNumber') {
+    let body = '4';
+    for (let i = 0; i < 14; i++) body += String(randomInt(10));
+    return body + String(luhnDigit(body));
+  }
+  if (o.kind === 'email') {
+    if (o.domain === undefined || !/^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i.test(o.domain)) {
+      throw new FieldguardError('ERR_INVALID_OPTIONS', "monitor.honeytoken({ kind: 'email' }) needs a domain you own: { kind: 'email', domain: 'example.com' }");
+    }
+    return `${base62(10).toLowerCase()}@${o.domain.toLowerCase()}`;
+  }
+  if (o.kind === 'apiKey') return `sk_live_${base62(32)}`;
+  throw new FieldguardError('ERR_INVALID_OPTIONS', "monitor.honeytoken(): kind is 'cardNumber', 'email' or 'apiKey'");
+}
+
+/** The part of a value's base64 form that does not depend on the bytes around it, for each of the three alignments. */
+function base64Forms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const forms: string[] = [];
+  for (let a = 0; a < 3; a++) {
+    const text = Buffer.concat([Buffer.alloc(a), bytes, Buffer.alloc(3)]).toString('base64');
+    const from = Math.ceil((8 * a) / 6);
+    const to = Math.floor((8 * (a + bytes.length)) / 6);
+    const core = text.slice(from, to);
+    forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return forms;
+}
+
+/** Every form a decoy may travel in: as it is, URL-encoded (either hex case, `+` for space) and base64 / base64url at any alignment. */
+export function formsOf(value: string): string[] {
+  const encoded = encodeURIComponent(value);
+  const forms = new Set([value, encoded, encoded.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()), ...base64Forms(value)]);
+  return [...forms];
+}
+
+/** The decoys a monitor knows, and the one automaton that finds any of them in any form. */
+export class HoneytokenSet {
+  readonly #tokens: Honeytoken[] = [];
+  #matcher: Matcher | undefined;
+
+  list(): readonly Honeytoken[] {
+    return [...this.#tokens];
+  }
+
+  get size(): number {
+    return this.#tokens.length;
+  }
+
+  add(token: Honeytoken): void {
+    if (this.#tokens.some((t) => t.value === token.value)) return;
+    this.#tokens.push(token);
+    this.#matcher = undefined;
+  }
+
+  /** The decoy found in a text, or `undefined`. */
+  find(text: string): Honeytoken | undefined {
+    if (this.#tokens.length === 0 || text.length === 0) return undefined;
+    this.#matcher ??= compileMatcher(this.#tokens.flatMap((t, i) => formsOf(t.value).map((f) => [f, i] as const)));
+    const i = this.#matcher.find(text);
+    return i === -1 ? undefined : this.#tokens[i];
+  }
+}

@@ -1,0 +1,38 @@
+// Worst-case inputs for the detectors, one repeated unit per family: what made earlier versions quadratic, and what could.
+const B64 = 'QWxhZGRpbjpvcGVuIHNlc2FtZQ9aZ3Jvb3Q6dG9vcjEyMzQ1Njc4OTBhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5';
+
+/** Each family's repeated unit; the texts are built by repeating it to the wanted size. */
+export const FAMILIES: Readonly<Record<string, string>> = {
+  'JWT-like run (eyJaaaaaa-)': 'eyJaaaaaa-',
+  'JWT headers with dots': 'eyJ.',
+  'PEM header without END': '-----BEGIN PRIVATE KEY-----\n',
+  'PEM header without END, escaped': '-----BEGIN RSA PRIVATE KEY-----\\n',
+  '+ then a long digit run': '+' + '1'.repeat(4000) + ' ',
+  '+ and digits': '+1 ',
+  'long digit run': '1234567890',
+  'digits and spaces': '1 ',
+  'digits and dashes': '1-',
+  'digit groups of four': '4111 ',
+  'dotted digits': '1.',
+  'parenthesised digits': '(1) ',
+  'many IPv4 addresses': '203.0.113.7 ',
+  'many IPv6 addresses': '2001:db8::1 ',
+  'colons': 'a:',
+  'dots and colons': '.:',
+  'long base64 run': B64,
+  '@ flood': '@',
+  'letters then @': 'a'.repeat(5000) + '@',
+  'a@ pairs': 'a@b.',
+  'encoded @': '%40a%2540&#64;\\u0040',
+  'URL schemes': 'a://',
+  'URL userinfo without end': 'http://u:p@',
+  'key=value': 'password=',
+  'token header': 'token: ',
+  'cookie header': 'Cookie: sid=abcdefgh12345678; ',
+  'authorization headers': 'Authorization: ',
+  'bearer words': 'bearer ',
+  'provider prefixes': 'sk_live_ghp_xoxb-AIza',
+  'AWS prefixes': 'AKIA',
+  'IBAN-like': 'DE89 ',
+  'mixed log text': 'x@y.z 4111-1111 203.0.113. +44 20 token=abc eyJ DE89 ',
+};

@@ -1,0 +1,32 @@
+// Child process of linear.test.ts: times redactText and the scanner on each adversarial family at 10 KB, 100 KB and 1 MB, and prints the figures as JSON.
+import { redactText } from '../../src/detect/detect.js';
+import { defaultScan } from '../../src/detect/scan.js';
+import { FAMILIES } from './adversarial.js';
+
+const SIZES = [10_000, 100_000, 1_000_000] as const;
+
+function build(unit: string, size: number): string {
+  return unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+}
+
+/** The fastest of a few runs: the work is deterministic, so the minimum is the least noisy figure on a shared machine. */
+function time(fn: () => unknown, runs: number): number {
+  let best = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const start = process.hrtime.bigint();
+    fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return best;
+}
+
+const only = process.argv[2];
+const results: Record<string, number[]> = {};
+for (const [name, unit] of Object.entries(FAMILIES)) {
+  if (only !== undefined && only !== name) continue;
+  const texts = SIZES.map((s) => build(unit, s));
+  redactText(texts[0]!);
+  defaultScan(texts[0]!);
+  results[name] = texts.map((t) => time(() => defaultScan(t), 5));
+}
+process.stdout.write(JSON.stringify(results));

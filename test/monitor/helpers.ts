@@ -1,0 +1,72 @@
+// Shared fixtures of the monitor tests: a contacts schema, a CRM destination that hashes personal data, and an app per framework.
+import { createServer } from 'node:http';
+import express from 'express';
+import Koa from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
+import c2k from 'koa-connect';
+import { z } from 'zod';
+import { defineDestinations, defineSchema, tag, type Destinations } from '../../src/index.js';
+import * as fx from '../../src/express/index.js';
+import * as fk from '../../src/koa/index.js';
+import { keyRing } from '../../src/vault/index.js';
+import { listen } from '../helpers/vendor.js';
+
+export const keys = keyRing({ keys: { k1: Buffer.alloc(32, 7).toString('base64') } });
+
+export const schema = defineSchema(
+  z.object({
+    id: tag(z.string(), 'public'),
+    contacts: z.array(
+      z.object({
+        email: tag(z.string(), 'personal', { kind: 'email' }),
+        phone: tag(z.string(), 'personal', { kind: 'phone' }).optional(),
+        plan: tag(z.string(), 'internal').optional(),
+      }),
+    ),
+  }),
+);
+
+export function crm(url: string): Destinations {
+  return defineDestinations(
+    { crm: { vendor: 'CRM Inc', baseUrl: url, region: 'DE', lawfulBasis: 'contract', purpose: 'customer records', rules: { public: 'keep', internal: 'keep', personal: 'hash' } } },
+    { keys },
+  );
+}
+
+export type App = { url: string; close(): Promise<void> };
+
+/** A gateway with one protected route proxied to the vendor: POST /crm/contacts. */
+export async function gateway(framework: 'Express' | 'Koa', destinations: Destinations, vendorUrl: string): Promise<App> {
+  const proxy = createProxyMiddleware({ target: vendorUrl, pathRewrite: { '^/crm': '' }, on: { proxyReq: fixRequestBody } });
+  if (framework === 'Express') {
+    const e = express();
+    e.post('/crm/contacts', express.json(), fx.protect({ schema, destinations, destination: 'crm' }), proxy);
+    return listen(createServer(e));
+  }
+  const k = new Koa();
+  const guard = fk.protect({ schema, destinations, destination: 'crm' });
+  const koaProxy = c2k(proxy);
+  k.use((ctx, next) =>
+    ctx.path === '/crm/contacts'
+      ? bodyParser()(ctx, () =>
+          guard(ctx, async () => {
+            ctx.respond = false;
+            await koaProxy(ctx, next);
+          }),
+        )
+      : next(),
+  );
+  return listen(createServer(k.callback()));
+}
+
+export async function post(app: App, body: unknown, path = '/crm/contacts'): Promise<{ status: number; body: string }> {
+  const r = await fetch(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: r.status, body: await r.text() };
+}
+
+/** A clock the test moves. */
+export function testClock(start = 1_700_000_000_000): { now: () => number; advance(ms: number): void; set(t: number): void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms), set: (v) => void (t = v) };
+}
