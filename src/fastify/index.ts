@@ -186,11 +186,17 @@ export interface FieldguardPluginOptions {
   readonly guards?: readonly FastifyGuard[];
 }
 
+/** The streamed types the plugin lets through unread, for their records to be rewritten in passing. */
+const STREAMED_TYPES: readonly string[] = ['text/event-stream', 'application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines'];
+
 type FastifyPlugin = (plugin: FastifyPluginCallback<FieldguardPluginOptions>, meta: { fastify: string; name: string }) => FastifyPluginCallback<FieldguardPluginOptions>;
 
 /**
  * The Fastify plugin that reads route-level options: the guards in a route's `config.fieldguard`
- * (and the plugin's own `guards`) run as its last `preHandler` hooks. Wrapped with fastify-plugin,
+ * (and the plugin's own `guards`) run as its last `preHandler` hooks. It also registers a
+ * pass-through parser for streamed bodies (`text/event-stream`, NDJSON types) unless one is
+ * registered already: the request stream becomes `request.body`, so a guard rewrites its records
+ * as `reply.from` pipes it to the vendor. Wrapped with fastify-plugin,
  * it applies to the scope that registers it and its children, and to routes declared after it —
  * never to a sibling scope.
  *
@@ -203,6 +209,11 @@ type FastifyPlugin = (plugin: FastifyPluginCallback<FieldguardPluginOptions>, me
 export const fieldguard: FastifyPluginCallback<FieldguardPluginOptions> = peer<FastifyPlugin>('fastify-plugin', '^5.0.0', 'fieldguard/fastify')(
   function fieldguardPlugin(app, options, done) {
     const scoped = options.guards ?? [];
+    // Streamed bodies (server-sent events, NDJSON) are left unread by Fastify: the request stream itself
+    // becomes the body, so a guard rewrites its records as the forwarder (reply.from) pipes it on.
+    for (const type of STREAMED_TYPES) {
+      if (!app.hasContentTypeParser(type)) app.addContentTypeParser(type, (_request, payload, parsed) => parsed(null, payload));
+    }
     app.addHook('onRoute', (route) => {
       const own = route.config?.fieldguard ?? [];
       if (scoped.length === 0 && own.length === 0) return;

@@ -3,8 +3,10 @@ import { FieldguardError } from '../errors.js';
 import { emitReport, type CommonConfig } from './config.js';
 import type { IncomingMessage } from 'node:http';
 import type { Exchange, RequestHead } from './exchange.js';
+import type { PlanResult } from '../plan/walk.js';
 import { streamFormat, type RecordApply } from './stream.js';
 import { streamRequest } from './stream-node.js';
+import { OPEN_STREAM, webRecords, type WebStreamHead } from './stream-web.js';
 
 /**
  * Rewrites a request body of a streamed type as it passes, each record through `apply`, and
@@ -15,17 +17,24 @@ import { streamRequest } from './stream-node.js';
 export function streamedBody(ex: Exchange, config: Pick<CommonConfig, 'limit' | 'onReport'>, apply: RecordApply): boolean {
   const format = streamFormat(ex.req.headers['content-type']);
   if (format === undefined) return false;
-  // Only a Node request is a stream this can rewrite as it passes; a Web-standard Request's body is read whole by its adapter.
-  const node = ex.req as RequestHead & Partial<IncomingMessage>;
-  if (typeof node.on !== 'function' || typeof node.pipe !== 'function') return false;
-  const rewritten = streamRequest(node as IncomingMessage, format, {
+  const options = {
     apply,
     limit: config.limit,
-    onRecord: (result) => {
+    onRecord: (result: PlanResult) => {
       emitReport(config.onReport, result.report);
       ex.report(result.report);
     },
-  });
+  };
+  // A Web-standard adapter opens its Request's body as a Web stream; the rewritten records become the body it forwards.
+  const open = (ex.req as RequestHead & WebStreamHead)[OPEN_STREAM];
+  if (typeof open === 'function') {
+    ex.setBody(webRecords(open(), format, options), '');
+    return true;
+  }
+  // Otherwise only a Node request is a stream this can rewrite as it passes.
+  const node = ex.req as RequestHead & Partial<IncomingMessage>;
+  if (typeof node.on !== 'function' || typeof node.pipe !== 'function') return false;
+  const rewritten = streamRequest(node as IncomingMessage, format, options);
   if (!rewritten) {
     throw new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the streamed body was read before fieldguard could rewrite it from its start; mount fieldguard before anything that reads it');
   }

@@ -4,9 +4,13 @@ import type { RedactingLogger } from '../log/wrap.js';
 import { errorAnswer } from '../middleware/answer.js';
 import { byteLength } from '../middleware/body.js';
 import type { CommonConfig } from '../middleware/config.js';
+import { streamFormat } from '../middleware/stream.js';
+import { OPEN_STREAM } from '../middleware/stream-web.js';
+import { EMPTY_REPORT } from '../plan/report.js';
+import { FieldguardError } from '../errors.js';
 import { ANSWERED, type Exchange, type Outcome, type RequestHead, type ValueTransform } from '../middleware/exchange.js';
 import type { Report } from '../plan/walk.js';
-import { answerVerdict, isJsonType, readAnswer, readRequestBody, rewrittenAnswer } from './wire.js';
+import { answerVerdict, isJsonType, openRequestStream, readAnswer, readRequestBody, rewrittenAnswer, streamedAnswer } from './wire.js';
 
 /** A Web-standard handler: a Request (and whatever else the framework passes, e.g. Next.js's `{ params }`) in, a Response out. */
 export type WebHandler<Args extends unknown[] = []> = (request: Request, ...args: Args) => Response | Promise<Response>;
@@ -21,6 +25,8 @@ export interface Call {
   readonly head: RequestHead & { readonly headers: Record<string, string> };
   /** The body as read from the wire or rewritten; `undefined` while the request's own stream is untouched. */
   text: string | undefined;
+  /** The streamed body (server-sent events, NDJSON) rewritten record by record, once the core asked for it. */
+  stream: ReadableStream<Uint8Array> | undefined;
   search: string | undefined;
   response: Response | undefined;
   /** The Request handed to the wrapped handler, once it was called. */
@@ -40,20 +46,27 @@ export function startCall(request: Request): Call {
     headers[name] = value;
   });
   if (request.body !== null && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) headers['transfer-encoding'] = 'chunked';
-  return { request, head: { method: request.method, headers, readableEnded: request.bodyUsed }, text: undefined, search: undefined, response: undefined, out: undefined, transforms: [], observers: 0, cut: false, finished: [] };
+  const head = { method: request.method, headers, readableEnded: request.bodyUsed };
+  // A streamed body is opened only when a guard rewrites it: its records then pass one by one, never read whole.
+  if (streamFormat(headers['content-type']) !== undefined && request.body !== null) {
+    Object.defineProperty(head, OPEN_STREAM, { value: () => openRequestStream(request, headers) });
+  }
+  return { request, head, text: undefined, stream: undefined, search: undefined, response: undefined, out: undefined, transforms: [], observers: 0, cut: false, finished: [] };
 }
 
 /** The Request the wrapped handler gets: the original when nothing was read or rewritten, else one carrying the rewritten body, query and framing. */
 function outgoing(call: Call): Request {
-  if (call.text === undefined && call.search === undefined) return call.request;
+  if (call.text === undefined && call.search === undefined && call.stream === undefined) return call.request;
   const url = new URL(call.request.url);
   if (call.search !== undefined) url.search = call.search === '' ? '' : `?${call.search}`;
   const headers = new Headers();
   // Framing is the runtime's to compute from the new body.
   for (const [name, value] of Object.entries(call.head.headers)) if (name !== 'content-length' && name !== 'transfer-encoding') headers.set(name, value);
   const method = call.request.method;
-  const body = method === 'GET' || method === 'HEAD' ? null : (call.text ?? '');
-  const out = new Request(url, { method, headers, body, signal: call.request.signal });
+  const body = method === 'GET' || method === 'HEAD' ? null : (call.stream ?? call.text ?? '');
+  // A stream body is sent as it is read (half duplex, the only way a Request streams).
+  const init = { method, headers, body, signal: call.request.signal, ...(call.stream === undefined ? {} : { duplex: 'half' }) } as RequestInit;
+  const out = new Request(url, init);
   const report = reports.get(call.request);
   if (report !== undefined) reports.set(out, report);
   const log = loggers.get(call.request);
@@ -74,8 +87,8 @@ async function guardAnswer(call: Call, response: Response, config: CommonConfig)
   const head = call.request.method === 'HEAD';
   const verdict = answerVerdict(response);
   if (call.observers === call.transforms.length) {
-    // Only observed (a log line): the answer goes out as it came, whether or not a copy of it can be read.
-    if (verdict === 'pass') return response;
+    // Only observed (a log line): the answer goes out as it came, whether or not a copy of it can be read; a stream is never copied whole.
+    if (verdict === 'pass' || verdict === 'stream') return response;
     try {
       const read = await readAnswer(response.clone(), verdict, config.limit);
       if ('value' in read) for (const transform of call.transforms) await transform(read.value);
@@ -94,6 +107,7 @@ async function guardAnswer(call: Call, response: Response, config: CommonConfig)
     }
     return response;
   }
+  if (verdict === 'stream') return streamedRecords(call, response, config);
   let value: unknown;
   try {
     const read = await readAnswer(response, verdict, config.limit);
@@ -109,6 +123,29 @@ async function guardAnswer(call: Call, response: Response, config: CommonConfig)
     value = v;
   }
   return rewrittenAnswer(response, value, head, verdict === 'sniff');
+}
+
+/**
+ * A streamed answer (server-sent events, NDJSON) whose records go through the value transforms one
+ * by one as the client reads them; each transform reports per record. A transform that answered
+ * instead (a refusal) cuts the stream there.
+ */
+function streamedRecords(call: Call, response: Response, config: CommonConfig): Response {
+  const apply = async (value: unknown) => {
+    let v = value;
+    for (const transform of call.transforms) {
+      v = await transform(v);
+      if (v === ANSWERED) throw new FieldguardError('ERR_MASK_FAILED', 'a record of the streamed answer could not be rewritten; the stream was cut');
+    }
+    return { value: v, report: EMPTY_REPORT };
+  };
+  try {
+    const format = streamFormat(response.headers.get('content-type') ?? undefined)!;
+    return streamedAnswer(response, format, { apply, limit: config.limit });
+  } catch (e) {
+    const { status, headers, body } = errorAnswer(toFieldguardError(e), config.errorFormat);
+    return answerResponse(status, headers, body);
+  }
 }
 
 /** The Exchange of one call of a guarded handler. */
@@ -135,8 +172,9 @@ export function webExchange<Args extends unknown[]>(call: Call, handler: WebHand
     },
     finished: (listener) => void call.finished.push(listener),
     body: () => undefined,
-    setBody(_value, text) {
-      call.text = text;
+    setBody(value, text) {
+      if (value instanceof ReadableStream) call.stream = value as ReadableStream<Uint8Array>;
+      else call.text = text;
     },
     setQuery(_value, search) {
       call.search = search;
@@ -187,7 +225,15 @@ export function counted(response: Response, listeners: ReadonlyArray<(outcome: O
   let bytes = 0;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const { done, value } = await reader.read();
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        // A streamed answer cut at a record it could not rewrite: the request line is still written, as aborted.
+        tell(bytes, true);
+        throw e;
+      }
+      const { done, value } = chunk;
       if (done) {
         controller.close();
         tell(bytes, false);

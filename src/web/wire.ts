@@ -1,10 +1,27 @@
 // Bytes of Web-standard Requests and Responses: bodies read with a limit, decompressed by DecompressionStream, decoded from their charset — no Node module.
 import { FieldguardError } from '../errors.js';
 import { charsetOf, mediaType } from '../middleware/body.js';
-import { streamFormat } from '../middleware/stream.js';
+import { streamFormat, type StreamFormat } from '../middleware/stream.js';
+import { webRecords, type WebRecordOptions } from '../middleware/stream-web.js';
 
-/** The compressed encodings a Web runtime decompresses itself (DecompressionStream); br is not among them everywhere. */
-function decompressor(encoding: string): 'gzip' | 'deflate' | undefined | null {
+type Decompression = 'gzip' | 'deflate' | 'br';
+
+let brotli: boolean | undefined;
+/** Whether this runtime's DecompressionStream reads br (some do, Node 20's does not); asked once. */
+function hasBrotli(): boolean {
+  if (brotli === undefined) {
+    try {
+      new DecompressionStream('br' as CompressionFormat);
+      brotli = true;
+    } catch {
+      brotli = false;
+    }
+  }
+  return brotli;
+}
+
+/** The compressed encodings a Web runtime decompresses itself (DecompressionStream); br only where the runtime has it. */
+function decompressor(encoding: string): Decompression | undefined | null {
   switch (encoding) {
     case 'identity':
     case '':
@@ -14,9 +31,15 @@ function decompressor(encoding: string): 'gzip' | 'deflate' | undefined | null {
       return 'gzip';
     case 'deflate':
       return 'deflate';
+    case 'br':
+      return hasBrotli() ? 'br' : null;
     default:
       return null;
   }
+}
+
+function decompressed(stream: ReadableStream<Uint8Array>, format: Decompression | undefined): ReadableStream<Uint8Array> {
+  return format === undefined ? stream : stream.pipeThrough(new DecompressionStream(format as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
 }
 
 /** Reads a stream to its end, at most `limit` bytes; `undefined` when it was longer (the stream is then cancelled). */
@@ -64,7 +87,7 @@ export async function readRequestBody(request: Request, limit: number): Promise<
   }
   let bytes: Uint8Array<ArrayBuffer> | undefined;
   try {
-    bytes = await readAll(format === undefined ? request.body : request.body.pipeThrough(new DecompressionStream(format)), limit);
+    bytes = await readAll(decompressed(request.body, format), limit);
   } catch {
     throw new FieldguardError('ERR_INVALID_JSON', 'the request body could not be read');
   }
@@ -75,7 +98,7 @@ export async function readRequestBody(request: Request, limit: number): Promise<
 }
 
 /** How an answer is treated, by its status and type: as the Node response guard does. */
-export type AnswerVerdict = 'json' | 'sniff' | 'pass';
+export type AnswerVerdict = 'json' | 'sniff' | 'pass' | 'stream';
 
 /** The types frameworks give a body the handler did not type: an untyped JSON body arrives labelled with one of them. */
 const FRAMEWORK_DEFAULTS: ReadonlySet<string> = new Set(['text/plain', 'text/html', 'application/octet-stream']);
@@ -87,9 +110,8 @@ export function answerVerdict(response: Response): AnswerVerdict {
   const type = mediaType(response.headers.get('content-type') ?? undefined);
   if (type === undefined || FRAMEWORK_DEFAULTS.has(type)) return 'sniff';
   if (type === 'application/json' || type.endsWith('+json')) return 'json';
-  // Server-sent events and NDJSON carry JSON records: read whole and parsed like JSON, so they are masked or refused, never passed in clear.
-  if (streamFormat(type) !== undefined) return 'json';
-  return 'pass';
+  // Server-sent events and NDJSON carry JSON records: rewritten record by record as they are read, never passed in clear.
+  return streamFormat(type) === undefined ? 'pass' : 'stream';
 }
 
 /** Whether a type names JSON: what a bodiless answer (a HEAD) must not carry a length or validator of. */
@@ -120,7 +142,7 @@ export async function readAnswer(response: Response, verdict: 'json' | 'sniff', 
   // An untyped compressed body is sniffed through a copy, so the original bytes can still be sent as they came.
   let original: ReadableStream<Uint8Array> | undefined;
   if (verdict === 'sniff' && format !== undefined) [raw, original] = raw.tee();
-  let stream: ReadableStream<Uint8Array> = format === undefined ? raw : raw.pipeThrough(new DecompressionStream(format));
+  let stream: ReadableStream<Uint8Array> = decompressed(raw, format);
   if (verdict === 'sniff') {
     const reader = stream.getReader();
     const seen: Uint8Array[] = [];
@@ -207,4 +229,37 @@ export function rewrittenAnswer(response: Response, value: unknown, head: boolea
   if (type !== undefined && !sniffed) headers.set('content-type', `${type}; charset=utf-8`);
   headers.set('content-length', String(bytes.byteLength));
   return new Response(head ? null : bytes, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * A Request's streamed body (server-sent events, NDJSON), decompressed, for its records to be
+ * rewritten as it is read; the framing headers of the old bytes are removed from `headers`.
+ * @throws FieldguardError `ERR_UNSUPPORTED_CONTENT_TYPE` for an encoding this runtime cannot decompress.
+ */
+export function openRequestStream(request: Request, headers: Record<string, string>): ReadableStream<Uint8Array> {
+  const format = decompressor((headers['content-encoding'] ?? 'identity').trim().toLowerCase());
+  if (format === null || request.body === null) {
+    void request.body?.cancel().catch(() => undefined);
+    throw new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the request body has a content encoding fieldguard cannot read here; send it uncompressed, or gzip or deflate');
+  }
+  for (const name of ['content-length', 'content-encoding', 'content-md5']) delete headers[name];
+  return decompressed(request.body, format);
+}
+
+/**
+ * A streamed answer rewritten record by record as the client reads it: decompressed, without the
+ * length, encoding and validators of the old bytes. A record that cannot be rewritten ends a
+ * server-sent event stream with an `event: error`, then errors it; an NDJSON stream just errors.
+ * @throws FieldguardError `ERR_MASK_FAILED` for an encoding this runtime cannot decompress.
+ */
+export function streamedAnswer(response: Response, format: StreamFormat, options: Omit<WebRecordOptions, 'errorEvent'>): Response {
+  const encoding = decompressor((response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase());
+  if (encoding === null) {
+    void response.body?.cancel().catch(() => undefined);
+    throw new FieldguardError('ERR_MASK_FAILED', 'the answer is compressed in a way fieldguard cannot read here, so it cannot be masked');
+  }
+  const headers = new Headers(response.headers);
+  for (const name of ['content-length', 'content-encoding', 'content-md5', 'etag', 'transfer-encoding']) headers.delete(name);
+  const body = webRecords(decompressed(response.body!, encoding), format, { ...options, errorEvent: format === 'sse' });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }

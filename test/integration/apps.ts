@@ -1,5 +1,5 @@
 // The same gateway built on Express 5, Express 4, Koa 3 and 2, Fastify 5 and Web-standard handlers under Hono: the conformance suite runs every test against each.
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import { Readable } from 'node:stream';
 import express5 from 'express';
 import express4 from 'express4';
@@ -214,6 +214,13 @@ function fastifyFramework(): Framework {
         return sampleOrder();
       });
       app.post('/masked-in', { preHandler: ff.maskFields({ schema: orderSchema, on: 'request' }) }, async (request) => request.body);
+      // Streamed bodies: proxied vendor streams (possibly compressed), streamed uploads, and answers sent as a stream of pieces.
+      app.get<{ Params: { kind: string } }>('/vendor/stream/:kind', { preHandler: ff.maskFields({ schema: orderSchema, onReport }) }, (request, reply) => reply.from(`/stream/${request.params.kind}`));
+      app.post('/vendor/ingest', { preHandler: ff.scrubPII({ schema: orderSchema, onReport }) }, forward('/ingest'));
+      app.get<{ Params: { kind: string } }>('/written/:kind', { preHandler: ff.maskFields({ schema: orderSchema }) }, (request, reply) => {
+        const [type, text] = WRITTEN[request.params.kind]!;
+        return reply.type(type).send(Readable.from(pieces(text()).map((p) => Buffer.from(p))));
+      });
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as { port: number };
       return {
@@ -240,6 +247,22 @@ export function forwardWith(vendorUrl: string, path: string): (request: Request)
     });
     return new Response(await res.arrayBuffer(), { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } });
   };
+}
+
+/**
+ * A vendor's streamed answer as a Web Response with its bytes as they came (still compressed, with
+ * their Content-Encoding): fetch would decompress them and keep the header, which no proxy sends on.
+ */
+function rawFrom(vendorUrl: string, path: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    request(`${vendorUrl}${path}`, (res) => {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(name, value);
+      resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status: res.statusCode ?? 502, headers }));
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 function honoFramework(): Framework {
@@ -271,6 +294,23 @@ function honoFramework(): Framework {
         (c) => c.json(sampleOrder()),
       );
       app.post('/masked-in', fw.middleware(fw.maskFields({ schema: orderSchema, on: 'request' })), async (c) => c.json(await c.req.json()));
+      // Streamed bodies: proxied vendor streams (possibly compressed), uploads streamed on with fetch, answers written as a stream of pieces.
+      app.get('/vendor/stream/:kind', fw.middleware(fw.maskFields({ schema: orderSchema, onReport })), (c) => rawFrom(vendorUrl, `/stream/${c.req.param('kind')}${new URL(c.req.url).search}`));
+      app.post('/vendor/ingest', fw.middleware(fw.scrubPII({ schema: orderSchema, onReport })), (c) =>
+        fetch(`${vendorUrl}/ingest`, { method: 'POST', headers: { 'content-type': c.req.header('content-type') ?? '' }, body: c.req.raw.body, duplex: 'half' } as RequestInit),
+      );
+      app.get('/written/:kind', mask, (c) => {
+        const [type, text] = WRITTEN[c.req.param('kind')]!;
+        const parts = pieces(text());
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            const next = parts.shift();
+            if (next === undefined) controller.close();
+            else controller.enqueue(new TextEncoder().encode(next));
+          },
+        });
+        return new Response(body, { headers: { 'content-type': type } });
+      });
       const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
       await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
       const { port } = server.address() as AddressInfo;
@@ -295,10 +335,3 @@ export const FRAMEWORKS: readonly Framework[] = [
   fastifyFramework(),
   honoFramework(),
 ];
-
-/**
- * The frameworks whose streamed bodies fieldguard rewrites record by record (SSE, NDJSON, compressed
- * answers): those on Node's http server with a Node request and response it can intercept. Fastify
- * and the Web adapter are not among them yet; README lists them under what is not covered.
- */
-export const STREAMING_FRAMEWORKS: readonly Framework[] = FRAMEWORKS.filter((f) => f.name.startsWith('Express') || f.name.startsWith('Koa'));

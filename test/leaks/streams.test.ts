@@ -1,6 +1,6 @@
 // The leak hunt over streamed bodies: canaries split across chunks, compressed, inside server-sent events and NDJSON lines, in both directions and through every framework.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STREAMING_FRAMEWORKS, pieces, type Gateway } from '../integration/apps.js';
+import { FRAMEWORKS, pieces, type Gateway } from '../integration/apps.js';
 import { read, wire } from '../streams/client.js';
 import { ndjsonText, sseText, startStreamVendor, type StreamVendor } from '../streams/vendor.js';
 import { canaries, findLeaks, type Canaries } from './canaries.js';
@@ -20,7 +20,7 @@ function order(c: Canaries): Record<string, unknown> {
   };
 }
 
-describe.each(STREAMING_FRAMEWORKS)('$name: streamed bodies leak nothing', (framework) => {
+describe.each(FRAMEWORKS)('$name: streamed bodies leak nothing', (framework) => {
   let vendor: StreamVendor;
   let gw: Gateway;
   let planted: Canaries[] = [];

@@ -1,12 +1,28 @@
 // Streamed bodies through every framework: vendor streams (SSE, NDJSON, compressed JSON) masked as they pass, uploads scrubbed record by record, bad records cutting the stream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STREAMING_FRAMEWORKS, pieces, type Gateway } from '../integration/apps.js';
+import { FRAMEWORKS, pieces, type Gateway } from '../integration/apps.js';
 import { leaks, MASKED_ORDER, SCRUBBED_ORDER, sampleOrder } from '../fixtures/order.js';
 import { read, wire } from './client.js';
 import { ndjsonText, sseText, startStreamVendor, type StreamVendor } from './vendor.js';
 
 const MASKED_SSE = `:\n\n${[1, 2].map((id) => `event: order\nid: ${id}\ndata: ${JSON.stringify(MASKED_ORDER)}\n\n`).join('')}event: done\n\n`;
 const MASKED_NDJSON = `${JSON.stringify(MASKED_ORDER)}\n${JSON.stringify(MASKED_ORDER)}\n`;
+
+/** Whether this runtime's DecompressionStream reads br: where it does not, the Web adapter refuses a br answer rather than pass it unread. */
+const WEB_BROTLI = (() => {
+  try {
+    new DecompressionStream('br' as CompressionFormat);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** A refused answer: 500 with the code, nothing of the vendor's body. */
+function expectRefused(res: { status: number; text: string }): void {
+  expect(res.status).toBe(500);
+  expect(JSON.parse(res.text)).toEqual({ error: { code: 'ERR_MASK_FAILED', message: 'the answer is compressed in a way fieldguard cannot read here, so it cannot be masked' } });
+}
 
 /** A request body streamed in 7-character pieces, one per tick. */
 function upload(text: string, type: string, extra: Record<string, string> = {}): RequestInit {
@@ -22,7 +38,7 @@ function upload(text: string, type: string, extra: Record<string, string> = {}):
   return { method: 'POST', headers: { 'content-type': type, ...extra }, body, duplex: 'half' } as RequestInit;
 }
 
-describe.each(STREAMING_FRAMEWORKS)('$name: streamed bodies', (framework) => {
+describe.each(FRAMEWORKS)('$name: streamed bodies', (framework) => {
   let vendor: StreamVendor;
   let gw: Gateway;
   beforeAll(async () => {
@@ -36,9 +52,12 @@ describe.each(STREAMING_FRAMEWORKS)('$name: streamed bodies', (framework) => {
 
   describe.each(['identity', 'gzip', 'deflate', 'br'])('a vendor answer in %s', (encoding) => {
     const query = encoding === 'identity' ? '' : `?encoding=${encoding}`;
+    // The Web adapter decompresses with the runtime's DecompressionStream, which may not read br.
+    const refused = framework.name === 'Web/Hono' && encoding === 'br' && !WEB_BROTLI;
 
     it('masks each server-sent event as it passes, re-framed without the compression and length of the old bytes', async () => {
       const res = await read(`${gw.url}/vendor/stream/sse${query}`);
+      if (refused) return expectRefused(res);
       expect(res.status).toBe(200);
       expect(res.text).toBe(MASKED_SSE);
       expect(res.cut).toBe(false);
@@ -51,6 +70,7 @@ describe.each(STREAMING_FRAMEWORKS)('$name: streamed bodies', (framework) => {
 
     it('masks each NDJSON line as it passes', async () => {
       const res = await read(`${gw.url}/vendor/stream/ndjson${query}`);
+      if (refused) return expectRefused(res);
       expect(res.status).toBe(200);
       expect(res.text).toBe(MASKED_NDJSON);
       expect(res.headers.get('content-encoding')).toBeNull();
@@ -60,6 +80,7 @@ describe.each(STREAMING_FRAMEWORKS)('$name: streamed bodies', (framework) => {
 
     it('masks a JSON answer whole: decompressed, its Content-Length that of the masked bytes, not truncated, no stale validators', async () => {
       const res = await read(`${gw.url}/vendor/stream/json${query}`);
+      if (refused) return expectRefused(res);
       expect(res.status).toBe(200);
       expect(JSON.parse(res.text)).toEqual(MASKED_ORDER);
       expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(res.text));
@@ -70,6 +91,7 @@ describe.each(STREAMING_FRAMEWORKS)('$name: streamed bodies', (framework) => {
 
     it('cuts a server-sent event stream at a malformed event with an error event, nothing of it in clear', async () => {
       const res = await read(`${gw.url}/vendor/stream/bad-sse${query}`);
+      if (refused) return expectRefused(res);
       expect(res.status).toBe(200);
       const [first, second, rest] = res.text.split('\n\n');
       expect(first).toBe(`data: ${JSON.stringify(MASKED_ORDER)}`);
@@ -85,6 +107,7 @@ describe.each(STREAMING_FRAMEWORKS)('$name: streamed bodies', (framework) => {
 
     it('closes an NDJSON stream at a malformed line, nothing of it in clear', async () => {
       const res = await read(`${gw.url}/vendor/stream/bad-ndjson${query}`);
+      if (refused) return expectRefused(res);
       expect(leaks(res.text)).toEqual([]);
       if (res.status === 500) {
         // A compressed stream this short decompresses in one piece: the bad line is met before a byte went out, so the answer is refused whole.
@@ -92,7 +115,12 @@ describe.each(STREAMING_FRAMEWORKS)('$name: streamed bodies', (framework) => {
         expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'ERR_MASK_FAILED' } });
         return;
       }
-      expect(res.text).toBe(`${JSON.stringify(MASKED_ORDER)}\n`);
+      if (res.text === '') {
+        // A Web Response's head is out before its body is read: a short compressed stream decompressed in one piece is cut before its first line.
+        expect(framework.name).toBe('Web/Hono');
+        expect(encoding).not.toBe('identity');
+        expect(res.cut).toBe(true);
+      } else expect(res.text).toBe(`${JSON.stringify(MASKED_ORDER)}\n`);
       const cut = await wire(`${gw.url}/vendor/stream/bad-ndjson${query}`);
       expect(cut.complete).toBe(false);
       expect(leaks(cut.raw)).toEqual([]);
