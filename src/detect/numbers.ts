@@ -52,8 +52,11 @@ function before(text: string, at: number, width: number): string {
 
 /** Separators a card is written with between its blocks: one space, dash or dot. */
 const cardSep = (sep: string): boolean => sep.length === 1 && (sep === ' ' || sep === '-' || sep === '.');
-/** Block layouts cards are printed in (digits per block). */
-const CARD_LAYOUTS: ReadonlyArray<readonly number[]> = [[4, 4, 4, 4], [4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 2], [4, 4, 4, 4, 1], [4, 4, 4, 3], [4, 4, 4, 2], [4, 4, 4, 1], [4, 4, 5]];
+/**
+ * Block layouts cards are printed in (digits per block), longest first: a 19-digit PAN whose first
+ * 16 digits also pass Luhn (one in ten do) is one card, and taking the 16 would leave the rest in clear.
+ */
+const CARD_LAYOUTS: ReadonlyArray<readonly number[]> = [[4, 4, 4, 4, 3], [4, 4, 4, 4, 2], [4, 4, 4, 4, 1], [4, 4, 4, 4], [4, 6, 5], [4, 4, 4, 3], [4, 4, 5], [4, 6, 4], [4, 4, 4, 2], [4, 4, 4, 1]];
 
 function cardAt(groups: readonly Group[], i: number): number {
   const first = groups[i]!;
