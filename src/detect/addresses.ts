@@ -129,16 +129,18 @@ export function ipAddresses(text: string, out: Finding[]): void {
     const after = e < text.length ? text.charCodeAt(e) : 32;
     if (candidate.length > 2 && !isWord(before) && !isWord(after)) {
       let end = e;
-      if (!v6Shaped(candidate)) {
+      let shaped = v6Shaped(candidate);
+      if (!shaped) {
         // `2a01:9a::d9:29138`: Apache's error log writes the client's port after the address without
         // brackets; a last part of decimal digits that makes the text no address is that port.
         const last = candidate.lastIndexOf(':');
         if (last > 0 && candidate.charCodeAt(last - 1) !== 58 && /^\d{1,5}$/.test(candidate.slice(last + 1))) {
           candidate = candidate.slice(0, last);
           end = s + last;
+          shaped = v6Shaped(candidate);
         }
       }
-      if (v6Shaped(candidate) && !anonymousV6(candidate)) out.push({ kind: 'ipAddress', start: s, end });
+      if (shaped && !anonymousV6(candidate)) out.push({ kind: 'ipAddress', start: s, end });
     }
     colon = text.indexOf(':', runEnd + 1);
   }
