@@ -92,6 +92,11 @@ function anonymousV6(a: string): boolean {
   return l === '::1' || l === '::' || /^::ffff:(?:127\.|0\.0\.0\.0$)/.test(l) || /^0{0,4}(?::0{0,4}){6}:0{0,3}1$/.test(l);
 }
 
+/** A compressed or full eight-part IPv6 text that `node:net` accepts. */
+function v6Shaped(candidate: string): boolean {
+  return (candidate.includes('::') || candidate.split(':').length === 8) && isIPv6(candidate);
+}
+
 /** Finds IPv4 and IPv6 addresses (checked by `node:net`). */
 export function ipAddresses(text: string, out: Finding[]): void {
   let dot = text.indexOf('.');
@@ -119,18 +124,23 @@ export function ipAddresses(text: string, out: Finding[]): void {
     while (e < text.length && isV6Char(text.charCodeAt(e))) e++;
     const runEnd = e;
     while (e > colon + 1 && (text[e - 1] === '.' || text[e - 1] === ':') && text.slice(e - 2, e) !== '::') e--;
-    const candidate = text.slice(s, e);
+    let candidate = text.slice(s, e);
     const before = s > 0 ? text.charCodeAt(s - 1) : 32;
     const after = e < text.length ? text.charCodeAt(e) : 32;
-    if (
-      candidate.length > 2 &&
-      !isWord(before) &&
-      !isWord(after) &&
-      (candidate.includes('::') || candidate.split(':').length === 8) &&
-      isIPv6(candidate) &&
-      !anonymousV6(candidate)
-    ) {
-      out.push({ kind: 'ipAddress', start: s, end: e });
+    if (candidate.length > 2 && !isWord(before) && !isWord(after)) {
+      let end = e;
+      let shaped = v6Shaped(candidate);
+      if (!shaped) {
+        // `2a01:9a::d9:29138`: Apache's error log writes the client's port after the address without
+        // brackets; a last part of decimal digits that makes the text no address is that port.
+        const last = candidate.lastIndexOf(':');
+        if (last > 0 && candidate.charCodeAt(last - 1) !== 58 && /^\d{1,5}$/.test(candidate.slice(last + 1))) {
+          candidate = candidate.slice(0, last);
+          end = s + last;
+          shaped = v6Shaped(candidate);
+        }
+      }
+      if (shaped && !anonymousV6(candidate)) out.push({ kind: 'ipAddress', start: s, end });
     }
     colon = text.indexOf(':', runEnd + 1);
   }

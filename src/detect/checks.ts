@@ -22,7 +22,9 @@ export function ssnValid(area: string, group: string, serial: string): boolean {
 
 /**
  * IBAN lengths by country, as published in the SWIFT IBAN registry (ISO 13616), including the
- * countries that joined it most recently (BI, DJ, FK, LY, MN, NI, OM, RU, SD, SO, YE, …).
+ * countries that joined it most recently (BI, DJ, FK, LY, MN, NI, OM, RU, SD, SO, YE, …), and the
+ * territories that use another country's IBAN under their own country code (French overseas
+ * territories and collectivities with FR's 27 characters, Åland with FI's 18).
  */
 const IBAN_LENGTH: Readonly<Record<string, number>> = {
   AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28,
@@ -31,6 +33,8 @@ const IBAN_LENGTH: Readonly<Record<string, number>> = {
   LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28,
   NL: 18, NO: 15, OM: 23, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24, SC: 31, SD: 18, SE: 24,
   SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+  // Territories: the parent's layout under the territory's own code.
+  AX: 18, GF: 27, GP: 27, MF: 27, MQ: 27, NC: 27, PF: 27, PM: 27, RE: 27, TF: 27, WF: 27, YT: 27,
 };
 
 /** Whether a country is in the IBAN registry, and the length of its IBANs. */

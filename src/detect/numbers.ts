@@ -52,8 +52,11 @@ function before(text: string, at: number, width: number): string {
 
 /** Separators a card is written with between its blocks: one space, dash or dot. */
 const cardSep = (sep: string): boolean => sep.length === 1 && (sep === ' ' || sep === '-' || sep === '.');
-/** Block layouts cards are printed in (digits per block). */
-const CARD_LAYOUTS: ReadonlyArray<readonly number[]> = [[4, 4, 4, 4], [4, 4, 4, 4, 3], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 2], [4, 4, 4, 4, 1], [4, 4, 4, 3], [4, 4, 4, 2], [4, 4, 4, 1], [4, 4, 5]];
+/**
+ * Block layouts cards are printed in (digits per block), longest first: a 19-digit PAN whose first
+ * 16 digits also pass Luhn (one in ten do) is one card, and taking the 16 would leave the rest in clear.
+ */
+const CARD_LAYOUTS: ReadonlyArray<readonly number[]> = [[4, 4, 4, 4, 3], [4, 4, 4, 4, 2], [4, 4, 4, 4, 1], [4, 4, 4, 4], [4, 6, 5], [4, 4, 4, 3], [4, 4, 5], [4, 6, 4], [4, 4, 4, 2], [4, 4, 4, 1]];
 
 function cardAt(groups: readonly Group[], i: number): number {
   const first = groups[i]!;
@@ -189,13 +192,34 @@ function ssnAt(text: string, groups: readonly Group[], i: number, wholeRun: bool
   return ssnValid(a.digits, b.digits, c.digits) ? i + 2 : -1;
 }
 
+/** A calendar date's layout: year-month-day or day-month-year, one separator that glues its parts. */
+function isDate(a: Group, b: Group, c: Group): boolean {
+  const l = `${a.digits.length}-${b.digits.length}-${c.digits.length}`;
+  if ((l !== '4-2-2' && l !== '2-2-4') || !glued(b.sep) || b.sep !== c.sep) return false;
+  const [month, day] = l === '4-2-2' ? [Number(b.digits), Number(c.digits)] : [Number(b.digits), Number(a.digits)];
+  return day >= 1 && day <= 31 && ((month >= 1 && month <= 12) || (l === '2-2-4' && Number(a.digits) <= 12 && day <= 12));
+}
+
+/** Where a date that stands as its own word starts within the first groups of a run (after a space), or -1. */
+function dateAfter(groups: readonly Group[]): number {
+  for (let k = 2; k + 2 < groups.length && k <= LOOKAHEAD; k++) {
+    if (groups[k]!.sep !== ' ' || !isDate(groups[k]!, groups[k + 1]!, groups[k + 2]!)) continue;
+    if (k + 3 === groups.length || !glued(groups[k + 3]!.sep)) return k;
+  }
+  return -1;
+}
+
 /** What separates the blocks of a phone number: a space, a dash or a dot (with spaces), a closing or opening parenthesis, a slash. */
 const PHONE_SEP = /^(?: ?[-.]? ?|\) ?|\)-|\/| ?\()$/;
 
 /** Tries the longest phone number that starts at group `i` (at most six groups). */
-function phoneAt(text: string, groups: readonly Group[], prefix: string, start: number, tailGlued: boolean): number {
+function phoneAt(text: string, all: readonly Group[], prefix: string, start: number, runTailGlued: boolean): number {
   const i = 0;
   const national = prefix !== '+' && prefix !== '%2B';
+  // A date after the number by a space (`tel: 303-710-6258 2026-12-02`) is the next token, not more digits of it.
+  const date = dateAfter(all);
+  const groups = date < 0 ? all : all.slice(0, date);
+  const tailGlued = date < 0 ? runTailGlued : false;
   // A national number stands alone in its run: digits before or after it by a space make it part of something longer.
   if (national && groups.length > 7) return -1;
   const last = Math.min(groups.length - 1, i + 6);

@@ -26,8 +26,10 @@ const NSN: Readonly<Record<string, readonly [number, number]>> = {
 };
 
 /** Context words that make a plain run of digits a phone number; looked for in a bounded window before it. */
+// The words of the plans we read (EN, DE, FR, ES, IT, PT, JA), then the short words a sentence puts between
+// the word and the number (`appelez le`, `llamar al`, `ligue para`, `mobile no.`).
 const PHONE_WORDS =
-  /(?:phone|tel|mobil|cell|call|sms|fax|whatsapp|contact|numero|número|nummer|msisdn|dial|handy|portable|móvil|cellulare|telefone)[a-zé]*(?:[\s:=#"'.,()_\\-]|number|num|no|at|me|is|on|to)*$/i;
+  /(?:phone|t[eé]l|mobil|m[oó]vil|cell|(?<![a-z])cel|call|appel|llam|ligue|ruf|sms|fax|whatsapp|contact|numero|número|nummer|msisdn|dial|handy|portable|電話|携帯)[a-zéó]*(?:[\s:=#"'.,()_\\-]|number|num|nr|no|n°|at|me|is|on|to|le|la|au|al|el|de|del|da|do|para|unter|per|a|à)*$/i;
 
 const digitsOf = (span: readonly Group[]): string => span.map((g) => g.digits).join('');
 
@@ -66,34 +68,39 @@ function dateLike(span: readonly Group[]): boolean {
 /**
  * A number written the national way. With separators, its layout must be one the plan prints
  * (trunk `0` plans: UK, DE, FR, IT landlines, NL, AU, JP, IN; NANP; ES; IT mobiles; IN mobiles; BR
- * with the area code in parentheses). Without separators, a context word (`phone`, `tel`, …)
- * must come before it.
+ * with the area code in parentheses). Without separators, and for BR without parentheses, a
+ * context word (`phone`, `tel`, `appelez le`, `llamar al`, `celular`, …) must come before it.
  */
 export function nationalPhone(span: readonly Group[], paren: boolean, text: string, start: number): boolean {
   const d = digitsOf(span);
   const n = d.length;
   const plain = span.length === 1;
-  if (plain && !PHONE_WORDS.test(text.slice(Math.max(0, start - 32), start))) return false;
+  let said: boolean | undefined;
+  const context = (): boolean => (said ??= PHONE_WORDS.test(text.slice(Math.max(0, start - 32), start)));
+  if (plain && !context()) return false;
   if (n === 11 && d[0] === '1' && nanp(d.slice(1)) && (plain || span[0]!.digits === '1')) return true;
   if (nanp(d) && (plain || /^(?:3-3-4|10)$/.test(layoutOf(span)))) return true;
   if (d[0] === '0' && d[1] !== '0') {
     if (n < 10 || n > 12 || dateLike(span)) return false;
     if (plain) return n >= 10 && n <= 12;
     const first = span[0]!.digits.length;
+    // India: the trunk 0 before a mobile's five-and-five (`075453 11432`).
+    if (first === 6 && span.length === 2 && n === 11) return span[1]!.digits.length === 5 && /[6-9]/.test(d[1]!);
     if (first < 2 || first > 5) return false;
     // Pairs (FR `01 23 45 67 89`, NL `06 12 34 56 78`) are ten digits.
     if (span.every((g) => g.digits.length === 2)) return n === 10;
-    // Otherwise a prefix and one or two blocks of three or more (UK `020 7946 0958`, DE `030-1234567`, JP `090-1234-5678`).
+    // Otherwise a prefix and one or two blocks of three or more (UK `020 7946 0958`, DE `030-1234567`,
+    // `030-616-51268`, JP `090-1234-5678`).
     const [, second, third] = span.map((g) => g.digits.length);
     if (span.length === 2) return second! >= 5 && second! <= 8;
-    return span.length === 3 && second! >= 3 && second! <= 4 && third! >= 3 && third! <= 4;
+    return span.length === 3 && second! >= 3 && second! <= 4 && third! >= 3 && third! <= 5;
   }
   // Spain: nine digits starting 6–9, printed 3-3-3 or 3-2-2-2.
   if (n === 9 && /[6-9]/.test(d[0]!) && (plain || /^(?:3-3-3|3-2-2-2)$/.test(layoutOf(span)))) return true;
   // Italian mobiles (3xx) and Indian mobiles (6–9): ten digits.
   if (n === 10 && d[0] === '3' && (plain || /^(?:3-3-4|3-7|3-3-2-2|3-4-3)$/.test(layoutOf(span)))) return true;
   if (n === 10 && /[6-9]/.test(d[0]!) && (plain || layoutOf(span) === '5-5')) return true;
-  // Brazil: (11) 91234-5678, (21) 2345-6789.
-  if (paren && /^(?:2-5-4|2-4-4)$/.test(layoutOf(span)) && d[0] !== '0') return true;
+  // Brazil: (11) 91234-5678, (21) 2345-6789; without the parentheses (`21 98794-8535`) only after a context word.
+  if (/^(?:2-5-4|2-4-4)$/.test(layoutOf(span)) && d[0] !== '0' && (paren || context())) return true;
   return false;
 }

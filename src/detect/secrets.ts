@@ -162,11 +162,16 @@ export function urlCredentials(text: string, out: Finding[]): void {
     let e = sep + 3;
     let lastAt = -1;
     let colon = -1;
-    while (e < text.length && e - sep < 1024 && !isAuthorityEnd(text.charCodeAt(e))) {
+    let port = true;
+    for (; e < text.length && e - sep < 1024; e++) {
       const c = text.charCodeAt(e);
+      // RFC 3986 ends the authority at "#", but pasted connection strings carry it raw in a password
+      // (`amqp://admin:pa#ss@host`): after a colon that starts no port, "#" is read as part of the userinfo,
+      // and only an "@" further on makes the span a credential.
+      if (c === 35 ? lastAt >= 0 || colon < 0 || port : isAuthorityEnd(c)) break;
       if (c === 64) lastAt = e;
       else if (c === 58 && lastAt < 0 && colon < 0) colon = e;
-      e++;
+      else if (colon >= 0 && lastAt < 0 && (c < 48 || c > 57)) port = false;
     }
     if (s >= 0 && lastAt > sep + 3 && colon >= 0 && colon < lastAt && lastAt - colon > 1) out.push({ kind: 'urlCredentials', start: sep + 3, end: lastAt });
     sep = text.indexOf('://', e > sep + 3 ? e : sep + 3);

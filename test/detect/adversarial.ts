@@ -34,5 +34,12 @@ export const FAMILIES: Readonly<Record<string, string>> = {
   'provider prefixes': 'sk_live_ghp_xoxb-AIza',
   'AWS prefixes': 'AKIA',
   'IBAN-like': 'DE89 ',
+  'IPv6 with unbracketed ports': '2a01:9a::d9:29138 ',
+  'colon groups with a decimal tail': '1:2:3:4:5:6:7:8:99999:',
+  'phone context words and short words': 'llamar al a de la le 0656411335 ',
+  'phones followed by dates': '303-710-6258 2026-12-02 ',
+  'groups and dates in one run': '1 2026-12-02 ',
+  '19-digit card layouts': '4096 2635 3514 4456 630 ',
+  'URL passwords with # and no @': 'a://u:p#',
   'mixed log text': 'x@y.z 4111-1111 203.0.113. +44 20 token=abc eyJ DE89 ',
 };

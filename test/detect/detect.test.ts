@@ -172,6 +172,52 @@ describe('false positives it must not make', () => {
   });
 });
 
+describe('forms found on text the detectors were not written against', () => {
+  it.each([
+    // IPv6 with the port written after it without brackets (Apache error logs): the address, not the port.
+    ['IPv6 with an unbracketed port', '[client 2a01:9a::d9:29138] AH01630', [['ipAddress', '2a01:9a::d9']]],
+    ['full IPv6 with an unbracketed port', 'from 2001:db8:1:2:3:4:5:6:443 ok', [['ipAddress', '2001:db8:1:2:3:4:5:6']]],
+    // National phones after the words their languages use, with the short words between.
+    ['FR ten plain digits', 'appelez le 0656411335 svp', [['phone', '0656411335']]],
+    ['FR after tél.', 'tél. 0750257091', [['phone', '0750257091']]],
+    ['ES nine plain digits', 'llamar al 944401062', [['phone', '944401062']]],
+    ['BR without parentheses', 'celular: 21 98794-8535', [['phone', '21 98794-8535']]],
+    ['IN with trunk prefix', 'mobile no. 075453 11432', [['phone', '075453 11432']]],
+    ['DE dashed 3-3-5', 'Telefon: 030-616-51268', [['phone', '030-616-51268']]],
+    ['DE four-digit area code', 'Telefon: 0221 6753273', [['phone', '0221 6753273']]],
+    ['a phone followed by a date', 'tel: 303-710-6258 2026-12-02', [['phone', '303-710-6258']]],
+    ['a JP phone followed by a timestamp', '携帯: 03-1473-1260 2026-12-02T10:00:00Z', [['phone', '03-1473-1260']]],
+    // 19-digit PANs whose first 16 digits pass Luhn too: the whole PAN.
+    ['19-digit Visa spaced 4-4-4-4-3', 'card 4096 2635 3514 4456 630', [['cardNumber', '4096 2635 3514 4456 630']]],
+    ['19-digit UnionPay dashed', 'pan=6298-5661-5109-9312-119', [['cardNumber', '6298-5661-5109-9312-119']]],
+    // A pasted connection string whose password carries a raw "#".
+    ['URL password with a raw #', 'amqp://admin:pa^ss#@host/vhost', [['urlCredentials', 'admin:pa^ss#']]],
+    // Territories with their own code on FR and FI IBANs.
+    ['IBAN of a French territory', 'iban GF0630006000011234567890189', [['iban', 'GF0630006000011234567890189']]],
+    ['IBAN of Åland', 'iban AX2112345600000785', [['iban', 'AX2112345600000785']]],
+  ] as Array<[string, string, Array<[FindingKind, string]>]>)('%s', (_name, text, expected) => {
+    expect(found(text)).toEqual(expected);
+    const out = redactText(text, { censor: 'redact' });
+    for (const [, value] of expected) expect(out).not.toContain(value);
+  });
+
+  it.each([
+    ['a port after a host name', 'https://host:8080#a@b'],
+    ['a fragment after the host', 'https://host#me@x'],
+    ['a time', 'at 12:34:56 ok'],
+    ['loopback with an unbracketed port', '[client ::1:56850]'],
+    ['digits and a date after no context word', 'order 303 710 2026-12-02'],
+    ['BR layout without parentheses or context', 'id 21 98794-8535'],
+  ])('not: %s', (_name, text) => {
+    expect(found(text)).toEqual([]);
+    expect(redactText(text)).toBe(text);
+  });
+
+  it('masks a 19-digit PAN to its last four, as any card', () => {
+    expect(redactText('card 4096 2635 3514 4456 630')).toBe('card **** **** **** ***6 630');
+  });
+});
+
 describe('the fast path', () => {
   it('says a text without digits, "@", ":", "=", "%", "&", "\\\\" or key markers can hold nothing', () => {
     expect(mayHoldFinding('request completed in the usual way')).toBe(false);

@@ -5,33 +5,49 @@ import { describe, expect, it } from 'vitest';
 import { FAMILIES } from './adversarial.js';
 
 const CHILD = fileURLToPath(new URL('./linear-child.ts', import.meta.url));
+type Figures = Record<string, [number, number, number]>;
 
-/** Runs the timing child (a fresh process: no other test's heap or JIT state) and returns ms per size. */
-function measure(only?: string): Record<string, [number, number, number]> {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', CHILD, ...(only === undefined ? [] : [only])], { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 240_000 });
-  return JSON.parse(out) as Record<string, [number, number, number]>;
+/**
+ * Runs the timing child (a fresh process: no other test's heap or JIT state) and returns ms per
+ * size, the fastest of `runs` runs each. execFileSync waits for it, so children run one at a time.
+ */
+function measure(only: string | undefined, runs: number): Figures {
+  const args = ['--expose-gc', '--import', 'tsx', CHILD, only ?? '*', String(runs)];
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 240_000 });
+  return JSON.parse(out) as Figures;
 }
+
+/** Blocks for `ms`: lets a burst of load from the test files running beside this one pass before measuring again. */
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** The 1 MB run may cost at most ~12x the 100 KB run (10x the text, some slack for the allocator); below 1 ms the clock decides, not the code. */
+const linear = ([, k100, m1]: readonly number[]): boolean => m1! <= 12 * Math.max(k100!, 1);
+const fast = ([, , m1]: readonly number[]): boolean => m1! < 100;
 
 describe('detector time on adversarial input', () => {
   it('grows linearly and stays under 100 ms per MB for every family', { timeout: 600_000 }, () => {
-    const figures = measure();
-    // Families that look slow are measured again on their own, twice at most: the machine is shared, and a stall is not the code.
-    const slow = (k: string): boolean => figures[k]![2] >= 100 || figures[k]![2] > 12 * Math.max(figures[k]![1], 1);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      for (const k of Object.keys(figures).filter(slow)) {
-        const again = measure(k)[k]!;
-        if (again[2] < figures[k]![2]) figures[k] = again;
+    const figures = measure(undefined, 7);
+    // On a shared machine a family can look slow because of other work: it is measured again, alone in
+    // its own child, with more runs, up to four times. Each size keeps its fastest figure over all
+    // measurements — the work is deterministic, so the fastest is the closest to its true cost, and a
+    // quadratic family stays quadratic however often it is measured.
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const slow = Object.keys(figures).filter((k) => !linear(figures[k]!) || !fast(figures[k]!));
+      if (slow.length === 0) break;
+      pause(1000 * (attempt + 1));
+      for (const k of slow) {
+        const again = measure(k, 15)[k]!;
+        figures[k] = figures[k]!.map((v, i) => Math.min(v, again[i]!)) as [number, number, number];
       }
     }
     expect(Object.keys(figures).sort()).toEqual(Object.keys(FAMILIES).sort());
-    const report = Object.entries(figures).map(([name, [k10, k100, m1]]) => ({
+    const report = Object.entries(figures).map(([name, f]) => ({
       name,
-      k10: Math.round(k10 * 10) / 10,
-      k100: Math.round(k100 * 10) / 10,
-      m1: Math.round(m1 * 10) / 10,
-      // The 1 MB run may cost at most ~12x the 100 KB run (10x the text, some slack for the allocator); below 1 ms the clock decides, not the code.
-      linear: m1 <= 12 * Math.max(k100, 1),
-      under100ms: m1 < 100,
+      k10: Math.round(f[0] * 10) / 10,
+      k100: Math.round(f[1] * 10) / 10,
+      m1: Math.round(f[2] * 10) / 10,
+      linear: linear(f),
+      under100ms: fast(f),
     }));
     expect(report.filter((r) => !r.linear || !r.under100ms)).toEqual([]);
   });
