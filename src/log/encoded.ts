@@ -25,15 +25,25 @@ const PLUS_BETWEEN_DIGITS = /(\d)\+(?=\d)/g;
 // A value glued to a word by `-`, `_` or `.` (`ref-123-45-6789`, `id_4111…`): the detectors want a boundary before it.
 const GLUED = /([A-Za-z])[-_.](?=\d)/g;
 
+/** `+` between digits as spaces, and a digit glued to a word read apart from it. */
+function spacedOut(text: string): string {
+  PLUS_BETWEEN_DIGITS.lastIndex = 0;
+  let t = PLUS_BETWEEN_DIGITS.test(text) ? text.replace(PLUS_BETWEEN_DIGITS, '$1 ') : text;
+  GLUED.lastIndex = 0;
+  if (GLUED.test(t)) t = t.replace(GLUED, '$1 ');
+  return t;
+}
+
 /**
  * Wraps a text scanner so that text is also read as whoever reads the line would read it:
- * percent-decoded (up to twice), with form-encoded `+` between digits as spaces, and with a value
+ * percent-decoded (up to twice), then with form-encoded `+` between digits as spaces and a value
  * glued to a word by `-`, `_` or `.` read apart. Logs write URLs, queries, route parameters and
  * raw form bodies as they arrived — Node's `IncomingMessage.url`, a framework's request object, a
  * body kept as text — and a card written `4111%201111%201111%201111` or `ref-4111…` is a card
- * all the same. When that reading holds a finding, the line gets the reading with its findings
- * censored; otherwise the scanner's answer on the text as it is. Text with none of `%`, `+`
- * between digits or a glued digit costs three tests more; other text, one scan more.
+ * all the same. Each reading is scanned after the findings of the one before it are censored (a
+ * censored value reads as nothing, so nothing is censored twice), and the line gets the last
+ * reading that held a finding, censored; when none did, the scanner's answer on the text as it
+ * is. Text with no `%`, no `+` between digits and no glued digit costs three tests more.
  *
  * @example
  * ```ts
@@ -43,14 +53,20 @@ const GLUED = /([A-Za-z])[-_.](?=\d)/g;
  */
 export function decodingScan(scan: (text: string) => string): (text: string) => string {
   return (text) => {
-    const out = scan(text);
-    let read = text.includes('%') ? percentDecoded(text) : text;
-    PLUS_BETWEEN_DIGITS.lastIndex = 0;
-    if (PLUS_BETWEEN_DIGITS.test(read)) read = read.replace(PLUS_BETWEEN_DIGITS, '$1 ');
-    GLUED.lastIndex = 0;
-    if (GLUED.test(read)) read = read.replace(GLUED, '$1 ');
-    if (read === text) return out;
-    const masked = scan(read);
-    return masked === read ? out : masked;
+    let result = scan(text);
+    // What the next reading starts from: the most censored text so far.
+    let base = result;
+    if (text.includes('%')) {
+      const decoded = percentDecoded(text);
+      if (decoded !== text) {
+        const masked = scan(decoded);
+        if (masked !== decoded) result = base = masked;
+        else if (result === text) base = decoded;
+      }
+    }
+    const spaced = spacedOut(base);
+    if (spaced === base) return result;
+    const masked = scan(spaced);
+    return masked === spaced ? result : masked;
   };
 }

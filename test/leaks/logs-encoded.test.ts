@@ -2,9 +2,11 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createServer, type ServerResponse } from 'node:http';
+import Fastify from 'fastify';
 import pino from 'pino';
 import winston from 'winston';
 import { describe, expect, it } from 'vitest';
+import * as ff from '../../src/fastify/index.js';
 import { pinoOptions } from '../../src/log/pino-entry.js';
 import { redactFormat } from '../../src/log/winston-entry.js';
 import { redactingLogger } from '../../src/log/wrap.js';
@@ -43,7 +45,10 @@ describe('the log redactor reads percent-encoded text decoded', () => {
       const seg = encode(c[kind]);
       const line = redact({ url: `/v/orders;ref=${seg}`, [`/k/${seg}`]: 1, nested: { raw: { url: `/a?q=${seg}` } } });
       const only = { [kind]: c[kind] } as unknown as ReturnType<typeof canaries>;
-      expect(findLeaks({ line, text: redact.text(`GET /v/${seg} failed`) }, only), `${kind} ${_name}`).toEqual([]);
+      const text = redact.text(`GET /v/${seg} failed`);
+      expect(findLeaks({ line, text }, only), `${kind} ${_name}`).toEqual([]);
+      // The value as it was written, in whatever escapes, is gone too.
+      expect([line.includes(seg), text.includes(seg)], `${kind} ${_name}`).toEqual([false, false]);
     }
   });
 
@@ -51,6 +56,14 @@ describe('the log redactor reads percent-encoded text decoded', () => {
     const redact = redactor(undefined);
     expect(redact({ url: '/v/scrub-path/orders;ref=4111%201111%201111%201111' })).toBe('{"url":"/v/scrub-path/orders;ref=**** **** **** 1111"}');
     expect(redact.text('card=4111+1111+1111+1111')).toBe('card=**** **** **** 1111');
+    expect(redact.text('%34%31%31%31%20%31%31%31%31%20%31%31%31%31%20%31%31%31%31')).toBe('**** **** **** 1111');
+    // A value glued to a word by -, _ or . is read apart (the detectors want a boundary before it).
+    expect([redact.text('orders/ref-4111 1111 1111 1111'), redact.text('id_4111111111111111'), redact.text('v.4111 1111 1111 1111')]).toEqual([
+      'orders/ref **** **** **** 1111',
+      'id ************1111',
+      'v **** **** **** 1111',
+    ]);
+    expect(redact.text('node-20 req_3 v1.2.3')).toBe('node-20 req_3 v1.2.3');
     expect(redact({ url: '/v/orders/a%2Fb?q=50%25&x=1+2' })).toBe('{"url":"/v/orders/a%2Fb?q=50%25&x=1+2"}');
     expect(redact.text('100% done, 4%% left')).toBe('100% done, 4%% left');
   });
@@ -86,6 +99,32 @@ async function loggedRequest(log: (reply: { raw: ServerResponse }) => void, path
   }
 }
 
+/**
+ * A Fastify 5 gateway whose request log is redactLogs' `request.log` over the given logger, with a
+ * scrubPII route under any path, and an onResponse hook (as apps have for metrics or reports): with
+ * one, Fastify logs its own "request completed" line, `{ res: reply, responseTime }`, through
+ * `reply.log` even without a Fastify logger — the reply, its Node ServerResponse and, inside, the
+ * IncomingMessage whose `url` is the path as it arrived.
+ */
+async function fastifyRefuses(logger: pino.Logger | winston.Logger, path: string): Promise<{ status: number; code: unknown }> {
+  const app = Fastify();
+  app.addHook('onRequest', ff.redactLogs({ schema: orderSchema, logger }));
+  app.addHook('onResponse', async () => undefined);
+  app.setErrorHandler(ff.errorHandler());
+  await app.register(async (scope) => {
+    scope.route({ method: 'POST', url: '/v/scrub-path/*', preHandler: [ff.scrubPII({ schema: orderSchema })], handler: async () => ({ ok: true }) });
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const { port } = app.server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"x"}' });
+    return { status: res.status, code: ((await res.json()) as { error?: { code?: unknown } }).error?.code };
+  } finally {
+    app.server.closeAllConnections();
+    await app.close();
+  }
+}
+
 /** Waits until the logger has written `n` lines (winston's stream transport writes later than the call). */
 async function lines(out: { text: () => string }, n: number): Promise<Array<Record<string, unknown>>> {
   const read = (): Array<Record<string, unknown>> => out.text().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -117,6 +156,34 @@ describe("a request logged whole, as Fastify's own request line logs it, with a 
     const [line] = await lines(out, 1);
     expect(line!['msg']).toBe('request completed');
     expect(completedUrl(line!)).toBe('/v/scrub-path/orders;ref=**** **** **** 1111');
+    expect(findLeaks({ pino: out.text() }, { card } as unknown as ReturnType<typeof canaries>)).toEqual([]);
+  });
+});
+
+describe('Fastify 5: a card in the URL path, refused, and the request line Fastify logs through request.log', () => {
+  const card = '4111 1111 1111 1111';
+  const path = `/v/scrub-path/orders;ref=${card.replace(/ /g, '%20')}`;
+
+  it('winston with redactFormat: 422 ERR_SENSITIVE_URL, and the url inside the logged reply reads the mask', async () => {
+    const out = collect();
+    const logger = winston.createLogger({ level: 'info', format: winston.format.combine(redactFormat(orderSchema), winston.format.splat(), winston.format.json()), transports: [new winston.transports.Stream({ stream: out.stream })] });
+    expect(await fastifyRefuses(logger, path)).toEqual({ status: 422, code: 'ERR_SENSITIVE_URL' });
+    // redactLogs' own line and Fastify's, which winston, called pino's way (object first), takes as an object message.
+    const written = await lines(out, 2);
+    const fastifyLine = written.find((l) => typeof l['message'] === 'object' && l['message'] !== null && 'res' in (l['message'] as object));
+    expect(fastifyLine, out.text().slice(0, 300)).toBeDefined();
+    expect(completedUrl(fastifyLine!['message'] as Record<string, unknown>)).toBe('/v/scrub-path/orders;ref=**** **** **** 1111');
+    expect(findLeaks({ winston: out.text() }, { card } as unknown as ReturnType<typeof canaries>)).toEqual([]);
+  });
+
+  it('pino with pinoOptions: 422 ERR_SENSITIVE_URL, and the url inside the logged reply reads the mask', async () => {
+    const out = collect();
+    const logger = pino(pinoOptions(orderSchema), out.stream);
+    expect(await fastifyRefuses(logger, path)).toEqual({ status: 422, code: 'ERR_SENSITIVE_URL' });
+    const written = await lines(out, 2);
+    const fastifyLine = written.find((l) => l['msg'] === 'request completed' && 'res' in l);
+    expect(fastifyLine, out.text().slice(0, 300)).toBeDefined();
+    expect(completedUrl(fastifyLine!)).toBe('/v/scrub-path/orders;ref=**** **** **** 1111');
     expect(findLeaks({ pino: out.text() }, { card } as unknown as ReturnType<typeof canaries>)).toEqual([]);
   });
 });
