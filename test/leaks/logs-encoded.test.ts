@@ -1,7 +1,7 @@
 // Percent-encoded values in log lines: a URL logged as it arrived (Fastify's own "request completed" line carries Node's IncomingMessage.url) is read decoded, through winston and pino alike.
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify from 'fastify';
 import pino from 'pino';
 import winston from 'winston';
@@ -77,20 +77,20 @@ describe('the log redactor reads percent-encoded text decoded', () => {
 });
 
 /**
- * A real Node server whose handler logs what Fastify's "request completed" line logs,
- * `{ res: reply, responseTime }` with the reply holding its Node ServerResponse (`raw`), and that
- * the IncomingMessage whose `url` is the path as it arrived (percent escapes kept).
+ * A real Node server whose handler logs the request and the response whole, as services do with
+ * Express's `req` and `res` and as Fastify's own request line does with its Request and Reply.
  */
-async function loggedRequest(log: (reply: { raw: ServerResponse }) => void, path: string): Promise<number> {
-  const server = createServer((_req, res) => {
+async function loggedRequest(log: (req: IncomingMessage, res: ServerResponse) => void, path: string): Promise<number> {
+  const server = createServer((req, res) => {
     res.statusCode = 422;
+    res.setHeader('set-cookie', 'sid=s3ss10n-0f-the-client');
     res.end('{}');
-    log({ raw: res });
+    log(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const { port } = server.address() as AddressInfo;
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"x"}' });
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer t0ken-of-the-client' }, body: '{"id":"x"}' });
     await res.text();
     return res.status;
   } finally {
@@ -103,10 +103,10 @@ async function loggedRequest(log: (reply: { raw: ServerResponse }) => void, path
  * A Fastify 5 gateway whose request log is redactLogs' `request.log` over the given logger, with a
  * scrubPII route under any path, and an onResponse hook (as apps have for metrics or reports): with
  * one, Fastify logs its own "request completed" line, `{ res: reply, responseTime }`, through
- * `reply.log` even without a Fastify logger — the reply, its Node ServerResponse and, inside, the
- * IncomingMessage whose `url` is the path as it arrived.
+ * `reply.log` even without a Fastify logger — the Reply, its Node ServerResponse and, inside,
+ * the Request, its params and the IncomingMessage whose `url` is the path as it arrived.
  */
-async function fastifyRefuses(logger: pino.Logger | winston.Logger, path: string): Promise<{ status: number; code: unknown }> {
+async function fastifyGateway(logger: pino.Logger | winston.Logger, paths: readonly string[]): Promise<Array<{ status: number; code: unknown }>> {
   const app = Fastify();
   app.addHook('onRequest', ff.redactLogs({ schema: orderSchema, logger }));
   app.addHook('onResponse', async () => undefined);
@@ -117,8 +117,12 @@ async function fastifyRefuses(logger: pino.Logger | winston.Logger, path: string
   await app.listen({ port: 0, host: '127.0.0.1' });
   try {
     const { port } = app.server.address() as AddressInfo;
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"x"}' });
-    return { status: res.status, code: ((await res.json()) as { error?: { code?: unknown } }).error?.code };
+    const answers: Array<{ status: number; code: unknown }> = [];
+    for (const path of paths) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"x"}' });
+      answers.push({ status: res.status, code: ((await res.json()) as { error?: { code?: unknown } }).error?.code });
+    }
+    return answers;
   } finally {
     app.server.closeAllConnections();
     await app.close();
@@ -132,58 +136,87 @@ async function lines(out: { text: () => string }, n: number): Promise<Array<Reco
   return read();
 }
 
-/** The `url` of the IncomingMessage inside the logged line: `res` is the reply, `raw` its ServerResponse, `req` the request. */
-const completedUrl = (line: Record<string, unknown>): unknown => (((line['res'] as Record<string, unknown>)['raw'] as Record<string, unknown>)['req'] as Record<string, unknown>)['url'];
+const winstonLogger = (out: ReturnType<typeof collect>): winston.Logger =>
+  winston.createLogger({ level: 'info', format: winston.format.combine(redactFormat(orderSchema), winston.format.splat(), winston.format.json()), transports: [new winston.transports.Stream({ stream: out.stream })] });
 
-describe("a request logged whole, as Fastify's own request line logs it, with a card in its URL path", () => {
-  const card = '4111 1111 1111 1111';
-  const path = `/v/scrub-path/orders;ref=${card.replace(/ /g, '%20')}`;
+/** The canaries of a path: a card (the detectors know it) and a diagnosis in free text (they cannot). */
+function pathCanaries(): { card: string; health: string; paths: readonly [string, string]; leaks: (text: string) => unknown[] } {
+  const c = canaries();
+  const paths = [`/v/scrub-path/orders;ref=${c.card.replace(/ /g, '%20')}`, `/v/scrub-path/orders/ref-${encodeURIComponent(c.health)}`] as const;
+  return { card: c.card, health: c.health, paths, leaks: (text) => findLeaks({ log: text }, { card: c.card, health: c.health } as unknown as ReturnType<typeof canaries>) };
+}
 
-  it('winston with redactFormat: the url inside the logged reply reads the mask', async () => {
+const REQUEST = { method: 'POST', url: '[REDACTED]', headers: expect.objectContaining({ 'content-type': 'application/json', authorization: '[REDACTED]' }) };
+const RESPONSE = { statusCode: 422, headers: expect.objectContaining({ 'set-cookie': '[REDACTED]' }) };
+
+describe('a Node request and response logged whole: method, status and headers, never the URL', () => {
+  it.each([
+    ['winston with redactFormat', 'winston'],
+    ['pino with pinoOptions', 'pino'],
+  ] as const)('%s', async (_name, which) => {
+    const { paths, leaks } = pathCanaries();
     const out = collect();
-    const logger = winston.createLogger({ level: 'info', format: winston.format.combine(redactFormat(orderSchema), winston.format.splat(), winston.format.json()), transports: [new winston.transports.Stream({ stream: out.stream })] });
-    // Fastify calls its request logger pino's way, object first: winston takes the object as the message.
-    expect(await loggedRequest((reply) => (logger.info as (...a: unknown[]) => void)({ res: reply, responseTime: 1 }, 'request completed'), path)).toBe(422);
-    const [line] = await lines(out, 1);
-    expect(completedUrl(line!['message'] as Record<string, unknown>)).toBe('/v/scrub-path/orders;ref=**** **** **** 1111');
-    expect(findLeaks({ winston: out.text() }, { card } as unknown as ReturnType<typeof canaries>)).toEqual([]);
+    const logger = which === 'winston' ? winstonLogger(out) : pino(pinoOptions(orderSchema), out.stream);
+    const logWhole = (req: IncomingMessage, res: ServerResponse): void => {
+      if (which === 'winston') (logger as winston.Logger).info('request completed', { req, res });
+      else (logger as pino.Logger).info({ req, res }, 'request completed');
+    };
+    for (const path of paths) expect(await loggedRequest(logWhole, path)).toBe(422);
+    const written = await lines(out, 2);
+    expect(written.map((l) => [l['req'], l['res']])).toEqual([
+      [REQUEST, RESPONSE],
+      [REQUEST, RESPONSE],
+    ]);
+    expect(leaks(out.text())).toEqual([]);
+    expect(out.text()).not.toMatch(/t0ken-of-the-client|s3ss10n-0f-the-client|scrub-path/);
   });
 
-  it('pino with pinoOptions: the url inside the logged reply reads the mask', async () => {
-    const out = collect();
-    const logger = pino(pinoOptions(orderSchema), out.stream);
-    expect(await loggedRequest((reply) => logger.info({ res: reply, responseTime: 1 }, 'request completed'), path)).toBe(422);
-    const [line] = await lines(out, 1);
-    expect(line!['msg']).toBe('request completed');
-    expect(completedUrl(line!)).toBe('/v/scrub-path/orders;ref=**** **** **** 1111');
-    expect(findLeaks({ pino: out.text() }, { card } as unknown as ReturnType<typeof canaries>)).toEqual([]);
+  it('a framework wrapper (raw, req/res) and a ClientRequest are shown the same way; an Error with a req keeps its own record', async () => {
+    const redact = redactor(undefined, { serialize: false });
+    const { paths } = pathCanaries();
+    let seen: unknown;
+    await loggedRequest((req, res) => {
+      class Wrapper {
+        constructor(readonly raw: unknown) {}
+      }
+      const koaLike = Object.assign(Object.create({ toJSON: () => ({ url: req.url }) }) as object, { req, res, originalUrl: req.url });
+      const err = Object.assign(new Error('upstream failed'), { req: { path: req.url } });
+      const outbound = httpRequest({ host: '127.0.0.1', port: 9, method: 'PUT', path: paths[1] });
+      outbound.on('error', () => undefined);
+      outbound.destroy();
+      seen = redact.copy({ request: new Wrapper(req), reply: new Wrapper(res), ctx: koaLike, err, outbound });
+    }, paths[1]);
+    expect(seen).toEqual({
+      request: REQUEST,
+      reply: RESPONSE,
+      ctx: { request: REQUEST, response: RESPONSE },
+      err: expect.objectContaining({ type: 'Error', message: 'upstream failed' }),
+      outbound: { method: 'PUT', path: '[REDACTED]', headers: expect.any(Object) },
+    });
   });
 });
 
-describe('Fastify 5: a card in the URL path, refused, and the request line Fastify logs through request.log', () => {
-  const card = '4111 1111 1111 1111';
-  const path = `/v/scrub-path/orders;ref=${card.replace(/ /g, '%20')}`;
-
-  it('winston with redactFormat: 422 ERR_SENSITIVE_URL, and the url inside the logged reply reads the mask', async () => {
+describe('Fastify 5: a canary in the URL path, and the request line Fastify logs through request.log', () => {
+  it.each([
+    ['winston with redactFormat', 'winston'],
+    ['pino with pinoOptions', 'pino'],
+  ] as const)('%s: the card is refused (422 ERR_SENSITIVE_URL), the diagnosis forwarded, and neither is logged', async (_name, which) => {
+    const { paths, leaks } = pathCanaries();
     const out = collect();
-    const logger = winston.createLogger({ level: 'info', format: winston.format.combine(redactFormat(orderSchema), winston.format.splat(), winston.format.json()), transports: [new winston.transports.Stream({ stream: out.stream })] });
-    expect(await fastifyRefuses(logger, path)).toEqual({ status: 422, code: 'ERR_SENSITIVE_URL' });
-    // redactLogs' own line and Fastify's, which winston, called pino's way (object first), takes as an object message.
-    const written = await lines(out, 2);
-    const fastifyLine = written.find((l) => typeof l['message'] === 'object' && l['message'] !== null && 'res' in (l['message'] as object));
-    expect(fastifyLine, out.text().slice(0, 300)).toBeDefined();
-    expect(completedUrl(fastifyLine!['message'] as Record<string, unknown>)).toBe('/v/scrub-path/orders;ref=**** **** **** 1111');
-    expect(findLeaks({ winston: out.text() }, { card } as unknown as ReturnType<typeof canaries>)).toEqual([]);
-  });
-
-  it('pino with pinoOptions: 422 ERR_SENSITIVE_URL, and the url inside the logged reply reads the mask', async () => {
-    const out = collect();
-    const logger = pino(pinoOptions(orderSchema), out.stream);
-    expect(await fastifyRefuses(logger, path)).toEqual({ status: 422, code: 'ERR_SENSITIVE_URL' });
-    const written = await lines(out, 2);
-    const fastifyLine = written.find((l) => l['msg'] === 'request completed' && 'res' in l);
-    expect(fastifyLine, out.text().slice(0, 300)).toBeDefined();
-    expect(completedUrl(fastifyLine!)).toBe('/v/scrub-path/orders;ref=**** **** **** 1111');
-    expect(findLeaks({ pino: out.text() }, { card } as unknown as ReturnType<typeof canaries>)).toEqual([]);
+    const logger = which === 'winston' ? winstonLogger(out) : pino(pinoOptions(orderSchema), out.stream);
+    expect(await fastifyGateway(logger, paths)).toEqual([
+      { status: 422, code: 'ERR_SENSITIVE_URL' },
+      { status: 200, code: undefined },
+    ]);
+    // redactLogs' own line and Fastify's for each request.
+    const written = await lines(out, 4);
+    // winston, called pino's way (object first), takes Fastify's object as the message.
+    const fastify = written.map((l) => (which === 'winston' ? l['message'] : l)).filter((m): m is Record<string, unknown> => typeof m === 'object' && m !== null && 'res' in m);
+    expect(fastify.map((m) => m['res'])).toEqual([
+      { statusCode: 422, headers: expect.any(Object) },
+      { statusCode: 200, headers: expect.any(Object) },
+    ]);
+    expect(leaks(out.text())).toEqual([]);
+    expect(out.text()).not.toContain('scrub-path/orders');
   });
 });
