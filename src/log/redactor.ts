@@ -10,6 +10,7 @@ import { applyPlan } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
 import type { Kind } from '../schema/tags.js';
 import { z } from '../zod.js';
+import { decodingScan } from './encoded.js';
 import { secretKeyMatcher } from './secret-keys.js';
 
 /** How a redacted value is written: the kind's mask format, `[REDACTED]`, a fixed string, or a function. */
@@ -108,7 +109,8 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
   const detectKinds = Array.isArray(o.detect) ? (o.detect as readonly FindingKind[]) : undefined;
   const textCensor =
     censorMode === 'mask' ? 'mask' : censorMode === 'redact' ? 'redact' : (t: string, k: FindingKind) => String(censorMode(t, { path: '', kind: schemaKind(k) }));
-  const scanText = o.detect === false ? (t: string) => t : scanner({ ...(detectKinds ? { kinds: detectKinds } : {}), censor: textCensor });
+  // Logs hold URLs, queries and form bodies as they arrived: percent-encoded text is read decoded too.
+  const scanText = o.detect === false ? (t: string) => t : decodingScan(scanner({ ...(detectKinds ? { kinds: detectKinds } : {}), censor: textCensor }));
   const plan = buildPlan({
     schema,
     rules,

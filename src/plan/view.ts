@@ -1,5 +1,6 @@
 // How the walk sees a value: as JSON.stringify would (toJSON, boxed primitives), and, for logs, exotic values as a log line can show them.
 import { parserError } from '../errors.js';
+import { httpRecord } from './http-view.js';
 
 export function setKey(out: Record<string, unknown>, key: string, value: unknown): void {
   // An own "__proto__" key is copied as data; assigning it would replace the object's prototype.
@@ -19,7 +20,8 @@ export function lastViewed(): unknown {
  * Looks at a value the way `JSON.stringify` would — `toJSON()` called with its key, boxed
  * primitives unboxed — and says whether it is a container to walk. Dates and binary data are
  * leaves; so are Maps, Sets and other opaque objects, except in the lenient (log) walk, where
- * they become what a log line can show.
+ * they become what a log line can show (Node HTTP messages and the framework objects wrapping
+ * them: method, status and headers, never the URL).
  */
 export function view(lenient: boolean, value: object, key: string): boolean {
   if (Array.isArray(value)) {
@@ -42,6 +44,14 @@ export function view(lenient: boolean, value: object, key: string): boolean {
   if (value instanceof String || value instanceof Number || value instanceof Boolean) {
     viewed = value.valueOf();
     return false;
+  }
+  if (lenient) {
+    // Before toJSON: Koa's context and request answer toJSON with the URL the sender chose.
+    const http = httpRecord(value);
+    if (http !== undefined) {
+      viewed = http;
+      return true;
+    }
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
