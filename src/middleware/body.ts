@@ -140,3 +140,12 @@ export function withSearch(url: string, search: string): string {
   const path = pathOf(url);
   return search === '' ? path : `${path}?${search}`;
 }
+
+/**
+ * Whether an untyped answer whose first significant byte is `b` may be JSON: `{`, `[` or `"` (how
+ * JSON answers start), or a UTF-16/32 byte-order mark or zero byte, whose text is known only once
+ * decoded by its charset — buffered and parsed, then sent as it was if it is not JSON.
+ */
+export function mayStartJson(b: number): boolean {
+  return b === 0x7b || b === 0x5b || b === 0x22 || b === 0xff || b === 0xfe || b === 0x00;
+}

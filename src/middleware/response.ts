@@ -4,7 +4,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { FieldguardError, toFieldguardError } from '../errors.js';
 import type { PlanResult } from '../plan/walk.js';
 import { answerNode, isAnswer, refuse } from './answer.js';
-import { charsetOf, mediaType } from './body.js';
+import { charsetOf, mayStartJson, mediaType } from './body.js';
 import { emitReport, type CommonConfig } from './config.js';
 import { ANSWERED, type Exchange } from './exchange.js';
 import { streamFormat, type RecordApply } from './stream.js';
@@ -52,15 +52,6 @@ function typeVerdict(res: ServerResponse): Verdict {
 function firstByte(chunk: Buffer): number | undefined {
   for (const b of chunk) if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf) return b;
   return undefined;
-}
-
-/**
- * Whether an untyped answer whose first significant byte is `b` may be JSON: `{`, `[` or `"` (how
- * JSON answers start), or a UTF-16/32 byte-order mark or zero byte, whose text is known only once
- * decoded by its charset — buffered and parsed, then sent as it was if it is not JSON.
- */
-export function mayStartJson(b: number): boolean {
-  return b === 0x7b || b === 0x5b || b === 0x22 || b === 0xff || b === 0xfe || b === 0x00;
 }
 
 function toBuffer(chunk: unknown, encoding: unknown): Buffer | undefined {

@@ -1,6 +1,6 @@
 // Bytes of Web-standard Requests and Responses: bodies read with a limit, decompressed by DecompressionStream, decoded from their charset — no Node module.
 import { FieldguardError } from '../errors.js';
-import { charsetOf, mediaType } from '../middleware/body.js';
+import { charsetOf, mayStartJson, mediaType } from '../middleware/body.js';
 import { streamFormat, type StreamFormat } from '../middleware/stream.js';
 import { webRecords, type WebRecordOptions } from '../middleware/stream-web.js';
 
@@ -126,6 +126,22 @@ function firstByte(chunk: Uint8Array): number | undefined {
   return undefined;
 }
 
+/** The chunks already read, then the rest of `reader`: a stream that gives the body from its start again. */
+function replay(seen: readonly Uint8Array[], ended: boolean, reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const c of seen) controller.enqueue(c);
+      if (ended) controller.close();
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
 /** An answer read for masking: its parsed JSON, or the Response to send unchanged (an untyped body that does not start like JSON). */
 export type ReadAnswer = { readonly value: unknown } | { readonly pass: Response };
 
@@ -158,40 +174,17 @@ export async function readAnswer(response: Response, verdict: 'json' | 'sniff', 
       first = firstByte(value);
     }
     // As on Node: a UTF-16/32 byte-order mark or zero byte is read and parsed too, its text known only once decoded.
-    const json = first !== undefined && (first === 0x7b || first === 0x5b || first === 0x22 || first === 0xff || first === 0xfe || first === 0x00);
+    const json = first !== undefined && mayStartJson(first);
     if (!json) {
       if (original !== undefined) {
         // What was read is decompressed; the original bytes are sent as they came.
         await reader.cancel().catch(() => undefined);
         return { pass: new Response(original, response) };
       }
-      const replay = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (const c of seen) controller.enqueue(c);
-          if (ended) controller.close();
-        },
-        async pull(controller) {
-          const { done, value } = await reader.read();
-          if (done) controller.close();
-          else controller.enqueue(value);
-        },
-        cancel: (reason) => reader.cancel(reason),
-      });
-      return { pass: new Response(replay, response) };
+      return { pass: new Response(replay(seen, ended, reader), response) };
     }
     await original?.cancel().catch(() => undefined);
-    stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const c of seen) controller.enqueue(c);
-        if (ended) controller.close();
-      },
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    });
+    stream = replay(seen, ended, reader);
   }
   let bytes: Uint8Array<ArrayBuffer> | undefined;
   try {
