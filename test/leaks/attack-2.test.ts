@@ -12,6 +12,9 @@ import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
 import * as fw from '../../src/web/index.js';
 import { listen } from '../helpers/vendor.js';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import { pinoOptions } from '../../src/log/pino-entry.js';
 
 const EMAIL = 'canary.7Q3x@leak.example';
 const CARD = '4111111111111111';
@@ -99,4 +102,76 @@ describe('answers typed text/json', () => {
       await s.close();
     }
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2. Detectors on untagged text: a card grouped by the spaces text really carries. A card number
+//    copied out of a web page or formatted for display is grouped by U+00A0 (no-break space) or
+//    U+202F (narrow no-break space, what `Intl.NumberFormat('fr-FR')` puts between groups), an SSN
+//    likewise; docs/detection.md says cards "separated by spaces, dashes, dots or a mix" are found.
+//    Neither the answer scan (maskFields, untagged: 'scan', its default) nor the log redactor finds them.
+
+/** A Luhn-valid Visa test number, grouped 4-4-4-4 by `sep`. */
+const CARD2 = ['4539', '1488', '0343', '6467'];
+const grouped = (sep: string): string => CARD2.join(sep);
+/** Whether the text carries the card's 16 digits in order, whatever separates them (full-width digits read as digits). */
+const hasCardDigits = (text: string): boolean => text.normalize('NFKC').replace(/\D/g, '').includes(CARD2.join(''));
+const hasSsnDigits = (text: string): boolean => text.normalize('NFKC').replace(/\D/g, '').includes('078051120');
+
+describe('untagged text: cards and SSNs grouped by no-break spaces', () => {
+  let server: { url: string; close: () => Promise<void> };
+  let note = '';
+  beforeAll(async () => {
+    const app = express5();
+    app.get('/orders/:id', fx.maskFields({ schema }), (_req, res) => void res.json({ id: 'o-1', note }));
+    server = await listen(createServer(app));
+  });
+  afterAll(async () => server.close());
+
+  const answered = async (text: string): Promise<string> => {
+    note = text;
+    const r = await get(server.url, '/orders/o-1');
+    expect(r.status).toBe(200);
+    return Buffer.from(r.body, 'latin1').toString('utf8');
+  };
+
+  it('Express 5: maskFields masks a card grouped by spaces, dashes and dots (control)', async () => {
+    for (const sep of [' ', '-', '.']) expect(hasCardDigits(await answered(`paid with ${grouped(sep)}`))).toBe(false);
+  });
+
+  // LEAK — channel: the HTTP answer (maskFields' untagged scan, Express 5; the same detectors serve every
+  // adapter). Reproduction: `res.json({ id, note: 'paid with 4539\u00a01488\u00a00343\u00a06467' })` behind
+  // maskFields({ schema }) answers the card in clear; so does U+202F. Cause: src/detect/numbers.ts line 12,
+  // `RUN = /\d[\d ().\/-]{6,}/g` (a run of digits never spans U+00A0 / U+202F), and line 54 `cardSep` (' ', '-', '.' only).
+  it.fails('Express 5: maskFields masks a card grouped by U+00A0 no-break spaces', async () => {
+    expect(hasCardDigits(await answered(`paid with ${grouped('\u00a0')}`))).toBe(false);
+  });
+  it.fails('Express 5: maskFields masks a card grouped by U+202F (fr-FR number formatting)', async () => {
+    expect(hasCardDigits(await answered(`paid with ${grouped('\u202f')}`))).toBe(false);
+  });
+  // LEAK — same channel: an SSN `078\u00a005\u00a01120` standing alone is answered in clear ('078 05 1120' is masked).
+  it.fails('Express 5: maskFields masks an SSN grouped by no-break spaces', async () => {
+    expect(hasSsnDigits(await answered('ssn 078 05 1120'))).toBe(false); // control passes…
+    expect(hasSsnDigits(await answered('ssn 078\u00a005\u00a01120'))).toBe(false); // …this does not
+  });
+});
+
+// LEAK — channel: log bytes (pino with pinoOptions(schema); the redactor runs the same detectors). Reproduction:
+// `logger.info({ note }, `charged ${note}`)` with the card grouped by U+00A0, U+202F or U+2013 (en dash), or written
+// in full-width digits (what a Japanese IME types into a form), writes the 16 digits in clear in `note` and `msg`.
+// Cause: src/detect/numbers.ts line 12 (RUN's character class) and line 54 (cardSep); digits are matched as \d (ASCII).
+describe('log bytes: cards the redactor does not read as cards', () => {
+  const line = (note: string): string => {
+    let out = '';
+    const sink = new Writable({ write(c: Buffer, _e, cb) { out += c.toString('utf8'); cb(); } });
+    const logger = pino(pinoOptions(schema), sink);
+    logger.info({ note }, `charged ${note}`);
+    logger.flush();
+    return out;
+  };
+  it('masks a card grouped by spaces (control)', () => expect(hasCardDigits(line(grouped(' ')))).toBe(false));
+  it.fails('masks a card grouped by U+00A0', () => expect(hasCardDigits(line(grouped('\u00a0')))).toBe(false));
+  it.fails('masks a card grouped by U+202F', () => expect(hasCardDigits(line(grouped('\u202f')))).toBe(false));
+  it.fails('masks a card grouped by en dashes', () => expect(hasCardDigits(line(grouped('\u2013')))).toBe(false));
+  it.fails('masks a card in full-width digits', () => expect(hasCardDigits(line(CARD2.join('').normalize('NFKC').replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))))).toBe(false));
 });
