@@ -175,3 +175,34 @@ describe('log bytes: cards the redactor does not read as cards', () => {
   it.fails('masks a card grouped by en dashes', () => expect(hasCardDigits(line(grouped('\u2013')))).toBe(false));
   it.fails('masks a card in full-width digits', () => expect(hasCardDigits(line(CARD2.join('').normalize('NFKC').replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))))).toBe(false));
 });
+
+// ---------------------------------------------------------------------------------------------
+// 3. A URL path that does not decode. Express's router throws `URIError: Failed to decode param
+//    '<the raw segment>'` (status 400) before any route middleware runs; errorHandler() answers
+//    body-parser's 400s without quoting the body but lets this one through, so Express's final
+//    handler answers the segment (and its stack) to the client and writes it to stderr with console.error.
+describe('a path parameter that does not decode', () => {
+  // LEAK — channel: the HTTP answer and the process's stderr (Express 5, errorHandler() mounted last as
+  // the README shows). Reproduction: GET /users/canary.7Q3x%40leak.example%ZZ on a route `/users/:id`
+  // answers 400 with "Failed to decode param 'canary.7Q3x%40leak.example%ZZ'" and console.error prints it.
+  // Cause: src/middleware/error-handler.ts recognizes body-parser / co-body / fieldguard errors only; the
+  // router's URIError (status 400, a message quoting the sender's bytes) is handed on unanswered.
+  it.fails('Express 5: errorHandler answers it without quoting the segment, and nothing writes it to stderr', async () => {
+    const app = express5();
+    app.get('/users/:id', fx.maskFields({ schema }), (req, res) => void res.json({ id: req.params['id'] }));
+    app.use(fx.errorHandler());
+    const s = await listen(createServer(app));
+    const printed: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void printed.push(args.map((a) => (a instanceof Error ? String(a.stack) : String(a))).join(' '));
+    try {
+      const r = await get(s.url, `/users/${encodeURIComponent(EMAIL)}%ZZ`);
+      expect(r.status).toBe(400);
+      expect(leaksIn(r.body)).toEqual([]);
+      expect(leaksIn(printed.join('\n'))).toEqual([]);
+    } finally {
+      console.error = original;
+      await s.close();
+    }
+  });
+});
