@@ -13,7 +13,8 @@ import * as fk from '../../src/koa/index.js';
 import * as fw from '../../src/web/index.js';
 import { createMonitor, type Alert } from '../../src/index.js';
 import { crm, gateway, post, testClock } from '../monitor/helpers.js';
-import { listen } from '../helpers/vendor.js';
+import { listen, startVendor } from '../helpers/vendor.js';
+import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { pinoOptions } from '../../src/log/pino-entry.js';
@@ -298,5 +299,47 @@ describe('monitor: responseDrift alerts over an answer keyed by credentials', ()
       await app.close();
       await v.close();
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 6. The URL path check uses the same detectors: a card in the path grouped by no-break spaces
+//    (percent-encoded, as a client sends it) or written in full-width digits is forwarded to the vendor.
+//    Many vendors read full-width digits as digits (Python's int('４５３９'), .NET's char.IsDigit, NFKC).
+describe('the URL path: cards the path check does not read', () => {
+  const paths = {
+    control: `/vendor/cards/${grouped('-')}/charge`,
+    nbsp: `/vendor/cards/${encodeURIComponent(grouped('\u00a0'))}/charge`,
+    fullwidth: `/vendor/cards/${encodeURIComponent(CARD2.join('').replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))))}/charge`,
+  };
+  const attempt = async (path: string): Promise<{ status: number; wire: string }> => {
+    const vendor = await startVendor();
+    const app = express5();
+    app.post('/vendor/*rest', express5.json(), fx.scrubPII({ schema }), createProxyMiddleware({ target: vendor.url, pathRewrite: { '^/vendor': '' }, on: { proxyReq: fixRequestBody } }));
+    const s = await listen(createServer(app));
+    try {
+      const r = await fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'o-1' }) });
+      await r.text();
+      return { status: r.status, wire: decodeURIComponent(vendor.wire()) };
+    } finally {
+      await s.close();
+      await vendor.close();
+    }
+  };
+  it('Express 5: scrubPII refuses a card grouped by dashes in the path (control)', async () => {
+    const r = await attempt(paths.control);
+    expect(r.status).toBe(422);
+    expect(hasCardDigits(r.wire)).toBe(false);
+  });
+  // LEAK — channel: the vendor's request path (scrubPII + http-proxy-middleware, Express 5). Reproduction:
+  // POST /vendor/cards/4539%C2%A01488%C2%A00343%C2%A06467/charge reaches the vendor as it is (200), and so does
+  // the card in full-width digits. Cause: src/detect/numbers.ts lines 12 and 54, through src/detect/url.ts.
+  it.fails('Express 5: scrubPII refuses a card grouped by no-break spaces in the path', async () => {
+    const r = await attempt(paths.nbsp);
+    expect(hasCardDigits(r.wire)).toBe(false);
+  });
+  it.fails('Express 5: scrubPII refuses a card in full-width digits in the path', async () => {
+    const r = await attempt(paths.fullwidth);
+    expect(hasCardDigits(r.wire)).toBe(false);
   });
 });
