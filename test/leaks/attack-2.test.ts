@@ -343,3 +343,40 @@ describe('the URL path: cards the path check does not read', () => {
     expect(hasCardDigits(r.wire)).toBe(false);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 7. redactLogs trusts a logger built with pinoOptions to redact the request line "once" — with the
+//    logger's schema. Given a route's own schema, redactLogs({ schema, logger }) then never applies it:
+//    a field that schema tags but the logger's schema does not know, and that no detector finds (a
+//    diagnosis, a name), is written in clear.
+describe("redactLogs over a pinoOptions logger built from another schema", () => {
+  // LEAK — channel: log bytes (redactLogs with bodies: true and requestLog(req), Express 5). Reproduction: an
+  // app-wide `pino(pinoOptions(base))` where `base` has only `id`, and on one route
+  // `redactLogs({ schema: patient, logger, bodies: true })` with `diagnosis` tagged special/health: the request
+  // line's reqBody and `requestLog(req).info({ body })` both write the diagnosis in clear. Cause:
+  // src/middleware/logs.ts line 90 (`copy` is the identity whenever isRedactingLogger(o.logger), whatever schema
+  // the logger was built with) and the same hand-over in the request logger (src/log/wrap.ts line 301, redactingLogger).
+  it.fails('Express 5: the route schema\'s tagged diagnosis is not written in clear', async () => {
+    const DIAGNOSIS = 'canary-diagnosis tuberculosis Q3x7';
+    const base = defineSchema(z.object({ id: tag(z.string(), 'public') }));
+    const patient = defineSchema(z.object({ id: tag(z.string(), 'public'), diagnosis: tag(z.string(), 'special', { kind: 'health' }) }));
+    let out = '';
+    const sink = new Writable({ write(c: Buffer, _e, cb) { out += c.toString('utf8'); cb(); } });
+    const logger = pino({ ...pinoOptions(base), base: null, timestamp: false }, sink);
+    const app = express5();
+    app.post('/patients', express5.json(), fx.redactLogs({ schema: patient, logger, bodies: true }), (req, res) => {
+      fx.requestLog(req)?.info({ body: req.body }, 'received');
+      res.sendStatus(202);
+    });
+    const s = await listen(createServer(app));
+    try {
+      const r = await fetch(`${s.url}/patients`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'p-1', diagnosis: DIAGNOSIS }) });
+      expect(r.status).toBe(202);
+      await new Promise((done) => setTimeout(done, 30));
+      expect(out).toContain('request completed');
+      expect(out).not.toContain('canary-diagnosis');
+    } finally {
+      await s.close();
+    }
+  });
+});
