@@ -16,6 +16,8 @@ import { crm, gateway, post, testClock } from '../monitor/helpers.js';
 import { listen, startVendor } from '../helpers/vendor.js';
 import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
 import pino from 'pino';
+import winston from 'winston';
+import { redactFormat } from '../../src/log/winston-entry.js';
 import { Writable } from 'node:stream';
 import { pinoOptions } from '../../src/log/pino-entry.js';
 
@@ -378,5 +380,55 @@ describe("redactLogs over a pinoOptions logger built from another schema", () =>
     } finally {
       await s.close();
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 8. A payload logged as its JSON text rather than as an object. The redactor matches the schema's
+//    paths under any key of a logged *object*, but a string holding the same payload serialized is
+//    only scanned by the detectors, which find no diagnosis or name. This is how HTTP clients' errors
+//    carry the request: an axios error has `config.data`, the JSON body it sent, as a string; a raw body
+//    kept by a `verify` hook is a string too; and so is `log.info(\`sending ${JSON.stringify(body)}\`)`.
+describe('log bytes: a tagged payload inside a string of JSON', () => {
+  const patient = defineSchema(z.object({ id: tag(z.string(), 'public'), diagnosis: tag(z.string(), 'special', { kind: 'health' }), name: tag(z.string(), 'personal', { kind: 'name' }) }));
+  const body = { id: 'p-1', diagnosis: 'canary-tuberculosis Q3x7', name: 'Jane Canaryson' };
+  /** An error shaped as axios rejects with: the request's JSON body as `config.data`, the answer as `response.data`. */
+  const axiosError = (): Error => Object.assign(new Error('Request failed with status code 500'), { config: { url: 'https://vendor.example/v1/patients', method: 'post', data: JSON.stringify(body) }, response: { status: 500, data: { echo: body } } });
+  const clean = (text: string): void => {
+    expect(text).not.toContain('canary-tuberculosis');
+    expect(text).not.toContain('Canaryson');
+  };
+
+  it('pino: the same payload logged as an object is redacted (control)', () => {
+    let out = '';
+    const sink = new Writable({ write(c: Buffer, _e, cb) { out += c.toString('utf8'); cb(); } });
+    pino({ ...pinoOptions(patient), base: null, timestamp: false }, sink).info({ nested: { data: body } }, 'object');
+    clean(out);
+  });
+
+  // LEAK — channel: log bytes (pino with pinoOptions). Reproduction: `logger.error({ err: axiosError }, 'vendor call
+  // failed')` writes err.config.data — `{"id":"p-1","diagnosis":"canary-tuberculosis …","name":"Jane Canaryson"}` —
+  // in clear (err.response.data, an object, is redacted). Cause: src/log/redactor.ts — a string is passed to the
+  // detectors only (src/log/encoded.ts decodes percent-encoding, never JSON), so no schema path applies inside it.
+  it.fails('pino: an axios-shaped error writes no tagged field of the JSON body it carries in config.data', () => {
+    let out = '';
+    const sink = new Writable({ write(c: Buffer, _e, cb) { out += c.toString('utf8'); cb(); } });
+    pino({ ...pinoOptions(patient), base: null, timestamp: false }, sink).error({ err: axiosError() }, 'vendor call failed');
+    clean(out);
+  });
+  // LEAK — same channel, the message: `logger.info(\`sending ${JSON.stringify(body)}\`)`.
+  it.fails('pino: a message holding the payload as JSON writes no tagged field', () => {
+    let out = '';
+    const sink = new Writable({ write(c: Buffer, _e, cb) { out += c.toString('utf8'); cb(); } });
+    pino({ ...pinoOptions(patient), base: null, timestamp: false }, sink).info(`sending ${JSON.stringify(body)}`);
+    clean(out);
+  });
+  // LEAK — channel: log bytes (winston with redactFormat first). Same reproduction, `logger.error('vendor call failed', err)`.
+  it.fails('winston: an axios-shaped error writes no tagged field of config.data', () => {
+    let out = '';
+    const stream = new Writable({ write(c: Buffer, _e, cb) { out += c.toString('utf8'); cb(); } });
+    const logger = winston.createLogger({ format: winston.format.combine(redactFormat(patient), winston.format.splat(), winston.format.json()), transports: [new winston.transports.Stream({ stream })] });
+    logger.error('vendor call failed', axiosError());
+    clean(out);
   });
 });
