@@ -19,6 +19,8 @@ import pino from 'pino';
 import winston from 'winston';
 import { redactFormat } from '../../src/log/winston-entry.js';
 import { Writable } from 'node:stream';
+import { Hono } from 'hono';
+import { validator } from 'hono/validator';
 import { pinoOptions } from '../../src/log/pino-entry.js';
 
 const EMAIL = 'canary.7Q3x@leak.example';
@@ -430,5 +432,39 @@ describe('log bytes: a tagged payload inside a string of JSON', () => {
     const logger = winston.createLogger({ format: winston.format.combine(redactFormat(patient), winston.format.splat(), winston.format.json()), transports: [new winston.transports.Stream({ stream })] });
     logger.error('vendor call failed', axiosError());
     clean(out);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 9. Hono: a validator placed before the guard on a route (Hono's usual order: validators first). For the
+//    body, the guard finds it read and refuses (415) — fail closed. For the query it rewrites c.req.raw's URL,
+//    while the handler's c.req.valid('query') still holds what the validator read: the unscrubbed query.
+describe('Hono: a query validator mounted before middleware(scrubPII)', () => {
+  it('a JSON validator before the guard: refused, nothing handed on (control)', async () => {
+    const app = new Hono();
+    let reached = false;
+    app.post('/vendor', validator('json', (v) => v), fw.middleware(fw.scrubPII({ schema })), (c) => {
+      reached = true;
+      return c.json({ ok: true });
+    });
+    const r = await app.request('/vendor', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record) });
+    expect(r.status).toBe(415);
+    expect(reached).toBe(false);
+    expect(leaksIn(await r.text())).toEqual([]);
+  });
+  // LEAK — channel: what the handler forwards (Web adapter through Hono's middleware()). Reproduction:
+  // `app.get('/vendor', validator('query', (v) => v), middleware(scrubPII({ schema })), (c) => forward(c.req.valid('query')))`
+  // with ?id=o-1&email=canary…: c.req.query() is { id } but c.req.valid('query') still carries the email.
+  // Cause: src/web/index.ts middleware() (line ~176) replaces only c.req.raw; a query already read is not
+  // refused the way a body already read is (src/middleware/request.ts, the readableEnded branch).
+  it.fails('the handler finds no canary in the query it was handed', async () => {
+    const app = new Hono();
+    let handed: unknown;
+    app.get('/vendor', validator('query', (v) => v), fw.middleware(fw.scrubPII({ schema })), (c) => {
+      handed = { valid: c.req.valid('query'), query: c.req.query() };
+      return c.json({ ok: true });
+    });
+    const r = await app.request(`/vendor?id=o-1&email=${encodeURIComponent(EMAIL)}`);
+    expect(r.status === 200 ? leaksIn(JSON.stringify(handed)) : []).toEqual([]);
   });
 });
