@@ -2,6 +2,17 @@
 // nothing leaks, so it fails until the cause is fixed (the comment names the channel and the reproduction).
 // Each plain `it` is an attack that was refused correctly, kept as a regression.
 // Real Express 5 / Koa 3 servers on 127.0.0.1 and real Web-standard Request/Response objects.
+//
+// Attacks that held (tried, nothing leaked, nothing failed open), one per line:
+// - Koa 3 scrubPII with a query canary: ctx.url, ctx.originalUrl, ctx.href, ctx.URL, ctx.query, ctx.search and ctx.req.url all carry the scrubbed query.
+// - Hono: a JSON validator, or a middleware calling c.req.json(), before middleware(scrubPII): 415, the handler never runs (kept below).
+// - The log redactor (pino with pinoOptions): a card as BigInt, as a number, in a URL object's query; URLSearchParams, Headers, Map values,
+//   a Web Request and Response, an Error whose name or cause is an email, a getter on an Error subclass, %s/%o/%j of those: redacted or dropped.
+// - maskFields (untagged: 'scan'): arrays of arrays, an object keyed "0", a list or an object where the schema has a tagged string, a string
+//   where it has a list of objects: every tagged value below is masked.
+// Read in the source, not run here: an answer whose charset cannot be read or that is compressed twice answers 500
+// (src/middleware/response.ts bodyText); SSE CR and CRLF line ends are normalized before events are cut (src/middleware/stream.ts);
+// a detokenizeFields whose actor() throws refuses like a throwing authorize() (src/middleware/tokenize.ts).
 import { createServer, request as httpRequest } from 'node:http';
 import express5 from 'express';
 import Koa from 'koa';
