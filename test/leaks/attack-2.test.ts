@@ -527,3 +527,38 @@ describe('monitor: honeytokens that reach the vendor', () => {
     expect(r.vendorSaw).toBe(false);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 11. The same two gaps on the answer side, where a proxied vendor chooses the bytes.
+describe('answers: JSON types without +json, and a payload inside a string', () => {
+  // LEAK — channel: the HTTP answer (maskFields, Express 5). Reproduction: an answer typed
+  // `application/x-amz-json-1.1` (the AWS JSON protocol's type, which a gateway in front of a DynamoDB- or
+  // Kinesis-compatible service proxies) passes unread. Cause: src/middleware/response.ts typeVerdict(), as in 1.
+  it.fails('Express 5: maskFields masks an application/x-amz-json-1.1 answer', async () => {
+    const app = express5();
+    app.get('/items', fx.maskFields({ schema }), (_req, res) => void res.type('application/x-amz-json-1.1').send(JSON.stringify(record)));
+    const s = await listen(createServer(app));
+    try {
+      expect(leaksIn((await get(s.url, '/items')).body)).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+  // LEAK — channel: the HTTP answer (maskFields, untagged: 'scan', its default). Reproduction: a vendor's answer
+  // `{ id, event: JSON.stringify({ diagnosis }) }` (a webhook's payload kept as text) answers the diagnosis in clear,
+  // while `{ id, event: { diagnosis } }` is masked. Cause: the scan of an untagged string runs the detectors only
+  // (src/plan/walk.ts line 169, scan()), never the schema's paths over JSON it holds — the gap of 8, on the answer side.
+  it.fails('Express 5: maskFields masks a tagged field inside an untagged string of JSON', async () => {
+    const patient = defineSchema(z.object({ id: tag(z.string(), 'public'), diagnosis: tag(z.string(), 'special', { kind: 'health' }) }));
+    const app = express5();
+    app.get('/events', fx.maskFields({ schema: patient }), (_req, res) => void res.json({ id: 'e-1', event: JSON.stringify({ id: 'p-1', diagnosis: 'canary-tuberculosis Q3x7' }) }));
+    const s = await listen(createServer(app));
+    try {
+      const r = await get(s.url, '/events');
+      expect(r.status).toBe(200);
+      expect(r.body).not.toContain('canary-tuberculosis');
+    } finally {
+      await s.close();
+    }
+  });
+});
