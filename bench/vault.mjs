@@ -85,6 +85,9 @@ export async function runVaultBench({ rounds, roundMs }) {
       },
     ]);
   }
+  // VAULT_STORES=memory,sqlite measures only those stores (the default: every store reachable).
+  const only = process.env.VAULT_STORES?.split(',').map((s) => s.trim());
+  if (only !== undefined) stores.splice(0, stores.length, ...stores.filter(([name]) => only.includes(name)));
   const lines = ['## Vault throughput (values/s, median of rounds)', ''];
   lines.push(
     `Tokenize: new values each time (deterministic look-up, then insert). Repeated: the same values again (look-up only). Detokenize: existing tokens. Crypto floor: AES-256-GCM plus two HMAC-SHA256 per value, nothing else.${url ? '' : ' Redis: not measured (REDIS_URL unset).'}${pgUrl ? '' : ' PostgreSQL: not measured (DATABASE_URL unset).'}`,
