@@ -1,5 +1,5 @@
 // redisStore: a VaultStore in Redis (ioredis), for fleets of instances sharing one vault; each batch is one atomic Lua script.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
 import { pause, type TokenRecord, type VaultStore } from './store.js';
 
@@ -126,8 +126,9 @@ return out
 const FORGET = `${LIB}
 local ns = ARGV[1]
 local now = tonumber(ARGV[2])
+redis.call('SET', p .. 'g:erasures', ARGV[3])
 local n = 0
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local ek = p .. 'e:' .. ARGV[i]
   for _, tok in ipairs(redis.call('ZRANGE', ek, 0, -1)) do
     local rec = redis.call('GET', p .. 't:' .. tok)
@@ -143,6 +144,18 @@ for i = 3, #ARGV do
   tidy(ek, now)
 end
 return n
+`;
+
+// The erasure generation: random, replaced by every FORGET, and made afresh when the key is missing (a new or
+// flushed server), so it never comes back to a value a vault cached tokens under.
+const GENERATION = `
+local k = KEYS[1] .. 'g:erasures'
+local g = redis.call('GET', k)
+if not g then
+  g = ARGV[1]
+  redis.call('SET', k, g)
+end
+return g
 `;
 
 const PURGE = `${LIB}
@@ -309,13 +322,16 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       return rows.map((r) => parse(r, now));
     },
     async forget(erasures, namespace, signal) {
-      const n = Number(await run(FORGET, [namespace ?? '', Date.now(), ...erasures]));
+      const n = Number(await run(FORGET, [namespace ?? '', Date.now(), randomBytes(16).toString('hex'), ...erasures]));
       if (compact && (n > 0 || owed)) {
         owed = true;
         await compactPersistence(signal);
         owed = false;
       }
       return n;
+    },
+    async generation() {
+      return String(await run(GENERATION, [randomBytes(16).toString('hex')]));
     },
     async purgeExpired(now) {
       // Redis drops expired records itself; what it cannot know is which erasure-set members belonged to them.
