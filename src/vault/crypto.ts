@@ -5,15 +5,19 @@ import { fillRandom } from './random.js';
 
 /** `hmac_<kid>_<base64url>`: a keyed pseudonym, deterministic per namespace. */
 export function hmacPseudonym(ring: KeyRing, value: string, namespace: string): string {
-  const digest = createHmac('sha256', subkeys(ring, ring.active)!.hash).update(namespace).update('\0').update(value).digest('base64url');
+  // One update of the joined text: the same bytes as one update per part, as '\0' between the parts keeps any
+  // surrogate of one part from pairing with the next.
+  const digest = createHmac('sha256', subkeys(ring, ring.active)!.hash).update(`${namespace}\0${value}`).digest('base64url');
   return `hmac_${ring.active}_${digest}`;
 }
 
 /** A keyed fingerprint of a value under one key id's subkey, for look-up or erasure. */
 export function fingerprint(ring: KeyRing, kid: string, purpose: 'fingerprint' | 'erasure', ...parts: string[]): string {
-  const h = createHmac('sha256', subkeys(ring, kid)![purpose]);
-  for (const p of parts) h.update(p).update('\0');
-  return `${kid}.${h.digest('base64url')}`;
+  // The parts joined, each followed by '\0', in one update: the same bytes as one update per part ('\0' after each
+  // part keeps a surrogate at the end of one from pairing with the next).
+  let text = '';
+  for (const p of parts) text += `${p}\0`;
+  return `${kid}.${createHmac('sha256', subkeys(ring, kid)![purpose]).update(text).digest('base64url')}`;
 }
 
 /** What a ciphertext protects: a vault record or a field value. Each derives its keys under its own HKDF label. */

@@ -1,9 +1,9 @@
 // Per-ciphertext keys: every field ciphertext and vault record is sealed with XAES-256-GCM (format 2), a one-time
 // AES-256-GCM key per ciphertext; format 1 (an HKDF-SHA256-derived key per ciphertext) stays readable.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decryptField, encryptField, open, xaesSealForTest } from '../../src/vault/crypto.js';
+import { decryptField, encryptField, fingerprint, hmacPseudonym, open, xaesSealForTest } from '../../src/vault/crypto.js';
 import { subkeys } from '../../src/vault/keys.js';
 import { createVault, keyRing, memoryStore, type TokenRecord, type VaultStore } from '../../src/vault/index.js';
 
@@ -197,5 +197,21 @@ describe('format 1, written by earlier versions', () => {
       expect(Buffer.from(rec.ciphertext, 'base64url')[0]).toBe(2);
     }
     expect(await vault.detokenize([fixture.tokens[2]!], { actor: 't', purpose: 'test' })).toEqual([values[2]]);
+  });
+});
+
+describe('pseudonyms and fingerprints', () => {
+  it('are the HMAC of each part in turn, each followed by NUL (as before), lone surrogates included', () => {
+    for (const value of ['jane@example.com', 'end\uD800', '\uDC00start', 'Zoë 😀']) {
+      const perPart = (key: Buffer, parts: string[]): string => {
+        const h = createHmac('sha256', key);
+        for (const p of parts) h.update(p).update('\0');
+        return h.digest('base64url');
+      };
+      expect(fingerprint(keys, 'k1', 'fingerprint', 'ns\uD800', 'email', value)).toBe(`k1.${perPart(subkeys(keys, 'k1')!.fingerprint, ['ns\uD800', 'email', value])}`);
+      expect(fingerprint(keys, 'k1', 'erasure', value)).toBe(`k1.${perPart(subkeys(keys, 'k1')!.erasure, [value])}`);
+      const h = createHmac('sha256', subkeys(keys, 'k1')!.hash).update('ns\uD800').update('\0').update(value).digest('base64url');
+      expect(hmacPseudonym(keys, value, 'ns\uD800')).toBe(`hmac_k1_${h}`);
+    }
   });
 });
