@@ -213,13 +213,28 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
     async allocate(items, now, signal) {
       await prepare(signal);
       const out: Array<string | null> = new Array<string | null>(items.length).fill(null);
-      const { live, expired } = await lookUp(items.flatMap((it) => it.fingerprints), now, signal);
+      if (items.length === 0) return out;
+      let todo = items.map((_, i) => i);
+      // A ring of one key: each value has one look-up fingerprint, and the unique index on it decides. The records go
+      // straight in, so a batch of new values is one round trip; only those that met a conflict (a value already
+      // stored, by this or another instance, maybe expired; or a taken token) take the look-up path below.
+      if (items.every((it) => it.fingerprints.length === 1)) {
+        const records = items.map((it) => it.record);
+        const inserted = await insertRows(records, signal);
+        todo = [];
+        records.forEach((r, i) => {
+          if (inserted.has(r.token)) out[i] = r.token;
+          else todo.push(i);
+        });
+        if (todo.length === 0) return out;
+      }
+      const { live, expired } = await lookUp(todo.flatMap((i) => items[i]!.fingerprints), now, signal);
       const missing: number[] = [];
-      items.forEach((item, i) => {
-        const token = firstLive(item, live);
+      for (const i of todo) {
+        const token = firstLive(items[i]!, live);
         if (token !== undefined) out[i] = token;
         else missing.push(i);
-      });
+      }
       if (missing.length === 0) return out;
       // An expired record frees its fingerprint for the new one.
       if (expired.length > 0) await run(q.dropExpired, [expired, now], signal);

@@ -65,6 +65,9 @@ local function tidy(ek, now)
 end
 `;
 
+// One script per batch: look-up and allocation together, so a batch of new values is one round trip. Per new value:
+// the token's record with SET NX (a taken token answers '' and the vault retries it), its fingerprint, and its
+// erasure set; a set this value had not got yet needs no tidying, only its expiry.
 const ALLOCATE = `${LIB}
 local n = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
@@ -84,41 +87,25 @@ for item = 1, n do
   i = i + 6
   if found then
     out[item] = found
-  elseif redis.call('EXISTS', p .. 't:' .. token) == 1 then
-    out[item] = ''
   else
-    if ttl > 0 then redis.call('SET', p .. 't:' .. token, rec, 'PX', ttl) else redis.call('SET', p .. 't:' .. token, rec) end
-    if fp ~= '' then
-      if ttl > 0 then redis.call('SET', p .. 'f:' .. fp, token, 'PX', ttl) else redis.call('SET', p .. 'f:' .. fp, token) end
-    end
-    local ek = p .. 'e:' .. er
-    redis.call('ZADD', ek, score, token)
-    tidy(ek, now)
-    out[item] = token
-  end
-end
-return out
-`;
-
-// Tokens of the live records holding one of each item's fingerprints ('' for none): a batch of known values is
-// answered by this one script, and only the others need records built and ALLOCATE.
-const LOOKUP = `
-local p = KEYS[1]
-local out = {}
-local i = 1
-local item = 1
-while i <= #ARGV do
-  local nf = tonumber(ARGV[i]); i = i + 1
-  local found = ''
-  for f = 0, nf - 1 do
-    if found == '' then
-      local tok = redis.call('GET', p .. 'f:' .. ARGV[i + f])
-      if tok and redis.call('EXISTS', p .. 't:' .. tok) == 1 then found = tok end
+    local ok
+    if ttl > 0 then ok = redis.call('SET', p .. 't:' .. token, rec, 'NX', 'PX', ttl) else ok = redis.call('SET', p .. 't:' .. token, rec, 'NX') end
+    if not ok then
+      out[item] = ''
+    else
+      if fp ~= '' then
+        if ttl > 0 then redis.call('SET', p .. 'f:' .. fp, token, 'PX', ttl) else redis.call('SET', p .. 'f:' .. fp, token) end
+      end
+      local ek = p .. 'e:' .. er
+      redis.call('ZADD', ek, score, token)
+      if redis.call('ZCARD', ek) == 1 then
+        if ttl > 0 then redis.call('PEXPIRE', ek, ttl) end
+      else
+        tidy(ek, now)
+      end
+      out[item] = token
     end
   end
-  i = i + nf
-  out[item] = found
-  item = item + 1
 end
 return out
 `;
@@ -297,20 +284,11 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   };
   return {
     async allocate(items, now) {
-      // Look up first: a value already stored needs no record (no encryption), and a batch of them one round trip.
-      const ask: Array<string | number> = [];
-      for (const item of items) ask.push(item.fingerprints.length, ...item.fingerprints);
-      const known = items.length === 0 ? [] : ((await run(LOOKUP, ask)) as string[]);
-      const out: Array<string | null> = known.map((t) => (t === '' ? null : t));
-      const missing: number[] = [];
-      out.forEach((t, i) => {
-        if (t === null) missing.push(i);
-      });
-      if (missing.length === 0) return out;
-      // ALLOCATE checks the fingerprints again inside its script: another instance may have stored the value since.
-      const got = (await run(ALLOCATE, allocateArgs(missing.map((i) => items[i]!), now))) as string[];
-      missing.forEach((i, j) => (out[i] = got[j] === '' || got[j] === undefined ? null : got[j]!));
-      return out;
+      if (items.length === 0) return [];
+      // One round trip: the script looks each value up and allocates the missing ones atomically, so every item's
+      // record is built beforehand (values this vault has cached never reach the store).
+      const got = (await run(ALLOCATE, allocateArgs(items, now))) as string[];
+      return got.map((t) => (t === '' || t === undefined ? null : t));
     },
     async insert(records) {
       const out = (await run(ALLOCATE, allocateArgs(records.map((record) => ({ fingerprints: [], record })), Date.now()))) as string[];

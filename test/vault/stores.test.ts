@@ -188,16 +188,16 @@ describe.each(harnesses)('$name', (h) => {
   });
 
   it('a cached token is not handed out once its record expired', async () => {
-    const v = createVault({ store: s.store, keys, audit: silent, ttl: 40 });
+    const v = createVault({ store: s.store, keys, audit: silent, ttl: 400 });
     const [t1] = await v.tokenize(['short-lived-cached']);
     expect(await v.tokenize(['short-lived-cached'])).toEqual([t1]);
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 450));
     const [t2] = await v.tokenize(['short-lived-cached']);
     expect(t2).not.toBe(t1);
     expect(await v.detokenize([t2!], { actor: 't', purpose: 'test' })).toEqual(['short-lived-cached']);
     // Leaves nothing for the expiry test below to count.
     await v.forget('short-lived-cached');
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 450));
     await v.purgeExpired();
   });
 
