@@ -67,8 +67,9 @@ function toRecord(r: Record<string, unknown>): TokenRecord {
  *
  * Deterministic allocation is atomic across instances without locks of its own: the look-up
  * fingerprint is `UNIQUE`, new records go in with one `INSERT … ON CONFLICT DO NOTHING` per
- * batch, and a value another instance inserted first is read back by its fingerprint. A batch of
- * values already stored is one round trip; a batch of new values two.
+ * batch, and a value another instance inserted first is read back by its fingerprint. With a ring
+ * of one key a batch of new values is one round trip; values met again take a second, to read
+ * their tokens back (values the vault has cached take none).
  *
  * @throws FieldguardError `ERR_INVALID_OPTIONS` for something else than a pool or a bad
  *   identifier, `ERR_MISSING_DEPENDENCY` when a connection string is given and `pg` is not installed.

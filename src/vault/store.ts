@@ -14,7 +14,7 @@ export interface TokenRecord {
   readonly kind: string | null;
   /** The key id the ciphertext is under. */
   readonly kid: string;
-  /** base64url of format version (1) | HKDF salt (32) | GCM tag (16) | ciphertext; see docs/vault.md. */
+  /** base64url of format version (2) | XAES-256-GCM nonce (24) | GCM tag (16) | ciphertext, or format 1 of earlier versions; see docs/vault.md. */
   readonly ciphertext: string;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
