@@ -243,7 +243,10 @@ export function createVault(options: VaultOptions): Vault {
     };
     let generation: string | undefined;
     if (useCache) {
-      generation = await guarded((signal) => store.generation!(signal));
+      const reading = guarded((signal) => store.generation!(signal));
+      // The fingerprints are computed while the store answers.
+      for (const i of pending) primary(i);
+      generation = await reading;
       if (generation !== cacheGeneration) {
         cache.clear();
         cacheGeneration = generation;

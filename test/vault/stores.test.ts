@@ -365,3 +365,20 @@ describe('sqliteStore on a file an earlier version created', () => {
     check.close();
   });
 });
+
+describe('createVault({ cacheSize })', () => {
+  it('refuses a size that is not a whole number, 0 or more, and with 0 asks the store every time', async () => {
+    for (const cacheSize of [-1, 1.5, Number.NaN]) {
+      expect(() => createVault({ store: memoryStore(), keys, audit: silent, cacheSize })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }));
+    }
+    const file = join(dir, `cache-off-${fileNo++}.db`);
+    const inner = sqliteStore(file);
+    let allocations = 0;
+    const counted: VaultStore = { ...inner, allocate: (items, now, signal) => (allocations++, inner.allocate(items, now, signal)) };
+    const v = createVault({ store: counted, keys, audit: silent, cacheSize: 0 });
+    const [t] = await v.tokenize(['uncached@example.com']);
+    expect(await v.tokenize(['uncached@example.com'])).toEqual([t]);
+    expect(allocations).toBe(2);
+    await inner.close?.();
+  });
+});
