@@ -1,11 +1,13 @@
 // Per-ciphertext keys: every field ciphertext and vault record is sealed with XAES-256-GCM (format 2), a one-time
 // AES-256-GCM key per ciphertext; format 1 (an HKDF-SHA256-derived key per ciphertext) stays readable.
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decryptField, encryptField, fingerprint, hmacPseudonym, open, xaesSealForTest } from '../../src/vault/crypto.js';
 import { subkeys } from '../../src/vault/keys.js';
-import { createVault, keyRing, memoryStore, type TokenRecord, type VaultStore } from '../../src/vault/index.js';
+import { createVault, keyRing, memoryStore, sqliteStore, type TokenRecord, type VaultStore } from '../../src/vault/index.js';
 
 const keys = keyRing({ keys: { k1: Buffer.alloc(32, 1).toString('base64') } });
 const silent = (): void => undefined;
@@ -147,6 +149,7 @@ describe('format 1, written by earlier versions', () => {
     kid: string;
     records: TokenRecord[];
     tokens: string[];
+    sqliteTokens: string[];
     fields: Array<{ context: string; ciphertext: string }>;
   };
   const ring = keyRing({ keys: { [fixture.kid]: fixture.key } });
@@ -174,6 +177,29 @@ describe('format 1, written by earlier versions', () => {
     expect(Buffer.from(all.find((r) => r.token === fresh)!.ciphertext, 'base64url')[0]).toBe(2);
     expect(await vault.forget(values[1]!)).toBe(1);
     expect(await vault.detokenizeMany([{ token: fixture.tokens[1]!, kind: 'name' }], { ...ask, namespace: 'crm' })).toEqual([null]);
+  });
+
+  it('a SQLite file written by the format-1 code opens, gains its erasure generation, and keeps every token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fieldguard-format1-'));
+    const file = join(dir, 'tokens.db');
+    copyFileSync(new URL('./fixtures/format1-sqlite.db', import.meta.url), file);
+    try {
+      const store = sqliteStore(file);
+      const vault = createVault({ store, keys: ring, audit: silent });
+      const ask = { actor: 't', purpose: 'test' };
+      const [email, name, phone] = fixture.sqliteTokens;
+      expect(await vault.detokenizeMany([{ token: email!, kind: 'email' }, { token: name!, kind: 'name' }], { ...ask, namespace: 'crm' })).toEqual([values[0], values[1]]);
+      expect(await vault.tokenize([values[2]!], { kind: 'phone' })).toEqual([phone]);
+      const before = await store.generation!();
+      expect(await vault.forget(values[0]!)).toBe(1);
+      expect(await store.generation!()).not.toBe(before);
+      expect(await vault.detokenizeMany([{ token: email!, kind: 'email' }], { ...ask, namespace: 'crm' })).toEqual([null]);
+      const [fresh] = await vault.tokenize([values[0]!], { kind: 'email', namespace: 'crm' });
+      expect(fresh).not.toBe(email);
+      await vault.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a format-1 record tampered with does not open', async () => {
