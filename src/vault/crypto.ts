@@ -80,7 +80,7 @@ function xaes(keys: Subkeys, purpose: SealPurpose): Xaes {
   return x;
 }
 
-/** The XAES-256-GCM state of one 256-bit key (exported for the specification's test vectors). */
+/** @internal The XAES-256-GCM state of one 256-bit key (exported for the specification's test vectors). */
 export function xaesKey(key: Buffer): Xaes {
   const ecb = createCipheriv('aes-256-ecb', key, null);
   ecb.setAutoPadding(false);
@@ -130,7 +130,7 @@ function xaesSeal(x: Xaes, out: Buffer, nonceAt: number, plaintext: Buffer, aad:
   }
 }
 
-/** XAES-256-GCM, for the specification's test vectors: tag | ciphertext under a 24-byte nonce. */
+/** @internal XAES-256-GCM, for the specification's test vectors: tag | ciphertext under a 24-byte nonce. */
 export function xaesSealForTest(key: Buffer, nonce: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
   const out = Buffer.alloc(NONCE_BYTES + TAG_BYTES + plaintext.length);
   nonce.copy(out, 0);
