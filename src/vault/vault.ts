@@ -77,9 +77,9 @@ export interface TokenizeItem {
 
 /** A token vault. */
 export interface Vault {
-  /** Tokens for values, in order; one store round trip. */
+  /** Tokens for values, in order; one batch to the store (and, with the cache, one read of its erasure generation before it). */
   tokenize(values: readonly string[], options?: TokenizeOptions): Promise<string[]>;
-  /** Tokens for a batch of values of mixed kinds; one store round trip. */
+  /** Tokens for a batch of values of mixed kinds; one batch to the store (and, with the cache, one read of its erasure generation before it). */
   tokenizeMany(items: readonly TokenizeItem[], namespace?: string): Promise<string[]>;
   /**
    * Values for tokens, in order; `null` for an unknown, expired or erased token, and for one made in
