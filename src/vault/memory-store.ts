@@ -13,21 +13,29 @@ import { isLive, type AllocateItem, type RekeyUpdate, type TokenRecord, type Vau
 export function memoryStore(): VaultStore {
   const byToken = new Map<string, TokenRecord>();
   const byFingerprint = new Map<string, string>();
-  const byErasure = new Map<string, Set<string>>();
+  // Most values have one token: a set is made only for a value's second one.
+  const byErasure = new Map<string, string | Set<string>>();
+  const tokensOf = (erasure: string): string[] => {
+    const e = byErasure.get(erasure);
+    return e === undefined ? [] : typeof e === 'string' ? [e] : [...e];
+  };
 
   const remove = (token: string): void => {
     const r = byToken.get(token);
     if (r === undefined) return;
     byToken.delete(token);
     if (r.fingerprint !== null && byFingerprint.get(r.fingerprint) === token) byFingerprint.delete(r.fingerprint);
-    byErasure.get(r.erasure)?.delete(token);
+    const e = byErasure.get(r.erasure);
+    if (e === token) byErasure.delete(r.erasure);
+    else if (typeof e === 'object') e.delete(token);
   };
   const add = (r: TokenRecord): void => {
     byToken.set(r.token, r);
     if (r.fingerprint !== null) byFingerprint.set(r.fingerprint, r.token);
-    let set = byErasure.get(r.erasure);
-    if (set === undefined) byErasure.set(r.erasure, (set = new Set()));
-    set.add(r.token);
+    const e = byErasure.get(r.erasure);
+    if (e === undefined) byErasure.set(r.erasure, r.token);
+    else if (typeof e === 'string') byErasure.set(r.erasure, new Set([e, r.token]));
+    else e.add(r.token);
   };
 
   return {
@@ -61,7 +69,7 @@ export function memoryStore(): VaultStore {
     async forget(erasures, namespace) {
       let n = 0;
       for (const e of erasures) {
-        for (const token of [...(byErasure.get(e) ?? [])]) {
+        for (const token of tokensOf(e)) {
           if (namespace === undefined || byToken.get(token)?.namespace === namespace) {
             remove(token);
             n++;

@@ -1,4 +1,5 @@
 // postgresStore: the durable shared store for fleets — one PostgreSQL table, each batch a few set-based statements.
+import { randomBytes } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
 import { peer } from '../peer.js';
 import type { AllocateItem, RekeyUpdate, TokenRecord, VaultStore } from './store.js';
@@ -66,8 +67,9 @@ function toRecord(r: Record<string, unknown>): TokenRecord {
  *
  * Deterministic allocation is atomic across instances without locks of its own: the look-up
  * fingerprint is `UNIQUE`, new records go in with one `INSERT … ON CONFLICT DO NOTHING` per
- * batch, and a value another instance inserted first is read back by its fingerprint. A batch of
- * values already stored is one round trip; a batch of new values two.
+ * batch, and a value another instance inserted first is read back by its fingerprint. With a ring
+ * of one key a batch of new values is one round trip; values met again take a second, to read
+ * their tokens back (values the vault has cached take none).
  *
  * @throws FieldguardError `ERR_INVALID_OPTIONS` for something else than a pool or a bad
  *   identifier, `ERR_MISSING_DEPENDENCY` when a connection string is given and `pg` is not installed.
@@ -93,6 +95,8 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
     db = pool;
   }
   const t = options.schema === undefined ? `"${table}"` : `"${options.schema}"."${table}"`;
+  const meta = options.schema === undefined ? `"${table}_meta"` : `"${options.schema}"."${table}_meta"`;
+  const withGeneration = options.createTable !== false;
   const COLS = 'token, fingerprint, erasure, namespace, kind, kid, ciphertext, created_at, expires_at';
 
   const q = {
@@ -111,7 +115,15 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
         expires_at bigint
       )`,
       `CREATE INDEX IF NOT EXISTS "${table}_erasure" ON ${t} (erasure)`,
+      // The erasure generation (see VaultStore.generation): random, replaced by every forget() in its statement.
+      `CREATE TABLE IF NOT EXISTS ${meta} (name text PRIMARY KEY, value text NOT NULL)`,
     ].filter((s) => s !== ''),
+    seedGeneration: `INSERT INTO ${meta} (name, value) VALUES ('erasures', $1) ON CONFLICT (name) DO NOTHING`,
+    generation: `SELECT value FROM ${meta} WHERE name = 'erasures'`,
+    // A data-modifying WITH runs whole whether or not the query reads it: the deletion and the new generation commit together.
+    forgetBump: `WITH d AS (DELETE FROM ${t} WHERE erasure = ANY($1::text[]) AND ($2::text IS NULL OR namespace = $2) RETURNING 1),
+      g AS (UPDATE ${meta} SET value = $3 WHERE name = 'erasures')
+      SELECT count(*)::int AS n FROM d`,
     byFingerprints: `SELECT fingerprint, token, expires_at FROM ${t} WHERE fingerprint = ANY($1::text[])`,
     dropExpired: `DELETE FROM ${t} WHERE fingerprint = ANY($1::text[]) AND expires_at IS NOT NULL AND expires_at <= $2`,
     // Rows in fingerprint order, so two instances inserting overlapping batches take the unique-index slots in one
@@ -149,6 +161,7 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
     if (options.createTable === false) return Promise.resolve();
     ready ??= (async () => {
       for (const statement of q.create) await run(statement, [], signal, TRANSIENT_DDL);
+      await run(q.seedGeneration, [randomBytes(16).toString('hex')], signal, TRANSIENT_DDL);
     })().catch((e: unknown) => {
       // A failed creation (the server was down) is tried again by the next call.
       ready = undefined;
@@ -197,17 +210,32 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
     return undefined;
   };
 
-  return {
+  const store: VaultStore = {
     async allocate(items, now, signal) {
       await prepare(signal);
       const out: Array<string | null> = new Array<string | null>(items.length).fill(null);
-      const { live, expired } = await lookUp(items.flatMap((it) => it.fingerprints), now, signal);
+      if (items.length === 0) return out;
+      let todo = items.map((_, i) => i);
+      // A ring of one key: each value has one look-up fingerprint, and the unique index on it decides. The records go
+      // straight in, so a batch of new values is one round trip; only those that met a conflict (a value already
+      // stored, by this or another instance, maybe expired; or a taken token) take the look-up path below.
+      if (items.every((it) => it.fingerprints.length === 1)) {
+        const records = items.map((it) => it.record);
+        const inserted = await insertRows(records, signal);
+        todo = [];
+        records.forEach((r, i) => {
+          if (inserted.has(r.token)) out[i] = r.token;
+          else todo.push(i);
+        });
+        if (todo.length === 0) return out;
+      }
+      const { live, expired } = await lookUp(todo.flatMap((i) => items[i]!.fingerprints), now, signal);
       const missing: number[] = [];
-      items.forEach((item, i) => {
-        const token = firstLive(item, live);
+      for (const i of todo) {
+        const token = firstLive(items[i]!, live);
         if (token !== undefined) out[i] = token;
         else missing.push(i);
-      });
+      }
       if (missing.length === 0) return out;
       // An expired record frees its fingerprint for the new one.
       if (expired.length > 0) await run(q.dropExpired, [expired, now], signal);
@@ -244,8 +272,9 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
     },
     async forget(erasures, namespace, signal) {
       await prepare(signal);
-      const res = await run(q.forget, [erasures, namespace ?? null], signal);
-      return res.rowCount ?? 0;
+      if (!withGeneration) return (await run(q.forget, [erasures, namespace ?? null], signal)).rowCount ?? 0;
+      const res = await run(q.forgetBump, [erasures, namespace ?? null, randomBytes(16).toString('hex')], signal);
+      return num(res.rows[0]?.['n'] ?? 0);
     },
     async purgeExpired(now, signal) {
       await prepare(signal);
@@ -276,4 +305,13 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
       if (ownsPool) await db.end?.();
     },
   };
+  // With createTable: false the table is the operator's, and no meta table is assumed: no generation, no vault cache.
+  if (withGeneration) {
+    store.generation = async (signal) => {
+      await prepare(signal);
+      const res = await run(q.generation, [], signal);
+      return String(res.rows[0]?.['value'] ?? 'none');
+    };
+  }
+  return store;
 }

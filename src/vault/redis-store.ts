@@ -1,5 +1,5 @@
 // redisStore: a VaultStore in Redis (ioredis), for fleets of instances sharing one vault; each batch is one atomic Lua script.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
 import { pause, type TokenRecord, type VaultStore } from './store.js';
 
@@ -65,6 +65,9 @@ local function tidy(ek, now)
 end
 `;
 
+// One script per batch: look-up and allocation together, so a batch of new values is one round trip. Per new value:
+// the token's record with SET NX (a taken token answers '' and the vault retries it), its fingerprint, and its
+// erasure set; a set this value had not got yet needs no tidying, only its expiry.
 const ALLOCATE = `${LIB}
 local n = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
@@ -84,41 +87,25 @@ for item = 1, n do
   i = i + 6
   if found then
     out[item] = found
-  elseif redis.call('EXISTS', p .. 't:' .. token) == 1 then
-    out[item] = ''
   else
-    if ttl > 0 then redis.call('SET', p .. 't:' .. token, rec, 'PX', ttl) else redis.call('SET', p .. 't:' .. token, rec) end
-    if fp ~= '' then
-      if ttl > 0 then redis.call('SET', p .. 'f:' .. fp, token, 'PX', ttl) else redis.call('SET', p .. 'f:' .. fp, token) end
-    end
-    local ek = p .. 'e:' .. er
-    redis.call('ZADD', ek, score, token)
-    tidy(ek, now)
-    out[item] = token
-  end
-end
-return out
-`;
-
-// Tokens of the live records holding one of each item's fingerprints ('' for none): a batch of known values is
-// answered by this one script, and only the others need records built and ALLOCATE.
-const LOOKUP = `
-local p = KEYS[1]
-local out = {}
-local i = 1
-local item = 1
-while i <= #ARGV do
-  local nf = tonumber(ARGV[i]); i = i + 1
-  local found = ''
-  for f = 0, nf - 1 do
-    if found == '' then
-      local tok = redis.call('GET', p .. 'f:' .. ARGV[i + f])
-      if tok and redis.call('EXISTS', p .. 't:' .. tok) == 1 then found = tok end
+    local ok
+    if ttl > 0 then ok = redis.call('SET', p .. 't:' .. token, rec, 'NX', 'PX', ttl) else ok = redis.call('SET', p .. 't:' .. token, rec, 'NX') end
+    if not ok then
+      out[item] = ''
+    else
+      if fp ~= '' then
+        if ttl > 0 then redis.call('SET', p .. 'f:' .. fp, token, 'PX', ttl) else redis.call('SET', p .. 'f:' .. fp, token) end
+      end
+      local ek = p .. 'e:' .. er
+      redis.call('ZADD', ek, score, token)
+      if redis.call('ZCARD', ek) == 1 then
+        if ttl > 0 then redis.call('PEXPIRE', ek, ttl) end
+      else
+        tidy(ek, now)
+      end
+      out[item] = token
     end
   end
-  i = i + nf
-  out[item] = found
-  item = item + 1
 end
 return out
 `;
@@ -126,8 +113,9 @@ return out
 const FORGET = `${LIB}
 local ns = ARGV[1]
 local now = tonumber(ARGV[2])
+redis.call('SET', p .. 'g:erasures', ARGV[3])
 local n = 0
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local ek = p .. 'e:' .. ARGV[i]
   for _, tok in ipairs(redis.call('ZRANGE', ek, 0, -1)) do
     local rec = redis.call('GET', p .. 't:' .. tok)
@@ -143,6 +131,18 @@ for i = 3, #ARGV do
   tidy(ek, now)
 end
 return n
+`;
+
+// The erasure generation: random, replaced by every FORGET, and made afresh when the key is missing (a new or
+// flushed server), so it never comes back to a value a vault cached tokens under.
+const GENERATION = `
+local k = KEYS[1] .. 'g:erasures'
+local g = redis.call('GET', k)
+if not g then
+  g = ARGV[1]
+  redis.call('SET', k, g)
+end
+return g
 `;
 
 const PURGE = `${LIB}
@@ -284,20 +284,11 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   };
   return {
     async allocate(items, now) {
-      // Look up first: a value already stored needs no record (no encryption), and a batch of them one round trip.
-      const ask: Array<string | number> = [];
-      for (const item of items) ask.push(item.fingerprints.length, ...item.fingerprints);
-      const known = items.length === 0 ? [] : ((await run(LOOKUP, ask)) as string[]);
-      const out: Array<string | null> = known.map((t) => (t === '' ? null : t));
-      const missing: number[] = [];
-      out.forEach((t, i) => {
-        if (t === null) missing.push(i);
-      });
-      if (missing.length === 0) return out;
-      // ALLOCATE checks the fingerprints again inside its script: another instance may have stored the value since.
-      const got = (await run(ALLOCATE, allocateArgs(missing.map((i) => items[i]!), now))) as string[];
-      missing.forEach((i, j) => (out[i] = got[j] === '' || got[j] === undefined ? null : got[j]!));
-      return out;
+      if (items.length === 0) return [];
+      // One round trip: the script looks each value up and allocates the missing ones atomically, so every item's
+      // record is built beforehand (values this vault has cached never reach the store).
+      const got = (await run(ALLOCATE, allocateArgs(items, now))) as string[];
+      return got.map((t) => (t === '' || t === undefined ? null : t));
     },
     async insert(records) {
       const out = (await run(ALLOCATE, allocateArgs(records.map((record) => ({ fingerprints: [], record })), Date.now()))) as string[];
@@ -309,13 +300,16 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       return rows.map((r) => parse(r, now));
     },
     async forget(erasures, namespace, signal) {
-      const n = Number(await run(FORGET, [namespace ?? '', Date.now(), ...erasures]));
+      const n = Number(await run(FORGET, [namespace ?? '', Date.now(), randomBytes(16).toString('hex'), ...erasures]));
       if (compact && (n > 0 || owed)) {
         owed = true;
         await compactPersistence(signal);
         owed = false;
       }
       return n;
+    },
+    async generation() {
+      return String(await run(GENERATION, [randomBytes(16).toString('hex')]));
     },
     async purgeExpired(now) {
       // Redis drops expired records itself; what it cannot know is which erasure-set members belonged to them.

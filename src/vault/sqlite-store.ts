@@ -1,5 +1,6 @@
 // sqliteStore: the embedded, durable default — one SQLite file (better-sqlite3 12, WAL), safe across processes on one machine.
 import type BetterSqlite3 from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
 import { peer } from '../peer.js';
 import { pause, type AllocateItem, type RekeyUpdate, type TokenRecord, type VaultStore } from './store.js';
@@ -127,7 +128,14 @@ export function sqliteStore(file: string | SqliteDatabase, options: SqliteStoreO
         expires_at INTEGER
       );
       CREATE INDEX IF NOT EXISTS ${table}_erasure ON ${table}(erasure);
+      CREATE TABLE IF NOT EXISTS ${table}_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
+    // The erasure generation (see VaultStore.generation): random, replaced by every forget(), so it never repeats,
+    // not even for a file deleted and made again.
+    // Written only when missing: opening a file that has it takes no write lock.
+    if (db.prepare(`SELECT 1 FROM ${table}_meta WHERE name = 'erasures'`).get() === undefined) {
+      db.prepare(`INSERT OR IGNORE INTO ${table}_meta (name, value) VALUES ('erasures', ?)`).run(randomBytes(16).toString('hex'));
+    }
   }
   // SQLite's busy handler sleeps inside the call and so blocks the event loop: no timer, not even the vault's
   // timeout, could fire. With none, a locked file answers SQLITE_BUSY at once and retry() waits between attempts.
@@ -223,7 +231,20 @@ export function sqliteStore(file: string | SqliteDatabase, options: SqliteStoreO
     const inserted = insertAll(records);
     return records.map((r) => inserted.has(r.token));
   });
+  const bump = db.readonly ? undefined : db.prepare<[string]>(`UPDATE ${table}_meta SET value = ? WHERE name = 'erasures'`);
+  // Prepared on first use: a read-only connection may open a file whose meta table a writer has not made yet.
+  let genStmt: { get(): { value: string } | undefined } | undefined;
+  const readGeneration = (): string => {
+    try {
+      genStmt ??= db.prepare(`SELECT value FROM ${table}_meta WHERE name = 'erasures'`) as unknown as { get(): { value: string } | undefined };
+    } catch (e) {
+      if (isBusy(e)) throw e;
+      return 'none';
+    }
+    return genStmt.get()?.value ?? 'none';
+  };
   const forget = db.transaction((erasures: readonly string[], namespace: string | undefined): number => {
+    bump?.run(randomBytes(16).toString('hex'));
     let n = 0;
     for (const e of erasures) {
       for (const row of stmt.byErasure.all(e)) {
@@ -294,6 +315,9 @@ export function sqliteStore(file: string | SqliteDatabase, options: SqliteStoreO
       // Even with nothing deleted now: a forget that failed at its checkpoint is finished by calling it again.
       await retry(truncateWal, signal);
       return n;
+    },
+    generation(signal) {
+      return retry(readGeneration, signal);
     },
     async purgeExpired(now, signal) {
       const n = await retry(() => stmt.purge.run(now).changes, signal);

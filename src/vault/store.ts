@@ -14,7 +14,7 @@ export interface TokenRecord {
   readonly kind: string | null;
   /** The key id the ciphertext is under. */
   readonly kid: string;
-  /** base64url of format version (1) | HKDF salt (32) | GCM tag (16) | ciphertext; see docs/vault.md. */
+  /** base64url of format version (2) | XAES-256-GCM nonce (24) | GCM tag (16) | ciphertext, or format 1 of earlier versions; see docs/vault.md. */
   readonly ciphertext: string;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
@@ -69,6 +69,13 @@ export interface VaultStore {
   scan(cursor: string | null, limit: number, signal?: AbortSignal): Promise<{ records: TokenRecord[]; cursor: string | null }>;
   /** Replaces key material of records atomically per record; a record is readable before and after. */
   rekey(updates: readonly RekeyUpdate[], signal?: AbortSignal): Promise<void>;
+  /**
+   * The store's erasure generation: a value that changes, on every instance sharing the store, whenever
+   * `forget()` commits (the store changes it in the same transaction or script as the deletion), and never
+   * comes back to an earlier value. A vault keeps its in-process cache of deterministic tokens only while
+   * this stays the same; a store without it gets no cache.
+   */
+  generation?(signal?: AbortSignal): Promise<string>;
   /** Releases connections the store opened itself. */
   close?(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // Token formats: opaque (length hides the value's), digits, and cardLast4 (same shape as the card, Luhn-invalid by default).
-import { randomBytes, randomInt } from 'node:crypto';
 import { luhn } from '../detect/checks.js';
 import { FieldguardError } from '../errors.js';
+import { random } from './random.js';
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -12,21 +12,20 @@ export type TokenFormat =
   | { readonly format: 'cardLast4'; readonly luhn?: 'invalid' | 'valid' }
   | 'cardLast4';
 
+/** `n` uniform characters of `alphabet` (at most 256 long): pooled random bytes, those at or above the largest multiple of its length rejected, so there is no modulo bias. */
 function randomChars(alphabet: string, n: number): string {
+  const m = alphabet.length;
+  const limit = 256 - (256 % m);
   let out = '';
-  for (let i = 0; i < n; i++) out += alphabet[randomInt(alphabet.length)];
-  return out;
-}
-
-/** 22 uniform base62 characters from one batch of random bytes (bytes ≥ 248 are rejected, so there is no modulo bias). */
-function opaque(): string {
-  let out = 'tok_';
-  while (out.length < 26) {
-    const bytes = randomBytes(32);
-    for (let i = 0; i < bytes.length && out.length < 26; i++) if (bytes[i]! < 248) out += BASE62[bytes[i]! % 62];
+  while (out.length < n) {
+    const bytes = random(Math.min(256, 2 * (n - out.length) + 8));
+    for (let i = 0; i < bytes.length && out.length < n; i++) if (bytes[i]! < limit) out += alphabet[bytes[i]! % m];
   }
   return out;
 }
+
+/** `tok_` and 22 uniform base62 characters (bytes ≥ 248 are rejected, so there is no modulo bias). */
+const opaque = (): string => `tok_${randomChars(BASE62, 22)}`;
 
 /** A fresh random token for `value` in the given format. Opaque tokens are `tok_` + 22 base62 characters, whatever the value. */
 export function newToken(format: TokenFormat, value: string): string {

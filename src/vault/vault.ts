@@ -24,6 +24,14 @@ export interface VaultOptions {
   readonly audit?: AuditSink;
   /** A store slower than this (ms) is unavailable. Default 2000. */
   readonly timeoutMs?: number;
+  /**
+   * How many deterministic tokens this vault remembers (look-up fingerprint → token, no value), so a value
+   * it tokenized before costs one fingerprint and no store look-up. Kept only while the store's erasure
+   * generation ({@link VaultStore.generation}) stays the same: a `forget()` on any instance empties every
+   * instance's cache before its next batch. Default 10,000; `0` turns it off. Stores without a generation
+   * (memory) get no cache. See docs/vault.md.
+   */
+  readonly cacheSize?: number;
 }
 
 /** Options of {@link Vault.tokenize}. */
@@ -69,9 +77,9 @@ export interface TokenizeItem {
 
 /** A token vault. */
 export interface Vault {
-  /** Tokens for values, in order; one store round trip. */
+  /** Tokens for values, in order; one batch to the store (and, with the cache, one read of its erasure generation before it). */
   tokenize(values: readonly string[], options?: TokenizeOptions): Promise<string[]>;
-  /** Tokens for a batch of values of mixed kinds; one store round trip. */
+  /** Tokens for a batch of values of mixed kinds; one batch to the store (and, with the cache, one read of its erasure generation before it). */
   tokenizeMany(items: readonly TokenizeItem[], namespace?: string): Promise<string[]>;
   /**
    * Values for tokens, in order; `null` for an unknown, expired or erased token, and for one made in
@@ -125,7 +133,7 @@ export function createVault(options: VaultOptions): Vault {
   if (options === null || typeof options !== 'object') {
     throw new FieldguardError('ERR_INVALID_OPTIONS', 'createVault() takes { store, keys, … }');
   }
-  const known = new Set(['store', 'keys', 'deterministic', 'ttl', 'formats', 'audit', 'timeoutMs']);
+  const known = new Set(['store', 'keys', 'deterministic', 'ttl', 'formats', 'audit', 'timeoutMs', 'cacheSize']);
   for (const k of Object.keys(options)) {
     if (!known.has(k)) throw new FieldguardError('ERR_INVALID_OPTIONS', `createVault(): unknown option \`${k}\``);
   }
@@ -147,6 +155,14 @@ export function createVault(options: VaultOptions): Vault {
     formats.set(kind, checkFormat(kind, f));
   }
   const sink = options.audit ?? stdoutAudit;
+  const cacheSize = options.cacheSize ?? 10_000;
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new FieldguardError('ERR_INVALID_OPTIONS', 'createVault(): cacheSize must be a whole number, 0 or more');
+  // Look-up fingerprint (active key) → the token this vault inserted for it and that record's expiry. Valid only for
+  // the store's erasure generation `cacheGeneration`: an entry is added only when its batch read that same generation
+  // before allocating, so an entry made before a forget() anywhere is never used after it.
+  const cache = new Map<string, { token: string; expiresAt: number | null }>();
+  const useCache = deterministic && cacheSize > 0 && typeof store.generation === 'function';
+  let cacheGeneration: string | undefined;
 
   /**
    * Runs a store call under the timeout; any failure becomes ERR_VAULT_UNAVAILABLE, without the store's message.
@@ -219,24 +235,60 @@ export function createVault(options: VaultOptions): Vault {
     const ttls = firsts.map((it) => (it.ttl !== undefined ? toMillis(it.ttl, 'ttl') : defaultTtl));
     const tokens: Array<string | null> = new Array<string | null>(firsts.length).fill(null);
     let pending = firsts.map((_, i) => i);
+    // The fingerprints of each value, the active key's first; the others only when the cache does not answer.
+    const fps: Array<string[] | undefined> = new Array<string[] | undefined>(firsts.length);
+    const primary = (i: number): string => {
+      const it = firsts[i]!;
+      return (fps[i] ??= [fingerprint(ring, ring.active, 'fingerprint', namespace, it.kind ?? '', it.value)])[0]!;
+    };
+    let generation: string | undefined;
+    if (useCache) {
+      const reading = guarded((signal) => store.generation!(signal));
+      // The fingerprints are computed while the store answers.
+      for (const i of pending) primary(i);
+      generation = await reading;
+      if (generation !== cacheGeneration) {
+        cache.clear();
+        cacheGeneration = generation;
+      }
+      if (cache.size > 0) {
+        pending = pending.filter((i) => {
+          const hit = cache.get(primary(i));
+          if (hit === undefined || (hit.expiresAt !== null && hit.expiresAt <= now)) return true;
+          tokens[i] = hit.token;
+          return false;
+        });
+      }
+    }
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_RETRIES) throw unavailable();
       if (deterministic) {
-        const batch: AllocateItem[] = pending.map((i) => {
+        const built: Array<TokenRecord | undefined> = [];
+        const batch: AllocateItem[] = pending.map((i, j) => {
           const it = firsts[i]!;
-          const fps = ring.ids.map((kid) => fingerprint(ring, kid, 'fingerprint', namespace, it.kind ?? '', it.value));
+          primary(i);
+          const all = fps[i]!;
+          for (let k = all.length; k < ring.ids.length; k++) all.push(fingerprint(ring, ring.ids[k]!, 'fingerprint', namespace, it.kind ?? '', it.value));
           // The record (a token, a ciphertext, an erasure fingerprint) is built only when a store asks for it:
-          // stores that look up first (memory, SQLite) skip that work for values they already hold.
-          let built: TokenRecord | undefined;
+          // stores that look up first skip that work for values they already hold.
           return {
-            fingerprints: fps,
+            fingerprints: all,
             get record(): TokenRecord {
-              return (built ??= record(it.value, it.kind, namespace, fps[0]!, now, ttls[i]));
+              return (built[j] ??= record(it.value, it.kind, namespace, all[0]!, now, ttls[i]));
             },
           };
         });
         const got = await guarded((signal) => store.allocate(batch, now, signal));
-        pending.forEach((i, j) => (tokens[i] = got[j] ?? null));
+        pending.forEach((i, j) => {
+          const token = (tokens[i] = got[j] ?? null);
+          const mine = built[j];
+          // Only records this vault inserted: it knows their expiry. The generation must still be the one read
+          // before this allocation (another batch may have seen a newer one meanwhile).
+          if (token !== null && mine !== undefined && mine.token === token && generation !== undefined && generation === cacheGeneration) {
+            if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+            cache.set(fps[i]![0]!, { token, expiresAt: mine.expiresAt });
+          }
+        });
       } else {
         const batch = pending.map((i) => record(firsts[i]!.value, firsts[i]!.kind, namespace, null, now, ttls[i]));
         const ok = await guarded((signal) => store.insert(batch, signal));
@@ -305,7 +357,15 @@ export function createVault(options: VaultOptions): Vault {
     },
     async forget(value, opts = {}) {
       const erasures = ring.ids.map((kid) => fingerprint(ring, kid, 'erasure', value));
-      return guarded((signal) => store.forget(erasures, opts.namespace, signal));
+      // This instance forgets at once; every other one at its next batch, through the store's generation.
+      cache.clear();
+      cacheGeneration = undefined;
+      try {
+        return await guarded((signal) => store.forget(erasures, opts.namespace, signal));
+      } finally {
+        cache.clear();
+        cacheGeneration = undefined;
+      }
     },
     purgeExpired() {
       return guarded((signal) => store.purgeExpired(Date.now(), signal));

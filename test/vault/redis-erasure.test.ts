@@ -26,9 +26,12 @@ describe.skipIf(url === undefined)('redisStore erasure sets', () => {
     const prefix = `fg-erasure:${process.pid}:${n++}:`;
     return { vault: createVault({ store: redisStore(client, { prefix }), keys, audit: () => undefined, ...(ttl === undefined ? {} : { ttl }) }), prefix };
   };
-  /** Every key under the prefix with its Redis expiry and its content (string value or sorted-set members). */
+  /**
+   * Every key under the prefix with its Redis expiry and its content (string value or sorted-set members), but
+   * the erasure generation `g:erasures` (a random value, no record's).
+   */
   const dump = async (prefix: string): Promise<Array<{ key: string; pttl: number; content: string }>> => {
-    const found = (await client.keys(`${prefix}*`)).sort();
+    const found = (await client.keys(`${prefix}*`)).filter((k) => k !== `${prefix}g:erasures`).sort();
     return Promise.all(
       found.map(async (key) => ({
         key,

@@ -136,6 +136,71 @@ describe.each(harnesses)('$name', (h) => {
     expect(await vault.detokenize([a!, b!], { actor: 't', purpose: 'test' })).toEqual([null, null]);
   });
 
+  it('a token another instance cached is never handed out after a forget() on this one', async () => {
+    const ask = { actor: 't', purpose: 'test' };
+    const a = createVault({ store: s.store, keys, audit: silent });
+    const b = createVault({ store: s.twin, keys, audit: silent });
+    const [first] = await b.tokenize(['cached-then-erased@example.com'], { kind: 'email' });
+    // B answers from its cache now (where the store has a generation) and must still answer the same token.
+    expect(await b.tokenize(['cached-then-erased@example.com'], { kind: 'email' })).toEqual([first]);
+    expect(await a.tokenize(['cached-then-erased@example.com'], { kind: 'email' })).toEqual([first]);
+    expect(await a.forget('cached-then-erased@example.com')).toBe(1);
+    const [again] = await b.tokenize(['cached-then-erased@example.com'], { kind: 'email' });
+    expect(again).not.toBe(first);
+    expect(await b.detokenize([again!, first!], ask)).toEqual(['cached-then-erased@example.com', null]);
+    expect(await a.tokenize(['cached-then-erased@example.com'], { kind: 'email' })).toEqual([again]);
+    // And on the forgetting instance itself.
+    expect(await b.forget('cached-then-erased@example.com')).toBe(1);
+    const [third] = await b.tokenize(['cached-then-erased@example.com'], { kind: 'email' });
+    expect([first, again]).not.toContain(third);
+    expect(await a.detokenize([third!], ask)).toEqual(['cached-then-erased@example.com']);
+  });
+
+  it('answers a value it tokenized from its cache, and drops what an allocation racing a forget() brought back', async () => {
+    let allocations = 0;
+    let hold: Promise<void> | undefined;
+    const counted: VaultStore = {
+      ...s.store,
+      async allocate(items, now, signal) {
+        allocations++;
+        const out = await s.store.allocate(items, now, signal);
+        await hold;
+        return out;
+      },
+    };
+    const v = createVault({ store: counted, keys, audit: silent });
+    const other = createVault({ store: s.twin, keys, audit: silent });
+    const [t] = await v.tokenize(['cache-me@example.com']);
+    expect(await v.tokenize(['cache-me@example.com'])).toEqual([t]);
+    expect(allocations).toBe(s.store.generation === undefined ? 2 : 1);
+    // The allocation has answered in the store, then the value is erased elsewhere before the answer is used.
+    let release!: () => void;
+    hold = new Promise((r) => (release = r));
+    const racing = v.tokenize(['raced@example.com']);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await other.forget('raced@example.com')).toBe(1);
+    release();
+    const [erased] = await racing;
+    hold = undefined;
+    const [fresh] = await v.tokenize(['raced@example.com']);
+    expect(fresh).not.toBe(erased);
+    expect(await v.detokenize([fresh!, erased!], { actor: 't', purpose: 'test' })).toEqual(['raced@example.com', null]);
+  });
+
+  it('a cached token is not handed out once its record expired', async () => {
+    const v = createVault({ store: s.store, keys, audit: silent, ttl: 400 });
+    const [t1] = await v.tokenize(['short-lived-cached']);
+    expect(await v.tokenize(['short-lived-cached'])).toEqual([t1]);
+    await new Promise((r) => setTimeout(r, 450));
+    const [t2] = await v.tokenize(['short-lived-cached']);
+    expect(t2).not.toBe(t1);
+    expect(await v.detokenize([t2!], { actor: 't', purpose: 'test' })).toEqual(['short-lived-cached']);
+    // Leaves nothing for the expiry test below to count.
+    await v.forget('short-lived-cached');
+    await new Promise((r) => setTimeout(r, 450));
+    await v.purgeExpired();
+  });
+
   it('is deterministic under 200 concurrent requests across two vault instances sharing the store', async () => {
     const v1 = createVault({ store: s.store, keys, audit: silent });
     const v2 = createVault({ store: s.twin, keys, audit: silent });
@@ -298,5 +363,22 @@ describe('sqliteStore on a file an earlier version created', () => {
     const sql = (check.prepare(`SELECT sql FROM sqlite_master WHERE name = 'fieldguard_tokens'`).get() as { sql: string }).sql;
     expect(sql).toContain('WITHOUT ROWID');
     check.close();
+  });
+});
+
+describe('createVault({ cacheSize })', () => {
+  it('refuses a size that is not a whole number, 0 or more, and with 0 asks the store every time', async () => {
+    for (const cacheSize of [-1, 1.5, Number.NaN]) {
+      expect(() => createVault({ store: memoryStore(), keys, audit: silent, cacheSize })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }));
+    }
+    const file = join(dir, `cache-off-${fileNo++}.db`);
+    const inner = sqliteStore(file);
+    let allocations = 0;
+    const counted: VaultStore = { ...inner, allocate: (items, now, signal) => (allocations++, inner.allocate(items, now, signal)) };
+    const v = createVault({ store: counted, keys, audit: silent, cacheSize: 0 });
+    const [t] = await v.tokenize(['uncached@example.com']);
+    expect(await v.tokenize(['uncached@example.com'])).toEqual([t]);
+    expect(allocations).toBe(2);
+    await inner.close?.();
   });
 });
