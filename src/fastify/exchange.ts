@@ -1,19 +1,24 @@
 // The Exchange for Fastify 5: where Fastify keeps the body, the query, the route pattern, the report and the request logger.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mediaType, withSearch } from '../middleware/body.js';
+import type { CommonConfig } from '../middleware/config.js';
 import type { Exchange } from '../middleware/exchange.js';
 import { readBody } from '../middleware/node-body.js';
 import { nodeFinished } from '../middleware/node-finish.js';
 import type { Report } from '../plan/walk.js';
+import { guardSerialization } from './serialize.js';
 
 const REPORT = Symbol.for('fieldguard.report');
+const DEFAULT_REFUSALS: Pick<CommonConfig, 'errors' | 'errorFormat'> = Object.freeze({ errors: 'respond', errorFormat: 'fieldguard' });
 
 /**
  * The Exchange of one Fastify request, for one hook. Fastify writes every answer — a serialized
- * object, a string, a Buffer, a stream — through the Node response, so the answer is guarded there
- * (`onValue` has nothing to add); the body parsed by Fastify's content-type parsers is `request.body`.
+ * object, a string, a Buffer, a stream — through the Node response, so the answer is transformed
+ * there; `onValue` only puts the serialization of a value under a guard, so what a value throws while
+ * Fastify serializes it is refused as `config` says. The body parsed by Fastify's content-type
+ * parsers is `request.body`.
  */
-export function fastifyExchange(request: FastifyRequest, reply: FastifyReply): Exchange<FastifyRequest> {
+export function fastifyExchange(request: FastifyRequest, reply: FastifyReply, config: Pick<CommonConfig, 'errors' | 'errorFormat'> = DEFAULT_REFUSALS): Exchange<FastifyRequest> {
   return {
     native: request,
     req: request.raw,
@@ -55,7 +60,10 @@ export function fastifyExchange(request: FastifyRequest, reply: FastifyReply): E
       Object.defineProperty(request, 'log', log);
       Object.defineProperty(reply, 'log', log);
     },
-    onValue: () => undefined,
+    onValue(_transform, options) {
+      // The value's bytes are transformed on the Node response; a guard that only observes them leaves Fastify's errors as they are.
+      if (options?.observe !== true) guardSerialization(reply, config);
+    },
     next: async () => undefined,
     answer(status, headers, body) {
       void reply.code(status).headers(headers).send(body);

@@ -4,7 +4,7 @@ import { pinoOptions, type PinoOptionsOptions } from '../log/pino.js';
 import type { FieldSchema } from '../schema/define.js';
 import { toFieldguardError } from '../errors.js';
 import type { LoggerLike, RedactingLogger } from '../log/wrap.js';
-import type { CommonOptions } from '../middleware/config.js';
+import { resolveCommon, type CommonOptions } from '../middleware/config.js';
 import { errorBehaviour, type ErrorHandlerOptions } from '../middleware/error-handler.js';
 import type { Behaviour } from '../middleware/exchange.js';
 import { logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
@@ -32,10 +32,12 @@ declare module 'fastify' {
   }
 }
 
-function guard(name: string, behaviour: Behaviour<FastifyRequest>): FastifyGuard {
+function guard(name: string, behaviour: Behaviour<FastifyRequest>, options: CommonOptions): FastifyGuard {
+  // The factory validated the options; how refusals are answered is read from them once, here.
+  const config = resolveCommon(options);
   const hook: FastifyGuard = async (request, reply) => {
     try {
-      await behaviour(fastifyExchange(request, reply));
+      await behaviour(fastifyExchange(request, reply, config));
     } catch (e) {
       // `errors: 'throw'` hands the FieldguardError to Fastify's error handler; nothing of a foreign error is passed on.
       throw toFieldguardError(e);
@@ -62,7 +64,7 @@ function guard(name: string, behaviour: Behaviour<FastifyRequest>): FastifyGuard
  * ```
  */
 export function scrubPII(options: ScrubOptions): FastifyGuard {
-  return guard('scrubPIIHook', scrubBehaviour('scrubPII', options, arguments.length));
+  return guard('scrubPIIHook', scrubBehaviour('scrubPII', options, arguments.length), options);
 }
 
 /**
@@ -77,7 +79,7 @@ export function scrubPII(options: ScrubOptions): FastifyGuard {
  * ```
  */
 export function maskFields(options: MaskOptions): FastifyGuard {
-  return guard('maskFieldsHook', maskBehaviour('maskFields', options, arguments.length));
+  return guard('maskFieldsHook', maskBehaviour('maskFields', options, arguments.length), options);
 }
 
 /**
@@ -91,7 +93,7 @@ export function maskFields(options: MaskOptions): FastifyGuard {
  * ```
  */
 export function tokenizeFields(options: TokenizeFieldsOptions): FastifyGuard {
-  return guard('tokenizeFieldsHook', tokenizeBehaviour('tokenizeFields', options, arguments.length));
+  return guard('tokenizeFieldsHook', tokenizeBehaviour('tokenizeFields', options, arguments.length), options);
 }
 
 /**
@@ -106,7 +108,7 @@ export function tokenizeFields(options: TokenizeFieldsOptions): FastifyGuard {
  * ```
  */
 export function detokenizeFields(options: FastifyDetokenizeOptions): FastifyGuard {
-  return guard('detokenizeFieldsHook', detokenizeBehaviour<FastifyRequest>('detokenizeFields', options, arguments.length));
+  return guard('detokenizeFieldsHook', detokenizeBehaviour<FastifyRequest>('detokenizeFields', options, arguments.length), options);
 }
 
 /**
@@ -119,7 +121,7 @@ export function detokenizeFields(options: FastifyDetokenizeOptions): FastifyGuar
  * ```
  */
 export function protect(options: ProtectOptions): FastifyGuard {
-  return guard('protectHook', protectBehaviour('protect', options, arguments.length));
+  return guard('protectHook', protectBehaviour('protect', options, arguments.length), options);
 }
 
 /**
@@ -136,7 +138,7 @@ export function protect(options: ProtectOptions): FastifyGuard {
  * ```
  */
 export function redactLogs(options: RedactLogsOptions): FastifyGuard {
-  return guard('redactLogsHook', logsBehaviour('redactLogs', options, arguments.length));
+  return guard('redactLogsHook', logsBehaviour('redactLogs', options, arguments.length), {});
 }
 
 /**

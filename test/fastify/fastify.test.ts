@@ -110,3 +110,52 @@ describe('refusals and tokens', () => {
     await app.close();
   });
 });
+
+describe('the serialization of a guarded answer', () => {
+  // A response guard serializes the reply's values under a guard; what Fastify makes of a value must stay the same.
+  const responseSchema = { type: 'object', properties: { id: { type: 'string' }, total: { type: 'number' }, customer: { type: 'object', properties: { email: { type: 'string' } } } } } as const;
+
+  it("serializes with the route's response schema, per status and per media type, the app's reply serializer and its default one", async () => {
+    const app = Fastify();
+    const guard = ff.maskFields({ schema: orderSchema });
+    const order = { id: 'o-1', total: 3, customer: { email: 'jane.doe@example.com' }, hidden: 'not in the schema' };
+    app.get('/schema', { preHandler: guard, schema: { response: { 200: responseSchema } } }, async () => order);
+    app.get('/fallback', { preHandler: guard, schema: { response: { '2xx': responseSchema } } }, async (_request, reply) => reply.code(201).send(order));
+    app.get('/by-type', { preHandler: guard, schema: { response: { 200: { content: { 'application/vnd.order+json': { schema: responseSchema } } } } } }, async (_request, reply) =>
+      reply.type('application/vnd.order+json').send(order),
+    );
+    app.get('/own', { preHandler: guard }, async (_request, reply) => reply.serializer((p: unknown) => JSON.stringify({ wrapped: p })).send({ id: 'o-2', customer: { email: 'jane.doe@example.com' } }));
+    app.get('/text', { preHandler: guard }, async (_request, reply) => reply.type('application/json').send('{"id":"o-3"}'));
+    await app.register(async (scope) => {
+      scope.setReplySerializer((p) => JSON.stringify({ scoped: true, ...(p as object) }));
+      scope.get('/default', { preHandler: guard }, async () => ({ id: 'o-4' }));
+    });
+    const masked = { id: 'o-1', total: 3, customer: { email: 'j***@example.com' } };
+    const schema = await app.inject('/schema');
+    expect([schema.statusCode, schema.headers['content-type'], JSON.parse(schema.body)]).toEqual([200, 'application/json; charset=utf-8', masked]);
+    const fallback = await app.inject('/fallback');
+    expect([fallback.statusCode, JSON.parse(fallback.body)]).toEqual([201, masked]);
+    const byType = await app.inject('/by-type');
+    expect([byType.statusCode, byType.headers['content-type'], JSON.parse(byType.body)]).toEqual([200, 'application/vnd.order+json; charset=utf-8', masked]);
+    // The app's own serializer wraps the value: the plan's paths no longer match (masking reads what is sent), untagged keys are scanned.
+    const own = await app.inject('/own');
+    expect(own.statusCode).toBe(200);
+    expect(own.body).not.toContain('jane.doe@example.com');
+    expect(JSON.parse((await app.inject('/text')).body)).toEqual({ id: 'o-3' });
+    expect(JSON.parse((await app.inject('/default')).body)).toEqual({ scoped: true, id: 'o-4' });
+    await app.close();
+  });
+
+  it('refuses an answer the response schema cannot serialize with ERR_UNREADABLE_VALUE, never the serializer’s message that quotes the value', async () => {
+    const app = Fastify();
+    const errors: unknown[] = [];
+    app.setErrorHandler((error, _request, reply) => void (errors.push(error), reply.code(500).send({ seen: true })));
+    app.get('/o', { preHandler: ff.maskFields({ schema: orderSchema }), schema: { response: { 200: { type: 'object', properties: { total: { type: 'integer' } } } } } }, async () => ({ total: 'jane.doe@example.com' }));
+    const res = await app.inject('/o');
+    expect(res.statusCode).toBe(500);
+    expect(JSON.parse(res.body)).toEqual({ error: { code: 'ERR_UNREADABLE_VALUE', message: 'the answer could not be serialized (a getter, toJSON or proxy threw), so it cannot be masked' } });
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(errors).toEqual([]);
+    await app.close();
+  });
+});
