@@ -1,4 +1,5 @@
 // fieldguard/fastify: every middleware as a Fastify 5 hook, each a behaviour of the core run over the Fastify Exchange, and the plugin that reads `config.fieldguard`.
+import { Readable } from 'node:stream';
 import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { pinoOptions, type PinoOptionsOptions } from '../log/pino.js';
 import type { FieldSchema } from '../schema/define.js';
@@ -14,12 +15,17 @@ import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import { peer } from '../peer.js';
 import type { Report } from '../plan/walk.js';
-import { fastifyExchange, reportOf } from './exchange.js';
+import { answeredSent, fastifyExchange, reportOf, type PreParsing } from './exchange.js';
 
 export type { CommonOptions, PinoOptionsOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions };
 export { reportOf };
 
-/** A fieldguard guard: an async Fastify hook, for a route's `preHandler` (or `preValidation`) or its `config.fieldguard` list. */
+/**
+ * A fieldguard guard: an async Fastify hook, for a route's `preHandler` (or `preValidation`, or
+ * `preParsing`, where it reads the body itself and hands Fastify's parser the rewritten one) or its
+ * `config.fieldguard` list. In `onRequest` it works on the query and the answer; a body it would have
+ * to read there is refused with `ERR_INVALID_OPTIONS`, as Fastify's parser reads it later.
+ */
 export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
 
 /** Options of {@link detokenizeFields} for Fastify: `authorize` and `actor` receive the request. */
@@ -35,18 +41,23 @@ declare module 'fastify' {
 function guard(name: string, behaviour: Behaviour<FastifyRequest>, options: CommonOptions): FastifyGuard {
   // The factory validated the options; how refusals are answered is read from them once, here.
   const config = resolveCommon(options);
-  const hook: FastifyGuard = async (request, reply) => {
+  // Two declared parameters: Fastify takes an async hook of three for one that calls `done` (in onRequest, preHandler).
+  const hook = async (request: FastifyRequest, reply: FastifyReply, ...rest: unknown[]): Promise<FastifyReply | Readable | undefined> => {
+    // As a preParsing hook a guard is handed the payload stream, and hands Fastify's parser the body it rewrote.
+    const parsing: PreParsing | undefined = rest[0] instanceof Readable ? { payload: undefined } : undefined;
     try {
-      await behaviour(fastifyExchange(request, reply, config));
+      await behaviour(fastifyExchange(request, reply, config, parsing));
     } catch (e) {
       // `errors: 'throw'` hands the FieldguardError to Fastify's error handler; nothing of a foreign error is passed on.
       throw toFieldguardError(e);
     }
-    // An answered refusal stops the route: the handler (a proxy) never runs.
-    return reply.sent ? reply : undefined;
+    // An answered refusal stops the route once it is sent: the handler (a proxy) never runs.
+    if ((await answeredSent(reply)) || reply.sent) return reply;
+    const body = parsing?.payload;
+    return body === undefined ? undefined : typeof body === 'string' ? Readable.from([Buffer.from(body)]) : body;
   };
   Object.defineProperty(hook, 'name', { value: name });
-  return hook;
+  return hook as FastifyGuard;
 }
 
 /**

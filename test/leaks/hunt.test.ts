@@ -18,6 +18,8 @@ import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
 import * as ff from '../../src/fastify/index.js';
 import Fastify from 'fastify';
+import replyFrom from '@fastify/reply-from';
+import { startVendor } from '../helpers/vendor.js';
 import { Hono } from 'hono';
 import * as fw from '../../src/web/index.js';
 import { createVault, keyRing, memoryStore } from '../../src/vault/index.js';
@@ -452,6 +454,47 @@ describe('leaks the hunt found on Fastify and the Web, fixed and kept as regress
     const bareText = await bare.text();
     expectRefused(bare.status, bareText);
     expect(findLeaks({ a: aText, b: bText, c: cText, bare: bareText, log: logs.since(0) }, c)).toEqual([]);
+  });
+
+  // LEAK-15 — channel: the vendor's body; form: any request a Fastify guard refuses (untagged under reject, too large,
+  // a URL with a card) on an app with an async onSend hook (compression, headers); framework: Fastify 5. A hook
+  // that answered resolved before its answer was sent — the async onSend hook deferred it — and Fastify runs the next
+  // hook and the handler unless the reply is sent by then: reply.from forwarded the body the guard had refused, in
+  // clear. A guard that answered now resolves once its answer is sent.
+  it('LEAK-15: a refusal on Fastify forwards nothing when an async onSend hook defers the answer', async () => {
+    const c = canaries();
+    const vendor = await startVendor();
+    const app = Fastify();
+    await app.register(replyFrom, { base: vendor.url });
+    app.addHook('onSend', async (_request, reply, payload) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      void reply.header('x-sent-by', 'onSend');
+      return payload;
+    });
+    let handled = 0;
+    const forward = (_request: unknown, reply: { from: (path: string) => unknown }): unknown => (handled++, reply.from('/orders'));
+    app.post('/strict', { preHandler: ff.scrubPII({ schema: huntSchema, untagged: 'reject' }) }, forward as never);
+    app.post('/deep', { preValidation: ff.tokenizeFields({ schema: huntSchema, vault: createVault({ store: memoryStore(), keys: KEYS }), maxDepth: 1 }) }, forward as never);
+    app.post('/cards/*', { preHandler: ff.protect({ schema: huntSchema, destinations: defineDestinations({ crm: { vendor: 'CRM', region: 'DE', lawfulBasis: 'contract', purpose: 'crm', rules: { internal: 'keep' } } }, { keys: KEYS }), destination: 'crm' }) }, forward as never);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    try {
+      const body = JSON.stringify({ id: 'o-1', unknown: c.email, customer: { email: c.email, ssn: c.ssn }, diagnosis: c.health });
+      const answers: string[] = [];
+      for (const [path, status] of [['/strict', 422], ['/deep', 400], [`/cards/${c.card.replace(/\D/g, '')}`, 422]] as const) {
+        const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        answers.push(await res.text());
+        expect([path, res.status, res.headers.get('x-sent-by')]).toEqual([path, status, 'onSend']);
+      }
+      await settle();
+      expect(handled).toBe(0);
+      expect(vendor.received).toEqual([]);
+      expect(findLeaks({ answers: answers.join('\n') }, c)).toEqual([]);
+    } finally {
+      app.server.closeAllConnections();
+      await app.close();
+      await vendor.close();
+    }
   });
 });
 
