@@ -7,11 +7,13 @@ import type { CommonConfig } from '../middleware/config.js';
 import type { Exchange } from '../middleware/exchange.js';
 import { readBody } from '../middleware/node-body.js';
 import { nodeFinished } from '../middleware/node-finish.js';
+import type { RedactingLogger } from '../log/wrap.js';
 import type { Report } from '../plan/walk.js';
 import { guardSerialization } from './serialize.js';
 
 const REPORT = Symbol.for('fieldguard.report');
 const ANSWERED = Symbol.for('fieldguard.fastify.answered');
+const LOG = Symbol.for('fieldguard.fastify.log');
 const DEFAULT_REFUSALS: Pick<CommonConfig, 'errors' | 'errorFormat'> = Object.freeze({ errors: 'respond', errorFormat: 'fieldguard' });
 
 /**
@@ -73,16 +75,19 @@ export function fastifyExchange(
     logger(make) {
       // Fastify's own request logger becomes the redacting one, keeping the request id it binds; made on first use.
       // `reply.log` is the same request's logger (Fastify hands handlers both), so it is the redacting one too.
-      let own: FastifyRequest['log'] | undefined;
+      let own: RedactingLogger | undefined;
       let assigned: FastifyRequest['log'] | undefined;
+      const redacting = (): RedactingLogger => (own ??= make().child({ reqId: request.id }) as RedactingLogger);
       const log: PropertyDescriptor = {
         configurable: true,
         enumerable: true,
-        get: () => assigned ?? (own ??= make().child({ reqId: request.id }) as unknown as FastifyRequest['log']),
+        get: () => assigned ?? (redacting() as unknown as FastifyRequest['log']),
         set: (v: FastifyRequest['log']) => void (assigned = v),
       };
       Object.defineProperty(request, 'log', log);
       Object.defineProperty(reply, 'log', log);
+      // The app may put another logger on request.log; requestLog(request) stays the redacting one.
+      Object.defineProperty(request, LOG, { configurable: true, enumerable: false, get: redacting });
     },
     onValue(_transform, options) {
       // The value's bytes are transformed on the Node response; a guard that only observes them leaves Fastify's errors as they are.
@@ -129,6 +134,19 @@ export async function answeredSent(reply: FastifyReply): Promise<boolean> {
     });
   }
   return true;
+}
+
+/**
+ * The redacting logger `redactLogs` made for this request — whatever the app assigned to
+ * `request.log` since — or `undefined` when no `redactLogs` hook ran for it.
+ *
+ * @example
+ * ```ts
+ * app.post('/orders', async (request) => { requestLog(request)?.info({ order: request.body }, 'received'); return { ok: true }; });
+ * ```
+ */
+export function requestLog(request: FastifyRequest): RedactingLogger | undefined {
+  return (request as unknown as Record<symbol, RedactingLogger | undefined>)[LOG];
 }
 
 /** The last report a fieldguard hook left on this request (counts by path and kind, never values), or `undefined`. */

@@ -15,10 +15,10 @@ import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import { peer } from '../peer.js';
 import type { Report } from '../plan/walk.js';
-import { answeredSent, fastifyExchange, reportOf, type PreParsing } from './exchange.js';
+import { answeredSent, fastifyExchange, reportOf, requestLog, type PreParsing } from './exchange.js';
 
 export type { CommonOptions, PinoOptionsOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions };
-export { reportOf };
+export { reportOf, requestLog };
 
 /**
  * A fieldguard guard: an async Fastify hook, for a route's `preHandler` (or `preValidation`, or
@@ -138,7 +138,8 @@ export function protect(options: ProtectOptions): FastifyGuard {
 /**
  * Request logging without personal data, through Fastify's own pino logger: pass `logger: app.log`
  * (built with `pinoOptions(schema)` from `fieldguard/pino`, it redacts every line Fastify writes
- * itself). Per request, `request.log` and `reply.log` become one child that redacts whatever is logged through it, and
+ * itself). Per request, `request.log` and `reply.log` become one child that redacts whatever is logged through it
+ * (`requestLog(request)` returns it even after the app assigned another logger to `request.log`), and
  * one line is written when the answer finished: method, route pattern, status, latency, sizes,
  * destination, the query redacted; bodies and headers only with `bodies: true`.
  *

@@ -38,6 +38,35 @@ describe('redactLogs through Fastify’s own pino logger', () => {
     for (const s of [...SENSITIVE, 'jane.doe%40example.com']) expect(all).not.toContain(s);
     expect(leaks(all)).toEqual([]);
   });
+
+  it('requestLog(request) stays the redacting logger after the app assigns its own to request.log, and is undefined without redactLogs', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({ write: (c: Buffer, _e, cb) => void (lines.push(c.toString()), cb()) });
+    const app = Fastify({ logger: { ...ff.loggerOptions(orderSchema), stream }, disableRequestLogging: true });
+    const plain: unknown[] = [];
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', ff.redactLogs({ schema: orderSchema, logger: app.log }));
+      // The app's own logger, which writes whatever it is given.
+      scope.addHook('preHandler', async (request) => void (request.log = { ...request.log, info: (...args: unknown[]) => void plain.push(args) } as unknown as typeof request.log));
+      scope.post('/orders', async (request) => {
+        expect(ff.requestLog(request)).not.toBe(request.log);
+        ff.requestLog(request)!.info({ order: request.body }, 'received');
+        ff.requestLog(request)!.child({ step: 'charge' }).info({ card: (request.body as { payment: { card: string } }).payment.card }, 'charging');
+        return { ok: true };
+      });
+    });
+    app.get('/bare', async (request) => ({ log: ff.requestLog(request) === undefined }));
+    expect((await app.inject({ ...json(sampleOrder()), url: '/orders' })).statusCode).toBe(200);
+    expect(JSON.parse((await app.inject('/bare')).body)).toEqual({ log: true });
+    await app.close();
+    const parsed = lines.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed.filter((l) => l['msg'] === 'received' || l['msg'] === 'charging').map((l) => [l['msg'], l['reqId'] !== undefined, l['step']])).toEqual([
+      ['received', true, undefined],
+      ['charging', true, 'charge'],
+    ]);
+    expect(plain).toEqual([]);
+    for (const s of SENSITIVE) expect(lines.join('')).not.toContain(s);
+  });
 });
 
 describe('the fieldguard plugin', () => {
