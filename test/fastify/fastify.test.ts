@@ -187,4 +187,21 @@ describe('the serialization of a guarded answer', () => {
     expect(errors).toEqual([]);
     await app.close();
   });
+
+  it('refuses a payload that throws when Fastify asks what it is (a Proxy), answered or thrown as the guard says, quoting nothing', async () => {
+    const app = Fastify();
+    const errors: Array<{ code?: string; message?: string }> = [];
+    app.setErrorHandler((error: { code?: string; message?: string }, _request, reply) => void (errors.push(error), reply.code(500).send({ seen: error.code })));
+    const proxy = (): unknown => new Proxy({}, { get: () => { throw new Error('jane.doe@example.com'); } });
+    // Sent with reply.send: an async handler returning it would reject (its promise reads `then`), which is the app's own error.
+    app.get('/answer', { preHandler: ff.maskFields({ schema: orderSchema }) }, (_request, reply) => reply.send(proxy()));
+    app.get('/throw', { preHandler: ff.maskFields({ schema: orderSchema, errors: 'throw' }) }, (_request, reply) => reply.send(proxy()));
+    const answered = await app.inject('/answer');
+    expect([answered.statusCode, JSON.parse(answered.body).error.code]).toEqual([500, 'ERR_UNREADABLE_VALUE']);
+    const thrown = await app.inject('/throw');
+    expect([thrown.statusCode, JSON.parse(thrown.body)]).toEqual([500, { seen: 'ERR_UNREADABLE_VALUE' }]);
+    expect(errors.map((e) => e.code)).toEqual(['ERR_UNREADABLE_VALUE']);
+    expect(leaks(answered.body + thrown.body + JSON.stringify(errors.map((e) => e.message)))).toEqual([]);
+    await app.close();
+  });
 });
