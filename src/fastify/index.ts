@@ -26,7 +26,7 @@ export { reportOf, requestLog };
  * `config.fieldguard` list. In `onRequest` it works on the query and the answer; a body it would have
  * to read there is refused with `ERR_INVALID_OPTIONS`, as Fastify's parser reads it later.
  */
-export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | Readable | undefined>;
 
 /** Options of {@link detokenizeFields} for Fastify: `authorize` and `actor` receive the request. */
 export type FastifyDetokenizeOptions = DetokenizeFieldsOptions<FastifyRequest>;
@@ -57,7 +57,7 @@ function guard(name: string, behaviour: Behaviour<FastifyRequest>, options: Comm
     return body === undefined ? undefined : typeof body === 'string' ? Readable.from([Buffer.from(body)]) : body;
   };
   Object.defineProperty(hook, 'name', { value: name });
-  return hook as FastifyGuard;
+  return hook;
 }
 
 /**
