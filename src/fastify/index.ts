@@ -1,10 +1,11 @@
 // fieldguard/fastify: every middleware as a Fastify 5 hook, each a behaviour of the core run over the Fastify Exchange, and the plugin that reads `config.fieldguard`.
+import { Readable } from 'node:stream';
 import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { pinoOptions, type PinoOptionsOptions } from '../log/pino.js';
 import type { FieldSchema } from '../schema/define.js';
 import { toFieldguardError } from '../errors.js';
 import type { LoggerLike, RedactingLogger } from '../log/wrap.js';
-import type { CommonOptions } from '../middleware/config.js';
+import { resolveCommon, type CommonOptions } from '../middleware/config.js';
 import { errorBehaviour, type ErrorHandlerOptions } from '../middleware/error-handler.js';
 import type { Behaviour } from '../middleware/exchange.js';
 import { logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
@@ -14,13 +15,18 @@ import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import { peer } from '../peer.js';
 import type { Report } from '../plan/walk.js';
-import { fastifyExchange, reportOf } from './exchange.js';
+import { answeredSent, fastifyExchange, reportOf, requestLog, type PreParsing } from './exchange.js';
 
 export type { CommonOptions, PinoOptionsOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions };
-export { reportOf };
+export { reportOf, requestLog };
 
-/** A fieldguard guard: an async Fastify hook, for a route's `preHandler` (or `preValidation`) or its `config.fieldguard` list. */
-export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+/**
+ * A fieldguard guard: an async Fastify hook, for a route's `preHandler` (or `preValidation`, or
+ * `preParsing`, where it reads the body itself and hands Fastify's parser the rewritten one) or its
+ * `config.fieldguard` list. In `onRequest` it works on the query and the answer; a body it would have
+ * to read there is refused with `ERR_INVALID_OPTIONS`, as Fastify's parser reads it later.
+ */
+export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | Readable | undefined>;
 
 /** Options of {@link detokenizeFields} for Fastify: `authorize` and `actor` receive the request. */
 export type FastifyDetokenizeOptions = DetokenizeFieldsOptions<FastifyRequest>;
@@ -32,16 +38,23 @@ declare module 'fastify' {
   }
 }
 
-function guard(name: string, behaviour: Behaviour<FastifyRequest>): FastifyGuard {
-  const hook: FastifyGuard = async (request, reply) => {
+function guard(name: string, behaviour: Behaviour<FastifyRequest>, options: CommonOptions): FastifyGuard {
+  // The factory validated the options; how refusals are answered is read from them once, here.
+  const config = resolveCommon(options);
+  // Two declared parameters: Fastify takes an async hook of three for one that calls `done` (in onRequest, preHandler).
+  const hook = async (request: FastifyRequest, reply: FastifyReply, ...rest: unknown[]): Promise<FastifyReply | Readable | undefined> => {
+    // As a preParsing hook a guard is handed the payload stream, and hands Fastify's parser the body it rewrote.
+    const parsing: PreParsing | undefined = rest[0] instanceof Readable ? { payload: undefined } : undefined;
     try {
-      await behaviour(fastifyExchange(request, reply));
+      await behaviour(fastifyExchange(request, reply, config, parsing));
     } catch (e) {
       // `errors: 'throw'` hands the FieldguardError to Fastify's error handler; nothing of a foreign error is passed on.
       throw toFieldguardError(e);
     }
-    // An answered refusal stops the route: the handler (a proxy) never runs.
-    return reply.sent ? reply : undefined;
+    // An answered refusal stops the route once it is sent: the handler (a proxy) never runs.
+    if ((await answeredSent(reply)) || reply.sent) return reply;
+    const body = parsing?.payload;
+    return body === undefined ? undefined : typeof body === 'string' ? Readable.from([Buffer.from(body)]) : body;
   };
   Object.defineProperty(hook, 'name', { value: name });
   return hook;
@@ -62,7 +75,7 @@ function guard(name: string, behaviour: Behaviour<FastifyRequest>): FastifyGuard
  * ```
  */
 export function scrubPII(options: ScrubOptions): FastifyGuard {
-  return guard('scrubPIIHook', scrubBehaviour('scrubPII', options, arguments.length));
+  return guard('scrubPIIHook', scrubBehaviour('scrubPII', options, arguments.length), options);
 }
 
 /**
@@ -77,7 +90,7 @@ export function scrubPII(options: ScrubOptions): FastifyGuard {
  * ```
  */
 export function maskFields(options: MaskOptions): FastifyGuard {
-  return guard('maskFieldsHook', maskBehaviour('maskFields', options, arguments.length));
+  return guard('maskFieldsHook', maskBehaviour('maskFields', options, arguments.length), options);
 }
 
 /**
@@ -91,7 +104,7 @@ export function maskFields(options: MaskOptions): FastifyGuard {
  * ```
  */
 export function tokenizeFields(options: TokenizeFieldsOptions): FastifyGuard {
-  return guard('tokenizeFieldsHook', tokenizeBehaviour('tokenizeFields', options, arguments.length));
+  return guard('tokenizeFieldsHook', tokenizeBehaviour('tokenizeFields', options, arguments.length), options);
 }
 
 /**
@@ -106,7 +119,7 @@ export function tokenizeFields(options: TokenizeFieldsOptions): FastifyGuard {
  * ```
  */
 export function detokenizeFields(options: FastifyDetokenizeOptions): FastifyGuard {
-  return guard('detokenizeFieldsHook', detokenizeBehaviour<FastifyRequest>('detokenizeFields', options, arguments.length));
+  return guard('detokenizeFieldsHook', detokenizeBehaviour<FastifyRequest>('detokenizeFields', options, arguments.length), options);
 }
 
 /**
@@ -119,13 +132,14 @@ export function detokenizeFields(options: FastifyDetokenizeOptions): FastifyGuar
  * ```
  */
 export function protect(options: ProtectOptions): FastifyGuard {
-  return guard('protectHook', protectBehaviour('protect', options, arguments.length));
+  return guard('protectHook', protectBehaviour('protect', options, arguments.length), options);
 }
 
 /**
  * Request logging without personal data, through Fastify's own pino logger: pass `logger: app.log`
  * (built with `pinoOptions(schema)` from `fieldguard/pino`, it redacts every line Fastify writes
- * itself). Per request, `request.log` and `reply.log` become one child that redacts whatever is logged through it, and
+ * itself). Per request, `request.log` and `reply.log` become one child that redacts whatever is logged through it
+ * (`requestLog(request)` returns it even after the app assigned another logger to `request.log`), and
  * one line is written when the answer finished: method, route pattern, status, latency, sizes,
  * destination, the query redacted; bodies and headers only with `bodies: true`.
  *
@@ -136,7 +150,7 @@ export function protect(options: ProtectOptions): FastifyGuard {
  * ```
  */
 export function redactLogs(options: RedactLogsOptions): FastifyGuard {
-  return guard('redactLogsHook', logsBehaviour('redactLogs', options, arguments.length));
+  return guard('redactLogsHook', logsBehaviour('redactLogs', options, arguments.length), {});
 }
 
 /**

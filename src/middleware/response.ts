@@ -8,6 +8,7 @@ import { charsetOf, mayStartJson, mediaType } from './body.js';
 import { emitReport, type CommonConfig } from './config.js';
 import { ANSWERED, type Exchange } from './exchange.js';
 import { streamFormat, type RecordApply } from './stream.js';
+import { bodilessStatus, firstByte, typeVerdict, type Verdict } from './verdict.js';
 import { isStaleHeader, streamAnswer, type StreamedAnswer } from './stream-node.js';
 
 /**
@@ -23,35 +24,15 @@ function serverFault(e: unknown): FieldguardError {
 /** Transforms one answer body (masking, tokenizing, detokenizing). */
 export type ResponseTransform = (value: unknown) => PlanResult | Promise<PlanResult>;
 
-/** How a response body is treated at the byte level, by its type. */
-type Verdict = 'json' | 'sniff' | 'pass' | 'stream';
-
-/**
- * The types frameworks give a body the handler did not type — Koa's for a string, Express's for
- * `res.send(string)`, both for a Buffer — so an untyped JSON body arrives labelled with one of them.
- */
-const FRAMEWORK_DEFAULTS: ReadonlySet<string> = new Set(['text/plain', 'text/html', 'application/octet-stream']);
-
 function verdictOf(res: ServerResponse, method: string | undefined): Verdict {
-  if (isAnswer(res) || method === 'HEAD') return 'pass';
-  const status = res.statusCode;
-  if (status === 204 || status === 304 || (status >= 100 && status < 200)) return 'pass';
-  return typeVerdict(res);
+  if (isAnswer(res) || method === 'HEAD' || bodilessStatus(res.statusCode)) return 'pass';
+  return typeVerdictOf(res);
 }
 
 /** The verdict by the answer's type alone. */
-function typeVerdict(res: ServerResponse): Verdict {
+function typeVerdictOf(res: ServerResponse): Verdict {
   const header = res.getHeader('content-type');
-  const type = mediaType(typeof header === 'string' ? header : Array.isArray(header) ? header[0] : undefined);
-  if (type === undefined || FRAMEWORK_DEFAULTS.has(type)) return 'sniff';
-  if (type === 'application/json' || type.endsWith('+json')) return 'json';
-  // Server-sent events and NDJSON are rewritten record by record as they pass, never held whole.
-  return streamFormat(type) === undefined ? 'pass' : 'stream';
-}
-
-function firstByte(chunk: Buffer): number | undefined {
-  for (const b of chunk) if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf) return b;
-  return undefined;
+  return typeVerdict(typeof header === 'string' ? header : Array.isArray(header) ? header[0] : undefined);
 }
 
 function toBuffer(chunk: unknown, encoding: unknown): Buffer | undefined {
@@ -167,8 +148,8 @@ function interceptBytes(
     if (!done.value && mode !== 'pass' && !isAnswer(this)) {
       const n = name.toLowerCase();
       if (mode === 'stream' && isStaleHeader(n)) return this;
-      if (n === 'etag' && typeVerdict(this) !== 'pass') return this;
-      if (n === 'content-length' && method === 'HEAD' && typeVerdict(this) !== 'pass') return this;
+      if (n === 'etag' && typeVerdictOf(this) !== 'pass') return this;
+      if (n === 'content-length' && method === 'HEAD' && typeVerdictOf(this) !== 'pass') return this;
     }
     return setHeader.call(this, name, value);
   } as ServerResponse['setHeader'];

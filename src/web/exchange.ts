@@ -76,14 +76,35 @@ function outgoing(call: Call): Request {
   return out;
 }
 
+/** fieldguard's own answers, which a guard further out passes on untouched. */
+const answers = new WeakSet<Response>();
+/** Answers whose value could not be serialized (see `json`): each guard refuses them in its own way. */
+const unreadable = new WeakSet<Response>();
+
 /** fieldguard's own answer, as a Response. */
 export function answerResponse(status: number, headers: Readonly<Record<string, string>>, body: string): Response {
-  return new Response(body, { status, headers: { ...headers, 'content-length': String(byteLength(body)) } });
+  const response = new Response(body, { status, headers: { ...headers, 'content-length': String(byteLength(body)) } });
+  answers.add(response);
+  return response;
+}
+
+/** Marks fieldguard's answer for a value that could not be serialized, for the guard to answer as it was configured. */
+export function markUnreadable(response: Response): Response {
+  unreadable.add(response);
+  return response;
 }
 
 /** The answer after the value transforms: read, transformed and rebuilt when it is JSON (or untyped and starts like JSON). */
 async function guardAnswer(call: Call, response: Response, config: CommonConfig): Promise<Response> {
   if (call.transforms.length === 0) return response;
+  if (unreadable.has(response) && call.observers < call.transforms.length) {
+    // The value the handler answered could not be serialized: refused as this guard refuses, the app's error never seen.
+    const error = new FieldguardError('ERR_UNREADABLE_VALUE', 'the answer could not be serialized (a getter, toJSON or proxy threw), so it cannot be masked');
+    if (config.errors === 'handler') throw error;
+    const { status, headers, body } = errorAnswer(error, config.errorFormat);
+    return answerResponse(status, headers, body);
+  }
+  if (answers.has(response)) return response;
   const head = call.request.method === 'HEAD';
   const verdict = answerVerdict(response);
   if (call.observers === call.transforms.length) {
@@ -247,7 +268,9 @@ export function counted(response: Response, listeners: ReadonlyArray<(outcome: O
       return reader.cancel(reason);
     },
   });
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  const out = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  if (answers.has(response)) answers.add(out);
+  return out;
 }
 
 /** The last report a fieldguard guard left for this request (the one it received or the one it passed on), or `undefined`. */

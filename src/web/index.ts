@@ -13,6 +13,7 @@ import { counted, reportOf, requestLog, setRoute, startCall, webExchange, type W
 
 export type { CommonOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions, WebHandler };
 export { reportOf, requestLog };
+export { json } from './json.js';
 
 /**
  * A fieldguard guard over Web-standard handlers: it wraps a `(request, ...args) => Response` handler

@@ -2,6 +2,7 @@
 import { FieldguardError } from '../errors.js';
 import { charsetOf, mayStartJson, mediaType } from '../middleware/body.js';
 import { streamFormat, type StreamFormat } from '../middleware/stream.js';
+import { bodilessStatus, firstByte, isJsonMedia, typeVerdict, type Verdict } from '../middleware/verdict.js';
 import { webRecords, type WebRecordOptions } from '../middleware/stream-web.js';
 
 type Decompression = 'gzip' | 'deflate' | 'br';
@@ -97,33 +98,18 @@ export async function readRequestBody(request: Request, limit: number): Promise<
   return text;
 }
 
-/** How an answer is treated, by its status and type: as the Node response guard does. */
-export type AnswerVerdict = 'json' | 'sniff' | 'pass' | 'stream';
+/** How an answer is treated, by its status and type: the Node response guard's rule (src/middleware/verdict.ts). */
+export type AnswerVerdict = Verdict;
 
-/** The types frameworks give a body the handler did not type: an untyped JSON body arrives labelled with one of them. */
-const FRAMEWORK_DEFAULTS: ReadonlySet<string> = new Set(['text/plain', 'text/html', 'application/octet-stream']);
-
-/** The verdict on an answer: 204, 304, 1xx and bodiless answers pass; JSON types are masked; untyped ones when they start like JSON. */
+/** The verdict on an answer: 204, 304, 1xx and bodiless answers pass; the rest by their type, as on Node. */
 export function answerVerdict(response: Response): AnswerVerdict {
-  const status = response.status;
-  if (response.body === null || status === 204 || status === 304 || (status >= 100 && status < 200)) return 'pass';
-  const type = mediaType(response.headers.get('content-type') ?? undefined);
-  if (type === undefined || FRAMEWORK_DEFAULTS.has(type)) return 'sniff';
-  if (type === 'application/json' || type.endsWith('+json')) return 'json';
-  // Server-sent events and NDJSON carry JSON records: rewritten record by record as they are read, never passed in clear.
-  return streamFormat(type) === undefined ? 'pass' : 'stream';
+  if (response.body === null || bodilessStatus(response.status)) return 'pass';
+  return typeVerdict(response.headers.get('content-type') ?? undefined);
 }
 
 /** Whether a type names JSON: what a bodiless answer (a HEAD) must not carry a length or validator of. */
 export function isJsonType(response: Response): boolean {
-  const type = mediaType(response.headers.get('content-type') ?? undefined);
-  return type !== undefined && (type === 'application/json' || type.endsWith('+json'));
-}
-
-/** The first byte that is not whitespace or a BOM byte. */
-function firstByte(chunk: Uint8Array): number | undefined {
-  for (const b of chunk) if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf) return b;
-  return undefined;
+  return isJsonMedia(mediaType(response.headers.get('content-type') ?? undefined));
 }
 
 /** The chunks already read, then the rest of `reader`: a stream that gives the body from its start again. */

@@ -38,6 +38,35 @@ describe('redactLogs through Fastify’s own pino logger', () => {
     for (const s of [...SENSITIVE, 'jane.doe%40example.com']) expect(all).not.toContain(s);
     expect(leaks(all)).toEqual([]);
   });
+
+  it('requestLog(request) stays the redacting logger after the app assigns its own to request.log, and is undefined without redactLogs', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({ write: (c: Buffer, _e, cb) => void (lines.push(c.toString()), cb()) });
+    const app = Fastify({ logger: { ...ff.loggerOptions(orderSchema), stream }, disableRequestLogging: true });
+    const plain: unknown[] = [];
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', ff.redactLogs({ schema: orderSchema, logger: app.log }));
+      // The app's own logger, which writes whatever it is given.
+      scope.addHook('preHandler', async (request) => void (request.log = { ...request.log, info: (...args: unknown[]) => void plain.push(args) } as unknown as typeof request.log));
+      scope.post('/orders', async (request) => {
+        expect(ff.requestLog(request)).not.toBe(request.log);
+        ff.requestLog(request)!.info({ order: request.body }, 'received');
+        ff.requestLog(request)!.child({ step: 'charge' }).info({ card: (request.body as { payment: { card: string } }).payment.card }, 'charging');
+        return { ok: true };
+      });
+    });
+    app.get('/bare', async (request) => ({ log: ff.requestLog(request) === undefined }));
+    expect((await app.inject({ ...json(sampleOrder()), url: '/orders' })).statusCode).toBe(200);
+    expect(JSON.parse((await app.inject('/bare')).body)).toEqual({ log: true });
+    await app.close();
+    const parsed = lines.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed.filter((l) => l['msg'] === 'received' || l['msg'] === 'charging').map((l) => [l['msg'], l['reqId'] !== undefined, l['step']])).toEqual([
+      ['received', true, undefined],
+      ['charging', true, 'charge'],
+    ]);
+    expect(plain).toEqual([]);
+    for (const s of SENSITIVE) expect(lines.join('')).not.toContain(s);
+  });
 });
 
 describe('the fieldguard plugin', () => {
@@ -107,6 +136,72 @@ describe('refusals and tokens', () => {
     expect((await app.inject('/crm/last')).statusCode).toBe(403);
     const back = await app.inject({ url: '/crm/last', headers: { 'x-role': 'support' } });
     expect((JSON.parse(back.body) as { customer: { email: string } }).customer.email).toBe('jane.doe@example.com');
+    await app.close();
+  });
+});
+
+describe('the serialization of a guarded answer', () => {
+  // A response guard serializes the reply's values under a guard; what Fastify makes of a value must stay the same.
+  const responseSchema = { type: 'object', properties: { id: { type: 'string' }, total: { type: 'number' }, customer: { type: 'object', properties: { email: { type: 'string' } } } } } as const;
+
+  it("serializes with the route's response schema, per status and per media type, the app's reply serializer and its default one", async () => {
+    const app = Fastify();
+    const guard = ff.maskFields({ schema: orderSchema });
+    const order = { id: 'o-1', total: 3, customer: { email: 'jane.doe@example.com' }, hidden: 'not in the schema' };
+    app.get('/schema', { preHandler: guard, schema: { response: { 200: responseSchema } } }, async () => order);
+    app.get('/fallback', { preHandler: guard, schema: { response: { '2xx': responseSchema } } }, async (_request, reply) => reply.code(201).send(order));
+    app.get('/by-type', { preHandler: guard, schema: { response: { 200: { content: { 'application/vnd.order+json': { schema: responseSchema } } } } } }, async (_request, reply) =>
+      reply.type('application/vnd.order+json').send(order),
+    );
+    app.get('/own', { preHandler: guard }, async (_request, reply) => reply.serializer((p: unknown) => JSON.stringify({ wrapped: p })).send({ id: 'o-2', customer: { email: 'jane.doe@example.com' } }));
+    app.get('/text', { preHandler: guard }, async (_request, reply) => reply.type('application/json').send('{"id":"o-3"}'));
+    await app.register(async (scope) => {
+      scope.setReplySerializer((p) => JSON.stringify({ scoped: true, ...(p as object) }));
+      scope.get('/default', { preHandler: guard }, async () => ({ id: 'o-4' }));
+    });
+    const masked = { id: 'o-1', total: 3, customer: { email: 'j***@example.com' } };
+    const schema = await app.inject('/schema');
+    expect([schema.statusCode, schema.headers['content-type'], JSON.parse(schema.body)]).toEqual([200, 'application/json; charset=utf-8', masked]);
+    const fallback = await app.inject('/fallback');
+    expect([fallback.statusCode, JSON.parse(fallback.body)]).toEqual([201, masked]);
+    const byType = await app.inject('/by-type');
+    expect([byType.statusCode, byType.headers['content-type'], JSON.parse(byType.body)]).toEqual([200, 'application/vnd.order+json; charset=utf-8', masked]);
+    // The app's own serializer wraps the value: the plan's paths no longer match (masking reads what is sent), untagged keys are scanned.
+    const own = await app.inject('/own');
+    expect(own.statusCode).toBe(200);
+    expect(own.body).not.toContain('jane.doe@example.com');
+    expect(JSON.parse((await app.inject('/text')).body)).toEqual({ id: 'o-3' });
+    expect(JSON.parse((await app.inject('/default')).body)).toEqual({ scoped: true, id: 'o-4' });
+    await app.close();
+  });
+
+  it('refuses an answer the response schema cannot serialize with ERR_UNREADABLE_VALUE, never the serializer’s message that quotes the value', async () => {
+    const app = Fastify();
+    const errors: unknown[] = [];
+    app.setErrorHandler((error, _request, reply) => void (errors.push(error), reply.code(500).send({ seen: true })));
+    app.get('/o', { preHandler: ff.maskFields({ schema: orderSchema }), schema: { response: { 200: { type: 'object', properties: { total: { type: 'integer' } } } } } }, async () => ({ total: 'jane.doe@example.com' }));
+    const res = await app.inject('/o');
+    expect(res.statusCode).toBe(500);
+    expect(JSON.parse(res.body)).toEqual({ error: { code: 'ERR_UNREADABLE_VALUE', message: 'the answer could not be serialized (a getter, toJSON or proxy threw), so it cannot be masked' } });
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(errors).toEqual([]);
+    await app.close();
+  });
+
+  it('refuses a payload that throws when Fastify asks what it is (a Proxy), answered or thrown as the guard says, quoting nothing', async () => {
+    const app = Fastify();
+    const errors: Array<{ code?: string; message?: string }> = [];
+    app.setErrorHandler((error: { code?: string; message?: string }, _request, reply) => void (errors.push(error), reply.code(500).send({ seen: error.code })));
+    const proxy = (): unknown => new Proxy({}, { get: () => { throw new Error('jane.doe@example.com'); } });
+    // Sent with reply.send: an async handler returning it would reject (its promise reads `then`), which is the app's own error.
+    app.get('/answer', { preHandler: ff.maskFields({ schema: orderSchema }) }, (_request, reply) => reply.send(proxy()));
+    app.get('/throw', { preHandler: ff.maskFields({ schema: orderSchema, errors: 'throw' }) }, (_request, reply) => reply.send(proxy()));
+    const answered = await app.inject('/answer');
+    expect([answered.statusCode, JSON.parse(answered.body).error.code]).toEqual([500, 'ERR_UNREADABLE_VALUE']);
+    const thrown = await app.inject('/throw');
+    expect([thrown.statusCode, JSON.parse(thrown.body)]).toEqual([500, { seen: 'ERR_UNREADABLE_VALUE' }]);
+    expect(errors.map((e) => e.code)).toEqual(['ERR_UNREADABLE_VALUE']);
+    expect(leaks(answered.body + thrown.body + JSON.stringify(errors.map((e) => e.message)))).toEqual([]);
     await app.close();
   });
 });

@@ -16,7 +16,7 @@
 // - Fastify 5 maskFields: a 500 and a 400 from an Error quoting an email and a card, a Buffer typed `Application/JSON`, a HEAD, `br` it cannot read (500).
 // - Web/Hono maskFields: c.json of a list and of a bare string, `Application/Json`, c.html of JSON, a Blob body, a URL path holding a twice-encoded email (422).
 import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import pino from 'pino';
 import { z } from 'zod';
@@ -375,28 +375,71 @@ describe('privacyBudget: one subject under two types', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// 9. OPEN (a hang, not a leak: nothing is forwarded): a Fastify guard placed in `onRequest` or `preParsing` — before
-//    Fastify's content-type parser, where the docs do not put it — reads the raw body itself; the parser then waits
-//    for a stream that has already ended, and the request is never answered. The guard cannot tell this from a
-//    route whose parser left the stream unread (which it must read), without Fastify internals.
+// 9. A Fastify guard placed in `onRequest` or `preParsing` — before Fastify's content-type parser, where the docs did
+//    not put it — read the raw body itself; the parser then waited for a stream that had already ended, and the
+//    request was never answered (a hang, not a leak: nothing was forwarded). In preParsing a guard now hands
+//    Fastify's parser the body it rewrote; in onRequest, where no hook can hand the parser a body, a body the guard
+//    would have to read is refused with ERR_INVALID_OPTIONS (the query and the answer are still guarded there).
 
 describe('Fastify: a guard mounted before the body parser', () => {
-  it.fails('answers instead of hanging when scrubPII runs in onRequest', async () => {
+  const gateway = async (route: (app: FastifyInstance) => void): Promise<{ url: string; vendor: Vendor; close: () => Promise<void> }> => {
     const vendor = await startVendor();
     const app = Fastify();
     await app.register(replyFrom, { base: vendor.url });
     app.setErrorHandler(ff.errorHandler());
-    app.post('/vendor/contacts', { onRequest: ff.scrubPII({ schema: contact }) }, (_request, reply) => reply.from('/contacts'));
+    route(app as unknown as FastifyInstance);
     await app.listen({ port: 0, host: '127.0.0.1' });
+    return {
+      url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+      vendor,
+      close: async () => {
+        app.server.closeAllConnections();
+        await app.close();
+        await vendor.close();
+      },
+    };
+  };
+
+  it('answers instead of hanging when scrubPII runs in onRequest: a body it would have to read is refused, nothing forwarded', async () => {
+    const gw = await gateway((app) => {
+      app.post('/vendor/contacts', { onRequest: ff.scrubPII({ schema: contact }) }, (_request, reply) => reply.from('/contacts'));
+      app.get('/vendor/contacts', { onRequest: ff.scrubPII({ schema: contact }) }, (_request, reply) => reply.from('/contacts'));
+    });
     try {
       const c = canaries();
-      const res = await send(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/vendor/contacts`, post(JSON.stringify({ id: 'c-1', email: c.email })));
-      expect(vendor.received).toEqual([]);
-      expect(res.status).not.toBe(0);
+      const res = await send(`${gw.url}/vendor/contacts`, post(JSON.stringify({ id: 'c-1', email: c.email })));
+      expect(res.status).toBe(500);
+      expect(JSON.parse(res.text)).toEqual({
+        error: { code: 'ERR_INVALID_OPTIONS', message: 'a fieldguard guard ran in onRequest, before Fastify reads the body, so it cannot rewrite it; mount it on preParsing, preValidation or preHandler' },
+      });
+      expect(gw.vendor.received).toEqual([]);
+      // The query needs no body: scrubbed in onRequest all the same.
+      const query = await send(`${gw.url}/vendor/contacts?id=c-2&email=${encodeURIComponent(c.email)}`);
+      expect(query.status).toBe(200);
+      expect(gw.vendor.received.map((r) => r.url)).toEqual(['/contacts?id=c-2']);
+      expectNoLeaks({ answer: res.text, vendor: JSON.stringify(gw.vendor.received) }, c);
     } finally {
-      app.server.closeAllConnections();
-      await app.close();
-      await vendor.close();
+      await gw.close();
+    }
+  });
+
+  it('in preParsing, scrubPII reads the body and hands Fastify’s parser the scrubbed one: the vendor gets only what the policy allows', async () => {
+    const gw = await gateway((app) => {
+      app.post('/vendor/contacts', { preParsing: ff.scrubPII({ schema: contact }) }, (_request, reply) => reply.from('/contacts'));
+      app.post('/vendor/strict', { preParsing: ff.scrubPII({ schema: contact, untagged: 'reject' }) }, (_request, reply) => reply.from('/contacts'));
+    });
+    try {
+      const c = canaries();
+      const res = await send(`${gw.url}/vendor/contacts`, post(JSON.stringify({ id: 'c-1', email: c.email, note: c.ssn })));
+      expect(res.status).toBe(200);
+      expect(gw.vendor.received.map((r) => JSON.parse(r.body))).toEqual([{ id: 'c-1' }]);
+      expect(gw.vendor.received[0]!.headers['content-length']).toBe(String(Buffer.byteLength('{"id":"c-1"}')));
+      const refused = await send(`${gw.url}/vendor/strict`, post(JSON.stringify({ id: 'c-2', note: c.ssn })));
+      expect(refused.status).toBe(422);
+      expect(gw.vendor.received).toHaveLength(1);
+      expectNoLeaks({ answer: res.text, refused: refused.text, vendor: JSON.stringify(gw.vendor.received) }, c);
+    } finally {
+      await gw.close();
     }
   });
 });

@@ -10,8 +10,8 @@ function node(args: string[], strict: boolean): string {
   return execFileSync(process.execPath, [...(strict ? ['--disallow-code-generation-from-strings'] : []), ...args], { cwd: root, encoding: 'utf8' });
 }
 
-const FASTIFY = ['default', 'detokenizeFields', 'errorHandler', 'fieldguard', 'loggerOptions', 'maskFields', 'protect', 'redactLogs', 'reportOf', 'scrubPII', 'tokenizeFields'];
-const WEB = ['compose', 'detokenizeFields', 'errorHandler', 'maskFields', 'middleware', 'protect', 'redactLogs', 'reportOf', 'requestLog', 'scrubPII', 'tokenizeFields'];
+const FASTIFY = ['default', 'detokenizeFields', 'errorHandler', 'fieldguard', 'loggerOptions', 'maskFields', 'protect', 'redactLogs', 'reportOf', 'requestLog', 'scrubPII', 'tokenizeFields'];
+const WEB = ['compose', 'detokenizeFields', 'errorHandler', 'json', 'maskFields', 'middleware', 'protect', 'redactLogs', 'reportOf', 'requestLog', 'scrubPII', 'tokenizeFields'];
 
 /** Masks one answer through fieldguard/web and, unless strict, one through fieldguard/fastify (inject: no socket), and prints what came out. */
 const run = (kind: 'esm' | 'cjs', strict: boolean): string => `

@@ -207,7 +207,8 @@ export function webApp(name: string, redis: Redis | undefined, dead: Redis | und
       const json = { 'content-type': 'application/json' };
       switch (a.form) {
         case 'object':
-          return Response.json(a.value);
+          // json() of fieldguard/web serializes where the guard sees a failure (Response.json throws in the handler).
+          return fw.json(a.value);
         case 'string':
           return new Response(a.text, { headers: json });
         case 'string-untyped':

@@ -57,10 +57,7 @@ const carriesPayload = (route: Route, channel: string): boolean => channel === '
  * Leaks found and not yet fixed, each tolerated by an exact rule while its pinned case in
  * hunt.test.ts is skipped. A new finding gets a rule here and an `it.skip` there until fixed.
  */
-export const KNOWN_LEAKS: readonly KnownLeak[] = [
-  // LEAK-14: on Fastify, an answer whose serialization throws with a value in its message reaches the app's error logging.
-  { id: 'LEAK-14', applies: (route, channel) => isLog(channel) && route.logCallLeaks?.includes('LEAK-14') === true },
-];
+export const KNOWN_LEAKS: readonly KnownLeak[] = [];
 
 
 /** The class of a plant as the channel's engine sees it: the route's schema, or the log redactor's (case-insensitive). */
