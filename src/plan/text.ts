@@ -241,6 +241,8 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
   const { fold, secretKey, lenient } = w.plan;
   const slots = node.slots;
   const keyTexts = node.keyTexts;
+  const childKeys = node.childKeys;
+  let next = 0;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     let item: unknown;
@@ -258,7 +260,8 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     let name = k;
     let keyText: string | undefined;
     const fk = fold ? k.toLowerCase() : k;
-    const slot = slots === undefined ? undefined : slots.get(fk);
+    const slot = next < childKeys.length && childKeys[next] === fk ? next : slots === undefined ? undefined : slots.get(fk);
+    if (slot !== undefined) next = slot + 1;
     const named = slot === undefined ? undefined : node.childList[slot];
     if (secretKey !== undefined && (lenient || (named === undefined && node.other.action === 'scan')) && secretKey(k)) {
       child = w.plan.secretNode!;

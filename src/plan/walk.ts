@@ -404,6 +404,9 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
   const keys = Object.keys(c);
   const { fold, secretKey, lenient } = w.plan;
   const slots = node.slots;
+  const childKeys = node.childKeys;
+  // Payloads mostly list an object's keys in the schema's order: the next slot is tried before the look-up.
+  let next = 0;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     let item: unknown;
@@ -420,7 +423,8 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     let childPos: Position;
     let name = k;
     const fk = fold ? k.toLowerCase() : k;
-    const slot = slots?.get(fk);
+    const slot = next < childKeys.length && childKeys[next] === fk ? next : slots?.get(fk);
+    if (slot !== undefined) next = slot + 1;
     const named = slot === undefined ? undefined : node.childList[slot];
     // Logs censor credential names everywhere; answers, only where the schema does not name the key.
     if (secretKey !== undefined && (lenient || (named === undefined && node.other.action === 'scan')) && secretKey(k)) {
