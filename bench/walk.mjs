@@ -1,7 +1,7 @@
 // (a) mask + serialize and (b) scrub + serialize alone: the plan engine's figures without the rest of `npm run bench`.
 // `node --expose-gc bench/walk.mjs` (BENCH_ROUNDS, BENCH_ROUND_MS as for run.mjs); prints the ratios, writes nothing.
 import fastRedact from 'fast-redact';
-import { applyPlanText, compileMask, compileScrub, REDACTED } from 'fieldguard';
+import { applyPlanText, compileMask, compileScrub, redactor, REDACTED } from 'fieldguard';
 import { ordersSchema, orderSchema, PATHS, SIZES } from './payloads.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -43,6 +43,10 @@ for (const size of Object.keys(SIZES)) {
   if (applyPlanText(mask, value).text !== JSON.stringify(mask(value).value)) throw new Error(`${size}: mask text differs`);
   if (applyPlanText(scrub, value).text !== JSON.stringify(scrub(value).value)) throw new Error(`${size}: scrub text differs`);
   list.push(['mask text', () => applyPlanText(mask, value).text], ['scrub text', () => applyPlanText(scrub, value).text]);
+  // The log redactor's line: written while walking, against its copy serialized (what it did before).
+  const log = redactor(schema);
+  if (log(value) !== JSON.stringify(log.copy(value))) throw new Error(`${size}: redactor text differs`);
+  list.push(['redactor line', () => log(value)], ['redactor copy + stringify', () => JSON.stringify(log.copy(value))]);
   const samples = list.map(() => []);
   for (const [, fn] of list) for (let i = 0; i < 100; i++) fn();
   for (let r = 0; r < ROUNDS; r++) {
