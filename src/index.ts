@@ -31,6 +31,7 @@ export {
 export type { Action, MaskFormats, PlanOptions, Rule, UntaggedMode, LeafAction } from './plan/compile.js';
 export type { Selection } from './plan/select.js';
 export type { PlanContext, PlanResult, Report, ReportField } from './plan/walk.js';
+export { applyPlanText, type PlanText } from './plan/text.js';
 export type { AuditEvent, AuditSink } from './vault/audit.js';
 export { defaultMask, REDACTED, type MaskContext, type MaskFn } from './mask/formats.js';
 export type { ScrubOptions } from './middleware/scrub.js';

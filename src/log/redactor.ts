@@ -7,6 +7,7 @@ import { DEFAULT_MAX_NODES, fieldSchemaOption, parseOptions, selectionOption } f
 import { buildPlan, type RuleSpec } from '../plan/compile.js';
 import { compileTagTest, type Selection } from '../plan/select.js';
 import { applyPlan } from '../plan/walk.js';
+import { applyCompiledText } from '../plan/text.js';
 import type { FieldSchema } from '../schema/define.js';
 import type { Kind } from '../schema/tags.js';
 import { z } from '../zod.js';
@@ -138,10 +139,10 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
   };
   const serialize = o.serialize !== false;
   const fn = ((value: unknown) => {
-    const r = copy(value);
-    if (!serialize) return r;
+    if (!serialize) return copy(value);
     try {
-      return JSON.stringify(r);
+      // Walked and written in one pass: the line JSON.stringify would write of the copy.
+      return applyCompiledText(plan, value).text ?? 'null';
     } catch {
       return JSON.stringify(WITHHELD);
     }

@@ -28,6 +28,7 @@ import { z } from '../zod.js';
 import { ACTIONS, buildPlan, nodeAt, type CompiledPlan, type LeafAction, type MaskFormats, type PlanOptions, type PlanSpec, type Rule, type UntaggedMode } from './compile.js';
 import type { Selection } from './select.js';
 import { applyPlan, applyPlanAsync, type PlanContext, type PlanResult } from './walk.js';
+import { COMPILED } from './text.js';
 
 /** What a plan decides for the value at one path, as the walk would apply it. */
 export interface FieldDecision {
@@ -83,6 +84,7 @@ export function planFunction(compiled: CompiledPlan, name: string): Plan & Async
     ? (value: unknown, context?: PlanContext) => applyPlanAsync(compiled, value, context)
     : (value: unknown, context?: PlanContext) => applyPlan(compiled, value, context);
   Object.defineProperty(fn, 'name', { value: name });
+  Object.defineProperty(fn, COMPILED, { value: compiled });
   return Object.assign(fn, { actionAt: (path: string) => decisionAt(compiled, path) }) as unknown as Plan & AsyncPlan;
 }
 

@@ -147,6 +147,10 @@ export interface PlanNode {
   /** The same children by slot number (`slots` maps a key to it), so a walk finds node and position with one look-up. */
   readonly slots: ReadonlyMap<string, number> | undefined;
   readonly childList: readonly PlanNode[];
+  /** Each slot's (folded) key. */
+  readonly childKeys: readonly string[];
+  /** Each slot's key as the text walk writes it before a value (`"email":`), made once. */
+  readonly keyTexts: readonly string[];
   /** Every key no schema or selection names. */
   other: PlanNode;
   /**
@@ -327,6 +331,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       children: undefined,
       slots: undefined,
       childList: [],
+      keyTexts: [],
+      childKeys: [],
       other: undefined as unknown as PlanNode,
       items: undefined as unknown as PlanNode,
       shapeless: undefined,
@@ -348,10 +354,12 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
         // A plan that folds keys (logs) over a schema that does not is looked up by the folded key.
         children.set(fold ? name.toLowerCase() : name, build(child, child?.tag ?? tag, matcher.step(state, name)));
       }
-      const writable = node as unknown as { children: Map<string, PlanNode>; slots: Map<string, number>; childList: PlanNode[] };
+      const writable = node as unknown as { children: Map<string, PlanNode>; slots: Map<string, number>; childList: PlanNode[]; keyTexts: string[]; childKeys: string[] };
       writable.children = children;
       writable.slots = new Map([...children.keys()].map((k, i) => [k, i]));
       writable.childList = [...children.values()];
+      writable.childKeys = [...children.keys()];
+      writable.keyTexts = writable.childKeys.map((k) => `${JSON.stringify(k)}:`);
     }
     // A key an object's schema does not name, where it names others, is not described by the schema:
     // its value is untagged. Only where the schema names no key (a tagged blob, a record) does it inherit.
@@ -374,6 +382,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     secretNode = {
       slots: undefined,
       childList: [],
+      keyTexts: [],
+      childKeys: [],
       scalarNode: undefined,
       keyAction: undefined,
       keyMask: undefined,

@@ -26,7 +26,8 @@ export interface PlanContext {
   readonly purpose?: string;
 }
 
-const DROP = Symbol('fieldguard.drop');
+/** What a walk returns for a value that leaves nothing behind (internal to the plan engine). */
+export const DROP = Symbol('fieldguard.drop');
 
 /** Placeholders the lenient (log) walk writes instead of values it cannot or must not copy. */
 export const PLACEHOLDER = Object.freeze({
@@ -50,14 +51,14 @@ class Pending {
 }
 
 /** Where a container sits, by its concrete keys: built only when an app-supplied mask needs the concrete path. */
-interface Ref {
+export interface Ref {
   readonly parent: Ref | undefined;
   readonly key: string | number | undefined;
   /** The container's own concrete path, spelled out the first time a value inside it needs it. */
   path?: string;
 }
 
-interface Walk {
+export interface Walk {
   readonly plan: CompiledPlan;
   readonly stamp: number;
   /** Positions counted by this walk, and the node counted at each (parallel arrays: no tuple per position). */
@@ -71,18 +72,21 @@ interface Walk {
   /** shiftDates: each subject's offset, read from the payload's root before the walk. */
   readonly offsets: Offsets | undefined;
   nodes: number;
+  /** The text walk: the first error serializing an output leaf threw, raised after the walk as `JSON.stringify` would. */
+  serialFailed: boolean;
+  serialError: unknown;
 }
 
 let stamps = 0;
 const roots = new WeakMap<CompiledPlan, Position>();
 
-function rootOf(plan: CompiledPlan): Position {
+export function rootOf(plan: CompiledPlan): Position {
   let root = roots.get(plan);
   if (root === undefined) roots.set(plan, (root = Position.root()));
   return root;
 }
 
-function count(w: Walk, pos: Position, node: PlanNode): void {
+export function count(w: Walk, pos: Position, node: PlanNode): void {
   if (pos.stamp !== w.stamp) {
     pos.stamp = w.stamp;
     pos.count = 0;
@@ -92,7 +96,7 @@ function count(w: Walk, pos: Position, node: PlanNode): void {
   pos.count++;
 }
 
-function tooDeep(plan: CompiledPlan, pos: Position): never {
+export function tooDeep(plan: CompiledPlan, pos: Position): never {
   throw new FieldguardError(
     'ERR_PAYLOAD_TOO_DEEP',
     `the payload nests deeper than ${plan.maxDepth} levels (or is circular) at ${pos.label === '' ? 'the root' : pos.label}`,
@@ -100,7 +104,7 @@ function tooDeep(plan: CompiledPlan, pos: Position): never {
   );
 }
 
-function tooLarge(plan: CompiledPlan): never {
+export function tooLarge(plan: CompiledPlan): never {
   throw new FieldguardError('ERR_PAYLOAD_TOO_LARGE', `the payload has more than ${plan.maxNodes} values`);
 }
 
@@ -112,7 +116,7 @@ function unsafeNumber(pos: Position): never {
   );
 }
 
-function checkNumber(w: Walk, pos: Position, v: unknown): void {
+export function checkNumber(w: Walk, pos: Position, v: unknown): void {
   if (w.plan.exactNumbers && typeof v === 'number' && (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)))) unsafeNumber(pos);
 }
 
@@ -176,7 +180,7 @@ function scan(w: Walk, text: string): string {
 }
 
 /** Applies a node's action to a value that is not walked into: a leaf, or a container the node takes whole. */
-function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: boolean, depth: number, ref: Ref | undefined, key: string | number | undefined): unknown {
+export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: boolean, depth: number, ref: Ref | undefined, key: string | number | undefined): unknown {
   count(w, pos, node);
   switch (node.action) {
     case 'keep':
@@ -276,7 +280,7 @@ function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: 
   }
 }
 
-const DROP_KEY = Symbol('fieldguard.dropKey');
+export const DROP_KEY = Symbol('fieldguard.dropKey');
 
 /**
  * A key the sender chose, as it may leave: it is data of the object's keys (docs/plans.md), so it
@@ -284,7 +288,7 @@ const DROP_KEY = Symbol('fieldguard.dropKey');
  * or tokenized (deterministic, so the same key is the same name in every payload); dropped with its
  * entry, or refused.
  */
-function outKey(w: Walk, node: PlanNode, pos: Position, at: Position, key: string): string | typeof DROP_KEY {
+export function outKey(w: Walk, node: PlanNode, pos: Position, at: Position, key: string): string | typeof DROP_KEY {
   switch (node.keyAction) {
     case 'scan':
       return scan(w, key);
@@ -313,7 +317,7 @@ function outKey(w: Walk, node: PlanNode, pos: Position, at: Position, key: strin
 }
 
 /** Walks one value found at `key` of its parent (`key` undefined at the root). */
-function walk(w: Walk, node: PlanNode, pos: Position, value: unknown, depth: number, ref: Ref | undefined, key: string | number | undefined): unknown {
+export function walk(w: Walk, node: PlanNode, pos: Position, value: unknown, depth: number, ref: Ref | undefined, key: string | number | undefined): unknown {
   if (++w.nodes > w.plan.maxNodes) {
     if (w.plan.lenient) return PLACEHOLDER.large;
     tooLarge(w.plan);
@@ -400,6 +404,9 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
   const keys = Object.keys(c);
   const { fold, secretKey, lenient } = w.plan;
   const slots = node.slots;
+  const childKeys = node.childKeys;
+  // Payloads mostly list an object's keys in the schema's order: the next slot is tried before the look-up.
+  let next = 0;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     let item: unknown;
@@ -416,7 +423,8 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     let childPos: Position;
     let name = k;
     const fk = fold ? k.toLowerCase() : k;
-    const slot = slots?.get(fk);
+    const slot = next < childKeys.length && childKeys[next] === fk ? next : slots?.get(fk);
+    if (slot !== undefined) next = slot + 1;
     const named = slot === undefined ? undefined : node.childList[slot];
     // Logs censor credential names everywhere; answers, only where the schema does not name the key.
     if (secretKey !== undefined && (lenient || (named === undefined && node.other.action === 'scan')) && secretKey(k)) {
@@ -464,7 +472,7 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
 const BRACKETS = /^([^[\]]*)((?:\[[^[\]]*\])+)$/;
 
 /** The node a flat bracket key (`customer[name]`, `items[0][note]`) names, when it names a schema position. */
-function bracketed(plan: CompiledPlan, node: PlanNode, key: string): PlanNode | undefined {
+export function bracketed(plan: CompiledPlan, node: PlanNode, key: string): PlanNode | undefined {
   const m = BRACKETS.exec(key);
   if (m === null) return undefined;
   const segs = [...(m[1] === '' ? [] : [m[1]!]), ...[...m[2]!.matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1]!)];
@@ -480,7 +488,7 @@ function bracketed(plan: CompiledPlan, node: PlanNode, key: string): PlanNode | 
 }
 
 
-function tally(w: Walk): Tally {
+export function tally(w: Walk): Tally {
   const positions = w.touched;
   const counts = new Array<number>(positions.length);
   for (let i = 0; i < positions.length; i++) counts[i] = positions[i]!.count;
@@ -491,8 +499,9 @@ function unique(values: Iterable<string | undefined>): string[] {
   return [...new Set([...values].filter((v): v is string => v !== undefined))];
 }
 
-function start(plan: CompiledPlan, value: unknown): { w: Walk; out: unknown; t: Tally } {
-  const w: Walk = {
+/** A fresh walk of a plan over one payload (its shiftDates offsets read from the payload's root). */
+export function newWalk(plan: CompiledPlan, value: unknown): Walk {
+  return {
     plan,
     stamp: ++stamps,
     touched: [],
@@ -504,14 +513,19 @@ function start(plan: CompiledPlan, value: unknown): { w: Walk; out: unknown; t: 
     seen: plan.lenient ? new Set() : undefined,
     offsets: plan.shifts.length === 0 ? undefined : subjectOffsets(plan.shifts, value, plan.namespace),
     nodes: 0,
+    serialFailed: false,
+    serialError: undefined,
   };
-  let out: unknown;
-  try {
-    out = walk(w, plan.root, rootOf(plan), value, 0, undefined, undefined);
-  } catch (e) {
-    if (e instanceof FieldguardError) throw e;
-    throw new FieldguardError('ERR_UNREADABLE_VALUE', 'a value in the payload could not be read (a getter, toJSON or proxy threw)');
-  }
+}
+
+/** Fails a walk that threw: fieldguard's own errors as they are, anything else (a getter, toJSON or proxy) as unreadable. */
+export function walkFailed(e: unknown): never {
+  if (e instanceof FieldguardError) throw e;
+  throw new FieldguardError('ERR_UNREADABLE_VALUE', 'a value in the payload could not be read (a getter, toJSON or proxy threw)');
+}
+
+/** Refuses the payload when the walk met untagged fields under `untagged: 'reject'`. */
+export function checkRejected(w: Walk): void {
   if (w.rejected.length > 0) {
     throw new FieldguardError(
       'ERR_UNTAGGED_FIELD',
@@ -519,10 +533,21 @@ function start(plan: CompiledPlan, value: unknown): { w: Walk; out: unknown; t: 
       { paths: w.rejected },
     );
   }
+}
+
+function start(plan: CompiledPlan, value: unknown): { w: Walk; out: unknown; t: Tally } {
+  const w = newWalk(plan, value);
+  let out: unknown;
+  try {
+    out = walk(w, plan.root, rootOf(plan), value, 0, undefined, undefined);
+  } catch (e) {
+    walkFailed(e);
+  }
+  checkRejected(w);
   return { w, out: out === DROP ? undefined : out, t: tally(w) };
 }
 
-function auditDecrypts(w: Walk, context: PlanContext | undefined): void {
+export function auditDecrypts(w: Walk, context: PlanContext | undefined): void {
   if (w.decrypted.length === 0) return;
   const failed = [...w.unresolved.values()].reduce((n, k) => n + k, 0);
   const total = w.decrypted.length;
@@ -561,7 +586,7 @@ export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanCont
  * A result whose report is built from the walk's tally when it is first read (an own, enumerable
  * property like any other): a caller that only wants the value — a log line — pays nothing for it.
  */
-function lazyReport(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>): PlanResult {
+export function lazyReport(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>): PlanResult {
   let report: Report | undefined;
   return {
     value,

@@ -1,0 +1,391 @@
+// The text walk: applies a plan and writes the result's JSON while walking, byte for byte what JSON.stringify would write of the value walk's result.
+import { FieldguardError } from '../errors.js';
+import type { AsyncPlan, Plan } from './api.js';
+import type { CompiledPlan, PlanNode } from './compile.js';
+import type { Position } from './position.js';
+import { buildReport, type Report, type Tally } from './report.js';
+import { lastViewed, view } from './view.js';
+import {
+  act,
+  auditDecrypts,
+  bracketed,
+  checkNumber,
+  checkRejected,
+  count,
+  DROP,
+  DROP_KEY,
+  newWalk,
+  outKey,
+  PLACEHOLDER,
+  rootOf,
+  tally,
+  tooDeep,
+  tooLarge,
+  walk,
+  walkFailed,
+  type PlanContext,
+  type Ref,
+  type Walk,
+} from './walk.js';
+
+/** The result of applying a plan as text: the JSON of the new value (`undefined` where `JSON.stringify` gives none) and what was done. */
+export interface PlanText {
+  readonly text: string | undefined;
+  readonly report: Report;
+}
+
+/** Where a public plan keeps the compiled plan it applies. */
+export const COMPILED = Symbol.for('fieldguard.compiledPlan');
+
+/** A value's text, `undefined` where JSON leaves it out (an object's entry is omitted, an array's item is `null`), or DROP. */
+type Out = string | undefined | typeof DROP;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+/** Characters a JSON string escapes: quote, backslash, controls and surrogates (lone ones are escaped, pairs pass, so the native writer decides). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as JSON writes it; strings without characters JSON escapes are quoted without asking the native writer. */
+export function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/**
+ * The text of an output leaf, as `JSON.stringify` writes it under `key` of its holder: `toJSON`
+ * called with that key. An error it throws is kept and raised after the walk, where the value
+ * walk's caller would meet it in `JSON.stringify`.
+ */
+function exotic(w: Walk, v: object | bigint, key: string | number): string | undefined {
+  try {
+    if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+      const k = String(key);
+      const s = JSON.stringify({ [k]: v });
+      return s === '{}' ? undefined : s.slice(JSON.stringify(k).length + 2, -1);
+    }
+    return JSON.stringify(v);
+  } catch (e) {
+    if (!w.serialFailed) {
+      w.serialFailed = true;
+      w.serialError = e;
+    }
+    return 'null';
+  }
+}
+
+/** The JSON text of an output value under `key` of its holder. */
+function toText(w: Walk, r: unknown, key: string | number): string | undefined {
+  switch (typeof r) {
+    case 'string':
+      return quote(r);
+    case 'number':
+      return Number.isFinite(r) ? String(r) : 'null';
+    case 'boolean':
+      return r ? 'true' : 'false';
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    default:
+      return r === null ? 'null' : exotic(w, r as object | bigint, key);
+  }
+}
+
+/** The text of a value kept whole: what `copy` in the value walk builds, written as JSON. */
+function copyText(w: Walk, value: unknown, depth: number, pos: Position, key: string, at: string | number): string | undefined {
+  if (++w.nodes > w.plan.maxNodes) tooLarge(w.plan);
+  if (value === null || typeof value !== 'object') {
+    checkNumber(w, pos, value);
+    return toText(w, value, at);
+  }
+  if (!view(w.plan.lenient, value, key)) {
+    const leaf = lastViewed();
+    if (leaf instanceof Date) return toText(w, new Date(leaf.getTime()), at);
+    if (Buffer.isBuffer(leaf)) return toText(w, Buffer.from(leaf), at);
+    checkNumber(w, pos, leaf);
+    return toText(w, leaf, at);
+  }
+  const c = lastViewed() as Record<string, unknown> | unknown[];
+  if (depth >= w.plan.maxDepth) tooDeep(w.plan, pos);
+  if (Array.isArray(c)) {
+    let s = '[';
+    for (let i = 0; i < c.length; i++) {
+      const t = copyText(w, c[i], depth + 1, pos, String(i), i);
+      s += (i === 0 ? '' : ',') + (t === undefined ? 'null' : t);
+    }
+    return s + ']';
+  }
+  let s = '{';
+  let first = true;
+  const keys = Object.keys(c);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const t = copyText(w, c[k], depth + 1, pos, k, k);
+    if (t === undefined) continue;
+    s += (first ? '' : ',') + quote(k) + ':' + t;
+    first = false;
+  }
+  return s + '}';
+}
+
+/** A node's action on a value not walked into, as text. */
+function actText(w: Walk, node: PlanNode, pos: Position, value: unknown, container: boolean, depth: number, ref: Ref | undefined, key: string | number | undefined, at: string | number): Out {
+  if (container && node.action === 'keep') {
+    count(w, pos, node);
+    return copyText(w, value, depth, pos, key === undefined ? '' : String(key), at);
+  }
+  const r = act(w, node, pos, value, container, depth, ref, key);
+  return r === DROP ? DROP : toText(w, r, at);
+}
+
+/** Walks one value as `walk` does, returning its JSON text; `at` is the key its holder in the output gives it. */
+function walkText(w: Walk, node: PlanNode, pos: Position, value: unknown, depth: number, ref: Ref | undefined, key: string | number | undefined, at: string | number): Out {
+  if (++w.nodes > w.plan.maxNodes) {
+    if (w.plan.lenient) return quote(PLACEHOLDER.large);
+    tooLarge(w.plan);
+  }
+  let v = value;
+  let container = false;
+  if (v !== null && typeof v === 'object') {
+    if (Array.isArray(v)) container = true;
+    else if (Object.getPrototypeOf(v) === Object.prototype && typeof (v as { toJSON?: unknown }).toJSON !== 'function') container = true;
+    else {
+      container = view(w.plan.lenient, v, key === undefined ? '' : String(key));
+      v = lastViewed();
+    }
+  }
+  if (!container) {
+    if (node.scalarNode !== undefined) node = node.scalarNode;
+    const action = node.action;
+    if (action === 'keep' && !w.plan.exactNumbers) {
+      if (typeof v === 'string') {
+        count(w, pos, node);
+        return quote(v);
+      }
+      if (v === null || typeof v !== 'object') {
+        count(w, pos, node);
+        return toText(w, v, at);
+      }
+    }
+    if (action === 'drop') {
+      count(w, pos, node);
+      return DROP;
+    }
+    return actText(w, node, pos, v, false, depth, ref, key, at);
+  }
+  let here = pos;
+  if (node.shapeless !== undefined) {
+    node = node.shapeless;
+    here = pos.star();
+  }
+  if (node.whole) return actText(w, node, here, v, true, depth, ref, key, at);
+  if (depth >= w.plan.maxDepth) {
+    if (w.plan.lenient) return quote(PLACEHOLDER.deep);
+    tooDeep(w.plan, pos);
+  }
+  const c = v as Record<string, unknown> | unknown[];
+  const seen = w.seen;
+  if (seen !== undefined) {
+    if (seen.has(c)) return quote(PLACEHOLDER.circular);
+    seen.add(c);
+  }
+  const inner: Ref | undefined = w.plan.concretePaths ? { parent: ref ?? { parent: undefined, key: undefined }, key } : undefined;
+  try {
+    return Array.isArray(c) ? arrayText(w, node, here, c, depth, inner) : objectText(w, node, here, c, depth, inner);
+  } finally {
+    seen?.delete(c);
+  }
+}
+
+function arrayText(w: Walk, node: PlanNode, pos: Position, c: readonly unknown[], depth: number, ref: Ref | undefined): string {
+  let s = '[';
+  let n = 0;
+  const children = node.children;
+  const lenient = w.plan.lenient;
+  const secret = lenient ? w.plan.secretKey : undefined;
+  for (let i = 0; i < c.length; i++) {
+    const named = children === undefined ? undefined : children.get(String(i));
+    let child = named ?? node.items;
+    let childPos = named !== undefined ? pos.index(String(i)) : pos.items();
+    const item = c[i];
+    if (secret !== undefined && i % 2 === 1 && typeof item === 'string' && typeof c[i - 1] === 'string' && secret(c[i - 1] as string)) {
+      child = w.plan.secretNode!;
+      childPos = pos.items();
+    }
+    const r = walkText(w, child, childPos, item, depth + 1, ref, i, n);
+    if (r === DROP) {
+      if (lenient && (item === undefined || typeof item === 'function' || typeof item === 'symbol')) {
+        s += n === 0 ? 'null' : ',null';
+        n++;
+      }
+      continue;
+    }
+    s += (n === 0 ? '' : ',') + (r === undefined ? 'null' : r);
+    n++;
+  }
+  return s + ']';
+}
+
+/**
+ * An object as text. Entries are written as they come while every key leaves as it came (then
+ * the output's key order is the input's); from the first key that leaves renamed (masked,
+ * scanned, pseudonymized) the entries are kept in an object of their own, so collisions,
+ * overwrites and JSON's key order are exactly those of the value walk's result.
+ */
+function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, unknown>, depth: number, ref: Ref | undefined): string {
+  let s = '{';
+  let first = true;
+  /** Once a key was renamed: the entries so far, by output name (`undefined` for a value JSON leaves out). */
+  let held: Record<string, string | undefined> | undefined;
+  /** Before that: the indices of entries JSON leaves out (still entries of the value walk's result). */
+  let omitted: number[] | undefined;
+  const keys = Object.keys(c);
+  const { fold, secretKey, lenient } = w.plan;
+  const slots = node.slots;
+  const keyTexts = node.keyTexts;
+  const childKeys = node.childKeys;
+  let next = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    let item: unknown;
+    if (lenient) {
+      try {
+        item = c[k];
+      } catch {
+        item = PLACEHOLDER.unreadable;
+      }
+    } else {
+      item = c[k];
+    }
+    let child: PlanNode;
+    let childPos: Position;
+    let name = k;
+    let keyText: string | undefined;
+    const fk = fold ? k.toLowerCase() : k;
+    const slot = next < childKeys.length && childKeys[next] === fk ? next : slots === undefined ? undefined : slots.get(fk);
+    if (slot !== undefined) next = slot + 1;
+    const named = slot === undefined ? undefined : node.childList[slot];
+    if (secretKey !== undefined && (lenient || (named === undefined && node.other.action === 'scan')) && secretKey(k)) {
+      child = w.plan.secretNode!;
+      childPos = pos.star();
+    } else if (named !== undefined) {
+      child = named;
+      childPos = pos.slot(slot!, fk);
+      if (fk === k) keyText = keyTexts[slot!];
+    } else if (lenient && k.includes('[') && bracketed(w.plan, node, k) !== undefined) {
+      child = bracketed(w.plan, node, k)!;
+      childPos = pos.star();
+    } else {
+      child = node.other;
+      childPos = pos.star();
+      const as = outKey(w, node, pos, childPos, k);
+      if (as === DROP_KEY) {
+        // The value walk's own walk: the value is counted where it was and nothing of it is written.
+        if (child.action === 'drop' || child.action === 'reject') walk(w, child, childPos, item, depth + 1, ref, k);
+        continue;
+      }
+      name = as;
+      if (name !== k) {
+        if (held === undefined) held = holdSoFar(s, first, keys, i, omitted);
+        if (hasOwn.call(held, name)) {
+          let n = 2;
+          while (hasOwn.call(held, `${name} #${n}`)) n++;
+          name = `${name} #${n}`;
+        }
+      }
+    }
+    const r = walkText(w, child, childPos, item, depth + 1, ref, k, name);
+    if (r === DROP) continue;
+    if (held !== undefined) {
+      held[name] = r;
+    } else if (r === undefined) {
+      (omitted ??= []).push(i);
+    } else {
+      s += (first ? '' : ',') + (keyText ?? quote(name) + ':') + r;
+      first = false;
+    }
+  }
+  if (held === undefined) return s + '}';
+  let out = '{';
+  let none = true;
+  for (const k of Object.keys(held)) {
+    const t = held[k];
+    if (t === undefined) continue;
+    out += (none ? '' : ',') + quote(k) + ':' + t;
+    none = false;
+  }
+  return out + '}';
+}
+
+/**
+ * The entries written before the first renamed key, as an object of texts by name. Until then
+ * every entry's name is its input key, so the text written so far (read back: JSON text
+ * serializes to itself) and the indices of entries left out give them all, in order.
+ */
+function holdSoFar(s: string, first: boolean, keys: readonly string[], upTo: number, omitted: readonly number[] | undefined): Record<string, string | undefined> {
+  const held = Object.create(null) as Record<string, string | undefined>;
+  const written = first ? {} : (JSON.parse(s + '}') as Record<string, unknown>);
+  const left = new Set(omitted);
+  for (let j = 0; j < upTo; j++) {
+    const k = keys[j]!;
+    if (hasOwn.call(written, k)) held[k] = JSON.stringify(written[k]);
+    else if (left.has(j)) held[k] = undefined;
+  }
+  return held;
+}
+
+/**
+ * Applies a compiled plan and writes the new value's JSON in the same pass. The text is exactly
+ * `JSON.stringify(applyPlan(plan, value).value)` — `undefined` where that is — and so are the
+ * report, the limits and the errors; an error `JSON.stringify` would throw on the result (a BigInt
+ * kept as it is) is thrown after the walk. Plans with vault actions have no text entry.
+ *
+ * @throws FieldguardError as {@link applyPlan}; `ERR_INVALID_OPTIONS` for a plan that tokenizes or detokenizes.
+ */
+export function applyCompiledText(plan: CompiledPlan, value: unknown, context?: PlanContext): PlanText {
+  if (plan.async) {
+    throw new FieldguardError('ERR_INVALID_OPTIONS', 'this plan resolves tokens through a vault, so it has no text entry: apply it and serialize its value');
+  }
+  const w = newWalk(plan, value);
+  let out: Out;
+  try {
+    out = walkText(w, plan.root, rootOf(plan), value, 0, undefined, undefined, '');
+  } catch (e) {
+    walkFailed(e);
+  }
+  checkRejected(w);
+  auditDecrypts(w, context);
+  if (w.serialFailed) throw w.serialError;
+  const t = tally(w);
+  return lazyText(out === DROP ? undefined : out, t, w.unresolved);
+}
+
+function lazyText(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>): PlanText {
+  let report: Report | undefined;
+  return {
+    text,
+    get report(): Report {
+      return (report ??= buildReport(t, unresolved));
+    },
+  };
+}
+
+/**
+ * Applies a plan and writes the new value's JSON in the same pass, for where the output is text
+ * anyway (a forwarded body, an answer, a log line): no copy of the payload is built. The text is
+ * byte for byte `JSON.stringify(plan(value).value)` (`undefined` where that is), the report the
+ * same as the plan's own; limits and errors are those of the plan (an error `JSON.stringify`
+ * would throw on the result, such as a kept BigInt, is thrown after the walk).
+ *
+ * @throws FieldguardError as the plan itself; `ERR_INVALID_OPTIONS` for a plan with vault actions
+ *   (`compileTokenize`, `compileDetokenize`: apply those and serialize their value) or a function
+ *   that is not a compiled plan.
+ * @example
+ * ```ts
+ * const mask = compileMask({ schema });
+ * const { text, report } = applyPlanText(mask, order); // '{"customer":{"email":"c***@example.com",…}}'
+ * ```
+ */
+export function applyPlanText(plan: Plan | AsyncPlan, value: unknown, context?: PlanContext): PlanText {
+  const compiled = typeof plan === 'function' ? (plan as { [COMPILED]?: CompiledPlan })[COMPILED] : undefined;
+  if (compiled === undefined) throw new FieldguardError('ERR_INVALID_OPTIONS', 'applyPlanText takes a plan from compilePlan, compileScrub or compileMask');
+  return applyCompiledText(compiled, value, context);
+}
