@@ -42,7 +42,27 @@ describe('surelyClean', () => {
       expect(surelyClean(text), text).toBe(true);
       expect(scan(text)).toBe(text);
     }
-    // Fourteen characters and more go to the detectors whatever they hold.
+    // Fourteen characters and more go to the detectors, unless they are a date or time as toISOString writes it.
     expect(surelyClean('request completed')).toBe(false);
+    for (const text of ['2026-11-29', '2026-11-29T10:15:30Z', '2026-11-29T10:15:30.000Z']) expect(surelyClean(text), text).toBe(true);
+    for (const text of ['2026-11-29T10:15:30.000+01:00', '2026-11-29 10:15:30', '2026-11-29T10:15:30.4111111111Z', '4111-1111-1111-1111', '2026-11-29T10:15:30.000']) {
+      expect(surelyClean(text), text).toBe(false);
+    }
+  });
+
+  it('clears only dates and times no detector reads as a value, whatever their digits', () => {
+    const d = (n: number) => fc.stringMatching(new RegExp(`^\\d{${n}}$`));
+    const iso = fc.oneof(
+      fc.tuple(d(4), d(2), d(2)).map(([y, m, day]) => `${y}-${m}-${day}`),
+      fc.tuple(d(4), d(2), d(2), d(2), d(2), d(2)).map(([y, m, day, h, mi, s]) => `${y}-${m}-${day}T${h}:${mi}:${s}Z`),
+      fc.tuple(d(4), d(2), d(2), d(2), d(2), d(2), d(3)).map(([y, m, day, h, mi, s, ms]) => `${y}-${m}-${day}T${h}:${mi}:${s}.${ms}Z`),
+    );
+    fc.assert(
+      fc.property(iso, (text) => {
+        expect(surelyClean(text)).toBe(true);
+        expect(detect(text)).toEqual([]);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
