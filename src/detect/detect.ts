@@ -182,6 +182,50 @@ export function mayHoldFinding(text: string): boolean {
   return text.includes('eyJ') || text.includes('PRIVATE KEY') || detect(text, { kinds: ['apiKey'] }).length > 0;
 }
 
+/** `YYYY-MM-DD`, `YYYY-MM-DDTHH:mm:ssZ` or `YYYY-MM-DDTHH:mm:ss.sssZ`: a date or a time as `toISOString` writes it. */
+function isoDate(t: string): boolean {
+  const n = t.length;
+  if (n !== 10 && n !== 20 && n !== 24) return false;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    const ok =
+      i === 4 || i === 7 ? c === 45 : i === 10 ? c === 84 : i === 13 || i === 16 ? c === 58 : i === n - 1 && n > 10 ? c === 90 : i === 19 ? c === 46 : c >= 48 && c <= 57;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether no detector could find anything in a text, nor in the readings the log scanner adds
+ * (percent-decoding needs a "%", and spacing out `+`, `-`, `_`, `.` next to digits keeps the length
+ * and the digits): either shorter than 14 characters (the shortest provider key, JWT, scheme token,
+ * IBAN, AWS key id or base64 run is longer), with no "@", ":", "=", "%", "&" or "\\", fewer than
+ * seven digits (no phone, SSN or card) and not four digits with three dots (IPv4); or a date or
+ * time exactly as `toISOString` writes it (`2026-11-29`, `2026-11-29T10:15:30.000Z`), which no
+ * family reads as one of its values. Each condition is stricter than the gate {@link detect}
+ * applies to the same family, so this never answers `true` for a text in which `detect` finds
+ * something. The scanners ask it before every string and key.
+ *
+ * @example
+ * ```ts
+ * surelyClean('ord_100007'); // true
+ * surelyClean('2026-11-29T10:15:30.000Z'); // true
+ * surelyClean('+4930123456'); // false
+ * ```
+ */
+export function surelyClean(text: string): boolean {
+  if (text.length >= 14) return isoDate(text);
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46) dots++;
+    else if (c === 64 || c === 58 || c === 61 || c === 37 || c === 38 || c === 92) return false;
+  }
+  return (digits < 7 && (digits < 4 || dots < 3)) || isoDate(text);
+}
+
 /** Options of {@link redactText}. */
 export interface RedactTextOptions extends DetectOptions {
   /** `'mask'` (default: the kind's mask format, credentials `[REDACTED]`), `'redact'` (`[REDACTED]`), or a function. */

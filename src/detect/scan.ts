@@ -1,5 +1,5 @@
 // The detectors as a text filter, for values no tag covers: strings that could hold no finding are passed through at once.
-import { detect, redactText, type RedactTextOptions } from './detect.js';
+import { detect, redactText, surelyClean, type RedactTextOptions } from './detect.js';
 import { REDACTED } from '../mask/formats.js';
 
 /** A run that may be base64 of something (a pagination cursor, a state parameter): long enough to carry a value. */
@@ -29,12 +29,15 @@ function encodedRuns(text: string, options: RedactTextOptions): string {
 
 /**
  * A function that returns a text with what the detectors find in it masked — in the text itself,
- * and inside base64 runs that decode to text. Texts shorter than six characters, and texts with
- * none of the characters any finding needs, are returned as they are.
+ * and inside base64 runs that decode to text. Texts shorter than six characters, and texts
+ * `surelyClean` clears (short, few digits, none of the characters an address or a key/value needs),
+ * are returned as they are.
  */
 export function scanner(options: RedactTextOptions = {}): (text: string) => string {
   return function scanText(text) {
-    if (text.length < 6) return text;
+    // Most strings in logs and payloads are short ids, codes and words: one pass over a few characters
+    // tells that nothing could be found, before any detector or base64 search runs.
+    if (text.length < 6 || surelyClean(text)) return text;
     // redactText has its own fast path: a text with no digit, "@", ":", "=", "%", "&" or "\\" costs one
     // character scan and one look for provider key prefixes, and comes back as the same string.
     const redacted = redactText(text, options);

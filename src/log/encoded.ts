@@ -1,4 +1,5 @@
 // Detection in logs that also reads percent-encoded text as a server or form parser would: a URL, a query or a form body logged as it arrived.
+import { surelyClean } from '../detect/detect.js';
 
 /** One round of percent-decoding; a malformed sequence still has its ASCII escapes decoded, so one bad byte cannot hide the rest. */
 function decodeOnce(text: string): string {
@@ -53,6 +54,8 @@ function spacedOut(text: string): string {
  */
 export function decodingScan(scan: (text: string) => string): (text: string) => string {
   return (text) => {
+    // No reading of a text surelyClean clears can hold a finding: no "%" to decode, and spacing it out keeps its length and digits.
+    if (surelyClean(text)) return text;
     let result = scan(text);
     // What the next reading starts from: the most censored text so far.
     let base = result;

@@ -1,5 +1,5 @@
 // redactLogs' behaviour, written once: one request line of metadata; queries, bodies, headers and errors only through the redactor.
-import { redactor, type Redactor, type RedactorOptions } from '../log/redactor.js';
+import { redactor, WITHHELD, type Redactor, type RedactorOptions } from '../log/redactor.js';
 import { isRedactingLogger, redactingLogger, type LoggerLike } from '../log/wrap.js';
 import { fieldSchemaOption, parseOptions } from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
@@ -131,15 +131,23 @@ export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: nu
       };
       if (outcome.aborted) line['aborted'] = true;
       if (o.destination !== undefined) line['destination'] = o.destination;
+      // Everything the sender or the app wrote goes through one walk: one plan application per line, as
+      // a logger that redacts itself does over the whole line.
       try {
-        if (search !== '') line['query'] = copy(parseQuery(search));
+        const data: Record<string, unknown> = {};
+        if (search !== '') data['query'] = parseQuery(search);
         if (bodies) {
-          line['headers'] = copy(ex.req.headers);
+          data['headers'] = ex.req.headers;
           const reqBody = ex.body();
-          if (reqBody !== undefined) line['reqBody'] = copy(reqBody);
-          if (resBody !== undefined) line['resBody'] = copy(resBody);
+          if (reqBody !== undefined) data['reqBody'] = reqBody;
+          if (resBody !== undefined) data['resBody'] = resBody;
         }
-        if (error !== undefined) line['err'] = copy(error);
+        if (error !== undefined) data['err'] = error;
+        if (Object.keys(data).length > 0) {
+          const safe = copy(data) as Record<string, unknown>;
+          if (safe === null || typeof safe !== 'object' || safe['code'] === WITHHELD.code) line['redaction'] = 'withheld';
+          else Object.assign(line, safe);
+        }
       } catch {
         line['redaction'] = 'withheld';
       }

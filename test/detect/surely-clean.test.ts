@@ -1,0 +1,68 @@
+// The scanners' pre-check: a text it clears is one in which no detector finds anything, in any reading the log scanner adds.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { detect, redactText, surelyClean } from '../../src/detect/detect.js';
+import { scanner } from '../../src/detect/scan.js';
+import { decodingScan } from '../../src/log/encoded.js';
+
+// Pieces findings are made of, and near misses of them, so short random texts come close to every family.
+const pieces = fc.constantFrom(
+  '4111', '1111', '+44', '20', '7946', '0958', '123', '-45-', '6789', '10.', '0.', '1', '9', ' ', '-', '_', '.', '+', '(', ')', '/',
+  'DE89', 'GB82', 'AKIA', 'eyJ', 'xoxb-', 'sk_live_', 'sk-', 'ghp_', 'hf_', 'SK', 'basic ', 'bearer ', 'Bearer ', 'pwd', 'sid', 'token',
+  'ssn', 'ref', 'id', 'a', 'Z', 'é', '\n', '\t', '"', "'", ',', ';', '#', '0x', 'ff', '::', 'v', 'T', 'Z',
+);
+const shortText = fc.array(pieces, { maxLength: 8 }).map((xs) => xs.join('').slice(0, 13));
+const scan = decodingScan(scanner());
+
+describe('surelyClean', () => {
+  it('never clears a text in which the detectors find something, nor one whose spaced-out reading holds a finding', () => {
+    fc.assert(
+      fc.property(fc.oneof(shortText, fc.string({ maxLength: 13 })), (text) => {
+        if (!surelyClean(text)) return;
+        expect(detect(text)).toEqual([]);
+        expect(redactText(text)).toBe(text);
+        // The readings decodingScan adds: `+`, `-`, `_`, `.` next to digits as spaces.
+        expect(detect(text.replace(/[-_.+]/g, ' '))).toEqual([]);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('leaves every short finding to the detectors', () => {
+    for (const text of ['+4930123456', '123-45-6789', '10.20.30.40', 'a@b.co', 'pwd=hunter2', 'x:y', '50%25', 'a&#64;b', 'a\\u0040b', '4111111111111111', 'basic dXNlcjpw']) {
+      expect(surelyClean(text), text).toBe(false);
+    }
+    // A short text that holds a finding is still masked.
+    expect(scan('123-45-6789')).toBe('***-**-6789');
+    expect(scan('ssn_123456789')).not.toContain('123456789');
+  });
+
+  it('clears the short ids, codes and words logs are full of, which the scanners then return as they are', () => {
+    for (const text of ['ord_100007', 'cus_5007', 'SKU-49', 'pending', 'EUR', 'v1.2.3', 'GET', '200', 'eu-west-1', 'req-7f3a9c']) {
+      expect(surelyClean(text), text).toBe(true);
+      expect(scan(text)).toBe(text);
+    }
+    // Fourteen characters and more go to the detectors, unless they are a date or time as toISOString writes it.
+    expect(surelyClean('request completed')).toBe(false);
+    for (const text of ['2026-11-29', '2026-11-29T10:15:30Z', '2026-11-29T10:15:30.000Z']) expect(surelyClean(text), text).toBe(true);
+    for (const text of ['2026-11-29T10:15:30.000+01:00', '2026-11-29 10:15:30', '2026-11-29T10:15:30.4111111111Z', '4111-1111-1111-1111', '2026-11-29T10:15:30.000']) {
+      expect(surelyClean(text), text).toBe(false);
+    }
+  });
+
+  it('clears only dates and times no detector reads as a value, whatever their digits', () => {
+    const d = (n: number) => fc.stringMatching(new RegExp(`^\\d{${n}}$`));
+    const iso = fc.oneof(
+      fc.tuple(d(4), d(2), d(2)).map(([y, m, day]) => `${y}-${m}-${day}`),
+      fc.tuple(d(4), d(2), d(2), d(2), d(2), d(2)).map(([y, m, day, h, mi, s]) => `${y}-${m}-${day}T${h}:${mi}:${s}Z`),
+      fc.tuple(d(4), d(2), d(2), d(2), d(2), d(2), d(3)).map(([y, m, day, h, mi, s, ms]) => `${y}-${m}-${day}T${h}:${mi}:${s}.${ms}Z`),
+    );
+    fc.assert(
+      fc.property(iso, (text) => {
+        expect(surelyClean(text)).toBe(true);
+        expect(detect(text)).toEqual([]);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
