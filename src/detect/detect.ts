@@ -222,6 +222,8 @@ export function surelyClean(text: string): boolean {
     if (c >= 48 && c <= 57) digits++;
     else if (c === 46) dots++;
     else if (c === 64 || c === 58 || c === 61 || c === 37 || c === 38 || c === 92) return false;
+    // Non-ASCII text may hold digits or separators of other scripts (full-width digits, no-break spaces): the detectors read it.
+    else if (c > 127) return false;
   }
   return (digits < 7 && (digits < 4 || dots < 3)) || isoDate(text);
 }

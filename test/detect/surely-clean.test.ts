@@ -66,3 +66,12 @@ describe('surelyClean', () => {
     );
   });
 });
+
+describe('surelyClean and text outside ASCII', () => {
+  it('clears no text with a character outside ASCII: digits and separators of other scripts are the detectors\' to read', () => {
+    expect(surelyClean('\uff10\uff17\uff18 \uff10\uff15 \uff11\uff11\uff12\uff10')).toBe(false); // full-width SSN digits
+    expect(surelyClean('078\u00a005\u00a01120')).toBe(false); // SSN grouped by no-break spaces
+    expect(surelyClean('café')).toBe(false);
+    expect(surelyClean('pending')).toBe(true);
+  });
+});
