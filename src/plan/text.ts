@@ -16,6 +16,7 @@ import {
   DROP_KEY,
   newWalk,
   outKey,
+  secretKeyText,
   PLACEHOLDER,
   rootOf,
   tally,
@@ -266,6 +267,15 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     if (secretKey !== undefined && (lenient || (named === undefined && node.other.action === 'scan')) && secretKey(k)) {
       child = w.plan.secretNode!;
       childPos = pos.star();
+      name = secretKeyText(w, k);
+      if (name !== k) {
+        if (held === undefined) held = holdSoFar(s, first, keys, i, omitted);
+        if (hasOwn.call(held, name)) {
+          let n = 2;
+          while (hasOwn.call(held, `${name} #${n}`)) n++;
+          name = `${name} #${n}`;
+        }
+      }
     } else if (named !== undefined) {
       child = named;
       childPos = pos.slot(slot!, fk);

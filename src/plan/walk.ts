@@ -179,6 +179,14 @@ function scan(w: Walk, text: string): string {
   }
 }
 
+/**
+ * The key written for a key that names a credential: the key itself may carry one (`pwd=hunter2`, a
+ * query string parsed into keys), so it is read by the detectors like any key they scan.
+ */
+export function secretKeyText(w: Walk, key: string): string {
+  return w.plan.scanText === undefined ? key : scan(w, key);
+}
+
 /** Applies a node's action to a value that is not walked into: a leaf, or a container the node takes whole. */
 export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: boolean, depth: number, ref: Ref | undefined, key: string | number | undefined): unknown {
   count(w, pos, node);
@@ -430,6 +438,12 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     if (secretKey !== undefined && (lenient || (named === undefined && node.other.action === 'scan')) && secretKey(k)) {
       child = w.plan.secretNode!;
       childPos = pos.star();
+      name = secretKeyText(w, k);
+      if (name !== k && Object.prototype.hasOwnProperty.call(result, name)) {
+        let n = 2;
+        while (Object.prototype.hasOwnProperty.call(result, `${name} #${n}`)) n++;
+        name = `${name} #${n}`;
+      }
     } else {
       if (named !== undefined) {
         child = named;

@@ -162,8 +162,9 @@ describe('applyPlanText', () => {
         ([shape, payload], cyclic) => {
           const schema = defineSchema(toJsonSchema(shape));
           const r = redactor(schema, { keys: ['toString'] });
-          const value = cyclic && payload !== null && typeof payload === 'object' ? { payload, err: new Error('boom jane@example.com'), self: undefined as unknown } : payload;
-          if (cyclic && value !== payload) (value as { self: unknown }).self = value;
+          const wrap = cyclic && payload !== null && typeof payload === 'object';
+          const value = wrap ? { payload, err: new Error('boom jane@example.com'), self: undefined as unknown } : payload;
+          if (wrap) (value as { self: unknown }).self = value;
           expect(r(value)).toBe(JSON.stringify(r.copy(value)));
         },
       ),
