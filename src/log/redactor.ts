@@ -12,6 +12,7 @@ import type { FieldSchema } from '../schema/define.js';
 import type { Kind } from '../schema/tags.js';
 import { z } from '../zod.js';
 import { decodingScan } from './encoded.js';
+import { embeddedJsonScan } from './embedded.js';
 import { secretKeyMatcher } from './secret-keys.js';
 
 /** How a redacted value is written: the kind's mask format, `[REDACTED]`, a fixed string, or a function. */
@@ -111,7 +112,9 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
   const textCensor =
     censorMode === 'mask' ? 'mask' : censorMode === 'redact' ? 'redact' : (t: string, k: FindingKind) => String(censorMode(t, { path: '', kind: schemaKind(k) }));
   // Logs hold URLs, queries and form bodies as they arrived: percent-encoded text is read decoded too.
-  const scanText = o.detect === false ? (t: string) => t : decodingScan(scanner({ ...(detectKinds ? { kinds: detectKinds } : {}), censor: textCensor }));
+  const detectText = o.detect === false ? (t: string) => t : decodingScan(scanner({ ...(detectKinds ? { kinds: detectKinds } : {}), censor: textCensor }));
+  // A payload logged as its JSON text is redacted as the logged object would be.
+  const scanText = embeddedJsonScan(detectText, (v) => applyPlan(plan, v).value);
   const plan = buildPlan({
     schema,
     rules,
