@@ -2,7 +2,7 @@
 import type { FieldSchema } from '../schema/define.js';
 import { redactor, WITHHELD, type Redactor, type RedactorOptions } from './redactor.js';
 import { peer } from '../peer.js';
-import { isMarkedRedacting, markRedacting } from './wrap.js';
+import { isMarkedRedacting, markRedacting, NO_SCHEMA } from './wrap.js';
 import { formatPath, parsePath } from '../schema/path.js';
 
 /**
@@ -296,7 +296,7 @@ export function pinoOptions(schema: FieldSchema | undefined, options: PinoOption
       }
     }),
     formatters: {
-      log: markRedacting((object: Record<string, unknown>) => asObject(object)),
+      log: markRedacting((object: Record<string, unknown>) => asObject(object), schema ?? NO_SCHEMA),
       bindings: asObject,
     },
     hooks: {

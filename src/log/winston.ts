@@ -2,7 +2,7 @@
 import type { FieldSchema } from '../schema/define.js';
 import { peer } from '../peer.js';
 import { redactor, WITHHELD, type RedactorOptions } from './redactor.js';
-import { markRedacting, numbersAsText, probeOf, redactArg } from './wrap.js';
+import { markRedacting, NO_SCHEMA, numbersAsText, probeOf, redactArg } from './wrap.js';
 
 const SPLAT = Symbol.for('splat');
 const MESSAGE = Symbol.for('message');
@@ -72,6 +72,7 @@ export function redactFormat(schema: FieldSchema | undefined, options: Omit<Reda
     const probe = probeOf(info);
     if (probe !== undefined) {
       probe.seen = true;
+      probe.schema = schema ?? NO_SCHEMA;
       return false;
     }
     const copy = redact.copy(info);

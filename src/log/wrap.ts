@@ -33,6 +33,11 @@ const METHODS = ['trace', 'debug', 'verbose', 'http', 'info', 'warn', 'error', '
 
 // Global symbols, so the ESM and CJS builds (and two copies of fieldguard) recognize each other's marks.
 const REDACTS = Symbol.for('fieldguard.redacts');
+/** The schema a marked formatter redacts with (`null`: none, or not known). */
+const REDACTS_WITH = Symbol.for('fieldguard.redactsWith');
+
+/** What a bridge built without a schema records as the schema it redacts with. Internal to the log bridges. */
+export const NO_SCHEMA: object = Object.freeze({ schema: 'none' });
 const PROBE = Symbol.for('fieldguard.probe');
 const LEVEL = Symbol.for('level');
 
@@ -46,9 +51,40 @@ const LEVEL = Symbol.for('level');
  * const log = markRedacting(function log(o: object) { return redact.copy(o); });
  * ```
  */
-export function markRedacting<T extends object>(target: T): T {
+export function markRedacting<T extends object>(target: T, schema?: object): T {
   Object.defineProperty(target, REDACTS, { value: true });
+  if (schema !== undefined) Object.defineProperty(target, REDACTS_WITH, { value: schema });
   return target;
+}
+
+/**
+ * The schema a logger that redacts itself was built with (pinoOptions' or redactFormat's), `null`
+ * when it redacts without one or with one that cannot be told, `undefined` when it does not
+ * redact. `redactLogs` leaves its lines to such a logger only when the schemas are the same one.
+ * Internal to the log bridges.
+ *
+ * @example
+ * ```ts
+ * redactingSchema(pino(pinoOptions(schema))) === schema; // true
+ * ```
+ */
+export function redactingSchema(logger: unknown): object | null | undefined {
+  if (!isRedactingLogger(logger)) return undefined;
+  try {
+    const l = logger as Record<PropertyKey, unknown>;
+    const formatters = l[Symbol.for('pino.formatters')] as { log?: Record<symbol, unknown> } | undefined;
+    const fromPino = formatters?.log?.[REDACTS_WITH];
+    if (typeof fromPino === 'object' && fromPino !== null) return fromPino;
+    const format = l['format'] as { transform?: unknown; options?: unknown } | undefined;
+    if (typeof format === 'object' && format !== null && typeof format.transform === 'function') {
+      const probe: FormatProbe = { seen: false };
+      (format.transform as (i: object, o?: unknown) => unknown)({ level: 'info', message: '', [LEVEL]: 'info', [PROBE]: probe }, format.options);
+      if (typeof probe.schema === 'object' && probe.schema !== null) return probe.schema;
+    }
+  } catch {
+    // Nothing to vouch for: the schema is not known.
+  }
+  return null;
 }
 
 /**
@@ -74,6 +110,8 @@ const marked = isMarkedRedacting;
  */
 export interface FormatProbe {
   seen: boolean;
+  /** The schema the format redacts with, when it has one. */
+  schema?: object;
 }
 
 /**
@@ -285,6 +323,8 @@ function wrap<L extends LoggerLike>(logger: L, redact: Redactor, redacts: boolea
  * The wrapper delegates with the real logger as `this`, so pino and winston behave as usual; a
  * `%d`, `%i` or `%f` whose argument was masked prints the mask (`%s`), never `NaN`.
  *
+ * - `trust` (default `true`): pass `false` when the logger's own redaction does not cover `redact`'s
+ *   (built from another schema): then the wrapper redacts too.
  * - A logger that already redacts every line ({@link isRedactingLogger}: built with pinoOptions or
  *   redactFormat, or a wrapper already) is returned as it is: one line is redacted in one place.
  * - `child(bindings)` is always there. With a native `child` it wraps the native child; without one
@@ -297,8 +337,8 @@ function wrap<L extends LoggerLike>(logger: L, redact: Redactor, redacts: boolea
  * log.child({ requestId: 'r1' }).info({ order }, 'received'); // console.info({ requestId: 'r1', order: <redacted> }, 'received')
  * ```
  */
-export function redactingLogger<L extends LoggerLike>(logger: L, redact: Redactor): L & ChildLogger {
-  const redacts = isRedactingLogger(logger);
+export function redactingLogger<L extends LoggerLike>(logger: L, redact: Redactor, trust = true): L & ChildLogger {
+  const redacts = trust && isRedactingLogger(logger);
   if (redacts && typeof logger.child === 'function') return logger as L & ChildLogger;
   return wrap(logger, redact, redacts, undefined);
 }

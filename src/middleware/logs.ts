@@ -1,6 +1,6 @@
 // redactLogs' behaviour, written once: one request line of metadata; queries, bodies, headers and errors only through the redactor.
 import { redactor, WITHHELD, type Redactor, type RedactorOptions } from '../log/redactor.js';
-import { isRedactingLogger, redactingLogger, type LoggerLike } from '../log/wrap.js';
+import { isRedactingLogger, redactingLogger, redactingSchema, type LoggerLike } from '../log/wrap.js';
 import { fieldSchemaOption, parseOptions } from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
 import { z } from '../zod.js';
@@ -86,8 +86,11 @@ function safeError(value: unknown, redact: Redactor): Error {
 export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: number): Behaviour {
   const o = parseOptions(factory, options, opts, argc);
   const redact = redactor(o.schema, { ...(o.redact ?? {}), serialize: false });
-  // A logger built with pinoOptions or redactFormat redacts every line itself: the line is redacted there, once.
-  const copy = isRedactingLogger(o.logger) ? (v: unknown): unknown => v : redact.copy;
+  // A logger built with pinoOptions or redactFormat of the same schema redacts every line itself: the
+  // line is redacted there, once. Built from another schema (or given options of its own here), it
+  // would not apply this route's: then both redact.
+  const trusted = isRedactingLogger(o.logger) && o.redact === undefined && (o.schema === undefined || redactingSchema(o.logger) === o.schema);
+  const copy = trusted ? (v: unknown): unknown => v : redact.copy;
   const flavor = flavorOf(o.logger);
   const bodies = o.bodies === true;
   const write = (level: 'info' | 'warn' | 'error', line: Record<string, unknown>): void => {
@@ -102,7 +105,7 @@ export function logsBehaviour(factory: string, opts: RedactLogsOptions, argc: nu
   };
   return async function redactLogsRequest(ex) {
     const startedAt = performance.now();
-    ex.logger(() => redactingLogger(typeof o.logger.child === 'function' ? o.logger.child({}) : o.logger, redact));
+    ex.logger(() => redactingLogger(typeof o.logger.child === 'function' ? o.logger.child({}) : o.logger, redact, trusted));
     let resBody: unknown;
     if (bodies) {
       ex.onValue(
