@@ -192,6 +192,8 @@ function interceptBytes(
   } as ServerResponse['writeHead'];
 
   res.write = function guardedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
+    // Once the answer passes as it is, its chunks go on untouched: no copy of them is made.
+    if (mode === 'pass') return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
     const encoding = typeof rest[0] === 'string' ? rest[0] : undefined;
     const buf = toBuffer(chunk, encoding);
     if (mode === 'undecided') {
@@ -207,6 +209,9 @@ function interceptBytes(
   } as ServerResponse['write'];
 
   res.end = function guardedEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    // An answer already transformed as a value (res.json, Koa's object body) ends as it is, without a copy of its bytes.
+    if (mode === 'undecided' && done.value) mode = 'pass';
+    if (mode === 'pass' && chunks.length === 0) return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
     const args = [chunk, ...rest];
     const cb = args.find((r) => typeof r === 'function') as (() => void) | undefined;
     const data = typeof chunk === 'function' ? undefined : chunk;
