@@ -94,8 +94,8 @@ export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply:
 function setBody(ex: Exchange, format: 'json' | 'form', result: unknown, contentType: string | undefined): void {
   const value = result === undefined ? {} : result;
   const text = serializeBody(format, value);
-  reframe(ex.req.headers, text, rewrittenType(format, contentType));
+  const length = reframe(ex.req.headers, text, rewrittenType(format, contentType));
   ex.setBody(value, text);
   // A proxy hooked with proxyBody forwards these bytes as they are, without serializing the value again.
-  keepBodyText(ex.req, text);
+  keepBodyText(ex.req, text, length);
 }

@@ -113,6 +113,7 @@ function interceptBytes(
   const end = res.end;
   const writeHead = res.writeHead;
   let mode: 'undecided' | 'pass' | 'buffer' | 'stream' = 'undecided';
+  const passing = (): boolean => mode === 'pass';
   let streamed: StreamedAnswer | undefined;
   let sniffed = false;
   const chunks: Buffer[] = [];
@@ -193,7 +194,7 @@ function interceptBytes(
 
   res.write = function guardedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
     // Once the answer passes as it is, its chunks go on untouched: no copy of them is made.
-    if (mode === 'pass') return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    if (passing()) return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
     const encoding = typeof rest[0] === 'string' ? rest[0] : undefined;
     const buf = toBuffer(chunk, encoding);
     if (mode === 'undecided') {
