@@ -5,7 +5,7 @@ import { FieldguardError, toFieldguardError } from '../errors.js';
 import type { PlanResult } from '../plan/walk.js';
 import { answerNode, isAnswer, refuse } from './answer.js';
 import { charsetOf, mayStartJson, mediaType } from './body.js';
-import { emitReport, type CommonConfig } from './config.js';
+import { leaveReport, type CommonConfig } from './config.js';
 import { ANSWERED, type Exchange } from './exchange.js';
 import { streamFormat, type RecordApply } from './stream.js';
 import { isStaleHeader, streamAnswer, type StreamedAnswer } from './stream-node.js';
@@ -284,8 +284,7 @@ export function guardResponse(ex: Exchange, transform: ResponseTransform, config
   const done = { value: false };
   const failed = (e: unknown): FieldguardError => serverFault(e);
   const finish = (result: PlanResult): unknown => {
-    emitReport(config.onReport, result.report);
-    ex.report(result.report);
+    leaveReport(ex, config.onReport, () => result.report);
     return result.value;
   };
   ex.onValue((value) => {
