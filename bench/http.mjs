@@ -16,10 +16,34 @@ function startVendor() {
   });
 }
 
+// BENCH_HTTP_PROFILE=<dir> runs each gateway under --cpu-prof, writing one .cpuprofile per route into <dir>.
+const PROFILE = process.env.BENCH_HTTP_PROFILE;
+
 function startGateway(framework, variant, vendorUrl) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [new URL('./http-server.mjs', import.meta.url).pathname, framework, variant, vendorUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.once('data', (d) => resolve({ port: Number(String(d).trim()), child }));
+    const prof = PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${framework}-${variant}.cpuprofile`];
+    const child = spawn(process.execPath, [...prof, new URL('./http-server.mjs', import.meta.url).pathname, framework, variant, vendorUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const waiting = [];
+    let buffered = '';
+    let port;
+    child.stdout.on('data', (d) => {
+      buffered += String(d);
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (port === undefined) {
+          port = Number(line);
+          resolve({ port, child, cpu });
+        } else if (line.startsWith('cpu ')) waiting.shift()?.(Number(line.slice(4)));
+      }
+    });
+    // The gateway's CPU time so far, in µs.
+    const cpu = () =>
+      new Promise((done) => {
+        waiting.push(done);
+        child.kill('SIGUSR2');
+      });
     child.once('error', reject);
   });
 }
@@ -60,7 +84,11 @@ export async function runHttpBench({ seconds }) {
     const url = `http://127.0.0.1:${port}/orders`;
     await run(url, body, 1);
     const r = await run(url, body, seconds);
-    child.kill();
+    // The gateway exits on SIGTERM through process.exit, so a CPU profile is written before it goes.
+    await new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill();
+    });
     if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0 || r.requests.total === 0) throw new Error(`${framework} ${variant}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
     console.log(`${framework.padEnd(8)} ${variant.padEnd(12)} ${Math.round(r.requests.average).toLocaleString('en').padStart(8)} req/s  p99 ${r.latency.p99} ms`);
     return { rps: r.requests.average, p99: r.latency.p99 };
@@ -95,4 +123,49 @@ export async function runHttpBench({ seconds }) {
   vendor.close();
   lines.push('', ...targets, '');
   return { lines, targets };
+}
+
+/**
+ * `node bench/http.mjs [framework:variant,variant …]`: only the routes named (each with its baseline), for profiling
+ * and quick before/after ratios; `BENCH_HTTP_SECONDS` sets the duration (default 5), BENCH_HTTP_PROFILE a profile dir.
+ */
+export async function runHttpSelection(selection, seconds) {
+  const vendor = await startVendor();
+  const vendorUrl = `http://127.0.0.1:${vendor.address().port}`;
+  const body = JSON.stringify(makeOrder(3, 4));
+  const out = [];
+  for (const item of selection) {
+    const [framework, list] = item.split(':');
+    const variants = list.split(',');
+    const results = {};
+    for (const variant of variants) {
+      const { port, child, cpu } = await startGateway(framework, variant, vendorUrl);
+      const url = `http://127.0.0.1:${port}/orders`;
+      await run(url, body, 1);
+      const before = await cpu();
+      const r = await run(url, body, seconds);
+      const after = await cpu();
+      await new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill();
+      });
+      if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) throw new Error(`${framework} ${variant}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+      results[variant] = { rps: r.requests.average, us: (after - before) / r.requests.total };
+    }
+    const baseOf = (variant) => (variant === 'answer' || variant === 'mask' ? results.answer : results.bare ?? results.parser);
+    for (const variant of variants) {
+      const x = results[variant];
+      const base = baseOf(variant);
+      const ratio = base === undefined ? '' : `  ${((x.rps / base.rps) * 100).toFixed(1)}% of baseline req/s, +${(x.us - base.us).toFixed(0)} µs CPU`;
+      out.push(`${framework.padEnd(8)} ${variant.padEnd(12)} ${Math.round(x.rps).toLocaleString('en').padStart(8)} req/s  ${x.us.toFixed(0).padStart(4)} µs CPU/req${ratio}`);
+    }
+  }
+  vendor.close();
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const selection = process.argv.length > 2 ? process.argv.slice(2) : ['express:parser,scrub,protect,answer,mask', 'koa:parser,scrub,protect,answer,mask'];
+  const lines = await runHttpSelection(selection, Number(process.env.BENCH_HTTP_SECONDS ?? 5));
+  console.log(lines.join('\n'));
 }

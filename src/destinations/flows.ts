@@ -48,11 +48,21 @@ export const FORM: Readonly<Record<LeafAction, FlowForm>> = {
   reject: 'refused',
 };
 
+interface Field {
+  path: string;
+  kind: string | undefined;
+  sensitivity: string | undefined;
+  form: FlowForm;
+  count: number;
+}
+
 interface Entry {
   firstSeen: number;
   lastSeen: number;
   payloads: number;
-  fields: Map<string, { path: string; kind: string | undefined; sensitivity: string | undefined; form: FlowForm; count: number }>;
+  fields: Map<string, Field>;
+  /** The same fields by path, then form: a report's paths recur on every payload, and this finds them without building a key. */
+  byPath?: Map<string, Partial<Record<FlowForm, Field>>>;
 }
 
 const KEY = Symbol.for('fieldguard.flows');
@@ -66,8 +76,15 @@ export function recordFlow(destination: string, report: Report, now = Date.now()
   if (e === undefined) store.set(destination, (e = { firstSeen: now, lastSeen: now, payloads: 0, fields: new Map() }));
   e.lastSeen = now;
   e.payloads++;
+  // Made here, not only with the entry: another copy of fieldguard (the other module format) may share this store.
+  const byPath = (e.byPath ??= new Map());
   for (const f of report.fields) {
     const form = FORM[f.action] ?? 'clear';
+    const known = byPath.get(f.path)?.[form];
+    if (known !== undefined) {
+      known.count += f.count;
+      continue;
+    }
     let key = `${f.path}\0${form}`;
     let existing = e.fields.get(key);
     if (existing === undefined && e.fields.size >= MAX_FLOW_PATHS) {
@@ -77,7 +94,14 @@ export function recordFlow(destination: string, report: Report, now = Date.now()
       if (existing === undefined) e.fields.set(key, (existing = { path: OTHER_PATHS, kind: undefined, sensitivity: undefined, form, count: 0 }));
     }
     if (existing !== undefined) existing.count += f.count;
-    else e.fields.set(key, { path: f.path, kind: f.kind, sensitivity: f.sensitivity ?? (f.untagged ? 'untagged' : undefined), form, count: f.count });
+    else {
+      const field: Field = { path: f.path, kind: f.kind, sensitivity: f.sensitivity ?? (f.untagged ? 'untagged' : undefined), form, count: f.count };
+      e.fields.set(key, field);
+      // Only paths kept on their own are indexed, so the index is bounded by the same cap.
+      let forms = byPath.get(f.path);
+      if (forms === undefined) byPath.set(f.path, (forms = {}));
+      forms[form] = field;
+    }
   }
 }
 

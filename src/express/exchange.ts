@@ -2,7 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { answerNode } from '../middleware/answer.js';
 import { withSearch } from '../middleware/body.js';
-import { ANSWERED, type Exchange, type ValueTransform } from '../middleware/exchange.js';
+import { ANSWERED, deferReport, type Exchange, type ValueTransform } from '../middleware/exchange.js';
 import { readBody } from '../middleware/node-body.js';
 import { nodeFinished } from '../middleware/node-finish.js';
 import type { RedactingLogger } from '../log/wrap.js';
@@ -125,6 +125,7 @@ export function expressExchange(req: Request, res: Response, next: NextFunction)
     report(r) {
       res.locals[REPORT_KEY] = r;
     },
+    reportLater: (read) => deferReport(res.locals, REPORT_KEY, read),
     logger(make) {
       let own: RedactingLogger | undefined;
       let assigned: unknown;

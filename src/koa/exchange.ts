@@ -1,7 +1,7 @@
 // The Exchange for Koa 2 and 3: where Koa keeps the body, the query, the route pattern, the report and the logger.
 import type { Context, Next } from 'koa';
 import { withSearch } from '../middleware/body.js';
-import { ANSWERED, type Exchange, type ValueTransform } from '../middleware/exchange.js';
+import { ANSWERED, deferReport, type Exchange, type ValueTransform } from '../middleware/exchange.js';
 import { readBody } from '../middleware/node-body.js';
 import { nodeFinished } from '../middleware/node-finish.js';
 import type { RedactingLogger } from '../log/wrap.js';
@@ -54,6 +54,7 @@ export function koaExchange(ctx: Context, next: Next): Exchange<Context> {
     report(r) {
       ctx.state[REPORT_KEY] = r;
     },
+    reportLater: (read) => deferReport(ctx.state as object, REPORT_KEY, read),
     logger(make) {
       let own: RedactingLogger | undefined;
       let assigned: unknown;

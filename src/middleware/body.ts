@@ -113,14 +113,16 @@ export function serializeBody(format: BodyFormat, value: unknown): string {
  * `Transfer-Encoding` (a forwarder copying both would send an ambiguous request), no
  * `Content-Encoding` (the body is no longer compressed), and a lower-case, UTF-8 `Content-Type`
  * (http-proxy-middleware's fixRequestBody matches the type case-sensitively and would write
- * nothing — the vendor then waits for a body that never comes).
+ * nothing — the vendor then waits for a body that never comes). Returns the byte length.
  */
-export function reframe(headers: IncomingHttpHeaders, text: string, contentType: string): void {
+export function reframe(headers: IncomingHttpHeaders, text: string, contentType: string): number {
   delete headers['transfer-encoding'];
   delete headers['content-encoding'];
   delete headers['content-md5'];
+  const length = byteLength(text);
   headers['content-type'] = contentType;
-  headers['content-length'] = String(byteLength(text));
+  headers['content-length'] = String(length);
+  return length;
 }
 
 /** The query string of a URL, without `?`. */

@@ -1,5 +1,6 @@
 // Options every middleware shares, validated with zod and resolved once into a fully defaulted configuration.
 import type { Report } from '../plan/walk.js';
+import type { Exchange } from './exchange.js';
 import {
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_NODES,
@@ -71,4 +72,19 @@ export function emitReport(onReport: ((report: Report) => void) | undefined, rep
   } catch {
     // Metrics are best effort; the request's protection does not depend on them.
   }
+}
+
+/**
+ * Hands a request's report to `onReport` and leaves it where the app reads it: built now when a
+ * callback needs it, else left to be built on first read where the adapter can defer it.
+ */
+export function leaveReport(ex: Exchange, onReport: ((report: Report) => void) | undefined, read: () => Report): void {
+  if (onReport === undefined && ex.reportLater !== undefined) {
+    let report: Report | undefined;
+    ex.reportLater(() => (report ??= read()));
+    return;
+  }
+  const report = read();
+  emitReport(onReport, report);
+  ex.report(report);
 }

@@ -7,6 +7,25 @@ import type { Report } from '../plan/walk.js';
 /** Returned by a response transform that already answered (a refusal): the adapter sends nothing more. */
 export const ANSWERED: unique symbol = Symbol('fieldguard.answered');
 
+/**
+ * Leaves a report under `key` of `holder` (`res.locals`, `ctx.state`) that is built on first read,
+ * then kept as a plain value; assigning it replaces it, as with any property there.
+ */
+export function deferReport(holder: object, key: string, read: () => Report): void {
+  Object.defineProperty(holder, key, {
+    configurable: true,
+    enumerable: true,
+    get(): Report {
+      const report = read();
+      Object.defineProperty(holder, key, { value: report, configurable: true, enumerable: true, writable: true });
+      return report;
+    },
+    set(value: unknown) {
+      Object.defineProperty(holder, key, { value, configurable: true, enumerable: true, writable: true });
+    },
+  });
+}
+
 /** A transform of a response body given as a value (before the framework serializes it). */
 export type ValueTransform = (value: unknown) => unknown;
 
@@ -53,6 +72,12 @@ export interface Exchange<Native = unknown> {
   route(): string | undefined;
   /** Leaves a report where the app reads it (`res.locals.fieldguard`, `ctx.state.fieldguard`). */
   report(report: Report): void;
+  /**
+   * Leaves a report there that is built only when first read (`read` is called at most once), for
+   * adapters that can defer it; a report nobody reads then costs nothing. Optional: without it, or
+   * when anything else (`onReport`, a monitor) needs the report now, `report` is given the built one.
+   */
+  readonly reportLater?: ((read: () => Report) => void) | undefined;
   /** Installs the request's logger (`req.log`, `ctx.log`), made on first use. */
   logger(make: () => RedactingLogger): void;
   /**

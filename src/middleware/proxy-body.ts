@@ -3,9 +3,15 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 
 const BODY_TEXT = Symbol.for('fieldguard.bodyText');
 
-/** Keeps the text a rewritten body was serialized to on the request, for {@link proxyBody}. */
-export function keepBodyText(req: object, text: string): void {
-  (req as { [BODY_TEXT]?: string })[BODY_TEXT] = text;
+/** The text a rewritten body was serialized to, and its UTF-8 byte length (what `content-length` says). */
+interface BodyText {
+  readonly text: string;
+  readonly length: number;
+}
+
+/** Keeps the text a rewritten body was serialized to (and its byte length, counted once) on the request, for {@link proxyBody}. */
+export function keepBodyText(req: object, text: string, length: number): void {
+  (req as { [BODY_TEXT]?: BodyText })[BODY_TEXT] = { text, length };
 }
 
 /**
@@ -22,9 +28,11 @@ export function keepBodyText(req: object, text: string): void {
  * ```
  */
 export function proxyBody(proxyReq: ClientRequest, req: IncomingMessage): void {
-  const text = (req as IncomingMessage & { [BODY_TEXT]?: string })[BODY_TEXT];
-  if (typeof text !== 'string' || !req.readableEnded) return;
-  proxyReq.setHeader('content-length', Buffer.byteLength(text));
-  proxyReq.write(text);
+  const kept = (req as IncomingMessage & { [BODY_TEXT]?: BodyText })[BODY_TEXT];
+  if (kept === undefined || !req.readableEnded) return;
+  // The proxy copied the request's headers, which the rewrite reframed: the length is set again only if something changed it since.
+  const declared = proxyReq.getHeader('content-length');
+  if (declared === undefined || Number(declared) !== kept.length) proxyReq.setHeader('content-length', kept.length);
+  proxyReq.write(kept.text);
 }
 

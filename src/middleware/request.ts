@@ -3,7 +3,7 @@ import { sensitiveInUrl } from '../detect/url.js';
 import { FieldguardError } from '../errors.js';
 import { mergeReports } from '../plan/report.js';
 import type { Report } from '../plan/walk.js';
-import { emitReport, type CommonConfig } from './config.js';
+import { leaveReport, type CommonConfig } from './config.js';
 import type { Exchange } from './exchange.js';
 import { streamedBody } from './stream-request.js';
 import { keepBodyText } from './proxy-body.js';
@@ -24,10 +24,10 @@ export interface RequestConfig extends CommonConfig {
 
 /**
  * Rewrites a request through `apply`: its body (read and parsed here when no parser ran) and/or
- * its query, and checks its URL path. Throws FieldguardError (400, 413, 415, 422, 503, …) when
+ * its query, and checks its URL path; the report is left for the app (see `leaveReport`). Throws FieldguardError (400, 413, 415, 422, 503, …) when
  * the request must be refused; the caller then forwards nothing.
  */
-export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply: Apply): Promise<Report> {
+export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply: Apply): Promise<void> {
   const url = ex.url();
   if (config.checkUrl) {
     const kinds = sensitiveInUrl(pathOf(url));
@@ -35,7 +35,8 @@ export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply:
       throw new FieldguardError('ERR_SENSITIVE_URL', `the URL path holds data that may not be forwarded (${kinds.join(', ')}); send it in the body, where the policy applies`);
     }
   }
-  const reports: Report[] = [];
+  // Plan results, whose reports are built only when something reads them.
+  const reports: Array<{ readonly report: Report }> = [];
   const { req } = ex;
   if (config.target !== 'query') {
     const parsed = ex.body();
@@ -67,13 +68,13 @@ export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply:
       if (value !== undefined) {
         const result = await apply(value);
         setBody(ex, format === 'form' ? 'form' : 'json', result.value, contentType);
-        reports.push(result.report);
+        reports.push(result);
       }
     } else if (parsed !== null && typeof parsed === 'object' && !isBuffer(parsed) && Object.keys(parsed).length > 0) {
       // No body on the wire, but something put one on the request object: it is what a proxy would forward.
       const result = await apply(parsed);
       setBody(ex, 'json', result.value, req.headers['content-type']);
-      reports.push(result.report);
+      reports.push(result);
     }
   }
   if (config.target !== 'body') {
@@ -82,20 +83,17 @@ export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply:
       const result = await apply(parseQuery(search));
       const value = result.value === undefined ? {} : result.value;
       ex.setQuery(value, serializeQuery(value));
-      reports.push(result.report);
+      reports.push(result);
     }
   }
-  const report = mergeReports(reports);
-  emitReport(config.onReport, report);
-  ex.report(report);
-  return report;
+  leaveReport(ex, config.onReport, () => (reports.length === 1 ? reports[0]!.report : mergeReports(reports.map((r) => r.report))));
 }
 
 function setBody(ex: Exchange, format: 'json' | 'form', result: unknown, contentType: string | undefined): void {
   const value = result === undefined ? {} : result;
   const text = serializeBody(format, value);
-  reframe(ex.req.headers, text, rewrittenType(format, contentType));
+  const length = reframe(ex.req.headers, text, rewrittenType(format, contentType));
   ex.setBody(value, text);
   // A proxy hooked with proxyBody forwards these bytes as they are, without serializing the value again.
-  keepBodyText(ex.req, text);
+  keepBodyText(ex.req, text, length);
 }

@@ -5,7 +5,7 @@ import { FieldguardError, toFieldguardError } from '../errors.js';
 import type { PlanResult } from '../plan/walk.js';
 import { answerNode, isAnswer, refuse } from './answer.js';
 import { charsetOf, mayStartJson, mediaType } from './body.js';
-import { emitReport, type CommonConfig } from './config.js';
+import { leaveReport, type CommonConfig } from './config.js';
 import { ANSWERED, type Exchange } from './exchange.js';
 import { streamFormat, type RecordApply } from './stream.js';
 import { bodilessStatus, firstByte, typeVerdict, type Verdict } from './verdict.js';
@@ -94,6 +94,7 @@ function interceptBytes(
   const end = res.end;
   const writeHead = res.writeHead;
   let mode: 'undecided' | 'pass' | 'buffer' | 'stream' = 'undecided';
+  const passing = (): boolean => mode === 'pass';
   let streamed: StreamedAnswer | undefined;
   let sniffed = false;
   const chunks: Buffer[] = [];
@@ -173,6 +174,8 @@ function interceptBytes(
   } as ServerResponse['writeHead'];
 
   res.write = function guardedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
+    // Once the answer passes as it is, its chunks go on untouched: no copy of them is made.
+    if (passing()) return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
     const encoding = typeof rest[0] === 'string' ? rest[0] : undefined;
     const buf = toBuffer(chunk, encoding);
     if (mode === 'undecided') {
@@ -188,6 +191,9 @@ function interceptBytes(
   } as ServerResponse['write'];
 
   res.end = function guardedEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    // An answer already transformed as a value (res.json, Koa's object body) ends as it is, without a copy of its bytes.
+    if (mode === 'undecided' && done.value) mode = 'pass';
+    if (mode === 'pass' && chunks.length === 0) return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
     const args = [chunk, ...rest];
     const cb = args.find((r) => typeof r === 'function') as (() => void) | undefined;
     const data = typeof chunk === 'function' ? undefined : chunk;
@@ -259,8 +265,7 @@ export function guardResponse(ex: Exchange, transform: ResponseTransform, config
   const done = { value: false };
   const failed = (e: unknown): FieldguardError => serverFault(e);
   const finish = (result: PlanResult): unknown => {
-    emitReport(config.onReport, result.report);
-    ex.report(result.report);
+    leaveReport(ex, config.onReport, () => result.report);
     return result.value;
   };
   ex.onValue((value) => {

@@ -96,6 +96,8 @@ function watchedExchange(ex: Exchange, watch: Watch, destination: string): Excha
       report = r;
       ex.report(r);
     },
+    // The monitor counts what is forwarded by the report: it is built now, never deferred past this wrapper.
+    reportLater: undefined,
     next() {
       const values: unknown[] = [];
       if (report !== undefined && hasSubjects(report)) {
