@@ -10,6 +10,8 @@ import type { Behaviour } from '../middleware/exchange.js';
 import { logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
 import { protectBehaviour, type ProtectOptions } from '../middleware/protect.js';
+import type { Destinations } from '../destinations/define.js';
+import type { DestinationName } from '../schema/types.js';
 import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import { peer } from '../peer.js';
@@ -118,7 +120,7 @@ export function detokenizeFields(options: FastifyDetokenizeOptions): FastifyGuar
  * app.post('/analytics/events', { preHandler: protect({ schema, destinations, destination: 'analytics' }) }, forward);
  * ```
  */
-export function protect(options: ProtectOptions): FastifyGuard {
+export function protect<S extends FieldSchema, D extends Destinations, N extends DestinationName<D>>(options: ProtectOptions<S, D, N>): FastifyGuard {
   return guard('protectHook', protectBehaviour('protect', options, arguments.length));
 }
 

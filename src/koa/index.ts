@@ -7,6 +7,9 @@ import type { Behaviour } from '../middleware/exchange.js';
 import { logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
 import { protectBehaviour, type ProtectOptions } from '../middleware/protect.js';
+import type { Destinations } from '../destinations/define.js';
+import type { FieldSchema } from '../schema/define.js';
+import type { DestinationName } from '../schema/types.js';
 import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import type { Report } from '../plan/walk.js';
@@ -104,7 +107,7 @@ export function detokenizeFields(options: KoaDetokenizeOptions): Middleware {
  * router.post('/analytics/events', bodyParser(), protect({ schema, destinations, destination: 'analytics' }), forward);
  * ```
  */
-export function protect(options: ProtectOptions): Middleware {
+export function protect<S extends FieldSchema, D extends Destinations, N extends DestinationName<D>>(options: ProtectOptions<S, D, N>): Middleware {
   return mount('protectMiddleware', protectBehaviour('protect', options, arguments.length));
 }
 
