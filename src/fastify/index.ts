@@ -25,7 +25,7 @@ export { reportOf };
 export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
 
 /** Options of {@link detokenizeFields} for Fastify: `authorize` and `actor` receive the request. */
-export type FastifyDetokenizeOptions = DetokenizeFieldsOptions<FastifyRequest>;
+export type FastifyDetokenizeOptions<S extends FieldSchema = FieldSchema> = DetokenizeFieldsOptions<FastifyRequest, S>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,7 +63,7 @@ function guard(name: string, behaviour: Behaviour<FastifyRequest>): FastifyGuard
  * app.post('/vendor/orders', { preHandler: scrubPII({ schema }) }, (request, reply) => reply.from('/orders'));
  * ```
  */
-export function scrubPII(options: ScrubOptions): FastifyGuard {
+export function scrubPII<S extends FieldSchema>(options: ScrubOptions<S>): FastifyGuard {
   return guard('scrubPIIHook', scrubBehaviour('scrubPII', options, arguments.length));
 }
 
@@ -78,7 +78,7 @@ export function scrubPII(options: ScrubOptions): FastifyGuard {
  * app.get('/orders/:id', { preHandler: maskFields({ schema }) }, async () => order);
  * ```
  */
-export function maskFields(options: MaskOptions): FastifyGuard {
+export function maskFields<S extends FieldSchema>(options: MaskOptions<S>): FastifyGuard {
   return guard('maskFieldsHook', maskBehaviour('maskFields', options, arguments.length));
 }
 
@@ -92,7 +92,7 @@ export function maskFields(options: MaskOptions): FastifyGuard {
  * app.post('/crm/contacts', { preHandler: tokenizeFields({ schema, vault, namespace: 'crm' }) }, (request, reply) => reply.from('/contacts'));
  * ```
  */
-export function tokenizeFields(options: TokenizeFieldsOptions): FastifyGuard {
+export function tokenizeFields<S extends FieldSchema>(options: TokenizeFieldsOptions<S>): FastifyGuard {
   return guard('tokenizeFieldsHook', tokenizeBehaviour('tokenizeFields', options, arguments.length));
 }
 
@@ -107,8 +107,8 @@ export function tokenizeFields(options: TokenizeFieldsOptions): FastifyGuard {
  *   authorize: (request) => request.headers['x-role'] === 'support' }) }, handler);
  * ```
  */
-export function detokenizeFields(options: FastifyDetokenizeOptions): FastifyGuard {
-  return guard('detokenizeFieldsHook', detokenizeBehaviour<FastifyRequest>('detokenizeFields', options, arguments.length));
+export function detokenizeFields<S extends FieldSchema>(options: FastifyDetokenizeOptions<S>): FastifyGuard {
+  return guard('detokenizeFieldsHook', detokenizeBehaviour<FastifyRequest, S>('detokenizeFields', options, arguments.length));
 }
 
 /**

@@ -23,15 +23,13 @@ import { watched } from '../monitor/guard.js';
  * receives is `Outbound<D, N, S>`. Untyped schemas and registries default to `string` paths and names.
  */
 export interface ProtectOptions<S extends FieldSchema = FieldSchema, D extends Destinations = Destinations, N extends DestinationName<D> = DestinationName<D>>
-  extends Omit<CommonOptions, 'onReport'> {
+  extends CommonOptions<ReportPath<S>> {
   /** The compiled schema of the payload, from `defineSchema`. */
   readonly schema: S;
   /** The registry from `defineDestinations`. */
   readonly destinations: D;
   /** The name of the destination this route sends to. */
   readonly destination: N;
-  /** Called with each request's report (counts by path and kind, never values), for metrics. A throwing callback is ignored. */
-  readonly onReport?: (report: Report<ReportPath<S>>) => void;
   /** What to protect: `'both'` (default: the body and the URL's query), `'body'` or `'query'`. */
   readonly target?: RequestTarget;
 }
@@ -69,7 +67,6 @@ export function destinationPlan(
 
 /** Validates protect's options and compiles the destination's plan. Throws at start-up. */
 export function protectBehaviour<S extends FieldSchema, D extends Destinations, N extends DestinationName<D>>(factory: string, opts: ProtectOptions<S, D, N>, argc: number): Behaviour {
-  // The typed callback is called with the walk's report of this schema, whose paths are the schema's: only its type is widened here.
   const o = parseOptions(factory, options, opts as unknown as ProtectOptions, argc);
   if (!o.destinations.names.includes(o.destination)) {
     throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `${factory}(): no destination named ${JSON.stringify(o.destination)}; declared: ${o.destinations.names.join(', ')}`);

@@ -25,7 +25,7 @@ export { reportOf, requestLog };
 export type WebGuard = <Args extends unknown[]>(handler: WebHandler<Args>) => (request: Request, ...args: Args) => Promise<Response>;
 
 /** Options of {@link detokenizeFields} for Web handlers: `authorize` and `actor` receive the Request. */
-export type WebDetokenizeOptions = DetokenizeFieldsOptions<Request>;
+export type WebDetokenizeOptions<S extends FieldSchema = FieldSchema> = DetokenizeFieldsOptions<Request, S>;
 
 function guard(name: string, behaviour: Behaviour<Request>, options: CommonOptions): WebGuard {
   // The factory validated the options; the limits and error format are read from them once, here.
@@ -63,7 +63,7 @@ function guard(name: string, behaviour: Behaviour<Request>, options: CommonOptio
  *   fetch(`${VENDOR}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text() }));
  * ```
  */
-export function scrubPII(options: ScrubOptions): WebGuard {
+export function scrubPII<S extends FieldSchema>(options: ScrubOptions<S>): WebGuard {
   return guard('scrubPIIHandler', scrubBehaviour('scrubPII', options, arguments.length), options);
 }
 
@@ -79,7 +79,7 @@ export function scrubPII(options: ScrubOptions): WebGuard {
  * export const GET = maskFields({ schema })(async () => Response.json(order));
  * ```
  */
-export function maskFields(options: MaskOptions): WebGuard {
+export function maskFields<S extends FieldSchema>(options: MaskOptions<S>): WebGuard {
   return guard('maskFieldsHandler', maskBehaviour('maskFields', options, arguments.length), options);
 }
 
@@ -93,7 +93,7 @@ export function maskFields(options: MaskOptions): WebGuard {
  * export const POST = tokenizeFields({ schema, vault, namespace: 'crm' })(forwardToCrm);
  * ```
  */
-export function tokenizeFields(options: TokenizeFieldsOptions): WebGuard {
+export function tokenizeFields<S extends FieldSchema>(options: TokenizeFieldsOptions<S>): WebGuard {
   return guard('tokenizeFieldsHandler', tokenizeBehaviour('tokenizeFields', options, arguments.length), options);
 }
 
@@ -108,8 +108,8 @@ export function tokenizeFields(options: TokenizeFieldsOptions): WebGuard {
  *   authorize: (request) => request.headers.get('x-role') === 'support' })(loadOrder);
  * ```
  */
-export function detokenizeFields(options: WebDetokenizeOptions): WebGuard {
-  return guard('detokenizeFieldsHandler', detokenizeBehaviour<Request>('detokenizeFields', options, arguments.length), options);
+export function detokenizeFields<S extends FieldSchema>(options: WebDetokenizeOptions<S>): WebGuard {
+  return guard('detokenizeFieldsHandler', detokenizeBehaviour<Request, S>('detokenizeFields', options, arguments.length), options);
 }
 
 /**

@@ -16,10 +16,10 @@ import {
   type ReportPath,
   type Scrubbed,
 } from '../../src/index.js';
-import { protect as expressProtect } from '../../src/express/index.js';
-import { protect as koaProtect } from '../../src/koa/index.js';
-import { protect as fastifyProtect } from '../../src/fastify/index.js';
-import { protect as webProtect } from '../../src/web/index.js';
+import { protect as expressProtect, scrubPII as expressScrub } from '../../src/express/index.js';
+import { maskFields as koaMask, protect as koaProtect } from '../../src/koa/index.js';
+import { protect as fastifyProtect, tokenizeFields as fastifyTokenize } from '../../src/fastify/index.js';
+import { detokenizeFields as webDetokenize, protect as webProtect } from '../../src/web/index.js';
 import { guardFetch } from '../../src/fetch/index.js';
 import type { Vault } from '../../src/vault/index.js';
 import { Order, orderSchema } from '../fixtures/order.js';
@@ -193,5 +193,26 @@ describe('Scrubbed with paths', () => {
   it('a listed path may keep an untagged field, as the walk does', () => {
     const Loose = z.object({ id: tag(z.string(), 'public'), note: z.string() });
     expectTypeOf<Scrubbed<typeof Loose, { sensitivity: ['public']; paths: ['note'] }>>().toEqualTypeOf<{ id: string; note?: string }>();
+  });
+});
+
+describe('the other middlewares, typed', () => {
+  it("hand onReport the schema's paths", () => {
+    type Typed = Report<ReportPath<typeof Order>>;
+    expressScrub({ schema: orderSchema, onReport: (r) => expectTypeOf(r).toEqualTypeOf<Typed>() });
+    koaMask({ schema: orderSchema, onReport: (r) => expectTypeOf(r).toEqualTypeOf<Typed>() });
+    fastifyTokenize({ schema: orderSchema, vault, onReport: (r) => expectTypeOf(r).toEqualTypeOf<Typed>() });
+    webDetokenize({ schema: orderSchema, vault, purpose: 'p', authorize: () => true, onReport: (r) => expectTypeOf(r).toEqualTypeOf<Typed>() });
+    expressScrub({
+      schema: orderSchema,
+      // @ts-expect-error no such path in Order
+      onReport: (r) => r.fields.some((f) => f.path === 'customer.emial'),
+    });
+  });
+
+  it('take an untyped schema as before: string paths', () => {
+    const schema: FieldSchema = orderSchema;
+    expressScrub({ schema, onReport: (r) => expectTypeOf(r).toEqualTypeOf<Report>() });
+    koaMask({ schema: defineSchema({ type: 'object' }), onReport: (r) => expectTypeOf(r.fields[0]!.path).toEqualTypeOf<string>() });
   });
 });
