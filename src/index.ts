@@ -13,7 +13,7 @@ export {
 } from './schema/tags.js';
 export { tag, registry } from './schema/registry.js';
 export { defineSchema, isFieldSchema, type DefineSchemaOptions, type FieldEntry, type FieldSchema } from './schema/define.js';
-export type { DefaultAllow, DefaultSelect, KindOf, Masked, Scrubbed, TagMark, Tagged, Tokenized } from './schema/types.js';
+export type { DefaultAllow, DefaultSelect, DestinationName, KindOf, Masked, Outbound, ReportPath, Scrubbed, TagMark, Tagged, Tokenized } from './schema/types.js';
 export {
   compilePlan,
   compileScrub,

@@ -69,8 +69,14 @@ export interface Destination extends DestinationDeclaration {
   readonly eea: boolean;
 }
 
-/** The registry `defineDestinations` returns. */
-export interface Destinations {
+/**
+ * The registry `defineDestinations` returns. `D` is the declarations it was made from, as the type
+ * knows them: `Outbound<typeof destinations, 'crm', typeof Order>` reads a destination's policy
+ * from it. It exists in types only; the default is a registry whose declarations are not known.
+ */
+export interface Destinations<D extends Readonly<Record<string, DestinationDeclaration>> = Readonly<Record<string, DestinationDeclaration>>> {
+  /** The declarations, in types only: no registry carries this property at run time. */
+  readonly '~declarations'?: D;
   readonly names: readonly string[];
   get(name: string): Destination;
   /** The destination whose `baseUrl` is the longest prefix of `url`, if any. */
@@ -173,7 +179,10 @@ export function policyRules(d: DestinationDeclaration): Rule[] {
  * }, { keys });
  * ```
  */
-export function defineDestinations(decls: Readonly<Record<string, DestinationDeclaration>>, options: { readonly vault?: Vault; readonly keys?: KeyRing } = {}): Destinations {
+export function defineDestinations<const D extends Readonly<Record<string, DestinationDeclaration>>>(
+  decls: D,
+  options: { readonly vault?: Vault; readonly keys?: KeyRing } = {},
+): Destinations<D> {
   parseOptions('defineDestinations', declarations, decls);
   parseOptions('defineDestinations', registryOptions, options);
   const keys = options.keys ?? options.vault?.keys;

@@ -8,6 +8,9 @@ import type { Behaviour } from '../middleware/exchange.js';
 import { logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
 import { protectBehaviour, type ProtectOptions } from '../middleware/protect.js';
+import type { Destinations } from '../destinations/define.js';
+import type { FieldSchema } from '../schema/define.js';
+import type { DestinationName } from '../schema/types.js';
 import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import type { Report } from '../plan/walk.js';
@@ -19,7 +22,7 @@ export type { DpTelemetryOptions, TelemetryControl, TelemetryEvent, TelemetryMet
 export { REPORT_KEY, requestLog };
 
 /** Options of {@link detokenizeFields} for Express: `authorize` and `actor` receive the request. */
-export type ExpressDetokenizeOptions = DetokenizeFieldsOptions<Request>;
+export type ExpressDetokenizeOptions<S extends FieldSchema = FieldSchema> = DetokenizeFieldsOptions<Request, S>;
 
 function mount(name: string, behaviour: Behaviour<Request>): RequestHandler {
   const middleware: RequestHandler = (req, res, next) => {
@@ -47,7 +50,7 @@ function mount(name: string, behaviour: Behaviour<Request>): RequestHandler {
  *   createProxyMiddleware({ target: VENDOR, on: { proxyReq: fixRequestBody } }));
  * ```
  */
-export function scrubPII(options: ScrubOptions): RequestHandler {
+export function scrubPII<S extends FieldSchema>(options: ScrubOptions<S>): RequestHandler {
   return mount('scrubPIIMiddleware', scrubBehaviour('scrubPII', options, arguments.length));
 }
 
@@ -64,7 +67,7 @@ export function scrubPII(options: ScrubOptions): RequestHandler {
  * // { customer: { email: 'j***@example.com' }, card: '**** **** **** 1111' }
  * ```
  */
-export function maskFields(options: MaskOptions): RequestHandler {
+export function maskFields<S extends FieldSchema>(options: MaskOptions<S>): RequestHandler {
   return mount('maskFieldsMiddleware', maskBehaviour('maskFields', options, arguments.length));
 }
 
@@ -79,7 +82,7 @@ export function maskFields(options: MaskOptions): RequestHandler {
  * app.post('/crm/contacts', express.json(), tokenizeFields({ schema, vault, namespace: 'crm' }), proxyToCrm);
  * ```
  */
-export function tokenizeFields(options: TokenizeFieldsOptions): RequestHandler {
+export function tokenizeFields<S extends FieldSchema>(options: TokenizeFieldsOptions<S>): RequestHandler {
   return mount('tokenizeFieldsMiddleware', tokenizeBehaviour('tokenizeFields', options, arguments.length));
 }
 
@@ -95,8 +98,8 @@ export function tokenizeFields(options: TokenizeFieldsOptions): RequestHandler {
  *   authorize: (req) => req.get('x-role') === 'support', actor: (req) => req.get('x-user') ?? 'unknown' }), handler);
  * ```
  */
-export function detokenizeFields(options: ExpressDetokenizeOptions): RequestHandler {
-  return mount('detokenizeFieldsMiddleware', detokenizeBehaviour<Request>('detokenizeFields', options, arguments.length));
+export function detokenizeFields<S extends FieldSchema>(options: ExpressDetokenizeOptions<S>): RequestHandler {
+  return mount('detokenizeFieldsMiddleware', detokenizeBehaviour<Request, S>('detokenizeFields', options, arguments.length));
 }
 
 /**
@@ -109,7 +112,7 @@ export function detokenizeFields(options: ExpressDetokenizeOptions): RequestHand
  * app.post('/analytics/events', express.json(), protect({ schema, destinations, destination: 'analytics' }), proxyToAnalytics);
  * ```
  */
-export function protect(options: ProtectOptions): RequestHandler {
+export function protect<S extends FieldSchema, D extends Destinations, N extends DestinationName<D>>(options: ProtectOptions<S, D, N>): RequestHandler {
   return mount('protectMiddleware', protectBehaviour('protect', options, arguments.length));
 }
 

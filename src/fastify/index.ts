@@ -11,6 +11,8 @@ import type { Behaviour } from '../middleware/exchange.js';
 import { logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
 import { protectBehaviour, type ProtectOptions } from '../middleware/protect.js';
+import type { Destinations } from '../destinations/define.js';
+import type { DestinationName } from '../schema/types.js';
 import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import { peer } from '../peer.js';
@@ -29,7 +31,7 @@ export { reportOf, requestLog };
 export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | Readable | undefined>;
 
 /** Options of {@link detokenizeFields} for Fastify: `authorize` and `actor` receive the request. */
-export type FastifyDetokenizeOptions = DetokenizeFieldsOptions<FastifyRequest>;
+export type FastifyDetokenizeOptions<S extends FieldSchema = FieldSchema> = DetokenizeFieldsOptions<FastifyRequest, S>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -74,7 +76,7 @@ function guard(name: string, behaviour: Behaviour<FastifyRequest>, options: Comm
  * app.post('/vendor/orders', { preHandler: scrubPII({ schema }) }, (request, reply) => reply.from('/orders'));
  * ```
  */
-export function scrubPII(options: ScrubOptions): FastifyGuard {
+export function scrubPII<S extends FieldSchema>(options: ScrubOptions<S>): FastifyGuard {
   return guard('scrubPIIHook', scrubBehaviour('scrubPII', options, arguments.length), options);
 }
 
@@ -89,7 +91,7 @@ export function scrubPII(options: ScrubOptions): FastifyGuard {
  * app.get('/orders/:id', { preHandler: maskFields({ schema }) }, async () => order);
  * ```
  */
-export function maskFields(options: MaskOptions): FastifyGuard {
+export function maskFields<S extends FieldSchema>(options: MaskOptions<S>): FastifyGuard {
   return guard('maskFieldsHook', maskBehaviour('maskFields', options, arguments.length), options);
 }
 
@@ -103,7 +105,7 @@ export function maskFields(options: MaskOptions): FastifyGuard {
  * app.post('/crm/contacts', { preHandler: tokenizeFields({ schema, vault, namespace: 'crm' }) }, (request, reply) => reply.from('/contacts'));
  * ```
  */
-export function tokenizeFields(options: TokenizeFieldsOptions): FastifyGuard {
+export function tokenizeFields<S extends FieldSchema>(options: TokenizeFieldsOptions<S>): FastifyGuard {
   return guard('tokenizeFieldsHook', tokenizeBehaviour('tokenizeFields', options, arguments.length), options);
 }
 
@@ -118,8 +120,8 @@ export function tokenizeFields(options: TokenizeFieldsOptions): FastifyGuard {
  *   authorize: (request) => request.headers['x-role'] === 'support' }) }, handler);
  * ```
  */
-export function detokenizeFields(options: FastifyDetokenizeOptions): FastifyGuard {
-  return guard('detokenizeFieldsHook', detokenizeBehaviour<FastifyRequest>('detokenizeFields', options, arguments.length), options);
+export function detokenizeFields<S extends FieldSchema>(options: FastifyDetokenizeOptions<S>): FastifyGuard {
+  return guard('detokenizeFieldsHook', detokenizeBehaviour<FastifyRequest, S>('detokenizeFields', options, arguments.length), options);
 }
 
 /**
@@ -131,7 +133,7 @@ export function detokenizeFields(options: FastifyDetokenizeOptions): FastifyGuar
  * app.post('/analytics/events', { preHandler: protect({ schema, destinations, destination: 'analytics' }) }, forward);
  * ```
  */
-export function protect(options: ProtectOptions): FastifyGuard {
+export function protect<S extends FieldSchema, D extends Destinations, N extends DestinationName<D>>(options: ProtectOptions<S, D, N>): FastifyGuard {
   return guard('protectHook', protectBehaviour('protect', options, arguments.length), options);
 }
 

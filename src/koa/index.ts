@@ -7,6 +7,9 @@ import type { Behaviour } from '../middleware/exchange.js';
 import { logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
 import { protectBehaviour, type ProtectOptions } from '../middleware/protect.js';
+import type { Destinations } from '../destinations/define.js';
+import type { FieldSchema } from '../schema/define.js';
+import type { DestinationName } from '../schema/types.js';
 import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import type { Report } from '../plan/walk.js';
@@ -18,7 +21,7 @@ export type { DpTelemetryOptions, TelemetryControl, TelemetryEvent, TelemetryMet
 export { REPORT_KEY, contextLog };
 
 /** Options of {@link detokenizeFields} for Koa: `authorize` and `actor` receive the context. */
-export type KoaDetokenizeOptions = DetokenizeFieldsOptions<Context>;
+export type KoaDetokenizeOptions<S extends FieldSchema = FieldSchema> = DetokenizeFieldsOptions<Context, S>;
 
 function mount(name: string, behaviour: Behaviour<Context>): Middleware {
   const middleware: Middleware = (ctx, next) => behaviour(koaExchange(ctx, next));
@@ -42,7 +45,7 @@ function mount(name: string, behaviour: Behaviour<Context>): Middleware {
  * router.post('/vendor/orders', bodyParser(), scrubPII({ schema }), forwardToVendor);
  * ```
  */
-export function scrubPII(options: ScrubOptions): Middleware {
+export function scrubPII<S extends FieldSchema>(options: ScrubOptions<S>): Middleware {
   return mount('scrubPIIMiddleware', scrubBehaviour('scrubPII', options, arguments.length));
 }
 
@@ -59,7 +62,7 @@ export function scrubPII(options: ScrubOptions): Middleware {
  * // { customer: { email: 'j***@example.com' }, card: '**** **** **** 1111' }
  * ```
  */
-export function maskFields(options: MaskOptions): Middleware {
+export function maskFields<S extends FieldSchema>(options: MaskOptions<S>): Middleware {
   return mount('maskFieldsMiddleware', maskBehaviour('maskFields', options, arguments.length));
 }
 
@@ -74,7 +77,7 @@ export function maskFields(options: MaskOptions): Middleware {
  * router.post('/crm/contacts', bodyParser(), tokenizeFields({ schema, vault, namespace: 'crm' }), forwardToCrm);
  * ```
  */
-export function tokenizeFields(options: TokenizeFieldsOptions): Middleware {
+export function tokenizeFields<S extends FieldSchema>(options: TokenizeFieldsOptions<S>): Middleware {
   return mount('tokenizeFieldsMiddleware', tokenizeBehaviour('tokenizeFields', options, arguments.length));
 }
 
@@ -90,8 +93,8 @@ export function tokenizeFields(options: TokenizeFieldsOptions): Middleware {
  *   authorize: (ctx) => ctx.get('x-role') === 'support', actor: (ctx) => ctx.get('x-user') || 'unknown' }), handler);
  * ```
  */
-export function detokenizeFields(options: KoaDetokenizeOptions): Middleware {
-  return mount('detokenizeFieldsMiddleware', detokenizeBehaviour<Context>('detokenizeFields', options, arguments.length));
+export function detokenizeFields<S extends FieldSchema>(options: KoaDetokenizeOptions<S>): Middleware {
+  return mount('detokenizeFieldsMiddleware', detokenizeBehaviour<Context, S>('detokenizeFields', options, arguments.length));
 }
 
 /**
@@ -104,7 +107,7 @@ export function detokenizeFields(options: KoaDetokenizeOptions): Middleware {
  * router.post('/analytics/events', bodyParser(), protect({ schema, destinations, destination: 'analytics' }), forward);
  * ```
  */
-export function protect(options: ProtectOptions): Middleware {
+export function protect<S extends FieldSchema, D extends Destinations, N extends DestinationName<D>>(options: ProtectOptions<S, D, N>): Middleware {
   return mount('protectMiddleware', protectBehaviour('protect', options, arguments.length));
 }
 

@@ -12,10 +12,10 @@ import {
   onReportOption,
 } from '../options.js';
 
-/** Options every middleware takes. */
-export interface CommonOptions {
+/** Options every middleware takes; `P` is the paths its reports name (`ReportPath<typeof Schema>` for a typed schema, else `string`). */
+export interface CommonOptions<P extends string = string> {
   /** Called with each request's report (counts by path and kind, never values), for metrics. A throwing callback is ignored. */
-  readonly onReport?: (report: Report) => void;
+  onReport?(report: Report<P>): void;
   /** Largest body fieldguard reads or buffers itself, in bytes or as `'1mb'`. Default 1 MiB (`'1mb'`). */
   readonly limit?: number | string;
   /** Deepest nesting accepted; deeper payloads answer 400 `ERR_PAYLOAD_TOO_DEEP`. Default 64. */

@@ -5,16 +5,17 @@ import type { Selection } from '../plan/select.js';
 import { applyPlan } from '../plan/walk.js';
 import { fieldSchemaOption, formatsOption, parseOptions, selectionOption, untaggedOption } from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
+import type { ReportPath } from '../schema/types.js';
 import { z } from '../zod.js';
 import { commonOptionShape, resolveCommon, type CommonOptions } from './config.js';
 import type { Behaviour } from './exchange.js';
 import { guardResponse } from './response.js';
 import { requestGuard } from './scrub.js';
 
-/** Options of `maskFields` (Express and Koa). */
-export interface MaskOptions extends CommonOptions {
+/** Options of `maskFields`; `S` is the schema's type, so that `onReport` names its paths. */
+export interface MaskOptions<S extends FieldSchema = FieldSchema> extends CommonOptions<ReportPath<S>> {
   /** The compiled schema of the payload, from `defineSchema`. */
-  readonly schema: FieldSchema;
+  readonly schema: S;
   /** What to mask. Default `{ atLeast: 'personal' }`. */
   readonly select?: Selection;
   /** Mask format overrides per kind and per path: `fn(value, { path, kind })`, told the concrete path. */
@@ -38,8 +39,8 @@ const maskOptions = z.strictObject({
 });
 
 /** Validates maskFields options and compiles its plan. Throws `ERR_INVALID_OPTIONS` at start-up. */
-export function maskBehaviour(factory: string, options: MaskOptions, argc: number): Behaviour {
-  const o = parseOptions(factory, maskOptions, options, argc);
+export function maskBehaviour<S extends FieldSchema>(factory: string, options: MaskOptions<S>, argc: number): Behaviour {
+  const o = parseOptions(factory, maskOptions, options as unknown as MaskOptions, argc);
   const common = resolveCommon(o);
   const plan = buildPlan(planSpec({ ...common, schema: o.schema, rules: maskRules(o.select), formats: o.formats, untagged: o.untagged ?? 'scan' }));
   if (o.on === 'request') return requestGuard(plan, { ...common, target: 'body', checkUrl: false });

@@ -7,6 +7,7 @@ import { buildPlan, type CompiledPlan } from '../plan/compile.js';
 import type { Report } from '../plan/walk.js';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, fieldSchemaOption, parseOptions } from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
+import type { DestinationName, ReportPath } from '../schema/types.js';
 import { z } from '../zod.js';
 import { commonOptionShape, resolveCommon, type CommonOptions } from './config.js';
 import type { Behaviour } from './exchange.js';
@@ -14,14 +15,21 @@ import type { RequestTarget } from './request.js';
 import { requestGuard } from './scrub.js';
 import { watched } from '../monitor/guard.js';
 
-/** Options of `protect` (Express and Koa). */
-export interface ProtectOptions extends CommonOptions {
+/**
+ * Options of `protect` (Express, Koa, Fastify, Web). `S`, `D` and `N` are the schema, the registry
+ * and the destination's name as the type knows them: where the schema was defined from zod and the
+ * registry declared in place, the destination must be one the registry declares, and `onReport`
+ * receives a report whose paths are the schema's ({@link ReportPath}); what the destination
+ * receives is `Outbound<D, N, S>`. Untyped schemas and registries default to `string` paths and names.
+ */
+export interface ProtectOptions<S extends FieldSchema = FieldSchema, D extends Destinations = Destinations, N extends DestinationName<D> = DestinationName<D>>
+  extends CommonOptions<ReportPath<S>> {
   /** The compiled schema of the payload, from `defineSchema`. */
-  readonly schema: FieldSchema;
+  readonly schema: S;
   /** The registry from `defineDestinations`. */
-  readonly destinations: Destinations;
+  readonly destinations: D;
   /** The name of the destination this route sends to. */
-  readonly destination: string;
+  readonly destination: N;
   /** What to protect: `'both'` (default: the body and the URL's query), `'body'` or `'query'`. */
   readonly target?: RequestTarget;
 }
@@ -58,8 +66,8 @@ export function destinationPlan(
 }
 
 /** Validates protect's options and compiles the destination's plan. Throws at start-up. */
-export function protectBehaviour(factory: string, opts: ProtectOptions, argc: number): Behaviour {
-  const o = parseOptions(factory, options, opts, argc);
+export function protectBehaviour<S extends FieldSchema, D extends Destinations, N extends DestinationName<D>>(factory: string, opts: ProtectOptions<S, D, N>, argc: number): Behaviour {
+  const o = parseOptions(factory, options, opts as unknown as ProtectOptions, argc);
   if (!o.destinations.names.includes(o.destination)) {
     throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `${factory}(): no destination named ${JSON.stringify(o.destination)}; declared: ${o.destinations.names.join(', ')}`);
   }

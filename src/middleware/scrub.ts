@@ -5,6 +5,7 @@ import type { Selection } from '../plan/select.js';
 import { applyPlan, applyPlanAsync, type PlanContext } from '../plan/walk.js';
 import { fieldSchemaOption, parseOptions, selectionOption, untaggedOption } from '../options.js';
 import type { FieldSchema } from '../schema/define.js';
+import type { ReportPath } from '../schema/types.js';
 import { z } from '../zod.js';
 import { refuse } from './answer.js';
 import { commonOptionShape, resolveCommon, type CommonOptions } from './config.js';
@@ -13,10 +14,10 @@ import { watched } from '../monitor/guard.js';
 import type { Monitor } from '../monitor/monitor.js';
 import { rewriteRequest, type RequestConfig, type RequestTarget } from './request.js';
 
-/** Options of `scrubPII` (Express and Koa). */
-export interface ScrubOptions extends CommonOptions {
+/** Options of `scrubPII`; `S` is the schema's type, so that `onReport` names its paths. */
+export interface ScrubOptions<S extends FieldSchema = FieldSchema> extends CommonOptions<ReportPath<S>> {
   /** The compiled schema of the payload, from `defineSchema`. */
-  readonly schema: FieldSchema;
+  readonly schema: S;
   /** What may pass. Default `{ sensitivity: ['public', 'internal'] }`: nothing personal or above. */
   readonly allow?: Selection;
   /**
@@ -59,8 +60,8 @@ export function requestGuard(plan: CompiledPlan, config: RequestConfig, context?
 }
 
 /** Validates scrubPII options and compiles its plan. Throws `ERR_INVALID_OPTIONS` at start-up. */
-export function scrubBehaviour(factory: string, options: ScrubOptions, argc: number): Behaviour {
-  const o = parseOptions(factory, scrubOptions, options, argc);
+export function scrubBehaviour<S extends FieldSchema>(factory: string, options: ScrubOptions<S>, argc: number): Behaviour {
+  const o = parseOptions(factory, scrubOptions, options as unknown as ScrubOptions, argc);
   const common = resolveCommon(o);
   const plan = buildPlan(planSpec({ ...common, schema: o.schema, rules: scrubRules(o.allow), untagged: o.untagged ?? 'drop', exactNumbers: true }));
   return watched(o.monitor, o.monitor?.destinations, o.destination, requestGuard(plan, { ...common, target: o.target ?? 'both', checkUrl: true }), common);

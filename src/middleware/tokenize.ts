@@ -5,6 +5,7 @@ import { buildPlan, type UntaggedMode } from '../plan/compile.js';
 import type { Selection } from '../plan/select.js';
 import { applyPlanAsync, type PlanContext } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
+import type { ReportPath } from '../schema/types.js';
 import type { Vault } from '../vault/vault.js';
 import { fieldSchemaOption, parseOptions, selectionOption, untaggedOption, vaultOption } from '../options.js';
 import { z } from '../zod.js';
@@ -15,10 +16,10 @@ import { guardResponse } from './response.js';
 import { requestGuard } from './scrub.js';
 import type { RequestTarget } from './request.js';
 
-/** Options of `tokenizeFields` (Express and Koa). */
-export interface TokenizeFieldsOptions extends CommonOptions {
+/** Options of `tokenizeFields`; `S` is the schema's type, so that `onReport` names its paths. */
+export interface TokenizeFieldsOptions<S extends FieldSchema = FieldSchema> extends CommonOptions<ReportPath<S>> {
   /** The compiled schema of the payload, from `defineSchema`. */
-  readonly schema: FieldSchema;
+  readonly schema: S;
   /** The vault, from `createVault`. */
   readonly vault: Vault;
   /** What to tokenize. Default `{ atLeast: 'personal' }`. */
@@ -40,9 +41,9 @@ export interface DetokenizeRequest {
   readonly purpose: string;
 }
 
-/** Options of `detokenizeFields`; `Req` is Express's request or Koa's context. */
-export interface DetokenizeFieldsOptions<Req> extends CommonOptions {
-  readonly schema: FieldSchema;
+/** Options of `detokenizeFields`; `Req` is the framework's request (Express's, Koa's context, …), `S` the schema's type, so that `onReport` names its paths. */
+export interface DetokenizeFieldsOptions<Req, S extends FieldSchema = FieldSchema> extends CommonOptions<ReportPath<S>> {
+  readonly schema: S;
   readonly vault: Vault;
   /** Must return true (or a promise of true) for the request, else the answer is 403 `ERR_DETOKENIZE_FORBIDDEN`. */
   readonly authorize: (req: Req, request: DetokenizeRequest) => boolean | Promise<boolean>;
@@ -78,8 +79,8 @@ const detokenizeOptions = z.strictObject({
 });
 
 /** Validates tokenizeFields options and compiles its plan. */
-export function tokenizeBehaviour(factory: string, options: TokenizeFieldsOptions, argc: number): Behaviour {
-  const o = parseOptions(factory, tokenizeOptions, options, argc);
+export function tokenizeBehaviour<S extends FieldSchema>(factory: string, options: TokenizeFieldsOptions<S>, argc: number): Behaviour {
+  const o = parseOptions(factory, tokenizeOptions, options as unknown as TokenizeFieldsOptions, argc);
   const config = resolveCommon(o);
   const plan = buildPlan(planSpec({ ...config, schema: o.schema, rules: vaultRules('tokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.tokenize, vault: o.vault, namespace: o.namespace, exactNumbers: o.on !== 'response' }));
   if (o.on === 'response') {
@@ -92,8 +93,8 @@ export function tokenizeBehaviour(factory: string, options: TokenizeFieldsOption
 }
 
 /** Validates detokenizeFields options and compiles its plan. */
-export function detokenizeBehaviour<Req>(factory: string, options: DetokenizeFieldsOptions<Req>, argc: number): Behaviour<Req> {
-  const o = parseOptions(factory, detokenizeOptions, options, argc);
+export function detokenizeBehaviour<Req, S extends FieldSchema = FieldSchema>(factory: string, options: DetokenizeFieldsOptions<Req, S>, argc: number): Behaviour<Req> {
+  const o = parseOptions(factory, detokenizeOptions, options as unknown as DetokenizeFieldsOptions<Req>, argc);
   const config = resolveCommon(o);
   const plan = buildPlan(planSpec({ ...config, schema: o.schema, rules: vaultRules('detokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.detokenize, vault: o.vault, namespace: o.namespace }));
   // What would be re-identified, asked of the plan itself.

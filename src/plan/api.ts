@@ -21,7 +21,7 @@ import {
 import type { FieldSchema } from '../schema/define.js';
 import { parsePath } from '../schema/path.js';
 import type { FieldTag, Kind } from '../schema/tags.js';
-import type { DefaultAllow, DefaultSelect, Masked, Scrubbed, Tokenized } from '../schema/types.js';
+import type { DefaultAllow, DefaultSelect, Masked, ReportPath, Scrubbed, Tokenized } from '../schema/types.js';
 import type { Vault } from '../vault/vault.js';
 import type { FpeOptions } from '../techniques/fpe.js';
 import { z } from '../zod.js';
@@ -44,10 +44,11 @@ export interface FieldDecision {
 
 /**
  * A compiled plan, applied to one payload at a time: returns a new value and a report. `Out` is the
- * static type of the new value where the schema's zod type is known (`Scrubbed<…>`, `Masked<…>`).
+ * static type of the new value where the schema's zod type is known (`Scrubbed<…>`, `Masked<…>`);
+ * `P` the paths its report may name (`ReportPath<…>`, else `string`).
  */
-export interface Plan<Out = unknown> {
-  <T = unknown>(value: T, context?: PlanContext): PlanResult<Out>;
+export interface Plan<Out = unknown, P extends string = string> {
+  <T = unknown>(value: T, context?: PlanContext): PlanResult<Out, P>;
   /**
    * The decision at a path (`customer.email`, `items[3].note`, `items[*].note`, `attributes.*`),
    * from the same compiled plan the walk applies — what `fieldguard check` and the inventory ask.
@@ -56,9 +57,9 @@ export interface Plan<Out = unknown> {
   actionAt(path: string): FieldDecision;
 }
 
-/** A compiled plan with vault actions: one vault batch per call. `Out` as in {@link Plan}. */
-export interface AsyncPlan<Out = unknown> {
-  <T = unknown>(value: T, context?: PlanContext): Promise<PlanResult<Out>>;
+/** A compiled plan with vault actions: one vault batch per call. `Out` and `P` as in {@link Plan}. */
+export interface AsyncPlan<Out = unknown, P extends string = string> {
+  <T = unknown>(value: T, context?: PlanContext): Promise<PlanResult<Out, P>>;
   /** The decision at a path; see {@link Plan.actionAt}. */
   actionAt(path: string): FieldDecision;
 }
@@ -209,7 +210,7 @@ export function scrubRules(allow: Selection | undefined): Rule[] {
  */
 export function compileScrub<S extends FieldSchema = FieldSchema, A extends Selection = DefaultAllow, U extends UntaggedMode = 'drop'>(
   options: ScrubPlanOptions & { readonly schema: S; readonly allow?: A; readonly untagged?: U },
-): Plan<Scrubbed<S, A, U>> {
+): Plan<Scrubbed<S, A, U>, ReportPath<S>> {
   const o = parseOptions('compileScrub', scrubOptions, options, arguments.length);
   return typed(planFunction(buildPlan(planSpec({ ...o, rules: scrubRules(o.allow), untagged: o.untagged ?? 'drop' })), 'scrub'));
 }
@@ -259,7 +260,7 @@ export function maskRules(select: Selection | undefined): Rule[] {
  */
 export function compileMask<S extends FieldSchema = FieldSchema, Sel extends Selection = DefaultSelect, U extends UntaggedMode = 'scan'>(
   options: MaskPlanOptions & { readonly schema: S; readonly select?: Sel; readonly untagged?: U },
-): Plan<Masked<S, Sel, U>> {
+): Plan<Masked<S, Sel, U>, ReportPath<S>> {
   const o = parseOptions('compileMask', maskOptions, options, arguments.length);
   return typed(planFunction(buildPlan(planSpec({ ...o, rules: maskRules(o.select), untagged: o.untagged ?? 'scan' })), 'mask'));
 }
@@ -315,7 +316,7 @@ export const VAULT_UNTAGGED: Readonly<Record<'tokenize' | 'detokenize', Untagged
  */
 export function compileTokenize<S extends FieldSchema = FieldSchema, Sel extends Selection = DefaultSelect, U extends UntaggedMode = 'drop'>(
   options: TokenizePlanOptions & { readonly schema: S; readonly select?: Sel; readonly untagged?: U },
-): AsyncPlan<Tokenized<S, Sel, U>> {
+): AsyncPlan<Tokenized<S, Sel, U>, ReportPath<S>> {
   const o = parseOptions('compileTokenize', tokenizeOptions, options, arguments.length);
   return typed(planFunction(buildPlan(planSpec({ ...o, rules: vaultRules('tokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.tokenize })), 'tokenize'));
 }
@@ -335,7 +336,7 @@ export type DetokenizePlanOptions = TokenizePlanOptions;
  * const { value } = await detokenize(vendorAnswer, { actor: 'support-42', purpose: 'ticket 981' });
  * ```
  */
-export function compileDetokenize(options: DetokenizePlanOptions): AsyncPlan {
+export function compileDetokenize<S extends FieldSchema = FieldSchema>(options: DetokenizePlanOptions & { readonly schema: S }): AsyncPlan<unknown, ReportPath<S>> {
   const o = parseOptions('compileDetokenize', tokenizeOptions, options, arguments.length);
-  return planFunction(buildPlan(planSpec({ ...o, rules: vaultRules('detokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.detokenize })), 'detokenize');
+  return typed(planFunction(buildPlan(planSpec({ ...o, rules: vaultRules('detokenize', o.select), untagged: o.untagged ?? VAULT_UNTAGGED.detokenize })), 'detokenize'));
 }

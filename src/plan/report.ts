@@ -3,10 +3,13 @@ import type { LeafAction, PlanNode } from './compile.js';
 import type { Position } from './position.js';
 import type { Kind, Sensitivity } from '../schema/tags.js';
 
-/** What a walk did at one path: how many values got which action. Never a value, never a key the sender chose. */
-export interface ReportField {
+/**
+ * What a walk did at one path: how many values got which action. Never a value, never a key the sender chose.
+ * `P` is the paths it may name: `ReportPath<typeof Schema>` for a schema of a known zod type, else `string`.
+ */
+export interface ReportField<P extends string = string> {
   /** The path in pino syntax: schema keys, array positions as `[*]`, any other key as `*`. */
-  readonly path: string;
+  readonly path: P;
   readonly action: LeafAction;
   readonly count: number;
   readonly sensitivity?: Sensitivity;
@@ -17,8 +20,11 @@ export interface ReportField {
   readonly unresolved?: number;
 }
 
-/** Counts of what one application of a plan did, for metrics and audits. Paths and kinds only, never values. */
-export interface Report {
+/**
+ * Counts of what one application of a plan did, for metrics and audits. Paths and kinds only, never values.
+ * `P` is the paths its fields may name: `ReportPath<typeof Schema>` for a schema of a known zod type, else `string`.
+ */
+export interface Report<P extends string = string> {
   readonly kept: number;
   readonly dropped: number;
   readonly masked: number;
@@ -40,7 +46,7 @@ export interface Report {
   /** Dates shifted (those that could not be are dropped, and counted here too). */
   readonly shifted: number;
   readonly unresolved: number;
-  readonly fields: readonly ReportField[];
+  readonly fields: readonly ReportField<P>[];
 }
 
 /**

@@ -14,10 +14,10 @@ import { buildReport, type Report, type ReportField, type Tally } from './report
 
 export type { Report, ReportField };
 
-/** The result of applying a plan: the new value and what was done. */
-export interface PlanResult<T = unknown> {
+/** The result of applying a plan: the new value and what was done; `P` the paths its report may name. */
+export interface PlanResult<T = unknown, P extends string = string> {
   readonly value: T;
-  readonly report: Report;
+  readonly report: Report<P>;
 }
 
 /** Who re-identifies, and why; recorded in audit events of `decrypt` and `detokenize`. */

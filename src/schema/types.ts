@@ -24,14 +24,15 @@ export type Tagged<T, S extends Sensitivity = Sensitivity, K extends Kind | unde
 /** `'keep'` the value, `'drop'` it, or `'string'`: replace it with a string (a mask, a token). */
 type Act = 'keep' | 'drop' | 'string';
 
-/** How one kind of plan treats a position: by whether its tag is selected, and when no tag covers it. */
+/**
+ * How one plan treats a position: the action of each level, the action of each kind that overrides
+ * its level (`never` where none does), what a listed path may do (the type cannot follow paths, so
+ * wherever a selection names paths either action may happen), and when no tag covers it.
+ */
 interface Mode {
-  readonly levels: Sensitivity;
-  readonly kinds: Kind;
-  /** Whether the selection also names paths, which the type cannot follow: then either action may happen. */
-  readonly paths: boolean;
-  readonly selected: Act;
-  readonly other: Act;
+  readonly level: { readonly [S in Sensitivity]: Act };
+  readonly kind: { readonly [K in Kind]: Act };
+  readonly extra: Act;
   readonly untagged: Act;
 }
 
@@ -55,12 +56,11 @@ type SelectedLevels<Sel> = (Sel extends { readonly sensitivity: infer L } ? Extr
 type SelectedKinds<Sel> = Sel extends { readonly kinds: infer K } ? Extract<ListOf<K>, Kind> : never;
 type HasPaths<Sel> = Sel extends { readonly paths: readonly [] } ? false : Sel extends { readonly paths: readonly string[] } ? true : false;
 
+/** The mode of a two-rule plan: what `Sel` selects gets `Selected`, other tagged positions `Other`. */
 type ModeOf<Sel, Selected extends Act, Other extends Act, Untagged extends Act> = {
-  readonly levels: SelectedLevels<Sel>;
-  readonly kinds: SelectedKinds<Sel>;
-  readonly paths: HasPaths<Sel>;
-  readonly selected: Selected;
-  readonly other: Other;
+  readonly level: { readonly [S in Sensitivity]: S extends SelectedLevels<Sel> ? Selected : Other };
+  readonly kind: { readonly [K in Kind]: K extends SelectedKinds<Sel> ? Selected : never };
+  readonly extra: HasPaths<Sel> extends true ? Selected : never;
   readonly untagged: Untagged;
 };
 
@@ -97,17 +97,17 @@ type MarkAt<T, Inherited, Depth extends 0[] = []> = [OwnMark<T>] extends [never]
 type Peeled<T, Depth extends 0[] = []> = Depth['length'] extends 6 ? T : Def<T> extends { readonly type: Wrapper; readonly innerType: infer I } ? Peeled<I, [...Depth, 0]> : T;
 type IsContainer<T> = Def<Peeled<T>> extends { readonly type: 'object' | 'array' | 'record' | 'union' } ? true : false;
 
+/** The action a tag gets by its kind, where the plan names the kind, else by its level. */
+type ByTag<M extends Mode, S, K> = K extends Kind ? ([M['kind'][K]] extends [never] ? M['level'][S & Sensitivity] : M['kind'][K]) : M['level'][S & Sensitivity];
+
 /** What a plan may do at a tagged position: a listed path may select a field its tag does not, so then either action may happen. */
-type Decide<M extends Mode, Mark> =
-  Mark extends TagMark<infer S, infer K>
-    ? (S extends M['levels'] ? M['selected'] : K extends M['kinds'] ? M['selected'] : M['other']) | (M['paths'] extends true ? M['selected'] : never)
-    : never;
+type Decide<M extends Mode, Mark> = Mark extends TagMark<infer S, infer K> ? ByTag<M, S, K> | M['extra'] : never;
 
 /** The actions at a position: a container no tag covers is walked into; an untagged leaf follows `untagged`. */
 type Acts<T, M extends Mode, Inherited> = IsContainer<T> extends true
   ? ContainerActs<T, M, Inherited>
   : [MarkAt<T, Inherited>] extends [never]
-    ? M['untagged']
+    ? M['untagged'] | M['extra']
     : Decide<M, MarkAt<T, Inherited>>;
 
 /**
@@ -122,7 +122,7 @@ type ContainerActs<T, M extends Mode, Inherited> = [MarkAt<T, Inherited>] extend
       | (Exclude<Decide<M, MarkAt<T, Inherited>>, 'drop'> extends never ? never : 'keep');
 
 /** What happens to the keys the sender chose in a record: they carry the record's tag, and are untagged where it has none. */
-type KeyActs<T, M extends Mode, Inherited> = [MarkAt<T, Inherited>] extends [never] ? M['untagged'] : Decide<M, MarkAt<T, Inherited>>;
+type KeyActs<T, M extends Mode, Inherited> = [MarkAt<T, Inherited>] extends [never] ? M['untagged'] | M['extra'] : Decide<M, MarkAt<T, Inherited>>;
 
 /** Whether a walked container may keep something. */
 type Survives<V> = NonNullable<V> extends readonly (infer E)[] ? ([E] extends [never] ? false : true) : [keyof NonNullable<V>] extends [never] ? false : true;
@@ -219,3 +219,125 @@ export type Masked<S, Select = DefaultSelect, Untagged = 'scan'> = Payload<S, Mo
  * ```
  */
 export type Tokenized<S, Select = DefaultSelect, Untagged = 'drop'> = Payload<S, ModeOf<Select, 'string', 'keep', UntaggedAct<Untagged>>>;
+
+/**
+ * What a destination's policy does to a value's type, by its action: kept, dropped, or replaced by a
+ * string (a mask, a token, a hash, a ciphertext, format-preserving digits). `generalize` and
+ * `shiftDates` write a coarser value (a band, a prefix, a date) or drop one they cannot treat, so a
+ * field they touch may be absent, of its own type, or a string.
+ */
+type PolicyAct<A> = A extends 'keep'
+  ? 'keep'
+  : A extends 'mask' | 'tokenize' | 'hash' | 'encrypt' | 'fpe'
+    ? 'string'
+    : A extends 'generalize' | 'shiftDates'
+      ? 'keep' | 'string' | 'drop'
+      : A extends { readonly action: infer X }
+        ? PolicyAct<X>
+        : 'drop';
+
+/** The action a policy's table (`rules` or `kinds`) names for a key, `Missing` where it names none. */
+type TableAct<Table, Key, Missing extends Act> = Key extends keyof Table
+  ? [Exclude<Table[Key], undefined>] extends [never]
+    ? Missing
+    : PolicyAct<Exclude<Table[Key], undefined>> | (undefined extends Table[Key] ? Missing : never)
+  : Missing;
+type RulesOf<Decl> = Decl extends { readonly rules: infer R } ? R : {};
+type KindsOf<Decl> = Decl extends { readonly kinds: infer K } ? K : {};
+/** The actions of a policy's `paths`, `never` when it lists none. */
+type PathActs<Decl> = Decl extends { readonly paths: infer P } ? ([keyof P] extends [never] ? never : { [K in keyof P]-?: PolicyAct<Exclude<P[K], undefined>> }[keyof P]) : never;
+
+/**
+ * The mode of a destination's policy, as `defineDestinations` compiles it: a listed path first (the
+ * type cannot follow paths, so a policy that lists any makes each of their actions possible
+ * everywhere), then the kind's action, then the level's; a level not named is dropped; fields no tag
+ * covers follow `untagged` (default `'drop'`).
+ */
+type PolicyMode<Decl> = {
+  readonly level: { readonly [S in Sensitivity]: TableAct<RulesOf<Decl>, S, 'drop'> };
+  readonly kind: { readonly [K in Kind]: TableAct<KindsOf<Decl>, K, never> };
+  readonly extra: PathActs<Decl>;
+  readonly untagged: UntaggedAct<Decl extends { readonly untagged: infer U } ? U : 'drop'>;
+};
+
+/** The declarations a destinations registry was made from, `unknown` when they are not known to the type. */
+type DeclarationsOf<D> = D extends { readonly '~declarations'?: infer X } ? (string extends keyof NonNullable<X> ? unknown : NonNullable<X>) : unknown;
+
+/** The names of the destinations a registry declares, `string` when they are not known to the type. */
+export type DestinationName<D> = unknown extends DeclarationsOf<D> ? string : keyof DeclarationsOf<D> & string;
+
+/**
+ * The static type of what a destination receives of a payload of schema `S`: its policy (from
+ * `defineDestinations`) applied to the schema's type — fields it drops are absent, fields it
+ * masks, tokenizes, hashes, encrypts or format-preserves are `string`, fields it keeps keep their
+ * type; fields no tag covers are absent unless the destination's `untagged` keeps them. A field a
+ * `generalize` or `shiftDates` rule covers may be absent, of its own type, or a string; a policy
+ * with `paths` makes each of its path actions possible at every field. `unknown` when the
+ * registry's declarations or the schema's zod type are not known to the type (JSON Schema, OpenAPI).
+ * `D` is the registry (`typeof destinations`), `N` the destination's name, `S` a zod schema built
+ * with `tag()` or the `FieldSchema` made from one.
+ * @example
+ * ```ts
+ * const destinations = defineDestinations({
+ *   crm: { vendor: 'Acme CRM', region: 'EU', lawfulBasis: 'contract', purpose: 'support',
+ *     rules: { public: 'keep', internal: 'keep', personal: 'tokenize' } },
+ * }, { vault });
+ * type ToCrm = Outbound<typeof destinations, 'crm', typeof Order>;
+ * // { id: string; total: number; customer: { id: string; email: string (a token); … }; … } — no diagnosis, no card
+ * ```
+ */
+export type Outbound<D, N extends DestinationName<D>, S> = unknown extends DeclarationsOf<D> ? unknown : Payload<S, PolicyMode<DeclarationsOf<D>[N & keyof DeclarationsOf<D>]>>;
+
+/** The characters of a key the report writes after a dot; any other key is written `["key"]`. */
+type IdentStart = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l' | 'm' | 'n' | 'o' | 'p' | 'q' | 'r' | 's' | 't' | 'u' | 'v' | 'w' | 'x' | 'y' | 'z' | Uppercase<'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l' | 'm' | 'n' | 'o' | 'p' | 'q' | 'r' | 's' | 't' | 'u' | 'v' | 'w' | 'x' | 'y' | 'z'> | '_' | '$';
+type IdentPart = IdentStart | '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9';
+type IsIdentRest<K extends string> = K extends '' ? true : K extends `${infer C}${infer R}` ? (C extends IdentPart ? IsIdentRest<R> : false) : false;
+type IsIdent<K extends string> = K extends `${infer C}${infer R}` ? (C extends IdentStart ? IsIdentRest<R> : false) : false;
+
+/** A key appended to a report path as the walk writes it: `a.b`, or `a["b-c"]` for a key that is no identifier. */
+type AppendKey<P extends string, K extends string> =
+  IsIdent<K> extends true ? (P extends '' ? K : `${P}.${K}`) : K extends `${string}${'"' | '\\'}${string}` ? `${P}[${string}]` : `${P}["${K}"]`;
+/** Where a key the sender chose is reported: `*` under the position. */
+type AnyKey<P extends string> = P extends '' ? '*' : `${P}.*`;
+
+/** The report paths of the positions of a schema type, from `P` down; past `Depth` (a recursive schema), any path under `P`. */
+type PathsOf<T, P extends string, Depth extends 0[]> = Depth['length'] extends 10
+  ? P | `${P}${string}`
+  : Def<T> extends { readonly type: Wrapper | 'lazy' | 'pipe' }
+    ? WrappedPaths<Def<T>, P, [...Depth, 0]>
+    : Def<T> extends { readonly type: 'object'; readonly shape: infer Shape }
+      ? P | AnyKey<P> | { [K in keyof Shape & string]: PathsOf<Shape[K], AppendKey<P, K>, [...Depth, 0]> }[keyof Shape & string]
+      : Def<T> extends { readonly type: 'array'; readonly element: infer E }
+        ? P | PathsOf<E, `${P}[*]`, [...Depth, 0]>
+        : Def<T> extends { readonly type: 'tuple'; readonly items: infer Items extends readonly unknown[] }
+          ? P | `${P}[${number}]` | { [I in keyof Items & `${number}`]: PathsOf<Items[I], `${P}[${I}]`, [...Depth, 0]> }[keyof Items & `${number}`]
+          : Def<T> extends { readonly type: 'record'; readonly valueType: infer V }
+            ? P | PathsOf<V, AnyKey<P>, [...Depth, 0]>
+            : Def<T> extends { readonly type: 'union'; readonly options: readonly (infer O)[] }
+              ? P | (O extends unknown ? PathsOf<O, P, [...Depth, 0]> : never)
+              : Def<T> extends { readonly type: 'intersection'; readonly left: infer L; readonly right: infer R }
+                ? PathsOf<L, P, [...Depth, 0]> | PathsOf<R, P, [...Depth, 0]>
+                : P;
+/** The paths under a wrapper, a lazy schema (its target) or a pipe (both sides). */
+type WrappedPaths<D, P extends string, Depth extends 0[]> = D extends { readonly innerType: infer I }
+  ? PathsOf<I, P, Depth>
+  : D extends { readonly getter: () => infer G }
+    ? PathsOf<G, P, Depth>
+    : D extends { readonly in: infer I; readonly out: infer O }
+      ? PathsOf<I, P, Depth> | PathsOf<O, P, Depth>
+      : P;
+
+/**
+ * The paths a report of a payload of schema `S` can name (`ReportField['path']`), in the report's
+ * syntax: schema keys joined by dots (`customer.email`), array elements as `[*]`
+ * (`items[*].sku`), tuple elements by index (`pair[0]`), a key the sender chose as `*`
+ * (`attributes.*`, or `*` at the top for a field the schema does not have), a key that is no
+ * identifier as `["a-b"]`; `''` is the payload itself. `string` when the schema's zod type is not
+ * known (JSON Schema, OpenAPI). Past ten levels of nesting (a recursive schema) any path under the
+ * tenth is allowed.
+ * @example
+ * ```ts
+ * type Path = ReportPath<typeof Order>; // '' | 'id' | 'customer' | 'customer.email' | 'items[*].sku' | '*' | …
+ * ```
+ */
+export type ReportPath<S> = unknown extends SchemaType<S> ? string : PathsOf<SchemaType<S>, '', []>;

@@ -6,6 +6,9 @@ import type { Behaviour } from '../middleware/exchange.js';
 import { logsBehaviour, type RedactLogsOptions } from '../middleware/logs.js';
 import { maskBehaviour, type MaskOptions } from '../middleware/mask.js';
 import { protectBehaviour, type ProtectOptions } from '../middleware/protect.js';
+import type { Destinations } from '../destinations/define.js';
+import type { FieldSchema } from '../schema/define.js';
+import type { DestinationName } from '../schema/types.js';
 import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import type { Report } from '../plan/walk.js';
@@ -23,7 +26,7 @@ export { json } from './json.js';
 export type WebGuard = <Args extends unknown[]>(handler: WebHandler<Args>) => (request: Request, ...args: Args) => Promise<Response>;
 
 /** Options of {@link detokenizeFields} for Web handlers: `authorize` and `actor` receive the Request. */
-export type WebDetokenizeOptions = DetokenizeFieldsOptions<Request>;
+export type WebDetokenizeOptions<S extends FieldSchema = FieldSchema> = DetokenizeFieldsOptions<Request, S>;
 
 function guard(name: string, behaviour: Behaviour<Request>, options: CommonOptions): WebGuard {
   // The factory validated the options; the limits and error format are read from them once, here.
@@ -61,7 +64,7 @@ function guard(name: string, behaviour: Behaviour<Request>, options: CommonOptio
  *   fetch(`${VENDOR}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text() }));
  * ```
  */
-export function scrubPII(options: ScrubOptions): WebGuard {
+export function scrubPII<S extends FieldSchema>(options: ScrubOptions<S>): WebGuard {
   return guard('scrubPIIHandler', scrubBehaviour('scrubPII', options, arguments.length), options);
 }
 
@@ -77,7 +80,7 @@ export function scrubPII(options: ScrubOptions): WebGuard {
  * export const GET = maskFields({ schema })(async () => Response.json(order));
  * ```
  */
-export function maskFields(options: MaskOptions): WebGuard {
+export function maskFields<S extends FieldSchema>(options: MaskOptions<S>): WebGuard {
   return guard('maskFieldsHandler', maskBehaviour('maskFields', options, arguments.length), options);
 }
 
@@ -91,7 +94,7 @@ export function maskFields(options: MaskOptions): WebGuard {
  * export const POST = tokenizeFields({ schema, vault, namespace: 'crm' })(forwardToCrm);
  * ```
  */
-export function tokenizeFields(options: TokenizeFieldsOptions): WebGuard {
+export function tokenizeFields<S extends FieldSchema>(options: TokenizeFieldsOptions<S>): WebGuard {
   return guard('tokenizeFieldsHandler', tokenizeBehaviour('tokenizeFields', options, arguments.length), options);
 }
 
@@ -106,8 +109,8 @@ export function tokenizeFields(options: TokenizeFieldsOptions): WebGuard {
  *   authorize: (request) => request.headers.get('x-role') === 'support' })(loadOrder);
  * ```
  */
-export function detokenizeFields(options: WebDetokenizeOptions): WebGuard {
-  return guard('detokenizeFieldsHandler', detokenizeBehaviour<Request>('detokenizeFields', options, arguments.length), options);
+export function detokenizeFields<S extends FieldSchema>(options: WebDetokenizeOptions<S>): WebGuard {
+  return guard('detokenizeFieldsHandler', detokenizeBehaviour<Request, S>('detokenizeFields', options, arguments.length), options);
 }
 
 /**
@@ -119,8 +122,8 @@ export function detokenizeFields(options: WebDetokenizeOptions): WebGuard {
  * export const POST = protect({ schema, destinations, destination: 'analytics' })(forwardToAnalytics);
  * ```
  */
-export function protect(options: ProtectOptions): WebGuard {
-  return guard('protectHandler', protectBehaviour('protect', options, arguments.length), options);
+export function protect<S extends FieldSchema, D extends Destinations, N extends DestinationName<D>>(options: ProtectOptions<S, D, N>): WebGuard {
+  return guard('protectHandler', protectBehaviour('protect', options, arguments.length), options as unknown as ProtectOptions);
 }
 
 /**

@@ -20,3 +20,16 @@ void app.register(ff.fieldguard);
 app.post('/vendor', { preHandler: ff.scrubPII({ schema }), config: { fieldguard: [ff.maskFields({ schema })] } }, async (request) => ff.reportOf(request));
 export const POST: (request: Request) => Promise<Response> = fw.compose(fw.maskFields({ schema }), fw.scrubPII({ schema }))(async (request) => Response.json(await request.json()));
 export const route: (request: Request, context: { params: Promise<{ id: string }> }) => Promise<Response> = fw.maskFields({ schema })(async (_request: Request, context: { params: Promise<{ id: string }> }) => Response.json({ id: (await context.params).id }));
+
+// What a destination receives, and the paths a typed report names, from the ESM declarations.
+import { defineDestinations, type Outbound, type ReportPath } from 'fieldguard';
+import { protect } from 'fieldguard/express';
+const destinations = defineDestinations({ crm: { vendor: 'C', region: 'DE', lawfulBasis: 'contract', purpose: 'p', rules: { public: 'keep', personal: 'tokenize' } } }, { vault });
+type ToCrm = Outbound<typeof destinations, 'crm', typeof Order>;
+export const toCrm: ToCrm = { id: '1', email: 'tok_x' };
+// @ts-expect-error a tokenized field is a string
+export const notANumber: ToCrm = { id: '1', email: 1 };
+export const path: ReportPath<typeof Order> = 'email';
+// @ts-expect-error no such path in Order
+export const noPath: ReportPath<typeof Order> = 'emial';
+export const guarded = protect({ schema: defineSchema(Order), destinations, destination: 'crm', onReport: (r) => r.fields.map((f): ReportPath<typeof Order> => f.path) });
