@@ -124,10 +124,10 @@ interface Pending {
 interface Local {
   /** Pending deltas by window. */
   readonly pending: Map<number, Pending>;
-  /** Outbound `path:kind:form` keys this instance knows. */
+  /** Outbound `path:kind:form:type` keys this instance knows. */
   readonly known: Set<string>;
-  /** By report path and action: the count key of a sensitive field (`kind:email:hash`), or `null` for others — so a request builds no string. */
-  readonly seen: Map<string, Map<string, string | null>>;
+  /** By report path and action: the count key of a sensitive field (`kind:email:hash`), or `null` for others, and the report types seen — so a request builds no string. */
+  readonly seen: Map<string, Map<string, { readonly countKey: string | null; readonly types: Set<string> }>>;
   /** Response shape entries known, and by path their types. */
   readonly shapes: Map<string, Set<string>>;
   /** Response paths present in every answer during warm-up; after it, a missing one is a removed field. */
@@ -397,21 +397,27 @@ export function createMonitor(options: MonitorOptions): Monitor {
       for (const f of report.fields) {
         if (f.action === 'drop' || f.action === 'reject') continue;
         let byAction = l.seen.get(f.path);
-        let countKey = byAction?.get(f.action);
-        if (countKey === undefined) {
+        let entry = byAction?.get(f.action);
+        const type = f.type ?? '';
+        if (entry === undefined || !entry.types.has(type)) {
           const kind = f.kind ?? f.sensitivity ?? 'untagged';
           const form = FORM[f.action];
-          countKey = f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE) ? `kind:${kind}:${form}` : null;
-          const key = `${f.path}:${kind}:${form}`;
+          const countKey = f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE) ? `kind:${kind}:${form}` : null;
           if (l.known.size < MAX_LEARNED) {
             if (byAction === undefined) l.seen.set(f.path, (byAction = new Map()));
-            byAction.set(f.action, countKey);
-            if (!l.known.has(key)) {
-              l.known.add(key);
-              (fresh ??= []).push(key);
+            if (entry === undefined) byAction.set(f.action, (entry = { countKey, types: new Set() }));
+            entry.types.add(type);
+            // One key per JSON type: a path that carries a number and a string in one request learns both.
+            for (const t of type === '' ? [''] : type.split('|')) {
+              const key = t === '' ? `${f.path}:${kind}:${form}` : `${f.path}:${kind}:${form}:${t}`;
+              if (!l.known.has(key)) {
+                l.known.add(key);
+                (fresh ??= []).push(key);
+              }
             }
-          }
+          } else if (entry === undefined) entry = { countKey, types: new Set() };
         }
+        const countKey = entry.countKey;
         if (countKey !== null) {
           add(p, 'fields', f.count);
           add(p, countKey, f.count);
