@@ -21,16 +21,23 @@ export function headerText(headers: Readonly<Record<string, string | string[] | 
   return text;
 }
 
-function preflight(watch: Watch, destination: string, ex: Exchange): Error | undefined {
+/** What the preflight searched: a rewritten text derived from a searched original needs no second search. */
+interface Searched {
+  readonly found: Error | undefined;
+  readonly body: boolean;
+}
+
+function preflight(watch: Watch, destination: string, ex: Exchange): Searched {
   const headers = watch.check(destination, 'headers', headerText(ex.req.headers));
-  if (headers !== undefined) return headers;
+  if (headers !== undefined) return { found: headers, body: false };
+  // The URL holds the query: the rewritten query is made from it, so it is not searched again.
   const url = watch.check(destination, 'url', ex.url());
-  if (url !== undefined) return url;
+  if (url !== undefined) return { found: url, body: false };
   const body = ex.body();
   // A parsed body is searched as the app handed it, before the policy: a decoy that is tokenized still gave its record away.
-  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return watch.check(destination, 'body', JSON.stringify(body) ?? '');
-  if (typeof body === 'string' || Buffer.isBuffer(body)) return watch.check(destination, 'body', body.toString());
-  return undefined;
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return { found: watch.check(destination, 'body', JSON.stringify(body) ?? ''), body: true };
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return { found: watch.check(destination, 'body', body.toString()), body: true };
+  return { found: undefined, body: false };
 }
 
 /** Largest proxied answer whose shape is learned. */
@@ -74,19 +81,20 @@ function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destinatio
 }
 
 /** The exchange the guard sees: its rewritten body searched, its report kept, its request counted when it is handed on. */
-function watchedExchange(ex: Exchange, watch: Watch, destination: string): Exchange {
+function watchedExchange(ex: Exchange, watch: Watch, destination: string, searched: Searched | undefined): Exchange {
   let report: Report | undefined;
   return {
     ...ex,
     setBody(value, text) {
-      if (watch.honeytokens > 0) {
+      // What the policy wrote is made from the body already searched (kept values as they were, hashes and tokens of the rest); a body read here was not.
+      if (watch.honeytokens > 0 && searched?.body !== true) {
         const found = watch.check(destination, 'body', text);
         if (found !== undefined) throw found;
       }
       ex.setBody(value, text);
     },
     setQuery(value, search) {
-      if (watch.honeytokens > 0) {
+      if (watch.honeytokens > 0 && searched === undefined) {
         const found = watch.check(destination, 'query', search);
         if (found !== undefined) throw found;
       }
@@ -126,10 +134,11 @@ export function watched(source: Destinations | object | undefined, destinations:
     }
     const watch = watchOf(source);
     if (watch === undefined) return guard(ex);
+    let searched: Searched | undefined;
     if (watch.honeytokens > 0) {
-      const found = preflight(watch, destination, ex);
-      if (found !== undefined) return refuse(ex, found, config);
+      searched = preflight(watch, destination, ex);
+      if (searched.found !== undefined) return refuse(ex, searched.found, config);
     }
-    return guard(watchedExchange(ex, watch, destination));
+    return guard(watchedExchange(ex, watch, destination, searched));
   };
 }

@@ -2,6 +2,7 @@
 import type { Destinations, SuspensionEvent } from '../destinations/define.js';
 import { isDestinations } from '../destinations/define.js';
 import { FieldguardError } from '../errors.js';
+import { decryptField, encryptField } from '../vault/crypto.js';
 import { FORM } from '../destinations/flows.js';
 import { parseDuration } from './duration.js';
 import { rank, type Sensitivity } from '../schema/tags.js';
@@ -69,7 +70,11 @@ export interface MonitorOptions {
   readonly runbooks?: Readonly<Partial<Record<SignalName, string>>>;
   /** Where suspension and resumption events go. Default: `logger.info`, or a JSON line on stdout. */
   readonly audit?: (event: MonitorAuditEvent) => void;
-  /** Decoys minted earlier (persist what `honeytoken()` returns and pass it here on every instance). */
+  /**
+   * Decoys minted earlier (persist what `honeytoken()` returns and pass it here). With a store that
+   * keeps honeytokens (both built-in stores do), decoys minted on any instance sharing it are
+   * searched for by every instance from its next sync on.
+   */
   readonly honeytokens?: readonly Honeytoken[];
   /** How often counts go to the store and suspensions are read from it, in ms. Default 1,000. Only with the real clock. */
   readonly syncMs?: number;
@@ -322,6 +327,35 @@ export function createMonitor(options: MonitorOptions): Monitor {
     current = w;
   };
 
+  // Decoys travel through the store sealed with the registry's keys when it has them, so whoever reads the store cannot learn which values are traps.
+  const HONEYTOKEN_AAD = 'fieldguard/honeytoken';
+  const seal = (t: Honeytoken): string => {
+    const text = JSON.stringify({ value: t.value, kind: t.kind, label: t.label });
+    return destinations.keys === undefined ? `plain:${text}` : encryptField(destinations.keys, text, HONEYTOKEN_AAD);
+  };
+  const unseal = (entry: string): Honeytoken | undefined => {
+    const text = entry.startsWith('plain:') ? entry.slice(6) : destinations.keys === undefined ? undefined : decryptField(destinations.keys, entry, HONEYTOKEN_AAD);
+    if (text === undefined) return undefined;
+    try {
+      const t = JSON.parse(text) as Partial<Honeytoken>;
+      if (typeof t.value !== 'string' || t.value === '' || typeof t.label !== 'string' || (t.kind !== 'cardNumber' && t.kind !== 'email' && t.kind !== 'apiKey')) return undefined;
+      return { value: t.value, kind: t.kind, label: t.label };
+    } catch {
+      return undefined;
+    }
+  };
+  let decoysRead = 0;
+  const syncHoneytokens = async (): Promise<void> => {
+    if (store.honeytokens === undefined) return;
+    const entries = await store.honeytokens(decoysRead);
+    decoysRead += entries.length;
+    for (const e of entries) {
+      const t = unseal(e);
+      // An entry this instance cannot open (another key ring) is skipped, never trusted as text.
+      if (t !== undefined) honeytokens.add(t);
+    }
+  };
+
   const syncSuspensions = async (): Promise<void> => {
     const shared = await store.suspensions();
     applyingShared = true;
@@ -487,12 +521,15 @@ export function createMonitor(options: MonitorOptions): Monitor {
     },
   };
   attachWatch(destinations, watch);
+  // Decoys minted by other instances before this one started.
+  enqueue(syncHoneytokens);
 
   const timer =
     options.clock === undefined
       ? setInterval(() => {
           enqueue(settle);
           enqueue(syncSuspensions);
+          enqueue(syncHoneytokens);
         }, options.syncMs ?? 1000)
       : undefined;
   timer?.unref();
@@ -504,7 +541,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
     destinations,
     honeytoken(o) {
       const value = mintValue(o);
-      honeytokens.add({ value, kind: o.kind, label: o.label ?? o.kind });
+      const token: Honeytoken = { value, kind: o.kind, label: o.label ?? o.kind };
+      honeytokens.add(token);
+      if (store.addHoneytoken !== undefined) enqueue(() => store.addHoneytoken!(seal(token)));
       return value;
     },
     honeytokens() {
@@ -513,6 +552,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     async flush() {
       enqueue(settle);
       enqueue(syncSuspensions);
+      enqueue(syncHoneytokens);
       // Jobs queued while these ran (alerts claimed, suspensions written) settle too.
       for (let i = 0; i < 4; i++) await work;
     },
