@@ -7,6 +7,7 @@ import type { Behaviour, Exchange } from '../middleware/exchange.js';
 import { parseQuery, searchOf } from '../middleware/body.js';
 import type { Report } from '../plan/report.js';
 import { hasSubjects } from './subjects.js';
+import { answerValue, MAX_SHAPE_BYTES, readableEncoding } from './decode.js';
 import { watchOf, type Watch } from './watch.js';
 
 /** The error a suspended destination is refused with. */
@@ -40,12 +41,9 @@ function preflight(watch: Watch, destination: string, ex: Exchange): Searched {
   return { found: undefined, body: false };
 }
 
-/** Largest proxied answer whose shape is learned. */
-const MAX_SHAPE_BYTES = 262_144;
-
 /**
- * Watches the answer a proxied route sends back: for an uncompressed JSON answer of at most
- * 256 KiB, its shape is learned (`responseDrift`). Statuses are redactLogs' to count, once. The bytes are only
+ * Watches the answer a proxied route sends back: for a JSON answer of at most 256 KiB as sent and
+ * once decompressed (gzip, deflate, br), its shape is learned (`responseDrift`). Statuses are redactLogs' to count, once. The bytes are only
  * copied, never changed; what is copied is parsed once the answer finished and then dropped.
  */
 function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destination: string): void {
@@ -53,7 +51,7 @@ function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destinatio
   let size = 0;
   let json: boolean | undefined;
   const keep = (chunk: unknown, encoding: unknown): void => {
-    json ??= /\bjson\b/i.test(String(res.getHeader('content-type') ?? '')) && res.getHeader('content-encoding') === undefined;
+    json ??= /\bjson\b/i.test(String(res.getHeader('content-type') ?? '')) && readableEncoding(encodingOf(res));
     if (!json || size > MAX_SHAPE_BYTES || chunk === undefined || chunk === null || typeof chunk === 'function') return;
     const b = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined;
     if (b === undefined) return;
@@ -72,12 +70,37 @@ function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destinatio
   } as typeof res.end;
   res.once('finish', () => {
     if (!json || size === 0 || size > MAX_SHAPE_BYTES || res.statusCode >= 300) return;
-    try {
-      watch.response(destination, JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
-    } catch {
-      // Not JSON after all: nothing to learn.
-    }
+    // Decompressed off the request's path; an answer that does not decode or parse has no shape.
+    void answerValue(Buffer.concat(chunks), encodingOf(res)).then((value) => {
+      if (value !== undefined) watch.response(destination, value);
+    });
   });
+}
+
+/**
+ * Where there is no Node response (a Web-standard `Response`), the answer's value as the adapter
+ * reads it for observers (never changed, never refused for it), learned once the answer finished
+ * with a success status.
+ */
+function watchValue(ex: Exchange, watch: Watch, destination: string): void {
+  let value: unknown;
+  let read = false;
+  ex.onValue(
+    (v) => {
+      value = v;
+      read = true;
+      return v;
+    },
+    { observe: true },
+  );
+  ex.finished((outcome) => {
+    if (read && !outcome.aborted && outcome.status < 300) watch.response(destination, value);
+  });
+}
+
+function encodingOf(res: NonNullable<Exchange['res']>): string | undefined {
+  const e = res.getHeader('content-encoding');
+  return e === undefined ? undefined : String(e);
 }
 
 /** The exchange the guard sees: its rewritten body searched, its report kept, its request counted when it is handed on. */
@@ -112,8 +135,10 @@ function watchedExchange(ex: Exchange, watch: Watch, destination: string, search
         if (search !== '') values.push(parseQuery(search));
       }
       watch.outbound(destination, { report, bytes: Number(ex.req.headers['content-length'] ?? 0) || 0, values });
-      // Over a Web-standard Response there are no Node bytes to copy: the shape is not learned there.
-      if (watch.answers && ex.res !== undefined) watchAnswer(ex.res, watch, destination);
+      if (watch.answers) {
+        if (ex.res !== undefined) watchAnswer(ex.res, watch, destination);
+        else watchValue(ex, watch, destination);
+      }
       return ex.next();
     },
   };
