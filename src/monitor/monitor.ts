@@ -334,11 +334,13 @@ export function createMonitor(options: MonitorOptions): Monitor {
     return destinations.keys === undefined ? `plain:${text}` : encryptField(destinations.keys, text, HONEYTOKEN_AAD);
   };
   const unseal = (entry: string): Honeytoken | undefined => {
-    const text = entry.startsWith('plain:') ? entry.slice(6) : destinations.keys === undefined ? undefined : decryptField(destinations.keys, entry, HONEYTOKEN_AAD);
+    // With keys, only a sealed entry is trusted: one written in clear by whoever can write to the store is not a decoy of this fleet.
+    const text = destinations.keys === undefined ? (entry.startsWith('plain:') ? entry.slice(6) : undefined) : decryptField(destinations.keys, entry, HONEYTOKEN_AAD);
     if (text === undefined) return undefined;
     try {
       const t = JSON.parse(text) as Partial<Honeytoken>;
-      if (typeof t.value !== 'string' || t.value === '' || typeof t.label !== 'string' || (t.kind !== 'cardNumber' && t.kind !== 'email' && t.kind !== 'apiKey')) return undefined;
+      // A decoy is at least as long as the shortest one minted (ten characters, @ and a domain): a short one would refuse ordinary traffic.
+      if (typeof t.value !== 'string' || t.value.length < 14 || /[^\x21-\x7e]/.test(t.value) || typeof t.label !== 'string' || (t.kind !== 'cardNumber' && t.kind !== 'email' && t.kind !== 'apiKey')) return undefined;
       return { value: t.value, kind: t.kind, label: t.label };
     } catch {
       return undefined;

@@ -119,6 +119,11 @@ describe.skipIf(REDIS === undefined)('a fleet sharing redisMonitorStore', () => 
     const late = createMonitor({ destinations: crm(vendor.url), store: redisMonitorStore(clients[0]!, { prefix: hprefix }), clock: testClock().now, audit: () => undefined });
     await late.flush();
     expect(late.honeytokens().map((t) => t.value).sort()).toEqual([card, email].sort());
+    // An entry written in clear into the store (by whoever can write to it) is not trusted by a fleet with keys.
+    await clients[0]!.rpush(`${hprefix}honeytokens`, JSON.stringify('x'), `plain:${JSON.stringify({ value: 'ordinary-text-00000000', kind: 'apiKey', label: 'forged' })}`);
+    await late.flush();
+    expect(late.honeytokens()).toHaveLength(2);
+    await clients[0]!.ltrim(`${hprefix}honeytokens`, 0, 1);
     // What Redis holds: two sealed entries, no decoy in any form.
     const stored = await clients[0]!.lrange(`${hprefix}honeytokens`, 0, -1);
     expect(stored).toHaveLength(2);
