@@ -5,8 +5,7 @@ import { suspendedError } from './guard.js';
 import { hasSubjects } from './subjects.js';
 import { watchOf } from './watch.js';
 
-/** Largest answer whose shape is learned; larger ones are counted only. */
-const MAX_SHAPE_BYTES = 262_144;
+import { answerValue, readBounded, readableEncoding } from './decode.js';
 
 /** Before sending: throws when the destination is suspended or the request carries a honeytoken, else counts it. */
 export function beforeSend(
@@ -36,14 +35,15 @@ export function afterResponse(destinations: Destinations, destination: string, r
   if (watch === undefined) return;
   const length = Number(response.headers.get('content-length') ?? NaN);
   watch.status(destination, response.status, Number.isFinite(length) ? length : undefined);
-  if (!(response.headers.get('content-type') ?? '').includes('json') || !(length <= MAX_SHAPE_BYTES) || response.status >= 300) return;
-  response
-    .clone()
-    .json()
-    .then(
-      (value: unknown) => watch.response(destination, value),
-      () => undefined,
-    );
+  const encoding = response.headers.get('content-encoding') ?? undefined;
+  if (!(response.headers.get('content-type') ?? '').includes('json') || response.status >= 300 || !readableEncoding(encoding)) return;
+  // A clone read up to the cap, whatever Content-Length says (a compressed answer is usually chunked).
+  void readBounded(response.clone().body).then(async (bytes) => {
+    if (bytes === undefined) return;
+    // fetch decodes gzip, deflate and br itself and keeps the header; a fetch that does not left the coded bytes.
+    const value = (await answerValue(bytes, undefined)) ?? (encoding === undefined ? undefined : await answerValue(bytes, encoding));
+    if (value !== undefined) watch.response(destination, value);
+  });
 }
 
 /** A host no destination declares was called (and refused). */

@@ -7,6 +7,7 @@ import type { Behaviour, Exchange } from '../middleware/exchange.js';
 import { parseQuery, searchOf } from '../middleware/body.js';
 import type { Report } from '../plan/report.js';
 import { hasSubjects } from './subjects.js';
+import { answerValue, MAX_SHAPE_BYTES, readableEncoding } from './decode.js';
 import { watchOf, type Watch } from './watch.js';
 
 /** The error a suspended destination is refused with. */
@@ -21,24 +22,28 @@ export function headerText(headers: Readonly<Record<string, string | string[] | 
   return text;
 }
 
-function preflight(watch: Watch, destination: string, ex: Exchange): Error | undefined {
-  const headers = watch.check(destination, 'headers', headerText(ex.req.headers));
-  if (headers !== undefined) return headers;
-  const url = watch.check(destination, 'url', ex.url());
-  if (url !== undefined) return url;
-  const body = ex.body();
-  // A parsed body is searched as the app handed it, before the policy: a decoy that is tokenized still gave its record away.
-  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return watch.check(destination, 'body', JSON.stringify(body) ?? '');
-  if (typeof body === 'string' || Buffer.isBuffer(body)) return watch.check(destination, 'body', body.toString());
-  return undefined;
+/** What the preflight searched: a rewritten text derived from a searched original needs no second search. */
+interface Searched {
+  readonly found: Error | undefined;
+  readonly body: boolean;
 }
 
-/** Largest proxied answer whose shape is learned. */
-const MAX_SHAPE_BYTES = 262_144;
+function preflight(watch: Watch, destination: string, ex: Exchange): Searched {
+  const headers = watch.check(destination, 'headers', headerText(ex.req.headers));
+  if (headers !== undefined) return { found: headers, body: false };
+  // The URL holds the query: the rewritten query is made from it, so it is not searched again.
+  const url = watch.check(destination, 'url', ex.url());
+  if (url !== undefined) return { found: url, body: false };
+  const body = ex.body();
+  // A parsed body is searched as the app handed it, before the policy: a decoy that is tokenized still gave its record away.
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return { found: watch.check(destination, 'body', JSON.stringify(body) ?? ''), body: true };
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return { found: watch.check(destination, 'body', body.toString()), body: true };
+  return { found: undefined, body: false };
+}
 
 /**
- * Watches the answer a proxied route sends back: for an uncompressed JSON answer of at most
- * 256 KiB, its shape is learned (`responseDrift`). Statuses are redactLogs' to count, once. The bytes are only
+ * Watches the answer a proxied route sends back: for a JSON answer of at most 256 KiB as sent and
+ * once decompressed (gzip, deflate, br), its shape is learned (`responseDrift`). Statuses are redactLogs' to count, once. The bytes are only
  * copied, never changed; what is copied is parsed once the answer finished and then dropped.
  */
 function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destination: string): void {
@@ -46,7 +51,7 @@ function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destinatio
   let size = 0;
   let json: boolean | undefined;
   const keep = (chunk: unknown, encoding: unknown): void => {
-    json ??= /\bjson\b/i.test(String(res.getHeader('content-type') ?? '')) && res.getHeader('content-encoding') === undefined;
+    json ??= /\bjson\b/i.test(String(res.getHeader('content-type') ?? '')) && readableEncoding(encodingOf(res));
     if (!json || size > MAX_SHAPE_BYTES || chunk === undefined || chunk === null || typeof chunk === 'function') return;
     const b = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined;
     if (b === undefined) return;
@@ -65,28 +70,54 @@ function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destinatio
   } as typeof res.end;
   res.once('finish', () => {
     if (!json || size === 0 || size > MAX_SHAPE_BYTES || res.statusCode >= 300) return;
-    try {
-      watch.response(destination, JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
-    } catch {
-      // Not JSON after all: nothing to learn.
-    }
+    // Decompressed off the request's path; an answer that does not decode or parse has no shape.
+    void answerValue(Buffer.concat(chunks), encodingOf(res)).then((value) => {
+      if (value !== undefined) watch.response(destination, value);
+    });
   });
 }
 
+/**
+ * Where there is no Node response (a Web-standard `Response`), the answer's value as the adapter
+ * reads it for observers (never changed, never refused for it), learned once the answer finished
+ * with a success status.
+ */
+function watchValue(ex: Exchange, watch: Watch, destination: string): void {
+  let value: unknown;
+  let read = false;
+  ex.onValue(
+    (v) => {
+      value = v;
+      read = true;
+      return v;
+    },
+    { observe: true },
+  );
+  ex.finished((outcome) => {
+    if (read && !outcome.aborted && outcome.status < 300) watch.response(destination, value);
+  });
+}
+
+function encodingOf(res: NonNullable<Exchange['res']>): string | undefined {
+  const e = res.getHeader('content-encoding');
+  return e === undefined ? undefined : String(e);
+}
+
 /** The exchange the guard sees: its rewritten body searched, its report kept, its request counted when it is handed on. */
-function watchedExchange(ex: Exchange, watch: Watch, destination: string): Exchange {
+function watchedExchange(ex: Exchange, watch: Watch, destination: string, searched: Searched | undefined): Exchange {
   let report: Report | undefined;
   return {
     ...ex,
     setBody(value, text) {
-      if (watch.honeytokens > 0) {
+      // What the policy wrote is made from the body already searched (kept values as they were, hashes and tokens of the rest); a body read here was not.
+      if (watch.honeytokens > 0 && searched?.body !== true) {
         const found = watch.check(destination, 'body', text);
         if (found !== undefined) throw found;
       }
       ex.setBody(value, text);
     },
     setQuery(value, search) {
-      if (watch.honeytokens > 0) {
+      if (watch.honeytokens > 0 && searched === undefined) {
         const found = watch.check(destination, 'query', search);
         if (found !== undefined) throw found;
       }
@@ -106,8 +137,10 @@ function watchedExchange(ex: Exchange, watch: Watch, destination: string): Excha
         if (search !== '') values.push(parseQuery(search));
       }
       watch.outbound(destination, { report, bytes: Number(ex.req.headers['content-length'] ?? 0) || 0, values });
-      // Over a Web-standard Response there are no Node bytes to copy: the shape is not learned there.
-      if (watch.answers && ex.res !== undefined) watchAnswer(ex.res, watch, destination);
+      if (watch.answers) {
+        if (ex.res !== undefined) watchAnswer(ex.res, watch, destination);
+        else watchValue(ex, watch, destination);
+      }
       return ex.next();
     },
   };
@@ -128,10 +161,11 @@ export function watched(source: Destinations | object | undefined, destinations:
     }
     const watch = watchOf(source);
     if (watch === undefined) return guard(ex);
+    let searched: Searched | undefined;
     if (watch.honeytokens > 0) {
-      const found = preflight(watch, destination, ex);
-      if (found !== undefined) return refuse(ex, found, config);
+      searched = preflight(watch, destination, ex);
+      if (searched.found !== undefined) return refuse(ex, searched.found, config);
     }
-    return guard(watchedExchange(ex, watch, destination));
+    return guard(watchedExchange(ex, watch, destination, searched));
   };
 }

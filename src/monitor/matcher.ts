@@ -21,51 +21,55 @@ export function compileMatcher(patterns: ReadonlyArray<readonly [pattern: string
       if (alphabet[c] === 0) alphabet[c] = width++;
     }
   }
-  // The trie, as rows of `width` next states (-1: none yet).
-  const rows: Int32Array[] = [new Int32Array(width).fill(-1)];
+  // The trie, as rows of `width` next states (-1: none yet) in one growing table: no array per state.
+  let table = new Int32Array(Math.max(64, patterns.reduce((n, [p]) => n + p.length, 1)) * width).fill(-1);
+  let states = 1;
   const out: number[] = [-1];
   for (const [p, id] of patterns) {
     if (p.length === 0) continue;
     let s = 0;
     for (let i = 0; i < p.length; i++) {
       const a = alphabet[p.charCodeAt(i)]!;
-      let next = rows[s]![a]!;
+      let next = table[s * width + a]!;
       if (next === -1) {
-        next = rows.length;
-        rows.push(new Int32Array(width).fill(-1));
+        next = states++;
+        if (states * width > table.length) {
+          const grown = new Int32Array(table.length * 2).fill(-1);
+          grown.set(table);
+          table = grown;
+        }
         out.push(-1);
-        rows[s]![a] = next;
+        table[s * width + a] = next;
       }
       s = next;
     }
     if (out[s] === -1) out[s] = id;
   }
+  table = table.slice(0, states * width);
   // Breadth first: each state's missing transitions are its failure state's, and it inherits its failure state's match.
-  const fail = new Int32Array(rows.length);
-  const queue: number[] = [];
-  const root = rows[0]!;
+  const fail = new Int32Array(states);
+  const queue = new Int32Array(states);
+  let tail = 0;
   for (let a = 0; a < width; a++) {
-    if (root[a] === -1) root[a] = 0;
-    else if (a !== 0) queue.push(root[a]!);
+    if (table[a] === -1) table[a] = 0;
+    else if (a !== 0) queue[tail++] = table[a]!;
   }
-  root[0] = 0;
-  for (let q = 0; q < queue.length; q++) {
+  table[0] = 0;
+  for (let q = 0; q < tail; q++) {
     const s = queue[q]!;
-    const row = rows[s]!;
+    const row = s * width;
     const f = fail[s]!;
     if (out[s] === -1) out[s] = out[f]!;
-    row[0] = 0;
+    table[row] = 0;
     for (let a = 1; a < width; a++) {
-      const next = row[a]!;
-      if (next === -1) row[a] = rows[f]![a]!;
+      const next = table[row + a]!;
+      if (next === -1) table[row + a] = table[f * width + a]!;
       else {
-        fail[next] = s === 0 ? 0 : rows[f]![a]!;
-        queue.push(next);
+        fail[next] = s === 0 ? 0 : table[f * width + a]!;
+        queue[tail++] = next;
       }
     }
   }
-  const table = new Int32Array(rows.length * width);
-  rows.forEach((row, s) => table.set(row, s * width));
   const ids = Int32Array.from(out);
   return {
     size: patterns.length,

@@ -2,6 +2,7 @@
 import type { Destinations, SuspensionEvent } from '../destinations/define.js';
 import { isDestinations } from '../destinations/define.js';
 import { FieldguardError } from '../errors.js';
+import { decryptField, encryptField } from '../vault/crypto.js';
 import { FORM } from '../destinations/flows.js';
 import { parseDuration } from './duration.js';
 import { rank, type Sensitivity } from '../schema/tags.js';
@@ -69,7 +70,11 @@ export interface MonitorOptions {
   readonly runbooks?: Readonly<Partial<Record<SignalName, string>>>;
   /** Where suspension and resumption events go. Default: `logger.info`, or a JSON line on stdout. */
   readonly audit?: (event: MonitorAuditEvent) => void;
-  /** Decoys minted earlier (persist what `honeytoken()` returns and pass it here on every instance). */
+  /**
+   * Decoys minted earlier (persist what `honeytoken()` returns and pass it here). With a store that
+   * keeps honeytokens (both built-in stores do), decoys minted on any instance sharing it are
+   * searched for by every instance from its next sync on.
+   */
   readonly honeytokens?: readonly Honeytoken[];
   /** How often counts go to the store and suspensions are read from it, in ms. Default 1,000. Only with the real clock. */
   readonly syncMs?: number;
@@ -124,10 +129,10 @@ interface Pending {
 interface Local {
   /** Pending deltas by window. */
   readonly pending: Map<number, Pending>;
-  /** Outbound `path:kind:form` keys this instance knows. */
+  /** Outbound `path:kind:form:type` keys this instance knows. */
   readonly known: Set<string>;
-  /** By report path and action: the count key of a sensitive field (`kind:email:hash`), or `null` for others — so a request builds no string. */
-  readonly seen: Map<string, Map<string, string | null>>;
+  /** By report path and action: the count key of a sensitive field (`kind:email:hash`), or `null` for others, and the report types seen — so a request builds no string. */
+  readonly seen: Map<string, Map<string, { readonly countKey: string | null; readonly types: Set<string> }>>;
   /** Response shape entries known, and by path their types. */
   readonly shapes: Map<string, Set<string>>;
   /** Response paths present in every answer during warm-up; after it, a missing one is a removed field. */
@@ -322,6 +327,37 @@ export function createMonitor(options: MonitorOptions): Monitor {
     current = w;
   };
 
+  // Decoys travel through the store sealed with the registry's keys when it has them, so whoever reads the store cannot learn which values are traps.
+  const HONEYTOKEN_AAD = 'fieldguard/honeytoken';
+  const seal = (t: Honeytoken): string => {
+    const text = JSON.stringify({ value: t.value, kind: t.kind, label: t.label });
+    return destinations.keys === undefined ? `plain:${text}` : encryptField(destinations.keys, text, HONEYTOKEN_AAD);
+  };
+  const unseal = (entry: string): Honeytoken | undefined => {
+    // With keys, only a sealed entry is trusted: one written in clear by whoever can write to the store is not a decoy of this fleet.
+    const text = destinations.keys === undefined ? (entry.startsWith('plain:') ? entry.slice(6) : undefined) : decryptField(destinations.keys, entry, HONEYTOKEN_AAD);
+    if (text === undefined) return undefined;
+    try {
+      const t = JSON.parse(text) as Partial<Honeytoken>;
+      // A decoy is at least as long as the shortest one minted (ten characters, @ and a domain): a short one would refuse ordinary traffic.
+      if (typeof t.value !== 'string' || t.value.length < 14 || /[^\x21-\x7e]/.test(t.value) || typeof t.label !== 'string' || (t.kind !== 'cardNumber' && t.kind !== 'email' && t.kind !== 'apiKey')) return undefined;
+      return { value: t.value, kind: t.kind, label: t.label };
+    } catch {
+      return undefined;
+    }
+  };
+  let decoysRead = 0;
+  const syncHoneytokens = async (): Promise<void> => {
+    if (store.honeytokens === undefined) return;
+    const entries = await store.honeytokens(decoysRead);
+    decoysRead += entries.length;
+    for (const e of entries) {
+      const t = unseal(e);
+      // An entry this instance cannot open (another key ring) is skipped, never trusted as text.
+      if (t !== undefined) honeytokens.add(t);
+    }
+  };
+
   const syncSuspensions = async (): Promise<void> => {
     const shared = await store.suspensions();
     applyingShared = true;
@@ -397,21 +433,27 @@ export function createMonitor(options: MonitorOptions): Monitor {
       for (const f of report.fields) {
         if (f.action === 'drop' || f.action === 'reject') continue;
         let byAction = l.seen.get(f.path);
-        let countKey = byAction?.get(f.action);
-        if (countKey === undefined) {
+        let entry = byAction?.get(f.action);
+        const type = f.type ?? '';
+        if (entry === undefined || !entry.types.has(type)) {
           const kind = f.kind ?? f.sensitivity ?? 'untagged';
           const form = FORM[f.action];
-          countKey = f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE) ? `kind:${kind}:${form}` : null;
-          const key = `${f.path}:${kind}:${form}`;
+          const countKey = f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE) ? `kind:${kind}:${form}` : null;
           if (l.known.size < MAX_LEARNED) {
             if (byAction === undefined) l.seen.set(f.path, (byAction = new Map()));
-            byAction.set(f.action, countKey);
-            if (!l.known.has(key)) {
-              l.known.add(key);
-              (fresh ??= []).push(key);
+            if (entry === undefined) byAction.set(f.action, (entry = { countKey, types: new Set() }));
+            entry.types.add(type);
+            // One key per JSON type: a path that carries a number and a string in one request learns both.
+            for (const t of type === '' ? [''] : type.split('|')) {
+              const key = t === '' ? `${f.path}:${kind}:${form}` : `${f.path}:${kind}:${form}:${t}`;
+              if (!l.known.has(key)) {
+                l.known.add(key);
+                (fresh ??= []).push(key);
+              }
             }
-          }
+          } else if (entry === undefined) entry = { countKey, types: new Set() };
         }
+        const countKey = entry.countKey;
         if (countKey !== null) {
           add(p, 'fields', f.count);
           add(p, countKey, f.count);
@@ -481,12 +523,15 @@ export function createMonitor(options: MonitorOptions): Monitor {
     },
   };
   attachWatch(destinations, watch);
+  // Decoys minted by other instances before this one started.
+  enqueue(syncHoneytokens);
 
   const timer =
     options.clock === undefined
       ? setInterval(() => {
           enqueue(settle);
           enqueue(syncSuspensions);
+          enqueue(syncHoneytokens);
         }, options.syncMs ?? 1000)
       : undefined;
   timer?.unref();
@@ -498,7 +543,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
     destinations,
     honeytoken(o) {
       const value = mintValue(o);
-      honeytokens.add({ value, kind: o.kind, label: o.label ?? o.kind });
+      const token: Honeytoken = { value, kind: o.kind, label: o.label ?? o.kind };
+      honeytokens.add(token);
+      if (store.addHoneytoken !== undefined) enqueue(() => store.addHoneytoken!(seal(token)));
       return value;
     },
     honeytokens() {
@@ -507,6 +554,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     async flush() {
       enqueue(settle);
       enqueue(syncSuspensions);
+      enqueue(syncHoneytokens);
       // Jobs queued while these ran (alerts claimed, suspensions written) settle too.
       for (let i = 0; i < 4; i++) await work;
     },

@@ -10,6 +10,8 @@ export interface RedisMonitorClient {
   hset(key: string, field: string, value: string): Promise<unknown>;
   hdel(key: string, field: string): Promise<unknown>;
   hgetall(key: string): Promise<Record<string, string>>;
+  rpush(key: string, value: string): Promise<unknown>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
 }
 
 /** A queued ioredis transaction or pipeline. */
@@ -40,8 +42,10 @@ function failed(results: Array<[Error | null, unknown]> | null): Array<[Error | 
  * A {@link MonitorStore} in Redis, for fleets: every instance adds its counts to the same windows
  * (HINCRBY in a MULTI, so a spike spread over twenty pods is seen as one), distinct subjects go
  * into Redis' own HyperLogLog (PFADD of 32-bit hashes; the registers are all that is kept), every
- * window expires, alert ids are claimed with `SET NX` so the fleet raises each alert once, and
- * suspensions live in one hash every instance reads. The client is the app's (ioredis).
+ * window expires, alert ids are claimed with `SET NX` so the fleet raises each alert once,
+ * suspensions live in one hash every instance reads, and honeytokens in one list (each entry
+ * AES-256-GCM-sealed with the registry's keys when it has them), which each instance reads from
+ * where it left off. The client is the app's (ioredis).
  *
  * @example
  * ```ts
@@ -54,6 +58,7 @@ export function redisMonitorStore(client: RedisMonitorClient, options: RedisMoni
   const countsKey = (d: string, w: number): string => `${prefix}w:${d}:${w}`;
   const sketchKey = (d: string, w: number): string => `${prefix}h:${d}:${w}`;
   const suspensionsKey = `${prefix}suspended`;
+  const honeytokensKey = `${prefix}honeytokens`;
   return {
     async add(deltas, ttlMs) {
       if (deltas.length === 0) return;
@@ -103,6 +108,12 @@ export function redisMonitorStore(client: RedisMonitorClient, options: RedisMoni
     async setSuspension(destination, state) {
       if (state === undefined) await client.hdel(suspensionsKey, destination);
       else await client.hset(suspensionsKey, destination, JSON.stringify(state));
+    },
+    async addHoneytoken(entry) {
+      await client.rpush(honeytokensKey, entry);
+    },
+    async honeytokens(from) {
+      return client.lrange(honeytokensKey, from, -1);
     },
     async suspensions() {
       const raw = await client.hgetall(suspensionsKey);

@@ -44,6 +44,13 @@ export interface MonitorStore {
   setSuspension(destination: string, state: StoredSuspension | undefined): Promise<void>;
   /** Every suspended destination. */
   suspensions(): Promise<Readonly<Record<string, StoredSuspension>>>;
+  /**
+   * Appends a sealed honeytoken entry to the list every instance reads (a shared store shares the
+   * decoys with it). Without this method decoys are this instance's only.
+   */
+  addHoneytoken?(entry: string): Promise<void>;
+  /** The sealed honeytoken entries from position `from` on (each instance reads only what it has not read). */
+  honeytokens?(from: number): Promise<string[]>;
   /** Releases what the store holds open (connections are the app's). */
   close?(): Promise<void>;
 }
@@ -72,6 +79,7 @@ export function memoryMonitorStore(options: { readonly now?: () => number } = {}
   const learned = new Map<string, Set<string>>();
   const claims = new Map<string, number>();
   const suspended = new Map<string, StoredSuspension>();
+  const decoys: string[] = [];
   const sweep = (t: number): void => {
     for (const [d, byWindow] of windows) {
       for (const [w, entry] of byWindow) if (entry.expires <= t) byWindow.delete(w);
@@ -127,6 +135,12 @@ export function memoryMonitorStore(options: { readonly now?: () => number } = {}
     },
     async suspensions() {
       return Object.fromEntries(suspended);
+    },
+    async addHoneytoken(entry) {
+      decoys.push(entry);
+    },
+    async honeytokens(from) {
+      return decoys.slice(from);
     },
   };
 }

@@ -31,6 +31,8 @@ export class Position {
   /** Per-walk tally; valid only while `stamp` equals the walk's stamp. */
   count = 0;
   stamp = 0;
+  /** Per-walk: the JSON types of the values counted here, as bits (see report.ts `TYPE_BITS`); valid with `stamp`. */
+  types = 0;
   /** The node last reported here and the maker of its report entry (see report.ts), so reports build no look-ups. */
   reportNode: object | undefined = undefined;
   reportMaker: unknown = undefined;

@@ -14,6 +14,13 @@ export interface ReportField<P extends string = string> {
   readonly count: number;
   readonly sensitivity?: Sensitivity;
   readonly kind?: Kind;
+  /**
+   * The JSON type of the values counted here, as the app handed them (before the action):
+   * `'string'`, `'number'`, `'boolean'`, `'null'`, `'array'`, `'object'` or `'undefined'`, or several
+   * joined by `|` in that order when the values at the path differ (`'number|string'`).
+   * Every walk sets it; a report built by hand may leave it out.
+   */
+  readonly type?: string;
   /** Set when no tag covers the path. */
   readonly untagged?: true;
   /** Tokens or ciphertexts at this path that did not resolve (unknown, expired, erased, moved, another namespace or kind). */
@@ -57,6 +64,33 @@ export interface Tally {
   readonly positions: readonly Position[];
   readonly nodes: readonly PlanNode[];
   readonly counts: readonly number[];
+  /** The JSON types seen at each position, as bits of {@link typeBit}. */
+  readonly types: readonly number[];
+}
+
+const TYPE_NAMES = ['string', 'number', 'boolean', 'null', 'array', 'object', 'undefined'] as const;
+/** The `type` of a report entry for each set of bits, spelled once. */
+const TYPE_TEXT: string[] = Array.from({ length: 1 << TYPE_NAMES.length }, (_, bits) => TYPE_NAMES.filter((_, i) => (bits & (1 << i)) !== 0).join('|'));
+
+/**
+ * The JSON type of a value as one bit (string 1, number 2, boolean 4, null 8, array 16, object 32,
+ * undefined 64): what `JSON.stringify` would write — a Date is a string, a bigint a number, a
+ * function or symbol nothing.
+ */
+export function typeBit(v: unknown): number {
+  switch (typeof v) {
+    case 'string':
+      return 1;
+    case 'number':
+    case 'bigint':
+      return 2;
+    case 'boolean':
+      return 4;
+    case 'object':
+      return v === null ? 8 : Array.isArray(v) ? 16 : v instanceof Date ? 1 : 32;
+    default:
+      return 64;
+  }
 }
 
 
@@ -110,7 +144,7 @@ const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {
 type Counts = { -readonly [K in Exclude<keyof Report, 'fields'>]: number };
 
 /** Makes the report entry of one (position, node) pair for a count: its fixed part decided once, not per walk. */
-type FieldMaker = (count: number) => { -readonly [K in keyof ReportField]: ReportField[K] };
+type FieldMaker = (count: number, type: string) => { -readonly [K in keyof ReportField]: ReportField[K] };
 
 /** The maker of a position's entry, remembered on the position for the node last reported there. */
 function makerFor(pos: Position, node: PlanNode): FieldMaker {
@@ -122,14 +156,14 @@ function makerFor(pos: Position, node: PlanNode): FieldMaker {
   // One object literal per shape, so every entry of a shape is built the same way.
   if (tag !== undefined && tag.kind !== undefined) {
     const { sensitivity, kind } = tag;
-    make = (count) => ({ path, action, count, sensitivity, kind });
+    make = (count, type) => ({ path, action, count, type, sensitivity, kind });
   } else if (tag !== undefined) {
     const { sensitivity } = tag;
-    make = (count) => ({ path, action, count, sensitivity });
+    make = (count, type) => ({ path, action, count, type, sensitivity });
   } else if (node.untagged) {
-    make = (count) => ({ path, action, count, untagged: true as const });
+    make = (count, type) => ({ path, action, count, type, untagged: true as const });
   } else {
-    make = (count) => ({ path, action, count });
+    make = (count, type) => ({ path, action, count, type });
   }
   pos.reportNode = node;
   pos.reportMaker = make;
@@ -141,6 +175,7 @@ export function buildReport(t: Tally, unresolved: ReadonlyMap<Position, number>)
   const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, generalized: 0, shifted: 0, unresolved: 0 };
   const { positions, nodes } = t;
   const ns = t.counts;
+  const ts = t.types;
   const fields = new Array<ReportField>(positions.length);
   const anyUnresolved = unresolved.size > 0;
   for (let i = 0; i < positions.length; i++) {
@@ -151,7 +186,7 @@ export function buildReport(t: Tally, unresolved: ReadonlyMap<Position, number>)
     counts[COUNTER[node.action]] += n - failed;
     counts.unresolved += failed;
     if (node.untagged) counts.untagged += n;
-    const field = makerFor(pos, node)(n);
+    const field = makerFor(pos, node)(n, TYPE_TEXT[ts[i]!]!);
     if (failed > 0) field.unresolved = failed;
     fields[i] = field;
   }

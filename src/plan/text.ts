@@ -130,7 +130,7 @@ function copyText(w: Walk, value: unknown, depth: number, pos: Position, key: st
 /** A node's action on a value not walked into, as text. */
 function actText(w: Walk, node: PlanNode, pos: Position, value: unknown, container: boolean, depth: number, ref: Ref | undefined, key: string | number | undefined, at: string | number): Out {
   if (container && node.action === 'keep') {
-    count(w, pos, node);
+    count(w, pos, node, value);
     return copyText(w, value, depth, pos, key === undefined ? '' : String(key), at);
   }
   const r = act(w, node, pos, value, container, depth, ref, key);
@@ -158,16 +158,16 @@ function walkText(w: Walk, node: PlanNode, pos: Position, value: unknown, depth:
     const action = node.action;
     if (action === 'keep' && !w.plan.exactNumbers) {
       if (typeof v === 'string') {
-        count(w, pos, node);
+        count(w, pos, node, v);
         return quote(v);
       }
       if (v === null || typeof v !== 'object') {
-        count(w, pos, node);
+        count(w, pos, node, v);
         return toText(w, v, at);
       }
     }
     if (action === 'drop') {
-      count(w, pos, node);
+      count(w, pos, node, v);
       return DROP;
     }
     return actText(w, node, pos, v, false, depth, ref, key, at);

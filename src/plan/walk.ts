@@ -10,7 +10,7 @@ import { applyTechnique, subjectOffsets, type Offsets } from '../techniques/leaf
 import { fpeDecrypt, fpeEncrypt } from '../techniques/fpe.js';
 import { decodeValue, encodeValue } from './values.js';
 import { lastViewed, setKey, view } from './view.js';
-import { buildReport, type Report, type ReportField, type Tally } from './report.js';
+import { buildReport, typeBit, type Report, type ReportField, type Tally } from './report.js';
 
 export type { Report, ReportField };
 
@@ -86,13 +86,15 @@ export function rootOf(plan: CompiledPlan): Position {
   return root;
 }
 
-export function count(w: Walk, pos: Position, node: PlanNode): void {
+export function count(w: Walk, pos: Position, node: PlanNode, value: unknown): void {
+  const bit = typeBit(value);
   if (pos.stamp !== w.stamp) {
     pos.stamp = w.stamp;
     pos.count = 0;
+    pos.types = bit;
     w.touched.push(pos);
     w.touchedNodes.push(node);
-  }
+  } else pos.types |= bit;
   pos.count++;
 }
 
@@ -189,7 +191,7 @@ export function secretKeyText(w: Walk, key: string): string {
 
 /** Applies a node's action to a value that is not walked into: a leaf, or a container the node takes whole. */
 export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: boolean, depth: number, ref: Ref | undefined, key: string | number | undefined): unknown {
-  count(w, pos, node);
+  count(w, pos, node, value);
   switch (node.action) {
     case 'keep':
       if (container) return copy(w, value, depth, pos, key === undefined ? '' : String(key));
@@ -345,11 +347,11 @@ export function walk(w: Walk, node: PlanNode, pos: Position, value: unknown, dep
     // A scalar where the schema describes an object or list is treated as protectively as anything below.
     if (node.scalarNode !== undefined) node = node.scalarNode;
     if (node.action === 'keep' && (v === null || typeof v !== 'object') && !w.plan.exactNumbers) {
-      count(w, pos, node);
+      count(w, pos, node, v);
       return v;
     }
     if (node.action === 'drop') {
-      count(w, pos, node);
+      count(w, pos, node, v);
       return DROP;
     }
     return act(w, node, pos, v, false, depth, ref, key);
@@ -505,8 +507,12 @@ export function bracketed(plan: CompiledPlan, node: PlanNode, key: string): Plan
 export function tally(w: Walk): Tally {
   const positions = w.touched;
   const counts = new Array<number>(positions.length);
-  for (let i = 0; i < positions.length; i++) counts[i] = positions[i]!.count;
-  return { positions, nodes: w.touchedNodes, counts };
+  const types = new Array<number>(positions.length);
+  for (let i = 0; i < positions.length; i++) {
+    counts[i] = positions[i]!.count;
+    types[i] = positions[i]!.types;
+  }
+  return { positions, nodes: w.touchedNodes, counts, types };
 }
 
 function unique(values: Iterable<string | undefined>): string[] {

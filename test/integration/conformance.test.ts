@@ -45,8 +45,8 @@ describe.each(FRAMEWORKS)('$name', (framework) => {
   it('reports counts by path and kind, never values', async () => {
     const report = gw.reports.at(-1)!;
     expect(report).toMatchObject({ kept: 8, dropped: 10, masked: 0, rejected: 0, untagged: 0 });
-    expect(report.fields).toContainEqual({ path: 'customer.email', action: 'drop', count: 1, sensitivity: 'personal', kind: 'email' });
-    expect(report.fields).toContainEqual({ path: 'items[*].sku', action: 'keep', count: 2, sensitivity: 'public' });
+    expect(report.fields).toContainEqual({ path: 'customer.email', type: 'string', action: 'drop', count: 1, sensitivity: 'personal', kind: 'email' });
+    expect(report.fields).toContainEqual({ path: 'items[*].sku', type: 'string', action: 'keep', count: 2, sensitivity: 'public' });
     expect(leaks(JSON.stringify(report))).toEqual([]);
   });
 

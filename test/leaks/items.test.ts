@@ -138,7 +138,7 @@ describe.each(ALL_STACKS)('$name: outbound', (stack) => {
     }
     const expected = JSON.stringify({ total: 3, customer: {}, items: [{ sku: 'A' }] });
     expect(vendor.received.slice(at.received).map((r) => r.body)).toEqual([expected, expected]);
-    expect(reports[0]!.fields).toContainEqual({ path: 'id.*', action: 'drop', count: 1, untagged: true });
+    expect(reports[0]!.fields).toContainEqual({ path: 'id.*', type: 'object', action: 'drop', count: 1, untagged: true });
     expect(findLeaks({ ...channels(undefined, vendor, at), reports: JSON.stringify(reports) }, c)).toEqual([]);
     // The plan itself, without HTTP: the same answer.
     expect(compileScrub({ schema: ticketSchema })(body).value).toEqual(JSON.parse(expected));

@@ -89,6 +89,56 @@ describe.skipIf(REDIS === undefined)('a fleet sharing redisMonitorStore', () => 
     for (const c of clients) c.disconnect();
   });
 
+  it('refuses a honeytoken minted on one instance on every instance sharing the store, and stores it sealed', async () => {
+    const vendor = await startVendor();
+    const hprefix = `${prefix}decoys:`;
+    const instances = clients.map((client) => {
+      const destinations = crm(vendor.url);
+      const alerts: Alert[] = [];
+      const monitor = createMonitor({ destinations, store: redisMonitorStore(client, { prefix: hprefix }), clock: testClock().now, onAlert: (a) => void alerts.push(a), audit: () => undefined });
+      return { destinations, monitor, alerts };
+    });
+    const express = await gateway('Express', instances[0]!.destinations, vendor.url);
+    const koa = await gateway('Koa', instances[1]!.destinations, vendor.url);
+    const card = instances[0]!.monitor.honeytoken({ kind: 'cardNumber', label: 'ledger-decoy' });
+    const email = instances[1]!.monitor.honeytoken({ kind: 'email', domain: 'decoys.example.org' });
+    for (const i of instances) await i.monitor.flush();
+    for (const i of instances) await i.monitor.flush();
+    const before = vendor.received.length;
+    // Each decoy is refused on the instance that did not mint it, raw and base64.
+    const onKoa = await post(koa, { id: 'h1', contacts: [{ email: 'ok@example.com', plan: card }] });
+    expect(onKoa.status).toBe(403);
+    expect(JSON.parse(onKoa.body).error.code).toBe('ERR_HONEYTOKEN_DETECTED');
+    const onExpress = await post(express, { id: 'h2', contacts: [{ email: 'ok@example.com', plan: Buffer.from(`to=${email}`).toString('base64') }] });
+    expect(onExpress.status).toBe(403);
+    expect(vendor.received.length).toBe(before);
+    await Promise.all(instances.map((i) => i.monitor.flush()));
+    expect(instances[1]!.alerts.filter((a) => a.signal === 'honeytoken')).toEqual([expect.objectContaining({ severity: 'critical', honeytoken: { label: 'ledger-decoy', kind: 'cardNumber' } })]);
+    expect(instances[0]!.alerts.filter((a) => a.signal === 'honeytoken')).toHaveLength(1);
+    // A monitor started later learns both from the store.
+    const late = createMonitor({ destinations: crm(vendor.url), store: redisMonitorStore(clients[0]!, { prefix: hprefix }), clock: testClock().now, audit: () => undefined });
+    await late.flush();
+    expect(late.honeytokens().map((t) => t.value).sort()).toEqual([card, email].sort());
+    // An entry written in clear into the store (by whoever can write to it) is not trusted by a fleet with keys.
+    await clients[0]!.rpush(`${hprefix}honeytokens`, JSON.stringify('x'), `plain:${JSON.stringify({ value: 'ordinary-text-00000000', kind: 'apiKey', label: 'forged' })}`);
+    await late.flush();
+    expect(late.honeytokens()).toHaveLength(2);
+    await clients[0]!.ltrim(`${hprefix}honeytokens`, 0, 1);
+    // What Redis holds: two sealed entries, no decoy in any form.
+    const stored = await clients[0]!.lrange(`${hprefix}honeytokens`, 0, -1);
+    expect(stored).toHaveLength(2);
+    for (const e of stored) expect(e).toMatch(/^enc_k1_/);
+    const everything = JSON.stringify(stored);
+    for (const v of [card, email, email.split('@')[0]!, Buffer.from(card).toString('base64')]) expect(everything).not.toContain(v);
+    await late.close();
+    for (const i of instances) await i.monitor.close();
+    const mine = await clients[0]!.keys(`${hprefix}*`);
+    if (mine.length > 0) await clients[0]!.del(...mine);
+    await express.close();
+    await koa.close();
+    await vendor.close();
+  });
+
   it('sees a spike spread over two instances as one, blocks both, and resumes both', async () => {
     vendor = await startVendor();
     const clock = testClock();

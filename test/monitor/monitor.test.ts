@@ -110,8 +110,31 @@ describe.each(['Express', 'Koa'] as const)('createMonitor behind protect on %s',
     await monitor.flush();
     const drift = alerts.filter((a) => a.signal === 'outboundDrift');
     expect(drift).toHaveLength(1);
-    expect(drift[0]).toMatchObject({ destination: 'crm', metric: 'paths', observed: 1, paths: ['contacts[*].phone:phone:hash'], runbook: 'https://runbooks.example/drift', severity: 'warning' });
+    expect(drift[0]).toMatchObject({ destination: 'crm', metric: 'paths', observed: 1, paths: ['contacts[*].phone:phone:hash:string'], runbook: 'https://runbooks.example/drift', severity: 'warning' });
     expect(JSON.stringify(alerts)).not.toContain('1234567');
+  });
+
+  it('raises outboundDrift when a known path carries a JSON type never sent before', async () => {
+    await steady(5);
+    expect(alerts).toEqual([]);
+    // `id` was always a string; now a number. Same path, same kind, same form.
+    expect((await post(app, { id: 42, contacts: [{ email: 'c1@example.com', plan: 'pro' }] })).status).toBe(200);
+    await monitor.flush();
+    let drift = alerts.filter((a) => a.signal === 'outboundDrift');
+    expect(drift).toHaveLength(1);
+    expect(drift[0]).toMatchObject({ destination: 'crm', metric: 'paths', observed: 1, paths: ['id:public:clear:number'], severity: 'warning' });
+    // The same again is known now: no second alert; the string form was never forgotten.
+    expect((await post(app, { id: 43, contacts: [{ email: 'c1@example.com', plan: 'pro' }] })).status).toBe(200);
+    expect((await post(app, { id: 'o1', contacts: [{ email: 'c1@example.com', plan: 'pro' }] })).status).toBe(200);
+    await monitor.flush();
+    expect(alerts.filter((a) => a.signal === 'outboundDrift')).toHaveLength(1);
+    // A hashed field that changes type is seen too, although what leaves is a hash either way.
+    expect((await post(app, { id: 'o1', contacts: [{ email: 12345678, plan: 'pro' }] })).status).toBe(200);
+    await monitor.flush();
+    drift = alerts.filter((a) => a.signal === 'outboundDrift');
+    expect(drift).toHaveLength(2);
+    expect(drift[1]!.paths).toEqual(['contacts[*].email:email:hash:number']);
+    expect(JSON.stringify(alerts)).not.toContain('12345678');
   });
 
   it('refuses a request carrying a honeytoken — raw, base64 or URL-encoded — with a critical alert and nothing at the vendor', async () => {
