@@ -4,7 +4,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { FieldguardError, toFieldguardError } from '../errors.js';
 import type { PlanResult } from '../plan/walk.js';
 import { answerNode, isAnswer, refuse } from './answer.js';
-import { charsetOf, mayStartJson, mediaType } from './body.js';
+import { charsetOf, isJsonMediaType, mayStartJson, mediaType } from './body.js';
 import { emitReport, type CommonConfig } from './config.js';
 import { ANSWERED, type Exchange } from './exchange.js';
 import { streamFormat, type RecordApply } from './stream.js';
@@ -44,7 +44,7 @@ function typeVerdict(res: ServerResponse): Verdict {
   const header = res.getHeader('content-type');
   const type = mediaType(typeof header === 'string' ? header : Array.isArray(header) ? header[0] : undefined);
   if (type === undefined || FRAMEWORK_DEFAULTS.has(type)) return 'sniff';
-  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  if (streamFormat(type) === undefined && isJsonMediaType(type)) return 'json';
   // Server-sent events and NDJSON are rewritten record by record as they pass, never held whole.
   return streamFormat(type) === undefined ? 'pass' : 'stream';
 }

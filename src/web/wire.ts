@@ -1,6 +1,6 @@
 // Bytes of Web-standard Requests and Responses: bodies read with a limit, decompressed by DecompressionStream, decoded from their charset — no Node module.
 import { FieldguardError } from '../errors.js';
-import { charsetOf, mayStartJson, mediaType } from '../middleware/body.js';
+import { charsetOf, isJsonMediaType, mayStartJson, mediaType } from '../middleware/body.js';
 import { streamFormat, type StreamFormat } from '../middleware/stream.js';
 import { webRecords, type WebRecordOptions } from '../middleware/stream-web.js';
 
@@ -109,7 +109,7 @@ export function answerVerdict(response: Response): AnswerVerdict {
   if (response.body === null || status === 204 || status === 304 || (status >= 100 && status < 200)) return 'pass';
   const type = mediaType(response.headers.get('content-type') ?? undefined);
   if (type === undefined || FRAMEWORK_DEFAULTS.has(type)) return 'sniff';
-  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  if (streamFormat(type) === undefined && isJsonMediaType(type)) return 'json';
   // Server-sent events and NDJSON carry JSON records: rewritten record by record as they are read, never passed in clear.
   return streamFormat(type) === undefined ? 'pass' : 'stream';
 }
@@ -117,7 +117,7 @@ export function answerVerdict(response: Response): AnswerVerdict {
 /** Whether a type names JSON: what a bodiless answer (a HEAD) must not carry a length or validator of. */
 export function isJsonType(response: Response): boolean {
   const type = mediaType(response.headers.get('content-type') ?? undefined);
-  return type !== undefined && (type === 'application/json' || type.endsWith('+json'));
+  return isJsonMediaType(type);
 }
 
 /** The first byte that is not whitespace or a BOM byte. */
