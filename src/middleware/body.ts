@@ -166,7 +166,7 @@ export function withSearch(url: string, search: string): string {
 /**
  * Whether an untyped answer whose first significant byte is `b` may be JSON: `{`, `[` or `"` (how
  * JSON answers start), or a UTF-16/32 byte-order mark or zero byte, whose text is known only once
- * decoded by its charset — buffered and parsed, then sent as it was if it is not JSON.
+ * decoded by its charset — buffered and parsed, and refused (500) if it is not one JSON text.
  */
 export function mayStartJson(b: number): boolean {
   return b === 0x7b || b === 0x5b || b === 0x22 || b === 0xff || b === 0xfe || b === 0x00;

@@ -8,6 +8,7 @@ import { createProxyMiddleware } from 'http-proxy-middleware';
 import { describe, expect, it } from 'vitest';
 import { defineSchema, proxyBody, tag } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
+import * as fw from '../../src/web/index.js';
 import { isJsonMediaType } from '../../src/middleware/body.js';
 import { listen, startVendor } from '../helpers/vendor.js';
 
@@ -52,5 +53,31 @@ describe('a request body typed with another JSON media type', () => {
       await s.close();
       await vendor.close();
     }
+  });
+});
+
+describe('an untyped answer that starts like JSON but is several JSON texts', () => {
+  const lines = [{ id: 'o-1', email: EMAIL }, { id: 'o-2', email: EMAIL }].map((r) => JSON.stringify(r)).join('\n');
+  it('Express 5: refused with ERR_MASK_FAILED, no record in clear', async () => {
+    const app = express5();
+    app.get('/orders', fx.maskFields({ schema }), (_req, res) => void res.send(lines));
+    const s = await listen(createServer(app));
+    try {
+      const r = await fetch(`${s.url}/orders`);
+      const text = await r.text();
+      expect(r.status).toBe(500);
+      expect(JSON.parse(text)).toMatchObject({ error: { code: 'ERR_MASK_FAILED' } });
+      expect(text).not.toContain(EMAIL);
+    } finally {
+      await s.close();
+    }
+  });
+  it('Web: refused with ERR_MASK_FAILED, no record in clear', async () => {
+    const handler = fw.maskFields({ schema })(async () => new Response(lines));
+    const res = await handler(new Request('http://127.0.0.1/orders'));
+    const text = await res.text();
+    expect(res.status).toBe(500);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'ERR_MASK_FAILED' } });
+    expect(text).not.toContain(EMAIL);
   });
 });
