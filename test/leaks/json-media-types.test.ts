@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { defineSchema, proxyBody, tag } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
 import * as fw from '../../src/web/index.js';
+import * as ff from '../../src/fastify/index.js';
+import Fastify from 'fastify';
 import { isJsonMediaType } from '../../src/middleware/body.js';
 import { listen, startVendor } from '../helpers/vendor.js';
 
@@ -79,5 +81,22 @@ describe('an untyped answer that starts like JSON but is several JSON texts', ()
     expect(res.status).toBe(500);
     expect(JSON.parse(text)).toMatchObject({ error: { code: 'ERR_MASK_FAILED' } });
     expect(text).not.toContain(EMAIL);
+  });
+});
+
+describe('a URL that does not decode', () => {
+  it('Fastify: errorHandler() as frameworkErrors answers ERR_INVALID_URL without quoting the path', async () => {
+    const app = Fastify({ frameworkErrors: ff.errorHandler() });
+    app.get('/users/:id', async (request) => ({ id: (request.params as { id: string }).id }));
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const r = await fetch(`${url}/users/${encodeURIComponent(EMAIL)}%ZZ`);
+      const text = await r.text();
+      expect(r.status).toBe(400);
+      expect(JSON.parse(text)).toMatchObject({ error: { code: 'ERR_INVALID_URL' } });
+      for (const form of [EMAIL, encodeURIComponent(EMAIL), 'canary']) expect(text).not.toContain(form);
+    } finally {
+      await app.close();
+    }
   });
 });
