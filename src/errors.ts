@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'ERR_UNREADABLE_VALUE'
   | 'ERR_MASK_FAILED'
   | 'ERR_INVALID_JSON'
+  | 'ERR_INVALID_URL'
   | 'ERR_UNSUPPORTED_CONTENT_TYPE'
   | 'ERR_INVALID_KEY'
   | 'ERR_VAULT_UNAVAILABLE'
@@ -48,6 +49,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_UNREADABLE_VALUE: 500,
   ERR_MASK_FAILED: 500,
   ERR_INVALID_JSON: 400,
+  ERR_INVALID_URL: 400,
   ERR_UNSUPPORTED_CONTENT_TYPE: 415,
   ERR_INVALID_KEY: 500,
   ERR_VAULT_UNAVAILABLE: 503,
@@ -150,6 +152,7 @@ const TITLE: Readonly<Record<ErrorCode, string>> = {
   ERR_UNREADABLE_VALUE: 'Unreadable value',
   ERR_MASK_FAILED: 'Masking failed',
   ERR_INVALID_JSON: 'Invalid JSON',
+  ERR_INVALID_URL: 'Invalid URL',
   ERR_UNSUPPORTED_CONTENT_TYPE: 'Unsupported content type',
   ERR_INVALID_KEY: 'Invalid key',
   ERR_VAULT_UNAVAILABLE: 'Vault unavailable',
@@ -197,11 +200,14 @@ const FASTIFY_PARSER_CODES: Readonly<Record<string, FieldguardError>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: new FieldguardError('ERR_INVALID_JSON', 'the request body is empty or only whitespace, which is not JSON'),
   FST_ERR_CTP_BODY_TOO_LARGE: PARSER_TYPES['entity.too.large']!,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: PARSER_TYPES['request.size.invalid']!,
+  // Fastify's bad-URL error (handed to `frameworkErrors`) quotes the path it could not decode.
+  FST_ERR_BAD_URL: new FieldguardError('ERR_INVALID_URL', 'the request URL holds a percent-encoding that does not decode'),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: new FieldguardError('ERR_UNSUPPORTED_CONTENT_TYPE', 'the request body has a content type no parser of this route reads'),
 };
 
 /**
- * Recognizes the errors body parsers throw (body-parser, raw-body, co-body, Fastify's content-type parsers) and maps them to a
+ * Recognizes the errors body parsers throw (body-parser, raw-body, co-body, Fastify's content-type parsers), and a
+ * router's URL decoding errors (a URIError, Fastify's FST_ERR_BAD_URL), and maps them to a
  * fieldguard error. Their own messages, and co-body's `err.body`, quote the request body, so they
  * must never reach an answer or a log.
  */
@@ -211,6 +217,8 @@ export function parserError(err: unknown): FieldguardError | undefined {
   if (typeof type === 'string' && PARSER_TYPES[type] !== undefined) return PARSER_TYPES[type];
   const { code, statusCode } = err as { code?: unknown; statusCode?: unknown };
   if (typeof code === 'string' && FASTIFY_PARSER_CODES[code] !== undefined) return FASTIFY_PARSER_CODES[code];
+  // A router's failure to decode a path parameter (Express's "Failed to decode param '…'") quotes the segment.
+  if (err instanceof URIError) return FASTIFY_PARSER_CODES['FST_ERR_BAD_URL'];
   // Fastify's JSON parser answers a SyntaxError (whose message quotes the body) with statusCode 400.
   if (statusCode === 400 && err instanceof SyntaxError) return PARSER_TYPES['entity.parse.failed'];
   if (status === 400 && (err instanceof SyntaxError || 'body' in err)) return PARSER_TYPES['entity.parse.failed'];

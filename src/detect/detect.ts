@@ -63,8 +63,37 @@ function features(t: string): Features {
 
 type Wanted = ReadonlySet<FindingKind>;
 
+/** A character outside ASCII that numbers are written with: a decimal digit of any script, a space separator, a dash. */
+const WIDE_NUMBER_CHAR = /(?![\x00-\x7f])[\p{Nd}\p{Zs}\p{Pd}]/gu;
+const NON_ASCII = /[^\x00-\x7f]/;
+const ND = /\p{Nd}/u;
+
+/** The ASCII digit of a decimal digit of any script: digits come in runs of ten, zero first (a Unicode guarantee). */
+function digitValue(code: number): number {
+  let low = code;
+  while (low > 0 && ND.test(String.fromCharCode(low - 1))) low--;
+  return (code - low) % 10;
+}
+
+/**
+ * The text with the digits, spaces and dashes numbers are printed with outside ASCII (full-width
+ * `４１１１`, Arabic-Indic digits, U+00A0 or U+202F between groups, en dashes) read as their ASCII
+ * forms, one code unit for one, so every span found in it is the same span of the original text.
+ * Characters of two code units (digits beyond the BMP) are left as they are.
+ */
+export function foldNumbers(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
+  return text.replace(WIDE_NUMBER_CHAR, (ch) => {
+    if (ch.length !== 1) return ch;
+    if (ND.test(ch)) return String.fromCharCode(48 + digitValue(ch.charCodeAt(0)));
+    return /\p{Zs}/u.test(ch) ? ' ' : '-';
+  });
+}
+
 function run(text: string, wanted: Wanted, out: Finding[]): void {
-  const f = features(text);
+  // Numbers are read in the folded text (same length, same offsets): a card grouped by no-break spaces is still a card.
+  const folded = foldNumbers(text);
+  const f = features(folded);
   // A text with no digit, "@", ":", "=", "%", "&" or "\\" can hold only a provider-prefixed key,
   // a JWT or a PEM header: three cheap looks, and most log text is done here.
   const rich = f.digits > 0 || f.at || f.colons > 0 || f.marks;
@@ -82,7 +111,7 @@ function run(text: string, wanted: Wanted, out: Finding[]): void {
   const card = wanted.has('cardNumber') && f.digits >= 12;
   const ssn = wanted.has('ssn') && f.digits >= 9;
   const phone = wanted.has('phone') && f.digits >= 7;
-  if (card || ssn || phone) numbers(text, out, card, ssn, phone);
+  if (card || ssn || phone) numbers(folded, out, card, ssn, phone);
   if (wanted.has('ipAddress') && ((f.dots >= 3 && f.digits >= 4) || f.colons >= 2)) ipAddresses(text, out);
 }
 
@@ -166,7 +195,7 @@ export function detect(text: string, options: DetectOptions = {}): Finding[] {
 }
 
 /**
- * Whether a text could hold any finding at all: false for text with no digit, "@", ":", "=", "%",
+ * Whether a text could hold any finding at all: false for text with no digit (of any script), "@", ":", "=", "%",
  * "&", "\\" and no provider key, JWT or PEM marker — a cheap test before {@link detect}.
  *
  * @example
@@ -175,10 +204,14 @@ export function detect(text: string, options: DetectOptions = {}): Finding[] {
  * ```
  */
 export function mayHoldFinding(text: string): boolean {
+  let wide = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if ((c >= 48 && c <= 58) || c === 64 || c === 61 || c === 37 || c === 38 || c === 92) return true;
+    if (c > 127) wide = true;
   }
+  // Digits of other scripts (full-width ４１１１) are read as digits by the number detectors.
+  if (wide && ND.test(text)) return true;
   return text.includes('eyJ') || text.includes('PRIVATE KEY') || detect(text, { kinds: ['apiKey'] }).length > 0;
 }
 

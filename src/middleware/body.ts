@@ -9,16 +9,38 @@ export type BodyFormat = 'json' | 'form';
 /** A media type as RFC 9110 writes it: `type/subtype`, both tokens (lower-cased by `mediaType`). */
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
+/** A subtype naming JSON: `json`, `…+json`, or `json` as a word of it (`x-amz-json-1.1`, `x-json`), not `ndjson` or `jsonl`. */
+const JSON_SUBTYPE = /(?:^|[-.+])json(?:$|[-.+])/;
+
 /**
- * Which supported format a `Content-Type` names (case-insensitive, `*\/*+json` included), or
- * `undefined` — the matching type-is does for `['json', '+json', 'urlencoded']`, written here so
- * the core runs where there is no Node (type-is reaches `path` through mime-types).
+ * Whether a media type (lower-cased, no parameters, as `mediaType` gives it) is one a client parses
+ * as JSON: the WHATWG MIME Sniffing "JSON MIME type" (any `*\/json` or `*\/*+json`, so `text/json`
+ * too) and the vendor types that name JSON as a word of their subtype (`application/x-amz-json-1.1`).
+ * The one rule for what is read as JSON, on requests and answers, on Node and Web alike. Record
+ * streams (`application/x-ndjson`, `application/jsonl`) are not JSON texts and do not match.
+ *
+ * @example
+ * ```ts
+ * isJsonMediaType('text/json');                 // true
+ * isJsonMediaType('application/x-amz-json-1.1'); // true
+ * isJsonMediaType('application/x-ndjson');      // false
+ * ```
+ */
+export function isJsonMediaType(type: string | undefined): boolean {
+  if (type === undefined) return false;
+  const slash = type.indexOf('/');
+  return slash > 0 && JSON_SUBTYPE.test(type.slice(slash + 1));
+}
+
+/**
+ * Which supported format a `Content-Type` names (case-insensitive; any JSON media type, see
+ * `isJsonMediaType`), or `undefined` — written here so the core runs where there is no Node.
  */
 export function bodyFormat(contentType: string | undefined): BodyFormat | undefined {
   const type = mediaType(contentType);
   if (type === undefined || !MEDIA_TYPE.test(type)) return undefined;
   if (type === 'application/x-www-form-urlencoded') return 'form';
-  return type === 'application/json' || type.endsWith('+json') ? 'json' : undefined;
+  return isJsonMediaType(type) ? 'json' : undefined;
 }
 
 /** Whether a request carries a body, by its framing headers (type-is's rule: a Transfer-Encoding, or a numeric Content-Length). */
@@ -146,7 +168,7 @@ export function withSearch(url: string, search: string): string {
 /**
  * Whether an untyped answer whose first significant byte is `b` may be JSON: `{`, `[` or `"` (how
  * JSON answers start), or a UTF-16/32 byte-order mark or zero byte, whose text is known only once
- * decoded by its charset — buffered and parsed, then sent as it was if it is not JSON.
+ * decoded by its charset — buffered and parsed, and refused (500) if it is not one JSON text.
  */
 export function mayStartJson(b: number): boolean {
   return b === 0x7b || b === 0x5b || b === 0x22 || b === 0xff || b === 0xfe || b === 0x00;

@@ -21,6 +21,9 @@ function serverFault(e: unknown): FieldguardError {
   return new FieldguardError('ERR_MASK_FAILED', `the answer could not be masked: ${error.message}`, error.paths === undefined ? {} : { paths: error.paths });
 }
 
+/** The refusal of an untyped answer that starts like JSON but does not parse as one JSON text. */
+const UNTYPED_NOT_JSON = 'the answer is untyped and starts like JSON but is not one JSON text, so it cannot be masked; type JSON Lines application/x-ndjson to have each record masked';
+
 /** Transforms one answer body (masking, tokenizing, detokenizing). */
 export type ResponseTransform = (value: unknown) => PlanResult | Promise<PlanResult>;
 
@@ -224,11 +227,9 @@ function interceptBytes(
         try {
           parsed = JSON.parse(text) as unknown;
         } catch {
-          if (sniffed) {
-            // It only looked like JSON: it is sent as it was.
-            (end as (...a: unknown[]) => ServerResponse).call(this, bytes, cb);
-            return;
-          }
+          // An untyped answer that starts like JSON but is not one JSON text (JSON Lines sent as a string, a
+          // truncated document) may carry the very records masking is for: refused, never sent unread.
+          if (sniffed) throw new FieldguardError('ERR_MASK_FAILED', UNTYPED_NOT_JSON);
           throw new FieldguardError('ERR_MASK_FAILED', 'the answer is declared as JSON but is not valid JSON, so it cannot be masked');
         }
         const value = await transform(parsed);

@@ -1,5 +1,5 @@
 // Which answers a response guard reads, by status and type: the one rule of the Node response guard and the Web adapter, with nothing of Node in it.
-import { mediaType } from './body.js';
+import { isJsonMediaType, mediaType } from './body.js';
 import { streamFormat } from './stream.js';
 
 /**
@@ -21,9 +21,13 @@ export function bodilessStatus(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
-/** Whether a media type (without parameters, lower-cased) names JSON: `application/json` or a `+json` type. */
+/**
+ * Whether a media type (without parameters, lower-cased) names one JSON document: any JSON media type
+ * ({@link isJsonMediaType}: `*\/json`, `*\/*+json`, `application/x-amz-json-1.1`), record streams
+ * (NDJSON, JSON Lines) excepted — those are rewritten record by record.
+ */
 export function isJsonMedia(type: string | undefined): boolean {
-  return type !== undefined && (type === 'application/json' || type.endsWith('+json'));
+  return type !== undefined && streamFormat(type) === undefined && isJsonMediaType(type);
 }
 
 /** The verdict on an answer by its Content-Type header alone. */

@@ -1,6 +1,6 @@
 // Bytes of Web-standard Requests and Responses: bodies read with a limit, decompressed by DecompressionStream, decoded from their charset — no Node module.
 import { FieldguardError } from '../errors.js';
-import { charsetOf, mayStartJson, mediaType } from '../middleware/body.js';
+import { charsetOf, isJsonMediaType, mayStartJson, mediaType } from '../middleware/body.js';
 import { streamFormat, type StreamFormat } from '../middleware/stream.js';
 import { bodilessStatus, firstByte, isJsonMedia, typeVerdict, type Verdict } from '../middleware/verdict.js';
 import { webRecords, type WebRecordOptions } from '../middleware/stream-web.js';
@@ -134,7 +134,8 @@ export type ReadAnswer = { readonly value: unknown } | { readonly pass: Response
 /**
  * Reads an answer to mask: decompressed, decoded, parsed. An untyped body that does not start with
  * `{`, `[` or `"` is handed back whole, unbuffered past its first bytes. Throws `ERR_MASK_FAILED`
- * (500) when a JSON answer is too large, compressed in a way this runtime cannot read, or not JSON:
+ * (500) when a JSON answer is too large, compressed in a way this runtime cannot read, or not JSON
+ * (an untyped one that starts like JSON included):
  * the caller then answers that instead of the body.
  */
 export async function readAnswer(response: Response, verdict: 'json' | 'sniff', limit: number): Promise<ReadAnswer> {
@@ -184,12 +185,10 @@ export async function readAnswer(response: Response, verdict: 'json' | 'sniff', 
   try {
     return { value: JSON.parse(text) as unknown };
   } catch {
+    // An untyped answer that starts like JSON but is not one JSON text (JSON Lines sent as text) may carry
+    // the very records masking is for: refused, never sent unread — as on Node.
     if (verdict === 'sniff') {
-      // It only looked like JSON: it is sent as it was, decompressed (it was read so).
-      const headers = new Headers(response.headers);
-      headers.delete('content-encoding');
-      headers.set('content-length', String(bytes.byteLength));
-      return { pass: new Response(bytes, { status: response.status, statusText: response.statusText, headers }) };
+      throw new FieldguardError('ERR_MASK_FAILED', 'the answer is untyped and starts like JSON but is not one JSON text, so it cannot be masked; type JSON Lines application/x-ndjson to have each record masked');
     }
     throw new FieldguardError('ERR_MASK_FAILED', 'the answer is declared as JSON but is not valid JSON, so it cannot be masked');
   }

@@ -236,3 +236,33 @@ describe('the fast path', () => {
     expect(FINDING_KINDS).toHaveLength(11);
   });
 });
+
+describe('numbers written with Unicode digits, spaces and dashes', () => {
+  const card = ['4539', '1488', '0343', '6467'];
+  const fullWidth = (s: string): string => s.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+  const forms: ReadonlyArray<readonly [string, string, 'cardNumber' | 'ssn']> = [
+    ['U+00A0 between card groups', card.join('\u00a0'), 'cardNumber'],
+    ['U+202F between card groups', card.join('\u202f'), 'cardNumber'],
+    ['en dashes between card groups', card.join('\u2013'), 'cardNumber'],
+    ['a card in full-width digits', fullWidth(card.join('')), 'cardNumber'],
+    ['a card in full-width digits grouped by ideographic spaces', fullWidth(card.join('\u3000')), 'cardNumber'],
+    ['a card in Arabic-Indic digits', card.join(' ').replace(/\d/g, (d) => String.fromCharCode(0x0660 + Number(d))), 'cardNumber'],
+    ['an SSN grouped by U+00A0', '078\u00a005\u00a01120', 'ssn'],
+    ['an SSN grouped by en dashes', '078\u201305\u20131120', 'ssn'],
+    ['an SSN in full-width digits', fullWidth('078-05-1120'), 'ssn'],
+  ];
+  it.each(forms)('%s: mayHoldFinding admits it, detect finds it over its whole span, redactText leaves no digit of it', (_name, value, kind) => {
+    const text = `paid with ${value} today`;
+    expect(mayHoldFinding(text)).toBe(true);
+    expect(mayHoldFinding(value)).toBe(true);
+    expect(detect(text)).toEqual([{ kind, start: 10, end: 10 + value.length }]);
+    const digits = (s: string): string => s.normalize('NFKC').replace(/\p{Nd}/gu, (d) => String(d.charCodeAt(0) >= 0x0660 && d.charCodeAt(0) <= 0x0669 ? d.charCodeAt(0) - 0x0660 : d)).replace(/\D/g, '');
+    const out = redactText(text);
+    expect(out.startsWith('paid with ')).toBe(true);
+    expect(out.endsWith(' today')).toBe(true);
+    expect(digits(out)).not.toContain(digits(value).slice(0, -4));
+  });
+  it('a text with digits of no script and no other mark is still passed by mayHoldFinding', () => {
+    expect(mayHoldFinding('caf\u00e9 cr\u00e8me \u2013 d\u00e9j\u00e0 vu')).toBe(false);
+  });
+});

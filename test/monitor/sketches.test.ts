@@ -88,6 +88,9 @@ describe('baseline', () => {
 });
 
 describe('shapeOf', () => {
+  it('writes a key holding a credential, or shaped like one, as *', () => {
+    expect(shapeOf({ AKIAIOSFODNN7EXAMPLE: 1, sk_live_4eC39HqLyjWDarjtT1zdp7dc: 2, user12345678901234: 3, status: 4 }).sort()).toEqual(['*:number', 'status:number']);
+  });
   it('names field-like keys and writes data-like keys and wide maps as *', () => {
     expect(shapeOf({ id: 'x', 'jane@x.io': 1, items: [{ qty: 1 }] }).sort()).toEqual(['*:number', 'id:string', 'items:array', 'items[*].qty:number', 'items[*]:object']);
     const wide = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]));
