@@ -3,7 +3,7 @@ import { FieldguardError } from '../errors.js';
 import type { AsyncPlan, Plan } from './api.js';
 import type { CompiledPlan, PlanNode } from './compile.js';
 import type { Position } from './position.js';
-import { buildReport, type Report, type Tally } from './report.js';
+import type { Report, Tally } from './report.js';
 import { lastViewed, view } from './view.js';
 import {
   act,
@@ -14,6 +14,8 @@ import {
   count,
   DROP,
   DROP_KEY,
+  LazyReport,
+  NONE_UNRESOLVED,
   newWalk,
   outKey,
   secretKeyText,
@@ -365,17 +367,22 @@ export function applyCompiledText(plan: CompiledPlan, value: unknown, context?: 
   auditDecrypts(w, context);
   if (w.serialFailed) throw w.serialError;
   const t = tally(w);
-  return lazyText(out === DROP ? undefined : out, t, w.unresolved);
+  return lazyText(out === DROP ? undefined : out, t, w.unresolved ?? NONE_UNRESOLVED);
+}
+
+/** A text walk's result: `text`, then `report` built when first read (see {@link LazyReport}). */
+class LazyPlanText extends LazyReport implements PlanText {
+  readonly text: string | undefined;
+  declare readonly report: Report;
+  constructor(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>) {
+    super(t, unresolved);
+    this.text = text;
+    Object.defineProperty(this, 'report', LazyReport.descriptor);
+  }
 }
 
 function lazyText(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>): PlanText {
-  let report: Report | undefined;
-  return {
-    text,
-    get report(): Report {
-      return (report ??= buildReport(t, unresolved));
-    },
-  };
+  return new LazyPlanText(text, t, unresolved);
 }
 
 /**

@@ -64,10 +64,11 @@ export interface Walk {
   /** Positions counted by this walk, and the node counted at each (parallel arrays: no tuple per position). */
   readonly touched: Position[];
   readonly touchedNodes: PlanNode[];
-  readonly rejected: string[];
-  readonly pending: Pending[];
-  readonly decrypted: Array<readonly [Position, PlanNode]>;
-  readonly unresolved: Map<Position, number>;
+  /** Bookkeeping made only when the walk first needs it (most walks reject, defer and decrypt nothing). */
+  rejected: string[] | undefined;
+  pending: Pending[] | undefined;
+  decrypted: Array<readonly [Position, PlanNode]> | undefined;
+  unresolved: Map<Position, number> | undefined;
   readonly seen: Set<object> | undefined;
   /** shiftDates: each subject's offset, read from the payload's root before the walk. */
   readonly offsets: Offsets | undefined;
@@ -96,6 +97,21 @@ export function count(w: Walk, pos: Position, node: PlanNode, value: unknown): v
     w.touchedNodes.push(node);
   } else pos.types |= bit;
   pos.count++;
+}
+
+/** The unresolved counts of a walk that resolved everything: shared, never written. */
+export const NONE_UNRESOLVED: ReadonlyMap<Position, number> = new Map();
+
+/** Records a refused position (the first hundred, once each). */
+function reject(w: Walk, label: string): void {
+  const rejected = (w.rejected ??= []);
+  if (rejected.length < 100 && !rejected.includes(label)) rejected.push(label);
+}
+
+/** Counts a token or ciphertext that did not resolve at a position. */
+function unresolvedAt(w: Walk, pos: Position): void {
+  const unresolved = (w.unresolved ??= new Map());
+  unresolved.set(pos, (unresolved.get(pos) ?? 0) + 1);
 }
 
 export function tooDeep(plan: CompiledPlan, pos: Position): never {
@@ -202,7 +218,7 @@ export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, cont
     case 'drop':
       return DROP;
     case 'reject':
-      if (w.rejected.length < 100 && !w.rejected.includes(pos.label)) w.rejected.push(pos.label);
+      reject(w, pos.label);
       return DROP;
     case 'scan':
       switch (typeof value) {
@@ -253,13 +269,13 @@ export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, cont
     }
     case 'decrypt': {
       if (typeof value !== 'string') return value;
-      w.decrypted.push([pos, node]);
+      (w.decrypted ??= []).push([pos, node]);
       const text = decryptField(w.plan.keys!, value, pos.aad(node.kind));
       if (text === undefined) {
         // Not an `enc_` envelope: where the plan's `fpe` option names the position, it is an FF1 ciphertext.
         const clear = fpeDecrypt(w.plan.fpe, value, { label: pos.label, kind: node.kind });
         if (clear !== undefined) return clear;
-        w.unresolved.set(pos, (w.unresolved.get(pos) ?? 0) + 1);
+        unresolvedAt(w, pos);
         return value;
       }
       return decodeValue(text);
@@ -272,13 +288,13 @@ export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, cont
       const text = encodeValue(value);
       if (text === undefined) return value;
       const p = new Pending(node, pos, text, value);
-      w.pending.push(p);
+      (w.pending ??= []).push(p);
       return p;
     }
     case 'detokenize': {
       if (typeof value !== 'string') return value;
       const p = new Pending(node, pos, value, value);
-      w.pending.push(p);
+      (w.pending ??= []).push(p);
       return p;
     }
     case 'generalize':
@@ -319,7 +335,7 @@ export function outKey(w: Walk, node: PlanNode, pos: Position, at: Position, key
     case 'shiftDates':
       return DROP_KEY;
     case 'reject':
-      if (w.rejected.length < 100 && !w.rejected.includes(at.label)) w.rejected.push(at.label);
+      reject(w, at.label);
       return DROP_KEY;
     default:
       return key;
@@ -526,10 +542,10 @@ export function newWalk(plan: CompiledPlan, value: unknown): Walk {
     stamp: ++stamps,
     touched: [],
     touchedNodes: [],
-    rejected: [],
-    pending: [],
-    decrypted: [],
-    unresolved: new Map(),
+    rejected: undefined,
+    pending: undefined,
+    decrypted: undefined,
+    unresolved: undefined,
     seen: plan.lenient ? new Set() : undefined,
     offsets: plan.shifts.length === 0 ? undefined : subjectOffsets(plan.shifts, value, plan.namespace),
     nodes: 0,
@@ -546,7 +562,7 @@ export function walkFailed(e: unknown): never {
 
 /** Refuses the payload when the walk met untagged fields under `untagged: 'reject'`. */
 export function checkRejected(w: Walk): void {
-  if (w.rejected.length > 0) {
+  if (w.rejected !== undefined && w.rejected.length > 0) {
     throw new FieldguardError(
       'ERR_UNTAGGED_FIELD',
       `the payload has fields no tag covers: ${w.rejected.slice(0, 5).map((p) => p || '(root)').join(', ')}${w.rejected.length > 5 ? ', …' : ''}`,
@@ -568,8 +584,8 @@ function start(plan: CompiledPlan, value: unknown): { w: Walk; out: unknown; t: 
 }
 
 export function auditDecrypts(w: Walk, context: PlanContext | undefined): void {
-  if (w.decrypted.length === 0) return;
-  const failed = [...w.unresolved.values()].reduce((n, k) => n + k, 0);
+  if (w.decrypted === undefined || w.decrypted.length === 0) return;
+  const failed = w.unresolved === undefined ? 0 : [...w.unresolved.values()].reduce((n, k) => n + k, 0);
   const total = w.decrypted.length;
   emitAudit(w.plan.audit, {
     at: new Date().toISOString(),
@@ -599,7 +615,53 @@ function place(p: Pending, v: unknown, root: { out: unknown }): void {
 export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanContext): PlanResult {
   const { w, out, t } = start(plan, value);
   auditDecrypts(w, context);
-  return lazyReport(out, t, w.unresolved);
+  return lazyReport(out, t, w.unresolved ?? NONE_UNRESOLVED);
+}
+
+/**
+ * A report built from a walk's tally when it is first read. Its state lives in private fields, and
+ * `report` is an own, enumerable accessor like any other property, defined from one shared
+ * descriptor: every result has the same hidden class and no per-call closure. (An object literal
+ * with a getter makes a closure and a hidden class per call, which the garbage collector keeps —
+ * with everything the closure holds — until the next full collection.)
+ */
+export class LazyReport {
+  #tally: Tally | undefined;
+  #unresolved: ReadonlyMap<Position, number>;
+  #report: Report | undefined;
+
+  static readonly descriptor: PropertyDescriptor = {
+    get(this: LazyReport): Report {
+      return this.read();
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  constructor(t: Tally, unresolved: ReadonlyMap<Position, number>) {
+    this.#tally = t;
+    this.#unresolved = unresolved;
+  }
+
+  /** The report, built on the first call. */
+  read(): Report {
+    if (this.#report === undefined) {
+      this.#report = buildReport(this.#tally!, this.#unresolved);
+      this.#tally = undefined;
+    }
+    return this.#report;
+  }
+}
+
+/** A value walk's result: `value`, then `report` built when first read. */
+class LazyPlanResult extends LazyReport implements PlanResult {
+  readonly value: unknown;
+  declare readonly report: Report;
+  constructor(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>) {
+    super(t, unresolved);
+    this.value = value;
+    Object.defineProperty(this, 'report', LazyReport.descriptor);
+  }
 }
 
 /**
@@ -607,13 +669,7 @@ export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanCont
  * property like any other): a caller that only wants the value — a log line — pays nothing for it.
  */
 export function lazyReport(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>): PlanResult {
-  let report: Report | undefined;
-  return {
-    value,
-    get report(): Report {
-      return (report ??= buildReport(t, unresolved));
-    },
-  };
+  return new LazyPlanResult(value, t, unresolved);
 }
 
 /**
@@ -626,8 +682,9 @@ export async function applyPlanAsync(plan: CompiledPlan, value: unknown, context
   const { w, out, t } = start(plan, value);
   auditDecrypts(w, context);
   const root = { out };
-  const toTokenize = w.pending.filter((p) => p.node.action === 'tokenize');
-  const toDetokenize = w.pending.filter((p) => p.node.action === 'detokenize');
+  const pending = w.pending ?? [];
+  const toTokenize = pending.filter((p) => p.node.action === 'tokenize');
+  const toDetokenize = pending.filter((p) => p.node.action === 'detokenize');
   if (toTokenize.length > 0) {
     const tokens = await plan.vault!.tokenizeMany(
       toTokenize.map((p) => ({ value: p.value, kind: p.node.kind, ttl: p.node.tag?.retention })),
@@ -649,12 +706,12 @@ export async function applyPlanAsync(plan: CompiledPlan, value: unknown, context
     toDetokenize.forEach((p, i) => {
       const v = values[i];
       if (v === null || v === undefined) {
-        w.unresolved.set(p.pos, (w.unresolved.get(p.pos) ?? 0) + 1);
+        unresolvedAt(w, p.pos);
         place(p, p.original, root);
       } else {
         place(p, decodeValue(v), root);
       }
     });
   }
-  return { value: root.out, report: buildReport(t, w.unresolved) };
+  return { value: root.out, report: buildReport(t, w.unresolved ?? NONE_UNRESOLVED) };
 }
