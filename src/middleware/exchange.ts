@@ -78,6 +78,11 @@ export interface Exchange<Native = unknown> {
    * when anything else (`onReport`, a monitor) needs the report now, `report` is given the built one.
    */
   readonly reportLater?: ((read: () => Report) => void) | undefined;
+  /**
+   * Checks one record of a streamed body, as it arrived, before it is rewritten and handed on;
+   * throws to cut the stream there (the monitor's honeytoken search). Absent: nothing checks records.
+   */
+  readonly checkRecord?: ((text: string) => void) | undefined;
   /** Installs the request's logger (`req.log`, `ctx.log`), made on first use. */
   logger(make: () => RedactingLogger): void;
   /**

@@ -20,6 +20,7 @@ export function streamedBody(ex: Exchange, config: Pick<CommonConfig, 'limit' | 
   const options = {
     apply,
     limit: config.limit,
+    check: ex.checkRecord,
     onRecord: (result: PlanResult) => {
       emitReport(config.onReport, result.report);
       ex.report(result.report);

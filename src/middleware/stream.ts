@@ -25,6 +25,8 @@ export interface RecordStreamOptions {
   readonly limit: number;
   /** Told each record's report. */
   readonly onRecord?: (result: PlanResult) => void;
+  /** Told each record's text as it arrived, before it is read; throwing cuts the stream there. */
+  readonly check?: ((text: string) => void) | undefined;
 }
 
 function malformed(message: string): FieldguardError {
@@ -140,10 +142,12 @@ export class RecordStream {
   private line(raw: string): Out {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return '\n';
+    this.options.check?.(line);
     return this.rewrite(parseRecord(line, 'a line of the NDJSON stream'), (json) => `${json}\n`);
   }
 
   private event(raw: string): Out {
+    this.options.check?.(raw);
     let head = '';
     const data: string[] = [];
     let comment = false;

@@ -129,6 +129,14 @@ function watchedExchange(ex: Exchange, watch: Watch, destination: string, search
     },
     // The monitor counts what is forwarded by the report: it is built now, never deferred past this wrapper.
     reportLater: undefined,
+    // A streamed body is never held whole: each record is searched as it arrives, and a decoy cuts the stream before it.
+    checkRecord:
+      watch.honeytokens > 0
+        ? (text) => {
+            const found = watch.check(destination, 'body', text);
+            if (found !== undefined) throw found;
+          }
+        : ex.checkRecord,
     next() {
       const values: unknown[] = [];
       if (report !== undefined && hasSubjects(report)) {

@@ -99,13 +99,29 @@ export class HoneytokenSet {
     if (this.#tokens.some((t) => t.value === token.value)) return;
     this.#tokens.push(token);
     this.#matcher = undefined;
+    this.#folded = undefined;
   }
+
+  // Mail to an address reaches its mailbox in any letter case: email decoys are also searched case-folded (as they are
+  // and URL-encoded), over the text lower-cased; `null` when there is no email decoy to fold for.
+  #folded: Matcher | null | undefined;
 
   /** The decoy found in a text, or `undefined`. */
   find(text: string): Honeytoken | undefined {
     if (this.#tokens.length === 0 || text.length === 0) return undefined;
     this.#matcher ??= compileMatcher(this.#tokens.flatMap((t, i) => formsOf(t.value).map((f) => [f, i] as const)));
     const i = this.#matcher.find(text);
-    return i === -1 ? undefined : this.#tokens[i];
+    if (i !== -1) return this.#tokens[i];
+    if (this.#folded === undefined) {
+      const forms = this.#tokens.flatMap((t, j) => {
+        if (t.kind !== 'email') return [];
+        const lower = t.value.toLowerCase();
+        return [...new Set([lower, encodeURIComponent(lower).toLowerCase()])].map((f) => [f, j] as const);
+      });
+      this.#folded = forms.length === 0 ? null : compileMatcher(forms);
+    }
+    if (this.#folded === null) return undefined;
+    const j = this.#folded.find(text.toLowerCase());
+    return j === -1 ? undefined : this.#tokens[j];
   }
 }

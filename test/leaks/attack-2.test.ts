@@ -486,8 +486,8 @@ describe('Hono: a query validator mounted before middleware(scrubPII)', () => {
 // ---------------------------------------------------------------------------------------------
 // 10. Honeytokens: "a decoy in any body, query or header … refused with 403 and a critical alert". The
 //     preflight searches a body a parser already read, and the guard searches the text it rewrote
-//     (setBody) — but a streamed upload (NDJSON) is rewritten on the request stream without setBody, so
-//     nothing searches it; and an email decoy written in upper case (the same mailbox) matches no form.
+//     (setBody); a streamed upload (NDJSON) is searched record by record as it passes (Exchange.checkRecord),
+//     and an email decoy in another letter case (the same mailbox) is searched case-folded.
 describe('monitor: honeytokens that reach the vendor', () => {
   const run = async (send: (app: { url: string }, decoy: string) => Promise<Response>): Promise<{ status: number; alerts: Alert[]; vendorSaw: boolean }> => {
     const vendor = await startVendor();
@@ -497,10 +497,11 @@ describe('monitor: honeytokens that reach the vendor', () => {
     const decoy = monitor.honeytoken({ kind: 'email', domain: 'decoys.example.com' });
     const app = await gateway('Express', destinations, vendor.url);
     try {
-      const r = await send(app, decoy);
-      await r.text();
+      // A streamed upload is cut at the record that holds a decoy: the client may see the connection end instead of an answer.
+      const r = await send(app, decoy).catch(() => undefined);
+      await r?.text().catch(() => '');
       await new Promise((done) => setTimeout(done, 30));
-      return { status: r.status, alerts, vendorSaw: vendor.wire().toLowerCase().includes(decoy.toLowerCase()) };
+      return { status: r?.status ?? 0, alerts, vendorSaw: vendor.wire().toLowerCase().includes(decoy.toLowerCase()) };
     } finally {
       await monitor.close();
       await app.close();
@@ -517,7 +518,7 @@ describe('monitor: honeytokens that reach the vendor', () => {
   // vendor receives the decoy, no honeytoken alert. Cause: src/monitor/guard.ts watchedExchange() searches only
   // setBody/setQuery text and preflight() a parsed body; src/middleware/stream-request.ts streamRequest rewrites
   // a Node stream without either.
-  it.fails('a decoy in a public field of an NDJSON upload is refused, never forwarded', async () => {
+  it('a decoy in a public field of an NDJSON upload is refused, never forwarded', async () => {
     const r = await run((app, decoy) => fetch(`${app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${JSON.stringify({ id: decoy, contacts: [] })}\n` }));
     expect(r.vendorSaw).toBe(false);
     expect(r.alerts.map((a) => a.signal)).toContain('honeytoken');
@@ -525,7 +526,7 @@ describe('monitor: honeytokens that reach the vendor', () => {
   // FAIL-OPEN — same channel. Reproduction: the JSON body {"id":"<DECOY IN UPPER CASE>","contacts":[]}: 200, forwarded,
   // no alert, though mail to it reaches the decoy's mailbox. Cause: src/monitor/honeytokens.ts line ~79 (the
   // forms are the value, its URL encodings and base64 — no case folding for an email).
-  it.fails('an email decoy written in upper case is refused, never forwarded', async () => {
+  it('an email decoy written in upper case is refused, never forwarded', async () => {
     const r = await run((app, decoy) => fetch(`${app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: decoy.toUpperCase(), contacts: [] }) }));
     expect(r.vendorSaw).toBe(false);
   });
