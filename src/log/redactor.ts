@@ -12,7 +12,7 @@ import type { FieldSchema } from '../schema/define.js';
 import type { Kind } from '../schema/tags.js';
 import { z } from '../zod.js';
 import { decodingScan } from './encoded.js';
-import { embeddedJsonScan } from './embedded.js';
+import { embeddedJsonScan } from '../plan/embedded.js';
 import { secretKeyMatcher } from './secret-keys.js';
 
 /** How a redacted value is written: the kind's mask format, `[REDACTED]`, a fixed string, or a function. */

@@ -11,6 +11,8 @@ import { resolveTechnique, shiftsOf, type Technique, type TechniqueOptions } fro
 import type { ResolvedShift } from '../techniques/shift-dates.js';
 import { checkFpeKinds, compileFpe, type FpeConfig, type FpeOptions } from '../techniques/fpe.js';
 import { compileTagTest, PathMatcher, type MatchState, type Selection, type TagTest } from './select.js';
+import { embeddedJsonScan } from './embedded.js';
+import { applyPlan } from './walk.js';
 
 /** Every action a rule can name, in one list. */
 export const ACTIONS = ['keep', 'drop', 'mask', 'hash', 'encrypt', 'decrypt', 'tokenize', 'detokenize', 'generalize', 'shiftDates', 'fpe'] as const;
@@ -114,6 +116,8 @@ export interface PlanSpec {
   readonly lenient?: boolean | undefined;
   /** Logs: where the schema says nothing about a key, a key of the schema's root starts the schema again, at any depth. */
   readonly anchorAnywhere?: boolean | undefined;
+  /** Internal: the plan that reads JSON held in a scanned string; it does not read JSON inside JSON again. */
+  readonly embedded?: boolean | undefined;
   /** One mask for every masked value and key (a log censor), instead of the kinds' formats. */
   readonly maskAll?: MaskFn | undefined;
   /** Refuse numbers JSON cannot carry exactly (beyond 2^53, or not finite) where they are kept or transformed. */
@@ -406,13 +410,14 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     secretNode.items = secretNode;
     nodes.push(secretNode);
   }
+  const async = nodes.some((n) => NEEDS_VAULT.has(n.action));
   return {
     root,
     keys,
     vault: spec.vault,
     namespace: spec.namespace ?? 'default',
     audit: spec.audit ?? (spec.vault === undefined ? stdoutAudit : (event) => spec.vault!.audit(event)),
-    async: nodes.some((n) => NEEDS_VAULT.has(n.action)),
+    async,
     nodes,
     fold,
     maxDepth: spec.maxDepth,
@@ -420,7 +425,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     untagged: spec.untagged,
     secretKey: spec.secretKey,
     secretNode,
-    scanText: spec.scanText,
+    scanText: embeddedScan(spec, async),
     scanKeys: spec.untagged === 'scan',
     concretePaths: nodes.some((n) => n.customMask),
     lenient: spec.lenient === true,
@@ -502,3 +507,16 @@ export function nodeAt(plan: CompiledPlan, segments: ReadonlyArray<{ readonly ke
   return node;
 }
 
+
+/**
+ * The scan of a plan's untagged strings. A string holding a JSON object or array (a webhook's payload
+ * kept as text) is parsed and passed through the same rules with the schema's keys recognized at any
+ * depth, then written back as JSON; logs do this in their own redactor. Plans that wait for the vault
+ * scan with the detectors only.
+ */
+function embeddedScan(spec: PlanSpec, async: boolean): ((text: string) => string) | undefined {
+  const scan = spec.scanText;
+  if (scan === undefined || spec.lenient === true || spec.embedded === true || async) return scan;
+  let inner: CompiledPlan | undefined;
+  return embeddedJsonScan(scan, (value) => applyPlan((inner ??= buildPlan({ ...spec, anchorAnywhere: true, embedded: true })), value).value);
+}

@@ -552,7 +552,7 @@ describe('answers: JSON types without +json, and a payload inside a string', () 
   // `{ id, event: JSON.stringify({ diagnosis }) }` (a webhook's payload kept as text) answers the diagnosis in clear,
   // while `{ id, event: { diagnosis } }` is masked. Cause: the scan of an untagged string runs the detectors only
   // (src/plan/walk.ts line 169, scan()), never the schema's paths over JSON it holds — the gap of 8, on the answer side.
-  it.fails('Express 5: maskFields masks a tagged field inside an untagged string of JSON', async () => {
+  it('Express 5: maskFields masks a tagged field inside an untagged string of JSON', async () => {
     const patient = defineSchema(z.object({ id: tag(z.string(), 'public'), diagnosis: tag(z.string(), 'special', { kind: 'health' }) }));
     const app = express5();
     app.get('/events', fx.maskFields({ schema: patient }), (_req, res) => void res.json({ id: 'e-1', event: JSON.stringify({ id: 'p-1', diagnosis: 'canary-tuberculosis Q3x7' }) }));

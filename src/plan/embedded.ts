@@ -1,4 +1,4 @@
-// Reads a payload logged as its JSON text (an HTTP client error's request body, a message template): the schema applies inside it.
+// Reads a payload held as JSON text inside a string (an HTTP client error's request body, a message template, a webhook kept as text): the schema applies inside it.
 
 /** Longer texts are left to the detectors alone: parsing them on every line would cost more than the line. */
 const MAX_EMBEDDED = 1_000_000;
