@@ -1,5 +1,5 @@
 // The Exchange for Web-standard Request/Response handlers: the request rebuilt with what the core rewrote, the answer read, masked and rebuilt.
-import { toFieldguardError } from '../errors.js';
+import { FieldguardError, toFieldguardError } from '../errors.js';
 import type { RedactingLogger } from '../log/wrap.js';
 import { errorAnswer } from '../middleware/answer.js';
 import { byteLength } from '../middleware/body.js';
@@ -7,7 +7,6 @@ import type { CommonConfig } from '../middleware/config.js';
 import { streamFormat } from '../middleware/stream.js';
 import { OPEN_STREAM } from '../middleware/stream-web.js';
 import { EMPTY_REPORT } from '../plan/report.js';
-import { FieldguardError } from '../errors.js';
 import { ANSWERED, type Exchange, type Outcome, type RequestHead, type ValueTransform } from '../middleware/exchange.js';
 import type { Report } from '../plan/walk.js';
 import { answerVerdict, isJsonType, openRequestStream, readAnswer, readRequestBody, rewrittenAnswer, streamedAnswer } from './wire.js';
@@ -18,6 +17,8 @@ export type WebHandler<Args extends unknown[] = []> = (request: Request, ...args
 const reports = new WeakMap<Request, Report>();
 const loggers = new WeakMap<Request, () => RedactingLogger>();
 const routes = new WeakMap<Request, string>();
+/** Requests whose query a framework's validator already read before the guard (Hono's `validator('query')`). */
+const queriesRead = new WeakSet<Request>();
 
 /** One call of a guarded handler: what the core rewrote, and the answer once there is one. */
 export interface Call {
@@ -198,6 +199,10 @@ export function webExchange<Args extends unknown[]>(call: Call, handler: WebHand
       else call.text = text;
     },
     setQuery(_value, search) {
+      // What a validator read before the guard is what the handler gets: a query the guard rewrote is refused, as a body read before it is.
+      if (queriesRead.has(request) && search !== new URL(request.url).search.slice(1)) {
+        throw new FieldguardError('ERR_INVALID_OPTIONS', 'the query was read by a validator before fieldguard could scrub it; mount fieldguard\'s middleware before the route\'s validators');
+      }
       call.search = search;
     },
     route: () => routes.get(request),
@@ -281,6 +286,11 @@ export function reportOf(request: Request): Report | undefined {
 /** The redacting logger `redactLogs` made for this request, or `undefined` when it is not in front of the handler. */
 export function requestLog(request: Request): RedactingLogger | undefined {
   return loggers.get(request)?.();
+}
+
+/** Records that a framework's validator read this request's query before the guard ran. */
+export function setQueryRead(request: Request): void {
+  queriesRead.add(request);
 }
 
 /** Records the route pattern a framework matched for this request (never the matched text), for the request line. */

@@ -12,7 +12,7 @@ import type { DestinationName } from '../schema/types.js';
 import { scrubBehaviour, type ScrubOptions } from '../middleware/scrub.js';
 import { detokenizeBehaviour, tokenizeBehaviour, type DetokenizeFieldsOptions, type DetokenizeRequest, type TokenizeFieldsOptions } from '../middleware/tokenize.js';
 import type { Report } from '../plan/walk.js';
-import { counted, reportOf, requestLog, setRoute, startCall, webExchange, type WebHandler } from './exchange.js';
+import { counted, reportOf, requestLog, setQueryRead, setRoute, startCall, webExchange, type WebHandler } from './exchange.js';
 
 export type { CommonOptions, DetokenizeRequest, ErrorHandlerOptions, LoggerLike, MaskOptions, ProtectOptions, RedactingLogger, RedactLogsOptions, Report, ScrubOptions, TokenizeFieldsOptions, WebHandler };
 export { reportOf, requestLog };
@@ -163,7 +163,7 @@ export function compose(...guards: readonly WebGuard[]): WebGuard {
 
 /** The part of a Hono-style context a {@link middleware} uses: the Web Request it carries and the Response it answers with. */
 export interface WebContext {
-  readonly req: { raw: Request; readonly routePath?: string };
+  readonly req: { raw: Request; readonly routePath?: string; readonly valid?: unknown };
   res: Response | undefined;
 }
 
@@ -181,6 +181,8 @@ export function middleware(webGuard: WebGuard): (c: WebContext, next: () => Prom
   return async function fieldguardMiddleware(c, next) {
     const original = c.req.raw;
     if (typeof c.req.routePath === 'string') setRoute(original, c.req.routePath);
+    // Hono keeps what a validator read (c.req.valid): a query read before the guard would reach the handler as it was.
+    if (typeof c.req.valid === 'function' && (c.req.valid as (target: string) => unknown).call(c.req, 'query') !== undefined) setQueryRead(original);
     const guarded = webGuard(async (request: Request) => {
       c.req.raw = request;
       await next();
