@@ -11,7 +11,7 @@ import {
   bracketed,
   checkNumber,
   checkRejected,
-  count,
+  tallyAt,
   DROP,
   DROP_KEY,
   LazyReport,
@@ -132,7 +132,7 @@ function copyText(w: Walk, value: unknown, depth: number, pos: Position, key: st
 /** A node's action on a value not walked into, as text. */
 function actText(w: Walk, node: PlanNode, pos: Position, value: unknown, container: boolean, depth: number, ref: Ref | undefined, key: string | number | undefined, at: string | number): Out {
   if (container && node.action === 'keep') {
-    count(w, pos, node, value);
+    tallyAt(w, pos, node, value);
     return copyText(w, value, depth, pos, key === undefined ? '' : String(key), at);
   }
   const r = act(w, node, pos, value, container, depth, ref, key);
@@ -160,16 +160,16 @@ function walkText(w: Walk, node: PlanNode, pos: Position, value: unknown, depth:
     const action = node.action;
     if (action === 'keep' && !w.plan.exactNumbers) {
       if (typeof v === 'string') {
-        count(w, pos, node, v);
+        tallyAt(w, pos, node, v);
         return quote(v);
       }
       if (v === null || typeof v !== 'object') {
-        count(w, pos, node, v);
+        tallyAt(w, pos, node, v);
         return toText(w, v, at);
       }
     }
     if (action === 'drop') {
-      count(w, pos, node, v);
+      tallyAt(w, pos, node, v);
       return DROP;
     }
     return actText(w, node, pos, v, false, depth, ref, key, at);

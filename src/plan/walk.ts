@@ -87,7 +87,7 @@ export function rootOf(plan: CompiledPlan): Position {
   return root;
 }
 
-export function count(w: Walk, pos: Position, node: PlanNode, value: unknown): void {
+export function tallyAt(w: Walk, pos: Position, node: PlanNode, value: unknown): void {
   const bit = typeBit(value);
   if (pos.stamp !== w.stamp) {
     pos.stamp = w.stamp;
@@ -207,7 +207,7 @@ export function secretKeyText(w: Walk, key: string): string {
 
 /** Applies a node's action to a value that is not walked into: a leaf, or a container the node takes whole. */
 export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, container: boolean, depth: number, ref: Ref | undefined, key: string | number | undefined): unknown {
-  count(w, pos, node, value);
+  tallyAt(w, pos, node, value);
   switch (node.action) {
     case 'keep':
       if (container) return copy(w, value, depth, pos, key === undefined ? '' : String(key));
@@ -363,11 +363,11 @@ export function walk(w: Walk, node: PlanNode, pos: Position, value: unknown, dep
     // A scalar where the schema describes an object or list is treated as protectively as anything below.
     if (node.scalarNode !== undefined) node = node.scalarNode;
     if (node.action === 'keep' && (v === null || typeof v !== 'object') && !w.plan.exactNumbers) {
-      count(w, pos, node, v);
+      tallyAt(w, pos, node, v);
       return v;
     }
     if (node.action === 'drop') {
-      count(w, pos, node, v);
+      tallyAt(w, pos, node, v);
       return DROP;
     }
     return act(w, node, pos, v, false, depth, ref, key);
