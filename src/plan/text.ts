@@ -19,6 +19,7 @@ import {
   newWalk,
   outKey,
   secretKeyText,
+  distinctKey,
   PLACEHOLDER,
   rootOf,
   tally,
@@ -272,11 +273,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       name = secretKeyText(w, k);
       if (name !== k) {
         if (held === undefined) held = holdSoFar(s, first, keys, i, omitted);
-        if (hasOwn.call(held, name)) {
-          let n = 2;
-          while (hasOwn.call(held, `${name} #${n}`)) n++;
-          name = `${name} #${n}`;
-        }
+        name = distinctKey(held, name);
       }
     } else if (named !== undefined) {
       child = named;
@@ -297,11 +294,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       name = as;
       if (name !== k) {
         if (held === undefined) held = holdSoFar(s, first, keys, i, omitted);
-        if (hasOwn.call(held, name)) {
-          let n = 2;
-          while (hasOwn.call(held, `${name} #${n}`)) n++;
-          name = `${name} #${n}`;
-        }
+        name = distinctKey(held, name);
       }
     }
     const r = walkText(w, child, childPos, item, depth + 1, ref, k, name);

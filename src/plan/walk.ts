@@ -197,6 +197,14 @@ function scan(w: Walk, text: string): string {
   }
 }
 
+/** A renamed key that is not yet in `holder`, or the same name numbered (`name #2`, …): two keys masked alike stay two entries. */
+export function distinctKey(holder: object, name: string): string {
+  if (!Object.prototype.hasOwnProperty.call(holder, name)) return name;
+  let n = 2;
+  while (Object.prototype.hasOwnProperty.call(holder, `${name} #${n}`)) n++;
+  return `${name} #${n}`;
+}
+
 /**
  * The key written for a key that names a credential: the key itself may carry one (`pwd=hunter2`, a
  * query string parsed into keys), so it is read by the detectors like any key they scan.
@@ -457,11 +465,7 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       child = w.plan.secretNode!;
       childPos = pos.star();
       name = secretKeyText(w, k);
-      if (name !== k && Object.prototype.hasOwnProperty.call(result, name)) {
-        let n = 2;
-        while (Object.prototype.hasOwnProperty.call(result, `${name} #${n}`)) n++;
-        name = `${name} #${n}`;
-      }
+      if (name !== k) name = distinctKey(result, name);
     } else {
       if (named !== undefined) {
         child = named;
@@ -481,11 +485,7 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
         }
         name = as;
         // Two keys masked alike stay two entries.
-        if (name !== k && Object.prototype.hasOwnProperty.call(result, name)) {
-          let n = 2;
-          while (Object.prototype.hasOwnProperty.call(result, `${name} #${n}`)) n++;
-          name = `${name} #${n}`;
-        }
+        if (name !== k) name = distinctKey(result, name);
       }
     }
     const r = walk(w, child, childPos, item, depth + 1, ref, k);
