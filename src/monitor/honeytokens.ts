@@ -1,7 +1,7 @@
 // Honeytokens: decoy values no legitimate flow sends, minted here and searched for in every outbound body, query and header.
 import { randomBytes, randomInt } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
-import { compileMatcher, type Matcher } from './matcher.js';
+import { compileMatcher, type Matcher, type Pattern } from './matcher.js';
 
 /** The shapes of decoy a monitor mints. */
 export type HoneytokenKind = 'cardNumber' | 'email' | 'apiKey';
@@ -82,7 +82,7 @@ export function formsOf(value: string): string[] {
   return [...forms];
 }
 
-/** The decoys a monitor knows, and the one automaton that finds any of them in any form. */
+/** The decoys a monitor knows, and the one search that finds any of them in any form. */
 export class HoneytokenSet {
   readonly #tokens: Honeytoken[] = [];
   #matcher: Matcher | undefined;
@@ -99,29 +99,65 @@ export class HoneytokenSet {
     if (this.#tokens.some((t) => t.value === token.value)) return;
     this.#tokens.push(token);
     this.#matcher = undefined;
-    this.#folded = undefined;
   }
-
-  // Mail to an address reaches its mailbox in any letter case: email decoys are also searched case-folded (as they are
-  // and URL-encoded), over the text lower-cased; `null` when there is no email decoy to fold for.
-  #folded: Matcher | null | undefined;
 
   /** The decoy found in a text, or `undefined`. */
   find(text: string): Honeytoken | undefined {
     if (this.#tokens.length === 0 || text.length === 0) return undefined;
-    this.#matcher ??= compileMatcher(this.#tokens.flatMap((t, i) => formsOf(t.value).map((f) => [f, i] as const)));
-    const i = this.#matcher.find(text);
-    if (i !== -1) return this.#tokens[i];
-    if (this.#folded === undefined) {
-      const forms = this.#tokens.flatMap((t, j) => {
-        if (t.kind !== 'email') return [];
-        const lower = t.value.toLowerCase();
-        return [...new Set([lower, encodeURIComponent(lower).toLowerCase()])].map((f) => [f, j] as const);
-      });
-      this.#folded = forms.length === 0 ? null : compileMatcher(forms);
-    }
-    if (this.#folded === null) return undefined;
-    const j = this.#folded.find(text.toLowerCase());
-    return j === -1 ? undefined : this.#tokens[j];
+    const i = this.#compiled().find(text);
+    return i === -1 ? undefined : this.#tokens[i];
   }
+
+  /**
+   * The decoy found in a parsed body (what `JSON.stringify` of it would carry): every key, string and
+   * number searched where it is, without writing the JSON text. A value with its own `toJSON` (a
+   * Date, a class), and a body past {@link MAX_SEARCHED_NODES} values (a cycle among them), is
+   * searched as `JSON.stringify` writes it — which throws for a cycle, as serializing it to send would.
+   */
+  findIn(value: unknown): Honeytoken | undefined {
+    if (this.#tokens.length === 0) return undefined;
+    const m = this.#compiled();
+    const stack: unknown[] = [value];
+    let nodes = 0;
+    while (stack.length > 0) {
+      const v = stack.pop();
+      let i = -1;
+      if (typeof v === 'string') i = m.find(v);
+      else if (typeof v === 'number' || typeof v === 'bigint') i = m.find(String(v));
+      else if (typeof v === 'object' && v !== null) {
+        if (++nodes > MAX_SEARCHED_NODES || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+          i = m.find(JSON.stringify(v) ?? '');
+        } else if (Array.isArray(v)) {
+          for (let k = v.length - 1; k >= 0; k--) stack.push(v[k]);
+        } else {
+          for (const k of Object.keys(v)) {
+            i = m.find(k);
+            if (i !== -1) break;
+            stack.push((v as Record<string, unknown>)[k]);
+          }
+        }
+      }
+      if (i !== -1) return this.#tokens[i];
+    }
+    return undefined;
+  }
+
+  #compiled(): Matcher {
+    return (this.#matcher ??= compileMatcher(this.#tokens.flatMap((t, i) => patternsOf(t, i))));
+  }
+}
+
+/** Values of a body searched one by one before the rest is searched as its JSON text. */
+const MAX_SEARCHED_NODES = 100_000;
+
+/**
+ * The patterns of one decoy. Mail to an address reaches its mailbox in any letter case, so an email
+ * decoy as it is and URL-encoded matches in any case (either hex case included); its base64 forms,
+ * and every form of the other kinds, match exactly.
+ */
+function patternsOf(t: Honeytoken, id: number): Pattern[] {
+  if (t.kind !== 'email') return formsOf(t.value).map((f) => [f, id] as const);
+  const lower = t.value.toLowerCase();
+  const folded = new Set([lower, encodeURIComponent(lower).toLowerCase()]);
+  return [...[...folded].map((f) => [f, id, true] as const), ...base64Forms(t.value).map((f) => [f, id] as const)];
 }

@@ -1,87 +1,113 @@
-// A multi-pattern search (Aho–Corasick, compiled to a DFA over the patterns' alphabet): one pass over the text, whatever the number of patterns.
+// A multi-pattern search (a skip search over four-character grams, then a hash and a compare): reads a fraction of the text, whatever the number of patterns.
 
-/** A compiled set of ASCII patterns; `find` answers the id of the first one that occurs in a text, or -1. */
+/** A compiled set of ASCII patterns; `find` answers the id of a pattern that occurs in a text (the earliest-starting one found), or -1. */
 export interface Matcher {
   readonly size: number;
   find(text: string): number;
 }
 
+/** One pattern: its text, the id `find` answers, and whether it matches in any ASCII letter case. */
+export type Pattern = readonly [pattern: string, id: number, folded?: boolean];
+
+// ASCII letters fold to lower case in the hash, so case-sensitive and case-insensitive patterns share one rolling hash.
+const FOLD = Uint16Array.from({ length: 128 }, (_, c) => (c >= 65 && c <= 90 ? c + 32 : c));
+const fold = (c: number): number => (c < 128 ? FOLD[c]! : c);
+const BASE = 0x01000193;
+/** Anchors longer than this buy nothing: sixteen characters already make a chance hit rare. */
+const MAX_ANCHOR = 16;
+
+function foldedEquals(text: string, at: number, pattern: string): boolean {
+  for (let i = 0; i < pattern.length; i++) if (fold(text.charCodeAt(at + i)) !== pattern.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Characters read per step of the skip search. */
+const GRAM = 4;
+const gramAt = (text: string, end: number): number => {
+  let g = 0;
+  for (let k = end - GRAM + 1; k <= end; k++) g = (Math.imul(g, 31) + fold(text.charCodeAt(k))) | 0;
+  return g;
+};
+
 /**
- * Compiles patterns into a deterministic automaton. Characters that occur in no pattern send the
- * search back to the root without a table look-up, so ordinary text costs one array read per
- * character; the cost of a search does not grow with the number of patterns.
+ * Compiles patterns into one search. Every pattern is found by its first `L` characters, its anchor
+ * (`L` the shortest pattern's length, at most 16). The search looks at the text's windows of `L`
+ * characters end to end, reading only the last four characters of a window: when those four occur
+ * in no anchor, no anchor can overlap them and the search moves on by as much as the table of shifts
+ * allows (up to `L - 3` characters), so ordinary text costs a fraction of a read per character.
+ * A window whose last four could end an anchor is hashed whole and compared only with the patterns
+ * of that hash. The shift table grows with the patterns up to 1 MiB, then stops growing.
  */
-export function compileMatcher(patterns: ReadonlyArray<readonly [pattern: string, id: number]>): Matcher {
-  const alphabet = new Uint8Array(128);
-  let width = 1; // index 0: any character that occurs in no pattern
-  for (const [p] of patterns) {
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      if (c >= 128) throw new RangeError('patterns are ASCII');
-      if (alphabet[c] === 0) alphabet[c] = width++;
-    }
-  }
-  // The trie, as rows of `width` next states (-1: none yet) in one growing table: no array per state.
-  let table = new Int32Array(Math.max(64, patterns.reduce((n, [p]) => n + p.length, 1)) * width).fill(-1);
-  let states = 1;
-  const out: number[] = [-1];
-  for (const [p, id] of patterns) {
+export function compileMatcher(patterns: readonly Pattern[]): Matcher {
+  const list: Array<{ text: string; id: number; folded: boolean }> = [];
+  for (const [p, id, folded = false] of patterns) {
     if (p.length === 0) continue;
-    let s = 0;
-    for (let i = 0; i < p.length; i++) {
-      const a = alphabet[p.charCodeAt(i)]!;
-      let next = table[s * width + a]!;
-      if (next === -1) {
-        next = states++;
-        if (states * width > table.length) {
-          const grown = new Int32Array(table.length * 2).fill(-1);
-          grown.set(table);
-          table = grown;
-        }
-        out.push(-1);
-        table[s * width + a] = next;
-      }
-      s = next;
-    }
-    if (out[s] === -1) out[s] = id;
+    for (let i = 0; i < p.length; i++) if (p.charCodeAt(i) >= 128) throw new RangeError('patterns are ASCII');
+    list.push({ text: folded ? p.toLowerCase() : p, id, folded });
   }
-  table = table.slice(0, states * width);
-  // Breadth first: each state's missing transitions are its failure state's, and it inherits its failure state's match.
-  const fail = new Int32Array(states);
-  const queue = new Int32Array(states);
-  let tail = 0;
-  for (let a = 0; a < width; a++) {
-    if (table[a] === -1) table[a] = 0;
-    else if (a !== 0) queue[tail++] = table[a]!;
+  const size = patterns.length;
+  if (list.length === 0) return { size, find: () => -1 };
+  const L = Math.min(MAX_ANCHOR, ...list.map((p) => p.text.length));
+  const hashOf = (s: string, from: number): number => {
+    let h = 0;
+    for (let i = from; i < from + L; i++) h = (Math.imul(h, BASE) + fold(s.charCodeAt(i))) | 0;
+    return h;
+  };
+  const byHash = new Map<number, Array<{ text: string; id: number; folded: boolean }>>();
+  for (const p of list) {
+    const h = hashOf(p.text, 0);
+    const same = byHash.get(h);
+    if (same === undefined) byHash.set(h, [p]);
+    else same.push(p);
   }
-  table[0] = 0;
-  for (let q = 0; q < tail; q++) {
-    const s = queue[q]!;
-    const row = s * width;
-    const f = fail[s]!;
-    if (out[s] === -1) out[s] = out[f]!;
-    table[row] = 0;
-    for (let a = 1; a < width; a++) {
-      const next = table[row + a]!;
-      if (next === -1) table[row + a] = table[f * width + a]!;
-      else {
-        fail[next] = s === 0 ? 0 : table[f * width + a]!;
-        queue[tail++] = next;
-      }
+  if (L < GRAM) return { size, find: (text) => scanAll(text, L, hashOf, byHash) };
+  // The shift table: for a gram (hashed into `bits` bits) how far the window's end may move without passing the end of an anchor.
+  const most = L - GRAM + 1;
+  const bits = Math.min(20, Math.max(12, Math.ceil(Math.log2(list.length * most * 16))));
+  const slot = (g: number): number => Math.imul(g, 0x9e3779b1) >>> (32 - bits);
+  const shift = new Uint8Array(1 << bits).fill(most);
+  for (const p of list) {
+    for (let end = GRAM - 1; end < L; end++) {
+      const k = slot(gramAt(p.text, end));
+      const s = L - 1 - end;
+      if (s < shift[k]!) shift[k] = s;
     }
   }
-  const ids = Int32Array.from(out);
   return {
-    size: patterns.length,
+    size,
     find(text: string): number {
-      let s = 0;
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        const a = c < 128 ? alphabet[c]! : 0;
-        s = a === 0 ? 0 : table[s * width + a]!;
-        if (ids[s] !== -1) return ids[s]!;
+      const n = text.length;
+      let end = L - 1;
+      while (end < n) {
+        const s = shift[slot(gramAt(text, end))]!;
+        if (s !== 0) {
+          end += s;
+          continue;
+        }
+        const start = end - L + 1;
+        const same = byHash.get(hashOf(text, start));
+        if (same !== undefined) {
+          for (const p of same) {
+            if (start + p.text.length > n) continue;
+            if (p.folded ? foldedEquals(text, start, p.text) : text.startsWith(p.text, start)) return p.id;
+          }
+        }
+        end++;
       }
       return -1;
     },
   };
+}
+
+/** Patterns shorter than a gram: every window hashed. */
+function scanAll(text: string, L: number, hashOf: (s: string, from: number) => number, byHash: Map<number, Array<{ text: string; id: number; folded: boolean }>>): number {
+  for (let start = 0; start + L <= text.length; start++) {
+    const same = byHash.get(hashOf(text, start));
+    if (same === undefined) continue;
+    for (const p of same) {
+      if (start + p.text.length > text.length) continue;
+      if (p.folded ? foldedEquals(text, start, p.text) : text.startsWith(p.text, start)) return p.id;
+    }
+  }
+  return -1;
 }
