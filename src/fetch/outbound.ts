@@ -48,8 +48,6 @@ export interface Prepared {
   readonly body: string | undefined;
   /** The body and query walks merged, or `undefined` when the request carried neither. */
   readonly report: Report | undefined;
-  /** The query and body as sent (parsed), for the monitor's distinct subjects. */
-  readonly values: readonly unknown[];
 }
 
 /**
@@ -68,7 +66,6 @@ export async function prepare(policy: FetchPolicy, destination: Destination, sch
   // The fragment never leaves with fetch; dropping it here keeps the URL a vendor sees and the one reported identical.
   out.hash = '';
   const reports: Report[] = [];
-  const values: unknown[] = [];
   if (out.search === '') {
     // A bare `?` is kept by the URL parser; nothing of it should reach the vendor.
     out.search = '';
@@ -78,7 +75,6 @@ export async function prepare(policy: FetchPolicy, destination: Destination, sch
     const result = await policy.apply(destination, schema, query);
     out.search = serializeQuery(result.value ?? {});
     reports.push(result.report);
-    values.push(result.value);
   }
   let text: string | undefined;
   if (body !== undefined) {
@@ -87,8 +83,7 @@ export async function prepare(policy: FetchPolicy, destination: Destination, sch
       const result = await policy.apply(destination, schema, body.value);
       text = serializeBody(body.format, result.value === undefined ? {} : result.value);
       reports.push(result.report);
-      values.push(result.value);
     }
   }
-  return { url: out, body: text, report: reports.length === 0 ? undefined : mergeReports(reports), values };
+  return { url: out, body: text, report: reports.length === 0 ? undefined : mergeReports(reports) };
 }

@@ -2,7 +2,6 @@
 import type { Destinations } from '../destinations/define.js';
 import type { Report } from '../plan/report.js';
 import { suspendedError } from './guard.js';
-import { hasSubjects } from './subjects.js';
 import { watchOf } from './watch.js';
 
 import { answerValue, readBounded, readableEncoding } from './decode.js';
@@ -11,7 +10,7 @@ import { answerValue, readBounded, readableEncoding } from './decode.js';
 export function beforeSend(
   destinations: Destinations,
   destination: string,
-  sent: { readonly url: URL; readonly body: string | undefined; readonly report: Report | undefined; readonly values?: readonly unknown[] },
+  sent: { readonly url: URL; readonly body: string | undefined; readonly report: Report | undefined },
   headers: Headers,
 ): void {
   const watch = watchOf(destinations);
@@ -26,7 +25,7 @@ export function beforeSend(
     const found = watch.check(destination, 'headers', text) ?? watch.check(destination, 'query', sent.url.search) ?? watch.check(destination, 'body', sent.body ?? '');
     if (found !== undefined) throw found;
   }
-  watch.outbound(destination, { report: sent.report, bytes: sent.body === undefined ? 0 : Buffer.byteLength(sent.body), values: sent.report !== undefined && hasSubjects(sent.report) ? (sent.values ?? []) : [] });
+  watch.outbound(destination, { report: sent.report, bytes: sent.body === undefined ? 0 : Buffer.byteLength(sent.body) });
 }
 
 /** After the answer: its status counted, and the shape of a JSON answer learned (from a clone; the caller's response is untouched). */

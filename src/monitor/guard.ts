@@ -4,9 +4,7 @@ import { FieldguardError } from '../errors.js';
 import { refuse } from '../middleware/answer.js';
 import type { CommonConfig } from '../middleware/config.js';
 import type { Behaviour, Exchange } from '../middleware/exchange.js';
-import { parseQuery, searchOf } from '../middleware/body.js';
 import type { Report } from '../plan/report.js';
-import { hasSubjects } from './subjects.js';
 import { answerValue, MAX_SHAPE_BYTES, readableEncoding } from './decode.js';
 import { watchOf, type Watch } from './watch.js';
 
@@ -36,7 +34,7 @@ function preflight(watch: Watch, destination: string, ex: Exchange): Searched {
   if (url !== undefined) return { found: url, body: false };
   const body = ex.body();
   // A parsed body is searched as the app handed it, before the policy: a decoy that is tokenized still gave its record away.
-  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return { found: watch.check(destination, 'body', JSON.stringify(body) ?? ''), body: true };
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return { found: watch.checkValue(destination, 'body', body), body: true };
   if (typeof body === 'string' || Buffer.isBuffer(body)) return { found: watch.check(destination, 'body', body.toString()), body: true };
   return { found: undefined, body: false };
 }
@@ -103,55 +101,95 @@ function encodingOf(res: NonNullable<Exchange['res']>): string | undefined {
   return e === undefined ? undefined : String(e);
 }
 
-/** The exchange the guard sees: its rewritten body searched, its report kept, its request counted when it is handed on. */
-function watchedExchange(ex: Exchange, watch: Watch, destination: string, searched: Searched | undefined): Exchange {
-  let report: Report | undefined;
-  return {
-    ...ex,
-    setBody(value, text) {
-      // What the policy wrote is made from the body already searched (kept values as they were, hashes and tokens of the rest); a body read here was not.
-      if (watch.honeytokens > 0 && searched?.body !== true) {
-        const found = watch.check(destination, 'body', text);
-        if (found !== undefined) throw found;
-      }
-      ex.setBody(value, text);
-    },
-    setQuery(value, search) {
-      if (watch.honeytokens > 0 && searched === undefined) {
-        const found = watch.check(destination, 'query', search);
-        if (found !== undefined) throw found;
-      }
-      ex.setQuery(value, search);
-    },
-    report(r) {
-      report = r;
-      ex.report(r);
-    },
-    // The monitor counts what is forwarded by the report: it is built now, never deferred past this wrapper.
-    reportLater: undefined,
-    // A streamed body is never held whole: each record is searched as it arrives, and a decoy cuts the stream before it.
-    checkRecord:
-      watch.honeytokens > 0
-        ? (text) => {
-            const found = watch.check(destination, 'body', text);
-            if (found !== undefined) throw found;
-          }
-        : ex.checkRecord,
-    next() {
-      const values: unknown[] = [];
-      if (report !== undefined && hasSubjects(report)) {
-        values.push(ex.body());
-        const search = searchOf(ex.url());
-        if (search !== '') values.push(parseQuery(search));
-      }
-      watch.outbound(destination, { report, bytes: Number(ex.req.headers['content-length'] ?? 0) || 0, values });
-      if (watch.answers) {
-        if (ex.res !== undefined) watchAnswer(ex.res, watch, destination);
-        else watchValue(ex, watch, destination);
-      }
-      return ex.next();
-    },
-  };
+/**
+ * The exchange the guard sees: its rewritten body searched, its report kept, its request counted
+ * when it is handed on. A class over the adapter's exchange (one small object per request, its
+ * methods shared), not a copy of it.
+ */
+class WatchedExchange implements Exchange {
+  #report: Report | undefined;
+  constructor(
+    readonly ex: Exchange,
+    readonly watch: Watch,
+    readonly destination: string,
+    readonly searched: Searched | undefined,
+  ) {}
+  get native(): unknown {
+    return this.ex.native;
+  }
+  get req(): Exchange['req'] {
+    return this.ex.req;
+  }
+  get res(): Exchange['res'] {
+    return this.ex.res;
+  }
+  // The monitor counts what is forwarded by the report: it is built now, never deferred past this wrapper.
+  get reportLater(): undefined {
+    return undefined;
+  }
+  // A streamed body is never held whole: each record is searched as it arrives, and a decoy cuts the stream before it.
+  get checkRecord(): Exchange['checkRecord'] {
+    if (this.watch.honeytokens === 0) return this.ex.checkRecord;
+    return (text) => {
+      const found = this.watch.check(this.destination, 'body', text);
+      if (found !== undefined) throw found;
+    };
+  }
+  readBody(limit: number): Promise<string> {
+    return this.ex.readBody(limit);
+  }
+  url(): string {
+    return this.ex.url();
+  }
+  body(): unknown {
+    return this.ex.body();
+  }
+  setBody(value: unknown, text: string): void {
+    // What the policy wrote is made from the body already searched (kept values as they were, hashes and tokens of the rest); a body read here was not.
+    if (this.watch.honeytokens > 0 && this.searched?.body !== true) {
+      const found = this.watch.check(this.destination, 'body', text);
+      if (found !== undefined) throw found;
+    }
+    this.ex.setBody(value, text);
+  }
+  setQuery(value: unknown, search: string): void {
+    if (this.watch.honeytokens > 0 && this.searched === undefined) {
+      const found = this.watch.check(this.destination, 'query', search);
+      if (found !== undefined) throw found;
+    }
+    this.ex.setQuery(value, search);
+  }
+  route(): string | undefined {
+    return this.ex.route();
+  }
+  report(r: Report): void {
+    this.#report = r;
+    this.ex.report(r);
+  }
+  logger(make: Parameters<Exchange['logger']>[0]): void {
+    this.ex.logger(make);
+  }
+  onValue(transform: Parameters<Exchange['onValue']>[0], options?: Parameters<Exchange['onValue']>[1]): void {
+    this.ex.onValue(transform, options);
+  }
+  next(): Promise<void> {
+    const { ex, watch, destination } = this;
+    watch.outbound(destination, { report: this.#report, bytes: Number(ex.req.headers['content-length'] ?? 0) || 0 });
+    if (watch.answers) {
+      if (ex.res !== undefined) watchAnswer(ex.res, watch, destination);
+      else watchValue(ex, watch, destination);
+    }
+    return ex.next();
+  }
+  answer(status: number, headers: Readonly<Record<string, string>>, body: string): void {
+    this.ex.answer(status, headers, body);
+  }
+  finished(listener: Parameters<Exchange['finished']>[0]): void {
+    this.ex.finished(listener);
+  }
+  fail(error: FieldguardError): Promise<void> {
+    return this.ex.fail(error);
+  }
 }
 
 /**
@@ -174,6 +212,6 @@ export function watched(source: Destinations | object | undefined, destinations:
       searched = preflight(watch, destination, ex);
       if (searched.found !== undefined) return refuse(ex, searched.found, config);
     }
-    return guard(watchedExchange(ex, watch, destination, searched));
+    return guard(new WatchedExchange(ex, watch, destination, searched));
   };
 }

@@ -8,13 +8,13 @@ import { parseDuration } from './duration.js';
 import { rank, type Sensitivity } from '../schema/tags.js';
 import type { Alert, Severity, SignalName } from './alerts.js';
 import { baselineOf, scoreOf } from './baseline.js';
-import { hash32 } from './hll.js';
+import { hash32, subjectHash } from './hll.js';
 import { HoneytokenSet, mintValue, type Honeytoken, type HoneytokenOptions } from './honeytokens.js';
 import { shapeOf } from './shape.js';
 import { rangesOf, readCertificate, resolveAll } from './probe.js';
 import { telemetryOf } from './otel.js';
 import { memoryMonitorStore, MAX_LEARNED, type MonitorStore, type WindowDelta, type WindowTotals } from './store.js';
-import { forEachSubject } from './subjects.js';
+import { subjectsOf } from '../plan/report.js';
 import { attachWatch, WATCH_KEY, type Channel, type Outbound, type Watch } from './watch.js';
 
 /** How one signal is tuned. */
@@ -124,6 +124,32 @@ export interface Monitor {
 interface Pending {
   counts: Record<string, number>;
   subjects: Set<number>;
+  /** Sensitive-field entries counted in this window, folded into `counts` when it is settled. */
+  entries: Seen[];
+}
+
+/**
+ * What a destination's outbound path and action count under: the count key of a sensitive field
+ * (`kind:email:hash`) or `null`, the report types seen, and the count of the window being filled
+ * (one increment per field and request instead of two string-keyed ones).
+ */
+interface Seen {
+  readonly countKey: string | null;
+  readonly types: Set<string>;
+  n: number;
+  pending: Pending | undefined;
+}
+
+/** Adds an entry's count to its window's counts, and detaches it. */
+function foldSeen(e: Seen): void {
+  const p = e.pending;
+  if (p === undefined) return;
+  if (e.n > 0) {
+    p.counts.fields = (p.counts.fields ?? 0) + e.n;
+    p.counts[e.countKey!] = (p.counts[e.countKey!] ?? 0) + e.n;
+  }
+  e.n = 0;
+  e.pending = undefined;
 }
 
 interface Local {
@@ -132,7 +158,7 @@ interface Local {
   /** Outbound `path:kind:form:type` keys this instance knows. */
   readonly known: Set<string>;
   /** By report path and action: the count key of a sensitive field (`kind:email:hash`), or `null` for others, and the report types seen — so a request builds no string. */
-  readonly seen: Map<string, Map<string, { readonly countKey: string | null; readonly types: Set<string> }>>;
+  readonly seen: Map<string, Map<string, Seen>>;
   /** Response shape entries known, and by path their types. */
   readonly shapes: Map<string, Set<string>>;
   /** Response paths present in every answer during warm-up; after it, a missing one is a removed field. */
@@ -212,7 +238,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
   const pendingOf = (d: string, w: number): Pending => {
     const l = local(d);
     let p = l.pending.get(w);
-    if (p === undefined) l.pending.set(w, (p = { counts: Object.create(null) as Record<string, number>, subjects: new Set() }));
+    if (p === undefined) l.pending.set(w, (p = { counts: Object.create(null) as Record<string, number>, subjects: new Set(), entries: [] }));
     return p;
   };
   const add = (p: Pending, k: string, n: number): void => {
@@ -310,6 +336,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     const deltas: WindowDelta[] = [];
     for (const [d, l] of locals) {
       for (const [pw, p] of l.pending) {
+        for (const e of p.entries) foldSeen(e);
         deltas.push({ destination: d, window: pw, counts: p.counts, subjects: [...p.subjects] });
         otel?.subjects(d, p.subjects.size);
       }
@@ -394,29 +421,36 @@ export function createMonitor(options: MonitorOptions): Monitor {
     });
   };
 
+  /** Raises the critical alert for a decoy found in a request, and gives the error to refuse it with. */
+  const caught = (destination: string, channel: Channel, found: Honeytoken | undefined): FieldguardError | undefined => {
+    if (found === undefined) return undefined;
+    const w = windowOf(now());
+    add(pendingOf(destination, w), 'honeytokens', 1);
+    raise({
+      id: `${alertId('honeytoken', destination, channel, w)}:${hash32(found.value).toString(36)}`,
+      signal: 'honeytoken',
+      destination,
+      metric: channel,
+      observed: 1,
+      baseline: 0,
+      score: 1,
+      severity: 'critical',
+      window: isoWindow(w),
+      honeytoken: { label: found.label, kind: found.kind },
+    });
+    return new FieldguardError('ERR_HONEYTOKEN_DETECTED', `the request to ${destination} carries a honeytoken in its ${channel}; nothing was forwarded`);
+  };
+
   const watch: Watch = {
     get honeytokens() {
       return honeytokens.size;
     },
     answers: signal('responseDrift').enabled,
     check(destination: string, channel: Channel, text: string) {
-      const found = honeytokens.find(text);
-      if (found === undefined) return undefined;
-      const w = windowOf(now());
-      add(pendingOf(destination, w), 'honeytokens', 1);
-      raise({
-        id: `${alertId('honeytoken', destination, channel, w)}:${hash32(found.value).toString(36)}`,
-        signal: 'honeytoken',
-        destination,
-        metric: channel,
-        observed: 1,
-        baseline: 0,
-        score: 1,
-        severity: 'critical',
-        window: isoWindow(w),
-        honeytoken: { label: found.label, kind: found.kind },
-      });
-      return new FieldguardError('ERR_HONEYTOKEN_DETECTED', `the request to ${destination} carries a honeytoken in its ${channel}; nothing was forwarded`);
+      return caught(destination, channel, honeytokens.find(text));
+    },
+    checkValue(destination: string, channel: Channel, value: unknown) {
+      return caught(destination, channel, honeytokens.findIn(value));
     },
     outbound(destination: string, out: Outbound) {
       if (closed) return;
@@ -441,7 +475,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
           const countKey = f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE) ? `kind:${kind}:${form}` : null;
           if (l.known.size < MAX_LEARNED) {
             if (byAction === undefined) l.seen.set(f.path, (byAction = new Map()));
-            if (entry === undefined) byAction.set(f.action, (entry = { countKey, types: new Set() }));
+            if (entry === undefined) byAction.set(f.action, (entry = { countKey, types: new Set(), n: 0, pending: undefined }));
             entry.types.add(type);
             // One key per JSON type: a path that carries a number and a string in one request learns both.
             for (const t of type === '' ? [''] : type.split('|')) {
@@ -451,12 +485,23 @@ export function createMonitor(options: MonitorOptions): Monitor {
                 (fresh ??= []).push(key);
               }
             }
-          } else if (entry === undefined) entry = { countKey, types: new Set() };
+          } else if (entry === undefined) {
+            // Past the bound of learned paths: counted at once, nothing kept for it.
+            if (countKey !== null) {
+              add(p, 'fields', f.count);
+              add(p, countKey, f.count);
+              if (otel !== undefined) otel.field(destination, kind, f.action, f.count);
+            }
+            continue;
+          }
         }
-        const countKey = entry.countKey;
-        if (countKey !== null) {
-          add(p, 'fields', f.count);
-          add(p, countKey, f.count);
+        if (entry.countKey !== null) {
+          if (entry.pending !== p) {
+            foldSeen(entry);
+            entry.pending = p;
+            p.entries.push(entry);
+          }
+          entry.n += f.count;
           if (otel !== undefined) otel.field(destination, f.kind ?? f.sensitivity ?? 'untagged', f.action, f.count);
         }
       }
@@ -467,9 +512,8 @@ export function createMonitor(options: MonitorOptions): Monitor {
           raise({ id: `${alertId('outboundDrift', destination, 'paths', at)}:${hash32(keys.join('\n')).toString(36)}`, signal: 'outboundDrift', destination, metric: 'paths', observed: keys.length, baseline: l.known.size - keys.length, score: 1, severity: 'warning', window: isoWindow(at), paths: keys });
         });
       }
-      if (out.values.length > 0 && p.subjects.size < MAX_PENDING_SUBJECTS) {
-        forEachSubject(report, out.values, (s) => void p.subjects.add(hash32(s)), MAX_PENDING_SUBJECTS - p.subjects.size);
-      }
+      const subjects = subjectsOf(report);
+      for (let i = 0; i < subjects.length && p.subjects.size < MAX_PENDING_SUBJECTS; i++) p.subjects.add(subjectHash(subjects[i]!));
     },
     refused(destination: string, code: string) {
       const w = windowOf(now());

@@ -6,12 +6,10 @@ export type Channel = 'body' | 'query' | 'headers' | 'url';
 
 /** One request as it left for a destination. */
 export interface Outbound {
-  /** The walk's report (paths, kinds, actions, counts). */
+  /** The walk's report (paths, kinds, actions, counts); the tokens and hashes it sent are read beside it (`subjectsOf`) for distinct subjects. */
   readonly report: Report | undefined;
   /** Bytes of the body sent. */
   readonly bytes: number;
-  /** What was sent, read only at the report's tokenized and hashed positions (distinct subjects). */
-  readonly values: readonly unknown[];
 }
 
 /** What a monitor exposes to the guards. Every method is cheap and never throws. */
@@ -22,6 +20,8 @@ export interface Watch {
   readonly answers: boolean;
   /** Searches a text for a honeytoken; when one is found, raises the critical alert and returns the error to refuse with. */
   check(destination: string, channel: Channel, text: string): Error | undefined;
+  /** Searches a parsed body (every key, string and number, as its JSON text would carry them) for a honeytoken; as `check`. */
+  checkValue(destination: string, channel: Channel, value: unknown): Error | undefined;
   /** Counts one outbound request. */
   outbound(destination: string, out: Outbound): void;
   /** Counts a refusal (its code only). */

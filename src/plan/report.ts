@@ -117,12 +117,34 @@ export const EMPTY_REPORT: Report = Object.freeze({
   fields: Object.freeze([]),
 });
 
-/** Sums reports into one; field entries are listed in order. */
+/**
+ * The pseudonyms a walk sent — its keyed hashes and tokens — by the report that counted them, for the
+ * monitor's distinct subjects. Kept beside the report, never on it: a report carries no value.
+ */
+const SUBJECTS = new WeakMap<Report, readonly string[]>();
+/** Most pseudonyms kept per report: the monitor's sketch needs no more to see a rise. */
+export const MAX_SUBJECTS = 10_000;
+
+/** The keyed hashes and tokens the walk behind a report sent (at most {@link MAX_SUBJECTS}); empty when it sent none. */
+export function subjectsOf(report: Report): readonly string[] {
+  return SUBJECTS.get(report) ?? NO_SUBJECTS;
+}
+const NO_SUBJECTS: readonly string[] = Object.freeze([]);
+
+/** Records the pseudonyms a walk sent beside the report built from it. */
+export function keepSubjects(report: Report, subjects: readonly string[] | undefined): Report {
+  if (subjects !== undefined && subjects.length > 0) SUBJECTS.set(report, subjects);
+  return report;
+}
+
+/** Sums reports into one; field entries are listed in order (and the pseudonyms they sent kept with the sum). */
 export function mergeReports(reports: readonly Report[]): Report {
   if (reports.length === 0) return EMPTY_REPORT;
   if (reports.length === 1) return reports[0]!;
   const sums = Object.fromEntries(COUNTS.map((k) => [k, reports.reduce((n, r) => n + r[k], 0)])) as Record<keyof Omit<Report, 'fields'>, number>;
-  return { ...sums, fields: reports.flatMap((r) => r.fields) };
+  const merged: Report = { ...sums, fields: reports.flatMap((r) => r.fields) };
+  const subjects = reports.flatMap((r) => subjectsOf(r));
+  return keepSubjects(merged, subjects.length > MAX_SUBJECTS ? subjects.slice(0, MAX_SUBJECTS) : subjects);
 }
 
 const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {

@@ -360,22 +360,22 @@ export function applyCompiledText(plan: CompiledPlan, value: unknown, context?: 
   auditDecrypts(w, context);
   if (w.serialFailed) throw w.serialError;
   const t = tally(w);
-  return lazyText(out === DROP ? undefined : out, t, w.unresolved ?? NONE_UNRESOLVED);
+  return lazyText(out === DROP ? undefined : out, t, w.unresolved ?? NONE_UNRESOLVED, w.subjects);
 }
 
 /** A text walk's result: `text`, then `report` built when first read (see {@link LazyReport}). */
 class LazyPlanText extends LazyReport implements PlanText {
   readonly text: string | undefined;
   declare readonly report: Report;
-  constructor(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>) {
-    super(t, unresolved);
+  constructor(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly string[] | undefined) {
+    super(t, unresolved, subjects);
     this.text = text;
     Object.defineProperty(this, 'report', LazyReport.descriptor);
   }
 }
 
-function lazyText(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>): PlanText {
-  return new LazyPlanText(text, t, unresolved);
+function lazyText(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly string[] | undefined): PlanText {
+  return new LazyPlanText(text, t, unresolved, subjects);
 }
 
 /**

@@ -10,7 +10,7 @@ import { applyTechnique, subjectOffsets, type Offsets } from '../techniques/leaf
 import { fpeDecrypt, fpeEncrypt } from '../techniques/fpe.js';
 import { decodeValue, encodeValue } from './values.js';
 import { lastViewed, setKey, view } from './view.js';
-import { buildReport, typeBit, type Report, type ReportField, type Tally } from './report.js';
+import { buildReport, keepSubjects, MAX_SUBJECTS, typeBit, type Report, type ReportField, type Tally } from './report.js';
 
 export type { Report, ReportField };
 
@@ -69,6 +69,8 @@ export interface Walk {
   pending: Pending[] | undefined;
   decrypted: Array<readonly [Position, PlanNode]> | undefined;
   unresolved: Map<Position, number> | undefined;
+  /** The keyed hashes and tokens this walk made (at most MAX_SUBJECTS), kept beside its report for the monitor. */
+  subjects: string[] | undefined;
   readonly seen: Set<object> | undefined;
   /** shiftDates: each subject's offset, read from the payload's root before the walk. */
   readonly offsets: Offsets | undefined;
@@ -268,7 +270,10 @@ export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, cont
     case 'hash': {
       checkNumber(w, pos, value);
       const text = encodeValue(value);
-      return text === undefined ? value : hmacPseudonym(w.plan.keys!, text, w.plan.namespace);
+      if (text === undefined) return value;
+      const pseudonym = hmacPseudonym(w.plan.keys!, text, w.plan.namespace);
+      subject(w, pseudonym);
+      return pseudonym;
     }
     case 'encrypt': {
       checkNumber(w, pos, value);
@@ -546,12 +551,19 @@ export function newWalk(plan: CompiledPlan, value: unknown): Walk {
     pending: undefined,
     decrypted: undefined,
     unresolved: undefined,
+    subjects: undefined,
     seen: plan.lenient ? new Set() : undefined,
     offsets: plan.shifts.length === 0 ? undefined : subjectOffsets(plan.shifts, value, plan.namespace),
     nodes: 0,
     serialFailed: false,
     serialError: undefined,
   };
+}
+
+/** Keeps a pseudonym the walk sent, for the monitor's distinct subjects. */
+function subject(w: Walk, pseudonym: string): void {
+  const list = (w.subjects ??= []);
+  if (list.length < MAX_SUBJECTS) list.push(pseudonym);
 }
 
 /** Fails a walk that threw: fieldguard's own errors as they are, anything else (a getter, toJSON or proxy) as unreadable. */
@@ -615,7 +627,7 @@ function place(p: Pending, v: unknown, root: { out: unknown }): void {
 export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanContext): PlanResult {
   const { w, out, t } = start(plan, value);
   auditDecrypts(w, context);
-  return lazyReport(out, t, w.unresolved ?? NONE_UNRESOLVED);
+  return lazyReport(out, t, w.unresolved ?? NONE_UNRESOLVED, w.subjects);
 }
 
 /**
@@ -628,6 +640,7 @@ export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanCont
 export class LazyReport {
   #tally: Tally | undefined;
   #unresolved: ReadonlyMap<Position, number>;
+  #subjects: readonly string[] | undefined;
   #report: Report | undefined;
 
   static readonly descriptor: PropertyDescriptor = {
@@ -638,16 +651,18 @@ export class LazyReport {
     configurable: true,
   };
 
-  constructor(t: Tally, unresolved: ReadonlyMap<Position, number>) {
+  constructor(t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly string[] | undefined) {
     this.#tally = t;
     this.#unresolved = unresolved;
+    this.#subjects = subjects;
   }
 
   /** The report, built on the first call. */
   read(): Report {
     if (this.#report === undefined) {
-      this.#report = buildReport(this.#tally!, this.#unresolved);
+      this.#report = keepSubjects(buildReport(this.#tally!, this.#unresolved), this.#subjects);
       this.#tally = undefined;
+      this.#subjects = undefined;
     }
     return this.#report;
   }
@@ -657,8 +672,8 @@ export class LazyReport {
 class LazyPlanResult extends LazyReport implements PlanResult {
   readonly value: unknown;
   declare readonly report: Report;
-  constructor(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>) {
-    super(t, unresolved);
+  constructor(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly string[] | undefined) {
+    super(t, unresolved, subjects);
     this.value = value;
     Object.defineProperty(this, 'report', LazyReport.descriptor);
   }
@@ -668,8 +683,8 @@ class LazyPlanResult extends LazyReport implements PlanResult {
  * A result whose report is built from the walk's tally when it is first read (an own, enumerable
  * property like any other): a caller that only wants the value — a log line — pays nothing for it.
  */
-export function lazyReport(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>): PlanResult {
-  return new LazyPlanResult(value, t, unresolved);
+export function lazyReport(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects?: readonly string[]): PlanResult {
+  return new LazyPlanResult(value, t, unresolved, subjects);
 }
 
 /**
@@ -690,7 +705,10 @@ export async function applyPlanAsync(plan: CompiledPlan, value: unknown, context
       toTokenize.map((p) => ({ value: p.value, kind: p.node.kind, ttl: p.node.tag?.retention })),
       plan.namespace,
     );
-    toTokenize.forEach((p, i) => place(p, tokens[i], root));
+    toTokenize.forEach((p, i) => {
+      place(p, tokens[i], root);
+      if (typeof tokens[i] === 'string') subject(w, tokens[i]);
+    });
   }
   if (toDetokenize.length > 0) {
     const values = await plan.vault!.detokenizeMany(
@@ -713,5 +731,5 @@ export async function applyPlanAsync(plan: CompiledPlan, value: unknown, context
       }
     });
   }
-  return { value: root.out, report: buildReport(t, w.unresolved ?? NONE_UNRESOLVED) };
+  return { value: root.out, report: keepSubjects(buildReport(t, w.unresolved ?? NONE_UNRESOLVED), w.subjects) };
 }

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { defineDestinations } from '../../src/index.js';
 import { baselineOf, createMonitor, HyperLogLog, hash32, scoreOf } from '../../src/monitor/index.js';
 import { compileMatcher } from '../../src/monitor/matcher.js';
-import { formsOf, mintValue } from '../../src/monitor/honeytokens.js';
+import { formsOf, HoneytokenSet, mintValue } from '../../src/monitor/honeytokens.js';
 import { shapeOf } from '../../src/monitor/shape.js';
 import { watchOf } from '../../src/monitor/watch.js';
-import type { Report } from '../../src/plan/report.js';
+import { keepSubjects, type Report } from '../../src/plan/report.js';
 import { keys, testClock } from './helpers.js';
 
 describe('HyperLogLog', () => {
@@ -51,6 +51,30 @@ describe('compileMatcher (Aho–Corasick)', () => {
       expect(m.find(text) !== -1).toBe(pats.some(([p]) => text.includes(p)));
     }
   });
+  it('agrees with a brute-force search for patterns of any length, case-folded ones included', () => {
+    // A small alphabet makes overlaps, shared grams and near misses common.
+    const pick = (n: number): string => Array.from({ length: n }, () => 'abAB01_%'[Math.floor(Math.random() * 8)]).join('');
+    for (let round = 0; round < 300; round++) {
+      const pats = Array.from({ length: 1 + Math.floor(Math.random() * 12) }, (_, i) => [pick(2 + Math.floor(Math.random() * 24)), i, Math.random() < 0.3] as const);
+      const m = compileMatcher(pats);
+      const text = pick(Math.floor(Math.random() * 120));
+      const at = (p: readonly [string, number, boolean]): number => {
+        for (let s = 0; s + p[0].length <= text.length; s++) {
+          const w = text.slice(s, s + p[0].length);
+          if (p[2] ? w.toLowerCase() === p[0].toLowerCase() : w === p[0]) return s;
+        }
+        return -1;
+      };
+      const found = m.find(text);
+      const starts = pats.map(at);
+      if (starts.every((s) => s === -1)) expect(found).toBe(-1);
+      else {
+        expect(found).not.toBe(-1);
+        // The pattern answered occurs in the text.
+        expect(starts[found]).not.toBe(-1);
+      }
+    }
+  });
 });
 
 describe('honeytokens', () => {
@@ -62,6 +86,30 @@ describe('honeytokens', () => {
     expect(mintValue({ kind: 'email', domain: 'decoys.example.org' })).toMatch(/^[a-z0-9]{10}@decoys\.example\.org$/);
     expect(mintValue({ kind: 'apiKey' })).toMatch(/^sk_live_[A-Za-z0-9]{32}$/);
     expect(() => mintValue({ kind: 'email' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }));
+  });
+  it('finds a decoy in a parsed body wherever its JSON text would carry it, and nowhere else', () => {
+    const set = new HoneytokenSet();
+    const card = mintValue({ kind: 'cardNumber' });
+    const key = mintValue({ kind: 'apiKey' });
+    const email = mintValue({ kind: 'email', domain: 'decoys.example.org' });
+    for (const [value, kind] of [[card, 'cardNumber'], [key, 'apiKey'], [email, 'email']] as const) set.add({ value, kind, label: kind });
+    const found = (body: unknown): string | undefined => set.findIn(body)?.kind;
+    expect(found({ a: [{ b: [1, 'x', null, true] }], c: 'ordinary text 4111 1111' })).toBeUndefined();
+    expect(found({ a: [{ b: [1, `note ${key} here`] }] })).toBe('apiKey');
+    expect(found({ [card]: 1 })).toBe('cardNumber');
+    expect(found({ n: Number(card) })).toBe('cardNumber');
+    expect(found({ deep: { x: email.toUpperCase() } })).toBe('email');
+    expect(found({ b64: Buffer.from(`k=${key};`).toString('base64') })).toBe('apiKey');
+    expect(found({ when: { toJSON: () => `at ${key}` } })).toBe('apiKey');
+    // A body nested 10,000 deep is searched without exhausting the stack.
+    let deep: unknown = key;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(found(deep)).toBe('apiKey');
+    // Agrees with a search of JSON.stringify on random bodies.
+    for (let t = 0; t < 200; t++) {
+      const body = { list: Array.from({ length: 5 }, (_, i) => (Math.random() < 0.1 ? { [`k${i}`]: `v ${[card, key, email][i % 3]}` } : { [`k${i}`]: `v${i}` })) };
+      expect(set.findIn(body)?.value).toBe(set.find(JSON.stringify(body))?.value);
+    }
   });
   it('has a form for every base64 alignment that occurs inside any encoding of text around the decoy', () => {
     const v = mintValue({ kind: 'email', domain: 'decoys.example.org' });
@@ -140,7 +188,7 @@ describe('false alarms and memory', () => {
       const n = poisson(20, rand);
       for (let i = 0; i < n; i++) {
         // Each request about one of 10,000 customers, drawn at random: distinct subjects are Poisson-like too.
-        watch.outbound('crm', { report: r, bytes: 200 + Math.floor(rand() * 50), values: [{ p0: `h${Math.floor(rand() * 10_000)}` }] });
+        watch.outbound('crm', { report: keepSubjects({ ...r }, [`h${Math.floor(rand() * 10_000)}`]), bytes: 200 + Math.floor(rand() * 50) });
       }
       clock.advance(1000);
       await monitor.flush();
@@ -157,7 +205,7 @@ describe('false alarms and memory', () => {
     const feed = async (start: number, n: number): Promise<void> => {
       for (let i = start; i < start + n; i++) {
         const paths = [{ path: `x${i}.*`, action: 'hash' as const, count: 1, sensitivity: 'personal' as const, kind: 'email' as const }];
-        watch.outbound('crm', { report: { ...report(0), hashed: 1, fields: paths }, bytes: 10, values: [{ [`x${i}`]: { k: `subject-${i}` } }] });
+        watch.outbound('crm', { report: keepSubjects({ ...report(0), hashed: 1, fields: paths }, [`subject-${i}`]), bytes: 10 });
         if (i % 5000 === 0) {
           clock.advance(1000);
           await monitor.flush();
