@@ -77,10 +77,10 @@ export class HyperLogLog {
 
 /**
  * The hash of a subject the walk sent. Keyed hashes (`hmac_<kid>_<digest>`) and opaque tokens
- * (`tok_<22 base62>`) end in uniform random characters, so their last eight (48 bits) tell them
+ * (`tok_<22 base62>`) end in uniform random characters, so their last six (36 bits) tell them
  * apart as well as the whole would, at a fraction of the cost; anything else (a format-preserving
  * token, whose kept digits may repeat) is hashed whole.
  */
 export function subjectHash(s: string): number {
-  return s.length > 12 && (s.startsWith('hmac_') || s.startsWith('tok_')) ? hash32(s, s.length - 8) : hash32(s);
+  return s.length > 12 && (s.startsWith('hmac_') || s.startsWith('tok_')) ? hash32(s, s.length - 6) : hash32(s);
 }

@@ -14,7 +14,7 @@ import { shapeOf } from './shape.js';
 import { rangesOf, readCertificate, resolveAll } from './probe.js';
 import { telemetryOf } from './otel.js';
 import { memoryMonitorStore, MAX_LEARNED, type MonitorStore, type WindowDelta, type WindowTotals } from './store.js';
-import { subjectsOf } from '../plan/report.js';
+import { subjectsOf, type ReportField } from '../plan/report.js';
 import { attachWatch, WATCH_KEY, type Channel, type Outbound, type Watch } from './watch.js';
 
 /** How one signal is tuned. */
@@ -159,6 +159,8 @@ interface Local {
   readonly known: Set<string>;
   /** By report path and action: the count key of a sensitive field (`kind:email:hash`), or `null` for others, and the report types seen — so a request builds no string. */
   readonly seen: Map<string, Map<string, Seen>>;
+  /** The entries of the last request's fields, by their place in its report. */
+  readonly last: Array<{ readonly path: string; readonly action: string; readonly type: string | undefined; readonly entry: Seen | null }>;
   /** Response shape entries known, and by path their types. */
   readonly shapes: Map<string, Set<string>>;
   /** Response paths present in every answer during warm-up; after it, a missing one is a removed field. */
@@ -169,6 +171,8 @@ interface Local {
 }
 
 const MAX_PENDING_SUBJECTS = 10_000;
+/** Fields of a report whose entries are remembered by place (a report's first ones; the rest are looked up). */
+const MAX_REMEMBERED_FIELDS = 256;
 const SENSITIVE: Sensitivity = 'personal';
 
 /**
@@ -232,7 +236,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
 
   const local = (d: string): Local => {
     let l = locals.get(d);
-    if (l === undefined) locals.set(d, (l = { pending: new Map(), known: new Set(), seen: new Map(), shapes: new Map(), required: undefined, responses: 0, evaluated: startWindow - 1 }));
+    if (l === undefined) locals.set(d, (l = { pending: new Map(), known: new Set(), seen: new Map(), last: [], shapes: new Map(), required: undefined, responses: 0, evaluated: startWindow - 1 }));
     return l;
   };
   const pendingOf = (d: string, w: number): Pending => {
@@ -464,46 +468,60 @@ export function createMonitor(options: MonitorOptions): Monitor {
       if (report === undefined) return;
       const l = local(destination);
       let fresh: string[] | undefined;
-      for (const f of report.fields) {
-        if (f.action === 'drop' || f.action === 'reject') continue;
+      /** The entry a field counts under: learned once per path, action and type; `null` for a field not counted, `undefined` when counted at once (past the bound of learned paths). */
+      const resolve = (f: ReportField): Seen | null | undefined => {
+        if (f.action === 'drop' || f.action === 'reject') return null;
         let byAction = l.seen.get(f.path);
         let entry = byAction?.get(f.action);
         const type = f.type ?? '';
-        if (entry === undefined || !entry.types.has(type)) {
-          const kind = f.kind ?? f.sensitivity ?? 'untagged';
-          const form = FORM[f.action];
-          const countKey = f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE) ? `kind:${kind}:${form}` : null;
-          if (l.known.size < MAX_LEARNED) {
-            if (byAction === undefined) l.seen.set(f.path, (byAction = new Map()));
-            if (entry === undefined) byAction.set(f.action, (entry = { countKey, types: new Set(), n: 0, pending: undefined }));
-            entry.types.add(type);
-            // One key per JSON type: a path that carries a number and a string in one request learns both.
-            for (const t of type === '' ? [''] : type.split('|')) {
-              const key = t === '' ? `${f.path}:${kind}:${form}` : `${f.path}:${kind}:${form}:${t}`;
-              if (!l.known.has(key)) {
-                l.known.add(key);
-                (fresh ??= []).push(key);
-              }
+        if (entry !== undefined && entry.types.has(type)) return entry;
+        const kind = f.kind ?? f.sensitivity ?? 'untagged';
+        const form = FORM[f.action];
+        const countKey = f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE) ? `kind:${kind}:${form}` : null;
+        if (l.known.size < MAX_LEARNED) {
+          if (byAction === undefined) l.seen.set(f.path, (byAction = new Map()));
+          if (entry === undefined) byAction.set(f.action, (entry = { countKey, types: new Set(), n: 0, pending: undefined }));
+          entry.types.add(type);
+          // One key per JSON type: a path that carries a number and a string in one request learns both.
+          for (const t of type === '' ? [''] : type.split('|')) {
+            const key = t === '' ? `${f.path}:${kind}:${form}` : `${f.path}:${kind}:${form}:${t}`;
+            if (!l.known.has(key)) {
+              l.known.add(key);
+              (fresh ??= []).push(key);
             }
-          } else if (entry === undefined) {
-            // Past the bound of learned paths: counted at once, nothing kept for it.
-            if (countKey !== null) {
-              add(p, 'fields', f.count);
-              add(p, countKey, f.count);
-              if (otel !== undefined) otel.field(destination, kind, f.action, f.count);
-            }
-            continue;
           }
+          return entry;
         }
-        if (entry.countKey !== null) {
-          if (entry.pending !== p) {
-            foldSeen(entry);
-            entry.pending = p;
-            p.entries.push(entry);
-          }
-          entry.n += f.count;
-          if (otel !== undefined) otel.field(destination, f.kind ?? f.sensitivity ?? 'untagged', f.action, f.count);
+        if (entry !== undefined) return entry;
+        // Past the bound of learned paths: counted at once, nothing kept for it.
+        if (countKey !== null) {
+          add(p, 'fields', f.count);
+          add(p, countKey, f.count);
+          if (otel !== undefined) otel.field(destination, kind, f.action, f.count);
         }
+        return undefined;
+      };
+      const fields = report.fields;
+      const last = l.last;
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i]!;
+        // Requests through one plan list the same paths in the same order: the entry of the field at
+        // this place last time is taken after three identity checks, without a look-up.
+        const c = last[i];
+        let entry: Seen | null | undefined;
+        if (c !== undefined && c.path === f.path && c.action === f.action && c.type === f.type) entry = c.entry;
+        else {
+          entry = resolve(f);
+          if (entry !== undefined && i < MAX_REMEMBERED_FIELDS) last[i] = { path: f.path, action: f.action, type: f.type, entry };
+        }
+        if (entry === null || entry === undefined || entry.countKey === null) continue;
+        if (entry.pending !== p) {
+          foldSeen(entry);
+          entry.pending = p;
+          p.entries.push(entry);
+        }
+        entry.n += f.count;
+        if (otel !== undefined) otel.field(destination, f.kind ?? f.sensitivity ?? 'untagged', f.action, f.count);
       }
       if (fresh !== undefined && signal('outboundDrift').enabled) {
         learnNew(`outbound:${destination}`, fresh, (keys) => {

@@ -117,23 +117,68 @@ export const EMPTY_REPORT: Report = Object.freeze({
   fields: Object.freeze([]),
 });
 
-/**
- * The pseudonyms a walk sent — its keyed hashes and tokens — by the report that counted them, for the
- * monitor's distinct subjects. Kept beside the report, never on it: a report carries no value.
- */
-const SUBJECTS = new WeakMap<Report, readonly string[]>();
 /** Most pseudonyms kept per report: the monitor's sketch needs no more to see a rise. */
 export const MAX_SUBJECTS = 10_000;
+const NO_SUBJECTS: readonly string[] = Object.freeze([]);
+
+/**
+ * A report as walks build it: the {@link Report} fields, and in a private field the pseudonyms the
+ * walk sent — its keyed hashes and tokens — for the monitor's distinct subjects. A private field is
+ * no property: it is in no JSON, spread, `Object.keys` or inspection of the report, which carries no value.
+ */
+class WalkReport implements Report {
+  readonly kept: number;
+  readonly dropped: number;
+  readonly masked: number;
+  readonly rejected: number;
+  readonly scanned: number;
+  readonly untagged: number;
+  readonly hashed: number;
+  readonly encrypted: number;
+  readonly decrypted: number;
+  readonly tokenized: number;
+  readonly detokenized: number;
+  readonly generalized: number;
+  readonly shifted: number;
+  readonly unresolved: number;
+  readonly fields: readonly ReportField[];
+  #subjects: readonly string[] | undefined;
+
+  constructor(c: Readonly<Counts>, fields: readonly ReportField[], subjects: readonly string[] | undefined) {
+    this.kept = c.kept;
+    this.dropped = c.dropped;
+    this.masked = c.masked;
+    this.rejected = c.rejected;
+    this.scanned = c.scanned;
+    this.untagged = c.untagged;
+    this.hashed = c.hashed;
+    this.encrypted = c.encrypted;
+    this.decrypted = c.decrypted;
+    this.tokenized = c.tokenized;
+    this.detokenized = c.detokenized;
+    this.generalized = c.generalized;
+    this.shifted = c.shifted;
+    this.unresolved = c.unresolved;
+    this.fields = fields;
+    this.#subjects = subjects !== undefined && subjects.length > 0 ? subjects : undefined;
+  }
+
+  static subjects(r: Report): readonly string[] | undefined {
+    return #subjects in r ? (r as WalkReport).#subjects : undefined;
+  }
+}
+
+/** Pseudonyms recorded for reports made by hand (tests, adapters that assemble one), beside them. */
+const KEPT = new WeakMap<Report, readonly string[]>();
 
 /** The keyed hashes and tokens the walk behind a report sent (at most {@link MAX_SUBJECTS}); empty when it sent none. */
 export function subjectsOf(report: Report): readonly string[] {
-  return SUBJECTS.get(report) ?? NO_SUBJECTS;
+  return WalkReport.subjects(report) ?? KEPT.get(report) ?? NO_SUBJECTS;
 }
-const NO_SUBJECTS: readonly string[] = Object.freeze([]);
 
-/** Records the pseudonyms a walk sent beside the report built from it. */
+/** Records pseudonyms beside a report that was not built by a walk; returns the report. */
 export function keepSubjects(report: Report, subjects: readonly string[] | undefined): Report {
-  if (subjects !== undefined && subjects.length > 0) SUBJECTS.set(report, subjects);
+  if (subjects !== undefined && subjects.length > 0) KEPT.set(report, subjects);
   return report;
 }
 
@@ -141,10 +186,9 @@ export function keepSubjects(report: Report, subjects: readonly string[] | undef
 export function mergeReports(reports: readonly Report[]): Report {
   if (reports.length === 0) return EMPTY_REPORT;
   if (reports.length === 1) return reports[0]!;
-  const sums = Object.fromEntries(COUNTS.map((k) => [k, reports.reduce((n, r) => n + r[k], 0)])) as Record<keyof Omit<Report, 'fields'>, number>;
-  const merged: Report = { ...sums, fields: reports.flatMap((r) => r.fields) };
+  const sums = Object.fromEntries(COUNTS.map((k) => [k, reports.reduce((n, r) => n + r[k], 0)])) as Counts;
   const subjects = reports.flatMap((r) => subjectsOf(r));
-  return keepSubjects(merged, subjects.length > MAX_SUBJECTS ? subjects.slice(0, MAX_SUBJECTS) : subjects);
+  return new WalkReport(sums, reports.flatMap((r) => r.fields), subjects.length > MAX_SUBJECTS ? subjects.slice(0, MAX_SUBJECTS) : subjects);
 }
 
 const COUNTER: Readonly<Record<LeafAction, keyof Counts>> = {
@@ -192,8 +236,8 @@ function makerFor(pos: Position, node: PlanNode): FieldMaker {
   return make;
 }
 
-/** The report of a walk's tallies and unresolved tokens. */
-export function buildReport(t: Tally, unresolved: ReadonlyMap<Position, number>): Report {
+/** The report of a walk's tallies and unresolved tokens, with the pseudonyms it sent (see {@link subjectsOf}). */
+export function buildReport(t: Tally, unresolved: ReadonlyMap<Position, number>, subjects?: readonly string[]): Report {
   const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, generalized: 0, shifted: 0, unresolved: 0 };
   const { positions, nodes } = t;
   const ns = t.counts;
@@ -212,22 +256,5 @@ export function buildReport(t: Tally, unresolved: ReadonlyMap<Position, number>)
     if (failed > 0) field.unresolved = failed;
     fields[i] = field;
   }
-  // Written out rather than spread: one object of one shape.
-  return {
-    kept: counts.kept,
-    dropped: counts.dropped,
-    masked: counts.masked,
-    rejected: counts.rejected,
-    scanned: counts.scanned,
-    untagged: counts.untagged,
-    hashed: counts.hashed,
-    encrypted: counts.encrypted,
-    decrypted: counts.decrypted,
-    tokenized: counts.tokenized,
-    detokenized: counts.detokenized,
-    generalized: counts.generalized,
-    shifted: counts.shifted,
-    unresolved: counts.unresolved,
-    fields,
-  };
+  return new WalkReport(counts, fields, subjects);
 }

@@ -10,7 +10,7 @@ import { applyTechnique, subjectOffsets, type Offsets } from '../techniques/leaf
 import { fpeDecrypt, fpeEncrypt } from '../techniques/fpe.js';
 import { decodeValue, encodeValue } from './values.js';
 import { lastViewed, setKey, view } from './view.js';
-import { buildReport, keepSubjects, MAX_SUBJECTS, typeBit, type Report, type ReportField, type Tally } from './report.js';
+import { buildReport, MAX_SUBJECTS, typeBit, type Report, type ReportField, type Tally } from './report.js';
 
 export type { Report, ReportField };
 
@@ -660,7 +660,7 @@ export class LazyReport {
   /** The report, built on the first call. */
   read(): Report {
     if (this.#report === undefined) {
-      this.#report = keepSubjects(buildReport(this.#tally!, this.#unresolved), this.#subjects);
+      this.#report = buildReport(this.#tally!, this.#unresolved, this.#subjects);
       this.#tally = undefined;
       this.#subjects = undefined;
     }
@@ -731,5 +731,5 @@ export async function applyPlanAsync(plan: CompiledPlan, value: unknown, context
       }
     });
   }
-  return { value: root.out, report: keepSubjects(buildReport(t, w.unresolved ?? NONE_UNRESOLVED), w.subjects) };
+  return { value: root.out, report: buildReport(t, w.unresolved ?? NONE_UNRESOLVED, w.subjects) };
 }

@@ -18,6 +18,21 @@ describe('HyperLogLog', () => {
     for (let i = 0; i < n; i++) h.add(hash32(`subject-${i}`));
     expect(Math.abs(h.count() - n) / n).toBeLessThan(0.03);
   });
+  it('estimates distinct keyed hashes and tokens from their last characters as well as from the whole', async () => {
+    const { hmacPseudonym } = await import('../../src/vault/crypto.js');
+    const { subjectHash } = await import('../../src/monitor/hll.js');
+    const { randomBytes } = await import('node:crypto');
+    const ring = keys;
+    for (const make of [(i: number) => hmacPseudonym(ring, `person-${i}@example.com`, 'crm'), () => `tok_${randomBytes(17).toString('base64url').slice(0, 22)}`]) {
+      const h = new HyperLogLog();
+      for (let i = 0; i < 50_000; i++) h.add(subjectHash(make(i)));
+      expect(Math.abs(h.count() - 50_000) / 50_000).toBeLessThan(0.03);
+    }
+    // Anything else is hashed whole: values that differ only early are still told apart.
+    const other = new HyperLogLog();
+    for (let i = 0; i < 1_000; i++) other.add(subjectHash(`4111${String(i).padStart(8, '0')}1111`));
+    expect(Math.abs(other.count() - 1_000) / 1_000).toBeLessThan(0.05);
+  });
   it('merges as a union and round-trips through base64', () => {
     const a = new HyperLogLog();
     const b = new HyperLogLog();

@@ -1,4 +1,5 @@
 // The pseudonyms a walk sent are kept beside its report (never on it), for the monitor's distinct subjects.
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { applyPlanText, compilePlan, defineSchema, tag } from '../../src/index.js';
@@ -21,7 +22,13 @@ describe('subjectsOf', () => {
     expect(subjectsOf(report).every((s) => s.startsWith('hmac_k1_'))).toBe(true);
     // The report itself carries no value, in any of its own properties or its JSON.
     const text = JSON.stringify(report);
-    for (const s of subjectsOf(report)) expect(text).not.toContain(s);
+    const shown = inspect(report, { depth: 5, showHidden: true });
+    const spread = JSON.stringify({ ...(report as object) });
+    for (const s of subjectsOf(report)) {
+      expect(text).not.toContain(s);
+      expect(shown).not.toContain(s);
+      expect(spread).not.toContain(s);
+    }
     expect(Object.getOwnPropertySymbols(report)).toEqual([]);
   });
 
