@@ -79,10 +79,10 @@ export interface Exchange<Native = unknown> {
    */
   readonly reportLater?: ((read: () => Report) => void) | undefined;
   /**
-   * Checks one record of a streamed body, as it arrived, before it is rewritten and handed on;
+   * Checks one record of a streamed body, as it arrived and as parsed, before it is rewritten and handed on;
    * throws to cut the stream there (the monitor's honeytoken search). Absent: nothing checks records.
    */
-  readonly checkRecord?: ((text: string) => void) | undefined;
+  readonly checkRecord?: ((text: string, value?: unknown) => void) | undefined;
   /** Installs the request's logger (`req.log`, `ctx.log`), made on first use. */
   logger(make: () => RedactingLogger): void;
   /**

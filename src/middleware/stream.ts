@@ -26,7 +26,7 @@ export interface RecordStreamOptions {
   /** Told each record's report. */
   readonly onRecord?: (result: PlanResult) => void;
   /** Told each record's text as it arrived, before it is read; throwing cuts the stream there. */
-  readonly check?: ((text: string) => void) | undefined;
+  readonly check?: ((text: string, value: unknown) => void) | undefined;
 }
 
 function malformed(message: string): FieldguardError {
@@ -142,12 +142,12 @@ export class RecordStream {
   private line(raw: string): Out {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return '\n';
-    this.options.check?.(line);
-    return this.rewrite(parseRecord(line, 'a line of the NDJSON stream'), (json) => `${json}\n`);
+    const value = parseRecord(line, 'a line of the NDJSON stream');
+    this.options.check?.(line, value);
+    return this.rewrite(value, (json) => `${json}\n`);
   }
 
   private event(raw: string): Out {
-    this.options.check?.(raw);
     let head = '';
     const data: string[] = [];
     let comment = false;
@@ -169,8 +169,13 @@ export class RecordStream {
       }
       // Other fields are ignored by every client (the standard's rule), so they are not passed on.
     }
-    if (data.length === 0) return head === '' ? (comment ? ':\n\n' : '') : `${head}\n`;
-    return this.rewrite(parseRecord(data.join('\n'), "an event's data"), (json) => `${head}data: ${json}\n\n`);
+    if (data.length === 0) {
+      this.options.check?.(raw, undefined);
+      return head === '' ? (comment ? ':\n\n' : '') : `${head}\n`;
+    }
+    const value = parseRecord(data.join('\n'), "an event's data");
+    this.options.check?.(raw, value);
+    return this.rewrite(value, (json) => `${head}data: ${json}\n\n`);
   }
 }
 

@@ -22,7 +22,19 @@ export function beforeSend(
   if (watch.honeytokens > 0) {
     let text = '';
     headers.forEach((v) => void (text += `${v}\n`));
-    const found = watch.check(destination, 'headers', text) ?? watch.check(destination, 'query', sent.url.search) ?? watch.check(destination, 'body', sent.body ?? '');
+    // The URL as it is sent, and its path decoded (a query is searched as sent: what the vendor reads of it is what it is).
+    let path: string | undefined;
+    try {
+      path = sent.url.pathname.includes('%') ? decodeURIComponent(sent.url.pathname) : undefined;
+    } catch {
+      path = undefined;
+    }
+    const found =
+      watch.check(destination, 'headers', text) ??
+      watch.check(destination, 'url', sent.url.pathname) ??
+      (path === undefined ? undefined : watch.check(destination, 'url', path)) ??
+      watch.check(destination, 'query', sent.url.search) ??
+      watch.check(destination, 'body', sent.body ?? '');
     if (found !== undefined) throw found;
   }
   watch.outbound(destination, { report: sent.report, bytes: sent.body === undefined ? 0 : Buffer.byteLength(sent.body) });

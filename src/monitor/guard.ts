@@ -2,9 +2,10 @@
 import type { Destinations } from '../destinations/define.js';
 import { FieldguardError } from '../errors.js';
 import { refuse } from '../middleware/answer.js';
+import { bodyFormat, parseBody, parseQuery, pathOf, searchOf } from '../middleware/body.js';
 import type { CommonConfig } from '../middleware/config.js';
 import type { Behaviour, Exchange } from '../middleware/exchange.js';
-import type { Report } from '../plan/report.js';
+import { mergeReports, type Report } from '../plan/report.js';
 import { answerValue, MAX_SHAPE_BYTES, readableEncoding } from './decode.js';
 import { watchOf, type Watch } from './watch.js';
 
@@ -26,16 +27,56 @@ interface Searched {
   readonly body: boolean;
 }
 
+/** Percent-decoded text, or `undefined` when it holds no escape or does not decode. */
+function decoded(text: string): string | undefined {
+  if (!text.includes('%')) return undefined;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Searches a body's text as it came and as the guard will read it (parsed by its type: a JSON
+ * escape or a number's exponent form hides no decoy from the parser, so not from the search). A
+ * body that does not parse is refused by the guard itself, so only its text is searched.
+ */
+export function searchBodyText(watch: Watch, destination: string, text: string, contentType: string | undefined): Error | undefined {
+  const found = watch.check(destination, 'body', text);
+  if (found !== undefined) return found;
+  const format = bodyFormat(contentType);
+  if (format === undefined || text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = parseBody(format, text);
+  } catch {
+    return undefined;
+  }
+  return watch.checkValue(destination, 'body', value);
+}
+
 function preflight(watch: Watch, destination: string, ex: Exchange): Searched {
   const headers = watch.check(destination, 'headers', headerText(ex.req.headers));
   if (headers !== undefined) return { found: headers, body: false };
-  // The URL holds the query: the rewritten query is made from it, so it is not searched again.
-  const url = watch.check(destination, 'url', ex.url());
-  if (url !== undefined) return { found: url, body: false };
+  const url = ex.url();
+  const raw = watch.check(destination, 'url', url);
+  if (raw !== undefined) return { found: raw, body: false };
+  // The rewritten query is made from the query as parsed (decoded): searched here as the guard reads it, it is not searched again.
+  const path = decoded(pathOf(url));
+  const inPath = path === undefined ? undefined : watch.check(destination, 'url', path);
+  if (inPath !== undefined) return { found: inPath, body: false };
+  const search = searchOf(url);
+  if (search !== '' && /[%+]/.test(search)) {
+    const query = watch.checkValue(destination, 'query', parseQuery(search));
+    if (query !== undefined) return { found: query, body: false };
+  }
+  // Only a body a parser consumed is the one forwarded; otherwise the guard reads it from the wire (see readBody).
+  if (!ex.req.readableEnded) return { found: undefined, body: false };
   const body = ex.body();
   // A parsed body is searched as the app handed it, before the policy: a decoy that is tokenized still gave its record away.
   if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return { found: watch.checkValue(destination, 'body', body), body: true };
-  if (typeof body === 'string' || Buffer.isBuffer(body)) return { found: watch.check(destination, 'body', body.toString()), body: true };
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return { found: searchBodyText(watch, destination, body.toString(), ex.req.headers['content-type']), body: true };
   return { found: undefined, body: false };
 }
 
@@ -107,7 +148,8 @@ function encodingOf(res: NonNullable<Exchange['res']>): string | undefined {
  * methods shared), not a copy of it.
  */
 class WatchedExchange implements Exchange {
-  #report: Report | undefined;
+  /** Reports left before the request was handed on; `null` once it was (a streamed body's records report after). */
+  #reports: Report[] | null = [];
   constructor(
     readonly ex: Exchange,
     readonly watch: Watch,
@@ -130,13 +172,20 @@ class WatchedExchange implements Exchange {
   // A streamed body is never held whole: each record is searched as it arrives, and a decoy cuts the stream before it.
   get checkRecord(): Exchange['checkRecord'] {
     if (this.watch.honeytokens === 0) return this.ex.checkRecord;
-    return (text) => {
-      const found = this.watch.check(this.destination, 'body', text);
+    return (text, value) => {
+      // The record as it came, and as parsed: what is written on is the parsed record serialized again.
+      const found = this.watch.check(this.destination, 'body', text) ?? (value === undefined ? undefined : this.watch.checkValue(this.destination, 'body', value));
       if (found !== undefined) throw found;
     };
   }
-  readBody(limit: number): Promise<string> {
-    return this.ex.readBody(limit);
+  async readBody(limit: number): Promise<string> {
+    const text = await this.ex.readBody(limit);
+    // A body the guard reads itself is searched as it came and as the guard will parse it, before the policy.
+    if (this.watch.honeytokens > 0) {
+      const found = searchBodyText(this.watch, this.destination, text, this.ex.req.headers['content-type']);
+      if (found !== undefined) throw found;
+    }
+    return text;
   }
   url(): string {
     return this.ex.url();
@@ -163,7 +212,9 @@ class WatchedExchange implements Exchange {
     return this.ex.route();
   }
   report(r: Report): void {
-    this.#report = r;
+    // A record of a streamed body is counted as it is rewritten: its fields and subjects, not another request.
+    if (this.#reports === null) this.watch.outbound(this.destination, { report: r, bytes: 0, request: false });
+    else this.#reports.push(r);
     this.ex.report(r);
   }
   logger(make: Parameters<Exchange['logger']>[0]): void {
@@ -174,7 +225,10 @@ class WatchedExchange implements Exchange {
   }
   next(): Promise<void> {
     const { ex, watch, destination } = this;
-    watch.outbound(destination, { report: this.#report, bytes: Number(ex.req.headers['content-length'] ?? 0) || 0 });
+    const reports = this.#reports ?? [];
+    this.#reports = null;
+    const bytes = Number(ex.req.headers['content-length'] ?? 0) || 0;
+    watch.outbound(destination, { report: reports.length === 0 ? undefined : reports.length === 1 ? reports[0] : mergeReports(reports), bytes });
     if (watch.answers) {
       if (ex.res !== undefined) watchAnswer(ex.res, watch, destination);
       else watchValue(ex, watch, destination);

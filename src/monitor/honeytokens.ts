@@ -110,24 +110,31 @@ export class HoneytokenSet {
 
   /**
    * The decoy found in a parsed body (what `JSON.stringify` of it would carry): every key, string and
-   * number searched where it is, without writing the JSON text. A value with its own `toJSON` (a
-   * Date, a class), and a body past {@link MAX_SEARCHED_NODES} values (a cycle among them), is
-   * searched as `JSON.stringify` writes it — which throws for a cycle, as serializing it to send would.
+   * number searched where it is, without writing the JSON text, with a stack of its own (any depth).
+   * A value with its own `toJSON` (a Date, a class) is searched as `JSON.stringify` writes it, or not
+   * at all when that throws (the walk then refuses it as unreadable); past
+   * {@link MAX_SEARCHED_NODES} values, containers already searched are skipped (a cycle ends). Never throws
+   * for a value's shape.
    */
   findIn(value: unknown): Honeytoken | undefined {
     if (this.#tokens.length === 0) return undefined;
     const m = this.#compiled();
     const stack: unknown[] = [value];
     let nodes = 0;
+    let seen: Set<object> | undefined;
     while (stack.length > 0) {
       const v = stack.pop();
       let i = -1;
       if (typeof v === 'string') i = m.find(v);
       else if (typeof v === 'number' || typeof v === 'bigint') i = m.find(String(v));
       else if (typeof v === 'object' && v !== null) {
-        if (++nodes > MAX_SEARCHED_NODES || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
-          i = m.find(JSON.stringify(v) ?? '');
-        } else if (Array.isArray(v)) {
+        if (++nodes > MAX_SEARCHED_NODES) {
+          seen ??= new Set();
+          if (seen.has(v)) continue;
+          seen.add(v);
+        }
+        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') i = m.find(jsonOf(v));
+        else if (Array.isArray(v)) {
           for (let k = v.length - 1; k >= 0; k--) stack.push(v[k]);
         } else {
           for (const k of Object.keys(v)) {
@@ -147,8 +154,17 @@ export class HoneytokenSet {
   }
 }
 
-/** Values of a body searched one by one before the rest is searched as its JSON text. */
+/** Containers of a body searched before those already searched are remembered (so that a cycle ends). */
 const MAX_SEARCHED_NODES = 100_000;
+
+/** A value's JSON text for the search, or `''` when writing it throws. */
+function jsonOf(v: object): string {
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return '';
+  }
+}
 
 /**
  * The patterns of one decoy. Mail to an address reaches its mailbox in any letter case, so an email

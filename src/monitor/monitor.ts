@@ -461,9 +461,11 @@ export function createMonitor(options: MonitorOptions): Monitor {
       const w = windowOf(now());
       touch(destination, w);
       const p = pendingOf(destination, w);
-      add(p, 'requests', 1);
-      add(p, 'bytes', out.bytes);
-      otel?.outbound(destination, out.bytes);
+      if (out.request !== false) {
+        add(p, 'requests', 1);
+        add(p, 'bytes', out.bytes);
+        otel?.outbound(destination, out.bytes);
+      }
       const report = out.report;
       if (report === undefined) return;
       const l = local(destination);

@@ -10,6 +10,8 @@ export interface Outbound {
   readonly report: Report | undefined;
   /** Bytes of the body sent. */
   readonly bytes: number;
+  /** `false` for a record of a streamed body, counted after its request was: its fields and subjects only. Default `true`. */
+  readonly request?: boolean;
 }
 
 /** What a monitor exposes to the guards. Every method is cheap and never throws. */

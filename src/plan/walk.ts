@@ -341,8 +341,12 @@ export function outKey(w: Walk, node: PlanNode, pos: Position, at: Position, key
     case 'hash':
     case 'encrypt':
     case 'fpe':
-    case 'tokenize':
-      return hmacPseudonym(w.plan.keys!, key, w.plan.namespace);
+    case 'tokenize': {
+      // A key the sender chose that names a person is a subject too, like a hashed value.
+      const pseudonym = hmacPseudonym(w.plan.keys!, key, w.plan.namespace);
+      subject(w, pseudonym);
+      return pseudonym;
+    }
     case 'drop':
     case 'generalize':
     case 'shiftDates':
