@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMonitor, defineDestinations, defineSchema, tag, type Alert, type Destinations, type Monitor } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
 import { guardFetch } from '../../src/fetch/index.js';
+import { createVault, memoryStore } from '../../src/vault/index.js';
 import { formsOf } from '../../src/monitor/honeytokens.js';
 import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
 import { selfSigned, startHttpsVendor } from '../helpers/tls.js';
@@ -211,5 +212,164 @@ describe('honeytokens in a body a parser skipped', () => {
   it('Express 5 + express.json(): an application/vnd.acme+json body (held: the parser leaves no body, the guard searches what it rewrote)', async () => {
     const o = await attack('Express', (url, d) => fetch(url, json(JSON.stringify({ id: d.apiKey, contacts: [] }), 'application/vnd.acme+json')), 'apiKey');
     expect(o).toMatchObject({ status: 403, reached: false });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 4. guardFetch against a real local HTTPS vendor: "guardFetch [searches] the headers, query and body it is about to send".
+describe('honeytokens through guardFetch', () => {
+  const tls = selfSigned();
+  let vendor: Awaited<ReturnType<typeof startHttpsVendor>>;
+  beforeAll(async () => {
+    vendor = await startHttpsVendor(tls);
+  });
+  afterAll(async () => vendor.close());
+
+  async function call(make: (url: string, d: { apiKey: string; card: string; email: string }) => [string, RequestInit?]): Promise<{ error: unknown; reached: boolean; alerts: number }> {
+    const destinations = crm(vendor.url);
+    const alerts: Alert[] = [];
+    const monitor = createMonitor({ destinations, clock: testClock().now, onAlert: (a) => void alerts.push(a), audit: () => undefined });
+    const d = { apiKey: monitor.honeytoken({ kind: 'apiKey' }), card: monitor.honeytoken({ kind: 'cardNumber' }), email: monitor.honeytoken({ kind: 'email', domain: 'decoys.example.com' }) };
+    const f = guardFetch({ destinations, schemaFor: () => schema, ca: tls.cert });
+    const before = vendor.received.length;
+    let error: unknown;
+    try {
+      const r = await f(...make(vendor.url, d));
+      await r.text();
+    } catch (e) {
+      error = e;
+    }
+    await monitor.close();
+    const got = vendor.received.slice(before);
+    const texts = vendorTexts(got, got.map((r) => `${r.url}\n${JSON.stringify(r.headers)}\n${r.body}`).join('\n'));
+    return { error, reached: [d.apiKey, d.card, d.email].some((x) => reached(texts, x)), alerts: alerts.filter((a) => a.signal === 'honeytoken').length };
+  }
+
+  it('a decoy JSON-escaped in the body, and one percent-escaped in the query: both refused (held: what is searched is what is sent)', async () => {
+    const escaped = await call((url, d) => [`${url}/v1/contacts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"id":"${[...d.apiKey].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}","contacts":[]}` }]);
+    expect(escaped).toMatchObject({ error: expect.objectContaining({ code: 'ERR_HONEYTOKEN_DETECTED' }), reached: false, alerts: 1 });
+    const query = await call((url, d) => [`${url}/v1/contacts?id=${escapedLetter(d.email)}`]);
+    expect(query).toMatchObject({ error: expect.objectContaining({ code: 'ERR_HONEYTOKEN_DETECTED' }), reached: false });
+  });
+  it('a decoy in a form body (URLSearchParams) and in a header, base64: refused (held)', async () => {
+    const form = await call((url, d) => [`${url}/v1/contacts`, { method: 'POST', body: new URLSearchParams({ id: d.card }) }]);
+    expect(form).toMatchObject({ error: expect.objectContaining({ code: 'ERR_HONEYTOKEN_DETECTED' }), reached: false });
+    const header = await call((url, d) => [`${url}/v1/contacts`, { headers: { 'x-ref': Buffer.from(`ref:${d.apiKey}`).toString('base64') } }]);
+    expect(header).toMatchObject({ error: expect.objectContaining({ code: 'ERR_HONEYTOKEN_DETECTED' }), reached: false });
+  });
+  // HOLE — what leaks: a decoy (here a card decoy, base64url-encoded) in the URL *path* of a guardFetch call reaches the
+  // vendor, 200, no alert. The docs' signal table promises "a decoy in an outbound body, query, URL or header" (and protect
+  // does search its URL), but guardFetch's search is headers, query and body only; the path check (ERR_SENSITIVE_URL)
+  // finds a card or a key written plainly, not its base64. Cause: src/monitor/fetch.ts beforeSend() searches
+  // `sent.url.search`, never `sent.url.pathname`. (The guardFetch sentence of docs/monitor.md does list only "headers,
+  // query and body", so this is the table's promise against that sentence.)
+  it.fails('a decoy base64url-encoded in the URL path of a guardFetch call is refused', async () => {
+    const o = await call((url, d) => [`${url}/v1/contacts/${Buffer.from(d.card).toString('base64url')}`]);
+    expect(o.reached).toBe(false);
+    expect(o.error).toMatchObject({ code: 'ERR_HONEYTOKEN_DETECTED' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 5. Throwing into a request: past 100,000 values the body is searched as JSON.stringify writes it, and
+//    JSON.stringify overflows the stack on a value nested some thousands deep (which JSON.parse reads).
+describe('the search over a large, deep body', () => {
+  /** 100,001 empty objects, then arrays nested 20,000 deep: about 340 KB, under @koa/bodyparser's 1 MB. */
+  const body = `[${'{},'.repeat(100_001)}${'['.repeat(20_000)}${']'.repeat(20_000)}]`;
+  async function answer(decoys: boolean): Promise<{ status: number; text: string; forwarded: number }> {
+    const vendor = await startVendor();
+    const destinations = crm(vendor.url);
+    const monitor = createMonitor({ destinations, clock: testClock().now, audit: () => undefined });
+    if (decoys) monitor.honeytoken({ kind: 'apiKey' });
+    const app = await gateway('Koa', destinations, vendor.url);
+    try {
+      const r = await fetch(`${app.url}/crm/contacts`, json(body));
+      return { status: r.status, text: await r.text(), forwarded: vendor.received.length };
+    } finally {
+      await monitor.close();
+      await app.close();
+      await vendor.close();
+    }
+  }
+  // HOLE (fails closed) — what happens: with a decoy planted, this body makes the monitor throw a RangeError (Maximum call
+  // stack size exceeded) out of the guard into Koa: the client gets Koa's bare 500 "Internal Server Error" instead of the
+  // 4xx fieldguard error the same body gets without decoys (the plan's depth / size limits). Nothing is forwarded and the
+  // process lives, but "a request carrying a honeytoken is refused with 403" becomes a throw the app's error handler sees,
+  // and the Watch interface ("every method is cheap and never throws") breaks. Cause: src/monitor/honeytokens.ts findIn(),
+  // `++nodes > MAX_SEARCHED_NODES` → `JSON.stringify(v)` of whatever subtree is left, unguarded; src/monitor/guard.ts
+  // preflight() does not catch it. Not a leak.
+  it.fails('a body past 100,000 values with a deep tail is answered as it is without decoys', async () => {
+    const without = await answer(false);
+    const withDecoys = await answer(true);
+    expect(without.forwarded).toBe(0);
+    expect(withDecoys.forwarded).toBe(0);
+    expect(withDecoys.status).toBe(without.status);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 6. Distinct subjects (`extraction`): "the tokens and hashes the walk wrote", now taken from the walk and hashed by their
+//    last six characters. Counted from monitor.snapshot() after one request of 500 distinct customers.
+describe('distinct subjects through protect (Express 5)', () => {
+  const ledger = defineSchema(
+    z.object({
+      id: tag(z.string(), 'public'),
+      contacts: z.array(z.object({ email: tag(z.string(), 'personal', { kind: 'email' }) })).optional(),
+      // A map keyed by customer: the keys are personal (propertyNames), so where personal data is hashed they leave as keyed pseudonyms.
+      scores: z.record(tag(z.string(), 'personal', { kind: 'email' }), tag(z.number(), 'internal')).optional(),
+    }),
+  );
+  const emails = Array.from({ length: 500 }, (_, i) => `customer.${i}.q7@example.com`);
+
+  async function subjectsAfter(action: 'hash' | 'tokenize', bodies: readonly unknown[]): Promise<{ subjects: number; fields: number; sent: string }> {
+    const vendor = await startVendor();
+    const vault = action === 'tokenize' ? createVault({ store: memoryStore(), keys, audit: () => undefined }) : undefined;
+    const destinations = defineDestinations(
+      { crm: { vendor: 'CRM Inc', baseUrl: vendor.url, region: 'DE', lawfulBasis: 'contract', purpose: 'customer records', rules: { public: 'keep', internal: 'keep', personal: action } } },
+      vault === undefined ? { keys } : { keys, vault },
+    );
+    const clock = testClock();
+    const monitor = createMonitor({ destinations, clock: clock.now, window: 1000, audit: () => undefined });
+    const proxy = createProxyMiddleware({ target: vendor.url, pathRewrite: { '^/crm': '' }, on: { proxyReq: fixRequestBody } });
+    const e = express5();
+    e.post('/crm/ledger', express5.json({ limit: '1mb' }), fx.protect({ schema: ledger, destinations, destination: 'crm' }), proxy);
+    const app = await listen(createServer(e));
+    try {
+      for (const b of bodies) expect((await fetch(`${app.url}/crm/ledger`, json(JSON.stringify(b)))).status).toBe(200);
+      clock.advance(1000);
+      const snap = await monitor.snapshot();
+      const windows = snap.destinations['crm'] ?? [];
+      return { subjects: windows.reduce((n, w) => n + w.subjects, 0), fields: windows.reduce((n, w) => n + (w.counts['fields'] ?? 0), 0), sent: vendor.received.map((r) => r.body).join('\n') };
+    } finally {
+      await monitor.close();
+      await app.close();
+      await vendor.close();
+    }
+  }
+
+  it('500 distinct customers as hashed values count as about 500 subjects (held)', async () => {
+    const o = await subjectsAfter('hash', [{ id: 'l1', contacts: emails.map((email) => ({ email })) }]);
+    expect(o.subjects).toBeGreaterThan(475);
+    expect(o.subjects).toBeLessThan(525);
+    expect(o.sent).not.toContain('customer.1.q7');
+  });
+  it('500 distinct customers as tokens count as about 500 subjects, and the same 500 again add none (held)', async () => {
+    const body = { id: 'l1', contacts: emails.map((email) => ({ email })) };
+    const o = await subjectsAfter('tokenize', [body, body]);
+    expect(o.subjects).toBeGreaterThan(475);
+    expect(o.subjects).toBeLessThan(525);
+    expect(o.sent).toContain('tok_');
+  });
+  // HOLE — what is wrong: 500 distinct customers sent as the keys of a map (`scores: { "<email>": 3, … }`, keys tagged
+  // personal) leave as 500 distinct keyed hashes (`hmac_k1_…`, one per customer), yet the window counts 0 subjects (and
+  // 0 sensitive `fields`): an exfiltration through customer-keyed maps is invisible to the `extraction` signal. The docs
+  // count "the tokens and hashes the walk wrote (distinct subjects)". Cause: src/plan/walk.ts outKey() writes the key's
+  // hmacPseudonym without subject(w, …) (only act()'s 'hash' case and the vault batch record subjects). Not new with this
+  // change: the walk over report paths it replaced read values only.
+  it.fails('500 distinct customers as hashed map keys count as about 500 subjects', async () => {
+    const o = await subjectsAfter('hash', [{ id: 'l1', scores: Object.fromEntries(emails.map((m, i) => [m, i])) }]);
+    expect(o.sent).toContain('hmac_k1_');
+    expect(o.sent).not.toContain('customer.1.q7');
+    expect(o.subjects).toBeGreaterThan(475);
   });
 });
