@@ -3,6 +3,20 @@
 // (the comment names what leaks, how, and the cause). Each plain `it` is an attack that was refused or counted correctly, kept as a regression.
 // Real Express 5 / Express 4 / Koa 3 gateways on 127.0.0.1 behind http-proxy-middleware, a real local vendor that records every byte on its
 // sockets, and guardFetch against a real local HTTPS vendor.
+//
+// Attacks that held (tried, nothing reached the vendor, 403 and one critical alert), one per line:
+// - In a JSON body on Express 5 and Koa 3: a card decoy as a JSON number (also written `4….0e0`), a decoy as a key, JSON-escaped letter by
+//   letter, 10,000 arrays deep, with combining marks / RTL override / emoji / zero-width joiners around it, an email decoy upper-cased and
+//   URL-encoded inside a string, base64 and base64url at the three alignments; a form-urlencoded body; `Authorization: Basic` base64 of
+//   `u:<decoy>`; the decoy URL-encoded in the query; the decoy in the second NDJSON record; a base64 decoy in the query.
+// - Express 5 with an `application/vnd.acme+json` body express.json() skips (the guard reads and searches what it rewrote).
+// - guardFetch: a JSON-escaped decoy in the body, a percent-escaped one in the query, a form body (URLSearchParams), a base64 header.
+// - Distinct subjects: 500 hashed emails count about 500; 500 tokens about 500, the same 500 again none more.
+// Read in the source, not run: minted decoys are base62, `_`, `@`, `.`, `-`, so their base64 forms never hold `+` or `/` (no
+// percent-encoding of those can hide one; 2,000 minted decoys of each kind checked); the skip search cannot skip an anchor (shift ≤ L − 3 past a gram
+// no anchor holds, the least shift otherwise) and always advances, so no text hangs it; subjectHash over the last six characters of
+// `hmac_…` (base64url SHA-256: 34 bits) and `tok_…` (36 bits) keeps 500–10,000 subjects apart. A decoy with a letter percent-escaped in a
+// protect URL *path* or a header reaches the vendor escaped as the client wrote it (no promised form, nothing decodes it on the way).
 import { createServer } from 'node:http';
 import express5 from 'express';
 import express4 from 'express4';
@@ -61,16 +75,14 @@ interface Rig {
 }
 
 /** A monitor with three decoys over a gateway (POST /crm/contacts proxied to a local vendor). */
-async function rig(framework: 'Express' | 'Koa' | 'Express 4', apiKey?: string): Promise<Rig> {
+async function rig(framework: 'Express' | 'Koa' | 'Express 4'): Promise<Rig> {
   const vendor = await startVendor();
   const destinations = crm(vendor.url);
   const alerts: Alert[] = [];
-  // A decoy chosen by the test is passed in as persisted decoys are (`honeytokens: monitor.honeytokens()`).
-  const honeytokens = apiKey === undefined ? [] : [{ value: apiKey, kind: 'apiKey' as const, label: 'key-decoy' }];
-  const monitor = createMonitor({ destinations, clock: testClock().now, onAlert: (a) => void alerts.push(a), audit: () => undefined, honeytokens });
+  const monitor = createMonitor({ destinations, clock: testClock().now, onAlert: (a) => void alerts.push(a), audit: () => undefined });
   const decoys = {
     email: monitor.honeytoken({ kind: 'email', domain: 'decoys.example.com', label: 'mail-decoy' }),
-    apiKey: apiKey ?? monitor.honeytoken({ kind: 'apiKey', label: 'key-decoy' }),
+    apiKey: monitor.honeytoken({ kind: 'apiKey', label: 'key-decoy' }),
     card: monitor.honeytoken({ kind: 'cardNumber', label: 'card-decoy' }),
   };
   const app = framework === 'Express 4' ? await express4Gateway(destinations, vendor.url) : await gateway(framework, destinations, vendor.url);
@@ -103,8 +115,8 @@ interface Outcome {
 }
 
 /** Sends one request through a fresh rig and says what the vendor got. */
-async function attack(framework: 'Express' | 'Koa' | 'Express 4', send: (url: string, d: Rig['decoys']) => Promise<Response>, which: keyof Rig['decoys'], apiKey?: string): Promise<Outcome> {
-  const r = await rig(framework, apiKey);
+async function attack(framework: 'Express' | 'Koa' | 'Express 4', send: (url: string, d: Rig['decoys']) => Promise<Response>, which: keyof Rig['decoys']): Promise<Outcome> {
+  const r = await rig(framework);
   try {
     const res = await send(`${r.app.url}/crm/contacts`, r.decoys).catch(() => undefined);
     await res?.text().catch(() => '');
@@ -150,8 +162,6 @@ describe.each(['Express', 'Koa'] as const)('honeytokens in a JSON body on %s (he
   });
   it('a decoy base64-encoded at each of the three alignments, and base64url', async () => {
     for (const prefix of ['', 'a', 'ab']) {
-      const b64 = Buffer.from(`${prefix}${'card='}${'x'.repeat(prefix.length)}`).toString('base64');
-      void b64;
       const o = await attack(framework, (url, d) => fetch(url, json(JSON.stringify({ id: Buffer.from(`${prefix}${d.card};`).toString('base64url'), contacts: [] }))), 'card');
       expect(o).toMatchObject({ status: 403, reached: false });
     }
@@ -178,12 +188,21 @@ describe.each(['Express', 'Koa'] as const)('honeytokens in a JSON body on %s (he
 // 2. The query is searched as the client wrote it (the raw URL), but what leaves is the query rewritten from its parsed,
 //    percent-decoded value and written again by encodeURIComponent.
 describe.each(['Express', 'Koa'] as const)('honeytokens in the query on %s', (framework) => {
-  it('a decoy with one letter percent-escaped in the query (?id=%73k_live_…)', async () => {
+  // HOLE — what leaks: `POST /crm/contacts?id=%73k_live_…` (the apiKey decoy with its first letter percent-escaped, which
+  // every URL parser decodes to the decoy) answers 200 and the vendor's request line carries `?id=sk_live_…` — the raw
+  // decoy — with no alert. The raw URL is searched (no form of the decoy is in it), then the query is parsed (decoded),
+  // walked (`id` is public: kept) and written again by encodeURIComponent, which leaves letters as they are; the rewritten
+  // query is "not searched again". Cause: src/monitor/guard.ts preflight() searches `ex.url()` only, and
+  // WatchedExchange.setQuery skips the search whenever the preflight ran (`this.searched === undefined`); the premise
+  // "the rewritten query is made from [the URL]" does not hold across percent-decoding. A key (`?%73k_live_…=1`) goes the same way.
+  it.fails('a decoy with one letter percent-escaped in the query (?id=%73k_live_…)', async () => {
     const o = await attack(framework, (url, d) => fetch(`${url}?id=${escapedLetter(d.apiKey)}`, json('{"id":"o1","contacts":[]}')), 'apiKey');
     expect(o.reached).toBe(false);
     expect(o.status).toBe(403);
   });
-  it('an email decoy with one letter percent-escaped in the query', async () => {
+  // HOLE — same cause, an email decoy (`?id=%61bc…@decoys.example.com`): the vendor gets `id=abc…%40decoys.example.com`,
+  // the decoy's URL-encoded form, 200, no alert.
+  it.fails('an email decoy with one letter percent-escaped in the query', async () => {
     const o = await attack(framework, (url, d) => fetch(`${url}?id=${escapedLetter(d.email)}`, json('{"id":"o1","contacts":[]}')), 'email');
     expect(o.reached).toBe(false);
     expect(o.status).toBe(403);
@@ -199,12 +218,20 @@ describe.each(['Express', 'Koa'] as const)('honeytokens in the query on %s', (fr
 // ---------------------------------------------------------------------------------------------
 // 3. A body parser that skipped the type leaves `{}` on the request and the body on the wire.
 describe('honeytokens in a body a parser skipped', () => {
-  it('Koa 3 + @koa/bodyparser: an application/vnd.acme+json body', async () => {
+  // HOLE — what leaks: a JSON body typed `application/vnd.acme+json` (a JSON type for fieldguard, not one of
+  // @koa/bodyparser's listed JSON types) with the decoy in a public field reaches the vendor, 200, no alert. The parser
+  // skips it and leaves `ctx.request.body = {}` with the body still on the wire; preflight() searches that `{}` and marks
+  // the body searched (`body: true`); the guard then reads the real body from the wire, rewrites it, and setBody() skips the
+  // search because the body was "searched". Cause: src/monitor/guard.ts preflight() (any parsed object counts as the body)
+  // against src/middleware/request.ts rewriteRequest(), which reads the wire whenever `!req.readableEnded` ("body-parser 1.x
+  // and @koa/bodyparser leave `{}` for a type they skip").
+  it.fails('Koa 3 + @koa/bodyparser: an application/vnd.acme+json body', async () => {
     const o = await attack('Koa', (url, d) => fetch(url, json(JSON.stringify({ id: d.apiKey, contacts: [] }), 'application/vnd.acme+json')), 'apiKey');
     expect(o.reached).toBe(false);
     expect(o.status).toBe(403);
   });
-  it('Express 4 + express.json(): an application/vnd.acme+json body', async () => {
+  // HOLE — same cause on Express 4: body-parser 1.x sets `req.body = {}` before it checks the type and skips the body.
+  it.fails('Express 4 + express.json(): an application/vnd.acme+json body', async () => {
     const o = await attack('Express 4', (url, d) => fetch(url, json(JSON.stringify({ id: d.apiKey, contacts: [] }), 'application/vnd.acme+json')), 'apiKey');
     expect(o.reached).toBe(false);
     expect(o.status).toBe(403);
@@ -371,5 +398,40 @@ describe('distinct subjects through protect (Express 5)', () => {
     expect(o.sent).toContain('hmac_k1_');
     expect(o.sent).not.toContain('customer.1.q7');
     expect(o.subjects).toBeGreaterThan(475);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 7. Streamed uploads: "each record is searched as it arrives, before it is rewritten" — as the client wrote it, while what
+//    leaves is the record parsed and written again by JSON.stringify.
+describe.each(['Express', 'Koa'] as const)('honeytokens in a streamed NDJSON upload on %s', (framework) => {
+  const ndjson = (line: string): RequestInit => json(`{"id":"o1","contacts":[]}\n${line}\n`, 'application/x-ndjson');
+  // HOLE — what leaks: an NDJSON record `{"id":"\u0073\u006b_live_…","contacts":[]}` (the decoy JSON-escaped, which
+  // every JSON parser reads as the decoy) reaches the vendor as the raw decoy, 200, no alert: the record is searched as
+  // sent, then parsed and rewritten, and the rewritten record carries the decoy in clear. Cause: src/monitor/guard.ts
+  // WatchedExchange.checkRecord searches the record's text before the plan (src/middleware/stream-request.ts `check`),
+  // and nothing searches the rewritten record. (A whole JSON body is searched parsed, and holds: section 1.)
+  it.fails('a JSON-escaped decoy in a record is refused, never forwarded', async () => {
+    const o = await attack(framework, (url, d) => fetch(url, ndjson(`{"id":"${[...d.apiKey].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}","contacts":[]}`)), 'apiKey');
+    expect(o.reached).toBe(false);
+    expect(o.honeytokenAlerts).toBe(1);
+  });
+  // HOLE — same cause: a card decoy as a JSON number in exponent form (`4.123…e15`) holds no run of its digits as sent;
+  // parsed and rewritten, the record carries `4123…` — the decoy — to the vendor, 200, no alert.
+  it.fails('a card decoy written as a JSON number in exponent form in a record is refused, never forwarded', async () => {
+    const o = await attack(framework, (url, d) => fetch(url, ndjson(`{"id":${d.card[0]}.${d.card.slice(1)}e15,"contacts":[]}`)), 'card');
+    expect(o.reached).toBe(false);
+    expect(o.honeytokenAlerts).toBe(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 8. Observations, not promised by the docs (kept so a change in them is seen).
+describe('observations', () => {
+  // Not promised: the search is per key, string and number, so a decoy cut in two public fields (`id` and `contacts[0].plan`)
+  // is forwarded, 200, no alert — a vendor that joins the two has it. Noted, not a hole.
+  it('a decoy split across two fields is forwarded (not promised)', async () => {
+    const o = await attack('Express', (url, d) => fetch(url, json(JSON.stringify({ id: d.apiKey.slice(0, 20), contacts: [{ email: 'a@example.com', plan: d.apiKey.slice(20) }] }))), 'apiKey');
+    expect(o).toMatchObject({ status: 200, honeytokenAlerts: 0 });
   });
 });
