@@ -113,6 +113,17 @@ describe('mask formats', () => {
     );
   });
 
+  it('equal the reference on long values, written in runs', () => {
+    fc.assert(
+      fc.property(fc.array(charArb, { minLength: 200, maxLength: 2000 }).map((cs) => cs.filter((c) => c.length === 1 && /[\d \-.()+]/.test(c)).join('')), fc.constantFrom(...KINDS), (text, kind) => {
+        expect(defaultMask(kind)(text, { path: '', kind })).toBe(reference[kind]!(text));
+      }),
+      { numRuns: 300 },
+    );
+    const card = '4111 '.repeat(20_000);
+    expect(defaultMask('cardNumber')(card, { path: '', kind: 'cardNumber' })).toBe(reference.cardNumber!(card));
+  });
+
   it('accept as a separator exactly the code units \\s matches (each code unit between digits)', () => {
     for (const kind of KINDS) {
       const mask = defaultMask(kind);
