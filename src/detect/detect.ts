@@ -40,6 +40,8 @@ interface Features {
   dots: number;
   /** `=`, `%`, `&`, `\\`: a key/value pair, an encoded `@`, an escape. */
   marks: boolean;
+  /** A code unit outside ASCII was seen, or the pass stopped early: the text may need folding. */
+  wide: boolean;
 }
 
 function features(t: string): Features {
@@ -48,6 +50,7 @@ function features(t: string): Features {
   let colons = 0;
   let dots = 0;
   let marks = false;
+  let wide = false;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
@@ -55,10 +58,14 @@ function features(t: string): Features {
     else if (c === 58) colons++;
     else if (c === 64) at = true;
     else if (c === 61 || c === 37 || c === 38 || c === 92) marks = true;
-    // Once every gate is open, counting further changes nothing.
-    if (digits >= 13 && at && colons >= 2 && dots >= 3 && marks) break;
+    else if (c > 127) wide = true;
+    // Once every gate is open, counting further changes nothing (what follows is unseen: it may be wide).
+    if (digits >= 13 && at && colons >= 2 && dots >= 3 && marks) {
+      wide = true;
+      break;
+    }
   }
-  return { digits, at, colons, dots, marks };
+  return { digits, at, colons, dots, marks, wide };
 }
 
 type Wanted = ReadonlySet<FindingKind>;
@@ -92,8 +99,13 @@ export function foldNumbers(text: string): string {
 
 function run(text: string, wanted: Wanted, out: Finding[]): void {
   // Numbers are read in the folded text (same length, same offsets): a card grouped by no-break spaces is still a card.
-  const folded = foldNumbers(text);
-  const f = features(folded);
+  // An ASCII text is its own folded form: the one pass that counts tells it, and only other text is folded and counted again.
+  let f = features(text);
+  let folded = text;
+  if (f.wide) {
+    folded = foldNumbers(text);
+    if (folded !== text) f = features(folded);
+  }
   // A text with no digit, "@", ":", "=", "%", "&" or "\\" can hold only a provider-prefixed key,
   // a JWT or a PEM header: three cheap looks, and most log text is done here.
   const rich = f.digits > 0 || f.at || f.colons > 0 || f.marks;
