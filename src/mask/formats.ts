@@ -104,14 +104,32 @@ function maskCard(v: string): string {
   return starDigits(v, cardSeparator, 1, cardKeep);
 }
 
-/** One address and nothing else (a URL-encoded `@` kept as it is); anything around it would be shown with the domain. */
-const ONE_EMAIL = /^([^\s@]+?)(@|%40)([^\s@%]+\.[^\s@%.]+)$/u;
+/** Whether `v[from, …)` is a domain: no white space, `@` or `%`, and a dot with a label before it and one (dotless) after it. */
+function domainAt(v: string, from: number): boolean {
+  let lastDot = -1;
+  for (let i = from; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 64 || c === 37 || isSpace(c)) return false;
+    if (c === 46) lastDot = i;
+  }
+  return lastDot > from && lastDot < v.length - 1;
+}
 
+/**
+ * One address and nothing else (a URL-encoded `@` kept as it is): the first code point, `***`, and
+ * the `@` and domain; anything around it would be shown with the domain, so anything else is
+ * `[REDACTED]`. The local part is the shortest run without white space or `@` that an `@` or a
+ * `%40` followed by a domain ends (what `^([^\s@]+?)(@|%40)([^\s@%]+\.[^\s@%.]+)$` reads).
+ */
 function maskEmail(v: string): string {
-  const m = ONE_EMAIL.exec(v);
-  if (m === null) return REDACTED;
-  const first = String.fromCodePoint(m[1]!.codePointAt(0)!);
-  return `${first}***${m[2]}${m[3]}`;
+  for (let k = 1; k < v.length; k++) {
+    const c = v.charCodeAt(k - 1);
+    // The local part cannot run past white space or an `@`.
+    if (c === 64 || isSpace(c)) return REDACTED;
+    const at = v.charCodeAt(k) === 64 ? 1 : v.startsWith('%40', k) ? 3 : 0;
+    if (at > 0 && domainAt(v, k + at)) return `${String.fromCodePoint(v.codePointAt(0)!)}***${v.slice(k)}`;
+  }
+  return REDACTED;
 }
 
 // `(`, `)`, `+`, `-`, `.` and white space: how phone numbers are written.

@@ -71,6 +71,12 @@ const reference: Partial<Record<Kind, (v: string) => string>> = {
     }
     return REDACTED;
   },
+  email(v) {
+    const m = /^([^\s@]+?)(@|%40)([^\s@%]+\.[^\s@%.]+)$/u.exec(v);
+    if (m === null) return REDACTED;
+    const first = String.fromCodePoint(m[1]!.codePointAt(0)!);
+    return `${first}***${m[2]}${m[3]}`;
+  },
   birthDate(v) {
     const year = /(?<!\d)(1[89]\d\d|20\d\d)(?!\d)/.exec(v);
     if (year === null) return REDACTED;
@@ -83,7 +89,7 @@ const KINDS = Object.keys(reference) as Kind[];
 const charArb = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('0', '1', '2', '4', '5', '8', '9') },
   { weight: 3, arbitrary: fc.constantFrom(' ', '-', '.', ':', '(', ')', '+', '\t', '\n', '::') },
-  { weight: 2, arbitrary: fc.constantFrom('A', 'd', 'E', 'f', 'x', 'Z', 'G', '@') },
+  { weight: 2, arbitrary: fc.constantFrom('A', 'd', 'E', 'f', 'x', 'Z', 'G', '@', '%40', '%', '4', '.com', '.', '\ud83d', '\ude00') },
   { weight: 1, arbitrary: fc.constantFrom('\u00a0', '\u202f', '\u2003', '\ufeff', '\u3000', '\u0660', '\uff14', '😀', '\u200b', '\u0085') },
   { weight: 1, arbitrary: fc.string({ maxLength: 2, unit: 'binary' }) },
 );
@@ -92,7 +98,7 @@ const textArb = fc.oneof(
   // Near-valid values: a real value with one character changed, inserted or removed.
   fc
     .tuple(
-      fc.constantFrom('4111 1111 1111 1111', '+44 20 7946 0958', '123-45-6789', 'DE89 3704 0044 0532 0130 00', '203.0.113.7', '2001:db8::1', '1984-07-23', '010.001.255.256'),
+      fc.constantFrom('4111 1111 1111 1111', '+44 20 7946 0958', '123-45-6789', 'DE89 3704 0044 0532 0130 00', '203.0.113.7', '2001:db8::1', '1984-07-23', '010.001.255.256', 'jane.doe@example.com', 'a%40b%40c.co', 'j@x.io', '😀x@mail.example.org'),
       fc.nat(30),
       charArb,
       fc.constantFrom('replace', 'insert', 'delete'),
@@ -129,7 +135,7 @@ describe('mask formats', () => {
       const mask = defaultMask(kind);
       for (let c = 0; c < 0x10000; c++) {
         const ch = String.fromCharCode(c);
-        for (const text of [`4111${ch}1111 1111 1111`, `12345${ch}67`, `123${ch}45-6789`, `DE89${ch}370400440532013000`, `1984${ch}07-23`]) {
+        for (const text of [`4111${ch}1111 1111 1111`, `12345${ch}67`, `123${ch}45-6789`, `DE89${ch}370400440532013000`, `1984${ch}07-23`, `ja${ch}ne@example.com`, `jane@exa${ch}mple.com`]) {
           const got = mask(text, { path: '', kind });
           const want = reference[kind]!(text);
           if (got !== want) expect({ kind, code: c.toString(16), got }).toEqual({ kind, code: c.toString(16), got: want });
