@@ -118,7 +118,7 @@ function run(text: string, wanted: Wanted, out: Finding[]): void {
   if (!rich) return;
   if (wanted.has('urlCredentials') && f.at && f.colons > 0 && text.includes('://')) urlCredentials(text, out);
   if (wanted.has('awsAccessKey') && text.length >= 20) awsKeys(text, out);
-  if (wanted.has('email') && (f.at || (f.marks && (text.includes('%40') || text.includes('%2540') || text.includes('&#') || text.includes('\\u0040'))))) emails(text, out);
+  if (wanted.has('email') && (f.at || (f.marks && (text.includes('%40') || text.includes('%2540') || text.includes('&#') || text.includes('\\u0040'))))) emails(text, out, f.marks);
   if (wanted.has('iban') && f.digits >= 2 && text.length >= 15) ibans(text, out);
   const card = wanted.has('cardNumber') && f.digits >= 12;
   const ssn = wanted.has('ssn') && f.digits >= 9;
