@@ -1,4 +1,5 @@
 // Mask formats per kind, following PCI DSS for cards and keeping only what a support screen needs.
+import { isIPv6 } from 'node:net';
 import type { Kind } from '../schema/tags.js';
 
 /** What a mask function is told about the field it masks. */
@@ -202,7 +203,9 @@ function maskIpv4(v: string): string | undefined {
 function maskIp(v: string): string {
   const v4 = maskIpv4(v);
   if (v4 !== undefined) return v4;
-  if (v.includes(':') && /^[0-9A-Fa-f:.]+$/.test(v) && v.length <= 45) {
+  // Only an address `node:net` reads as IPv6: an IPv4 address with its port (`203.0.113.7:443`) has
+  // the same characters, and its first three groups would be the whole address.
+  if (v.includes(':') && /^[0-9A-Fa-f:.]+$/.test(v) && v.length <= 45 && isIPv6(v)) {
     const [head = ''] = v.split('::');
     const groups = head === '' ? [] : head.split(':');
     if (v.startsWith('::')) return '::';

@@ -1,10 +1,11 @@
 // The mask formats written as character loops give, for any text, exactly what the regular-expression versions they replaced gave.
+import { isIPv6 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultMask } from '../../src/index.js';
 import type { Kind } from '../../src/schema/tags.js';
 
-// The formats as they were before (verbatim), the reference the faster ones must equal byte for byte.
+// The formats as they were before (verbatim but for the IPv6 check), the reference the faster ones must equal byte for byte.
 const REDACTED = '[REDACTED]';
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isAlnum = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -63,7 +64,8 @@ const reference: Partial<Record<Kind, (v: string) => string>> = {
       if (parts.some((p) => p > 255) || Number(v4[4]) > 255) return REDACTED;
       return `${parts.join('.')}.0`;
     }
-    if (v.includes(':') && /^[0-9A-Fa-f:.]+$/.test(v) && v.length <= 45) {
+    // The one change made on purpose: only what node:net reads as IPv6 (an IPv4 address with a port is not).
+    if (v.includes(':') && /^[0-9A-Fa-f:.]+$/.test(v) && v.length <= 45 && isIPv6(v)) {
       const [head = ''] = v.split('::');
       const groups = head === '' ? [] : head.split(':');
       if (v.startsWith('::')) return '::';
@@ -98,7 +100,7 @@ const textArb = fc.oneof(
   // Near-valid values: a real value with one character changed, inserted or removed.
   fc
     .tuple(
-      fc.constantFrom('4111 1111 1111 1111', '+44 20 7946 0958', '123-45-6789', 'DE89 3704 0044 0532 0130 00', '203.0.113.7', '2001:db8::1', '1984-07-23', '010.001.255.256', 'jane.doe@example.com', 'a%40b%40c.co', 'j@x.io', '😀x@mail.example.org'),
+      fc.constantFrom('4111 1111 1111 1111', '+44 20 7946 0958', '123-45-6789', 'DE89 3704 0044 0532 0130 00', '203.0.113.7', '2001:db8::1', '1984-07-23', '010.001.255.256', '203.0.113.7:443', '2001:db8:85a3:8d3:1319:8a2e:370:7348', 'jane.doe@example.com', 'a%40b%40c.co', 'j@x.io', '😀x@mail.example.org'),
       fc.nat(30),
       charArb,
       fc.constantFrom('replace', 'insert', 'delete'),
