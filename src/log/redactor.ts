@@ -1,5 +1,5 @@
 // The log redactor: a plan like every other — schema paths at any depth, secret key names, detection on everything else; never throws.
-import { FINDING_KINDS, schemaKind, surelyClean, type FindingKind } from '../detect/detect.js';
+import { FINDING_KINDS, schemaKind, type FindingKind } from '../detect/detect.js';
 import { scanner } from '../detect/scan.js';
 import { FieldguardError } from '../errors.js';
 import { REDACTED, type MaskFn } from '../mask/formats.js';
@@ -115,9 +115,9 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
   const detectText = o.detect === false ? (t: string) => t : decodingScan(scanner({ ...(detectKinds ? { kinds: detectKinds } : {}), censor: textCensor }));
   // A payload logged as its JSON text is redacted as the logged object would be.
   const embedded = embeddedJsonScan(detectText, (v) => applyPlan(plan, v).value);
-  // Every key of every line and most short values are texts surelyClean clears; without a bracket
-  // they hold no JSON either, so the readings above would all return them as they are.
-  const scanText = (t: string): string => (surelyClean(t) && !t.includes('{') && !t.includes('[') ? t : embedded(t));
+  // Text without a bracket holds no JSON: it goes straight to the detectors, whose one-pass gate
+  // (surelyClean) returns every key of every line and most short values as they are.
+  const scanText = (t: string): string => (!t.includes('{') && !t.includes('[') ? detectText(t) : embedded(t));
   const plan = buildPlan({
     schema,
     rules,
