@@ -18,8 +18,15 @@ const ENCODED_DELIMITER = /%(?:25)?(?:3[ABDEFabdef]|2[0236CFcf]|5[BDbd]|7[BCDbcd
 /** How "@" is written: as itself, URL-encoded once or twice, as an HTML entity, as a JSON/JS escape. */
 const AT_SIGNS = ['@', '%40', '%2540', '&#64;', '&#x40;', '\\\\u0040', '\\u0040'] as const;
 
-/** Finds email addresses, with an encoded "@" too. */
-export function emails(text: string, out: Finding[]): void {
+/**
+ * Finds email addresses, with an encoded "@" too. `encoded: false` tells that the text has no `%`,
+ * `&` or `\\`, so none of the encoded signs can be in it and they are not looked for.
+ */
+export function emails(text: string, out: Finding[], encoded = true): void {
+  if (!encoded) {
+    emailsAround(text, out, '@');
+    return;
+  }
   for (const sign of AT_SIGNS) if (sign === '@' || text.includes(sign)) emailsAround(text, out, sign);
 }
 

@@ -40,6 +40,8 @@ interface Features {
   dots: number;
   /** `=`, `%`, `&`, `\\`: a key/value pair, an encoded `@`, an escape. */
   marks: boolean;
+  /** A code unit outside ASCII was seen, or the pass stopped early: the text may need folding. */
+  wide: boolean;
 }
 
 function features(t: string): Features {
@@ -48,6 +50,7 @@ function features(t: string): Features {
   let colons = 0;
   let dots = 0;
   let marks = false;
+  let wide = false;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
@@ -55,10 +58,14 @@ function features(t: string): Features {
     else if (c === 58) colons++;
     else if (c === 64) at = true;
     else if (c === 61 || c === 37 || c === 38 || c === 92) marks = true;
-    // Once every gate is open, counting further changes nothing.
-    if (digits >= 13 && at && colons >= 2 && dots >= 3 && marks) break;
+    else if (c > 127) wide = true;
+    // Once every gate is open, counting further changes nothing (what follows is unseen: it may be wide).
+    if (digits >= 13 && at && colons >= 2 && dots >= 3 && marks) {
+      wide = true;
+      break;
+    }
   }
-  return { digits, at, colons, dots, marks };
+  return { digits, at, colons, dots, marks, wide };
 }
 
 type Wanted = ReadonlySet<FindingKind>;
@@ -92,8 +99,13 @@ export function foldNumbers(text: string): string {
 
 function run(text: string, wanted: Wanted, out: Finding[]): void {
   // Numbers are read in the folded text (same length, same offsets): a card grouped by no-break spaces is still a card.
-  const folded = foldNumbers(text);
-  const f = features(folded);
+  // An ASCII text is its own folded form: the one pass that counts tells it, and only other text is folded and counted again.
+  let f = features(text);
+  let folded = text;
+  if (f.wide) {
+    folded = foldNumbers(text);
+    if (folded !== text) f = features(folded);
+  }
   // A text with no digit, "@", ":", "=", "%", "&" or "\\" can hold only a provider-prefixed key,
   // a JWT or a PEM header: three cheap looks, and most log text is done here.
   const rich = f.digits > 0 || f.at || f.colons > 0 || f.marks;
@@ -106,7 +118,7 @@ function run(text: string, wanted: Wanted, out: Finding[]): void {
   if (!rich) return;
   if (wanted.has('urlCredentials') && f.at && f.colons > 0 && text.includes('://')) urlCredentials(text, out);
   if (wanted.has('awsAccessKey') && text.length >= 20) awsKeys(text, out);
-  if (wanted.has('email') && (f.at || (f.marks && (text.includes('%40') || text.includes('%2540') || text.includes('&#') || text.includes('\\u0040'))))) emails(text, out);
+  if (wanted.has('email') && (f.at || (f.marks && (text.includes('%40') || text.includes('%2540') || text.includes('&#') || text.includes('\\u0040'))))) emails(text, out, f.marks);
   if (wanted.has('iban') && f.digits >= 2 && text.length >= 15) ibans(text, out);
   const card = wanted.has('cardNumber') && f.digits >= 12;
   const ssn = wanted.has('ssn') && f.digits >= 9;
@@ -229,25 +241,52 @@ function isoDate(t: string): boolean {
 }
 
 /**
+ * Text of any length in which no detector has a start: ASCII (digits and separators of other
+ * scripts are read as numbers) with no digit (cards, SSNs, phones, IBANs, IPs, AWS key ids), none of
+ * `@ : = % & \\` (addresses, key/value secrets, URL credentials, encodings), no run of 14 of
+ * `[A-Za-z_-]` (every provider-prefixed key without a digit is a longer run: `xoxb-` and ten more),
+ * no run of 24 base64 characters (what the base64 search decodes), and none of `eyJ` (a JWT),
+ * `PRIVATE KEY` (a PEM block), `whsec_` (a webhook secret, whose alphabet has `+` and `/`) and
+ * `hooks` (a webhook URL). With no digit, `%` or `+`, the log scanner's readings are the text
+ * itself. Without `@`, `:` and the marks, `detect` runs only those three families on such text.
+ */
+function plainProse(t: string): boolean {
+  let word = 0;
+  let base64 = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c > 127 || (c >= 48 && c <= 57) || c === 64 || c === 58 || c === 61 || c === 37 || c === 38 || c === 92) return false;
+    const key = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+    word = key ? word + 1 : 0;
+    base64 = key || c === 43 || c === 47 ? base64 + 1 : 0;
+    if (word >= 14 || base64 >= 24) return false;
+  }
+  return !t.includes('eyJ') && !t.includes('PRIVATE KEY') && !t.includes('whsec_') && !t.includes('hooks');
+}
+
+/**
  * Whether no detector could find anything in a text, nor in the readings the log scanner adds
  * (percent-decoding needs a "%", and spacing out `+`, `-`, `_`, `.` next to digits keeps the length
  * and the digits): either shorter than 14 characters (the shortest provider key, JWT, scheme token,
  * IBAN, AWS key id or base64 run is longer), with no "@", ":", "=", "%", "&" or "\\", fewer than
  * seven digits (no phone, SSN or card) and not four digits with three dots (IPv4); or a date or
  * time exactly as `toISOString` writes it (`2026-11-29`, `2026-11-29T10:15:30.000Z`), which no
- * family reads as one of its values. Each condition is stricter than the gate {@link detect}
- * applies to the same family, so this never answers `true` for a text in which `detect` finds
- * something. The scanners ask it before every string and key.
+ * family reads as one of its values; or prose with no digit and none of those characters, no long
+ * token and no marker of a JWT, PEM block or webhook (`request completed`, `application/json`).
+ * Each condition is stricter than the gate {@link detect} applies to the same family, so this never
+ * answers `true` for a text in which `detect` finds something. The scanners ask it before every
+ * string and key.
  *
  * @example
  * ```ts
  * surelyClean('ord_100007'); // true
  * surelyClean('2026-11-29T10:15:30.000Z'); // true
+ * surelyClean('order created for the customer'); // true
  * surelyClean('+4930123456'); // false
  * ```
  */
 export function surelyClean(text: string): boolean {
-  if (text.length >= 14) return isoDate(text);
+  if (text.length >= 14) return isoDate(text) || plainProse(text);
   let digits = 0;
   let dots = 0;
   for (let i = 0; i < text.length; i++) {

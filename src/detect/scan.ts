@@ -15,9 +15,26 @@ function readable(s: string): boolean {
   return s.length > 0 && printable / s.length >= 0.9;
 }
 
+const isBase64Char = (c: number): boolean =>
+  (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 95 || c === 45;
+
+/**
+ * Whether the text holds 24 characters of BASE64_RUN's class in a row, the least the pattern
+ * matches. When it does not, the pattern matches nowhere: one pass over the characters answers
+ * what the pattern would find only after a try at every position.
+ */
+export function holdsBase64Run(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (!isBase64Char(text.charCodeAt(i))) run = 0;
+    else if (++run >= 24) return true;
+  }
+  return false;
+}
+
 /** Replaces every base64 run whose decoded text holds a finding with `[REDACTED]`: an encoded value is still the value. */
 function encodedRuns(text: string, options: RedactTextOptions): string {
-  if (text.length < 24) return text;
+  if (text.length < 24 || !holdsBase64Run(text)) return text;
   return text.replace(BASE64_RUN, (run) => {
     // A JWT is found and masked as itself; anything else that decodes to text is read.
     if (run.startsWith('eyJ') && run.includes('.')) return run;

@@ -47,7 +47,7 @@ export const awsKeys = (text: string, out: Finding[]): void => each(AWS, text, o
  * refresh), OpenAI and Anthropic, npm, PyPI, SendGrid, Twilio, Shopify, DigitalOcean, HashiCorp
  * Vault, Hugging Face, Square, Mailgun, Databricks.
  */
-const PREFIXED = new RegExp(
+export const PREFIXED = new RegExp(
   '(?:' +
     [
       String.raw`(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}`,
@@ -81,7 +81,35 @@ const WEBHOOK = /(?:hooks\.slack\.com\/(?:services|workflows|triggers)\/|discord
 
 const isTokenCode = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
 
+// Every character any prefixed key is written with: letters, digits, `_ - . + / =`.
+const isKeyCode = (c: number): boolean => isTokenCode(c) || c === 46 || c === 43 || c === 47 || c === 61;
+
+/**
+ * Whether the text holds 15 key characters in a row: every prefixed key is at least that long
+ * (`xoxb-` and ten more) and made of nothing else, so without such a run PREFIXED matches nowhere.
+ */
+export function holdsKeyRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (!isKeyCode(text.charCodeAt(i))) run = 0;
+    else if (++run >= 15) return true;
+  }
+  return false;
+}
+
+/** Provider-prefixed keys (PREFIXED) and incoming-webhook URLs in a text, as `apiKey` findings. */
 export function prefixedKeys(text: string, out: Finding[]): void {
+  if (holdsKeyRun(text)) prefixedOnly(text, out);
+  if (!text.includes('hooks') && !text.includes('webhooks')) return;
+  WEBHOOK.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = WEBHOOK.exec(text)) !== null) {
+    const start = m.index + m[0].length - m[1]!.length;
+    out.push({ kind: 'apiKey', start, end: m.index + m[0].length });
+  }
+}
+
+function prefixedOnly(text: string, out: Finding[]): void {
   // No lookbehind in the pattern, so the engine can skip ahead by its first characters; a key glued to a longer token is dropped here.
   PREFIXED.lastIndex = 0;
   let k: RegExpExecArray | null;
@@ -93,13 +121,6 @@ export function prefixedKeys(text: string, out: Finding[]): void {
       continue;
     }
     out.push({ kind: 'apiKey', start: k.index, end: k.index + k[0].length });
-  }
-  if (!text.includes('hooks') && !text.includes('webhooks')) return;
-  WEBHOOK.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = WEBHOOK.exec(text)) !== null) {
-    const start = m.index + m[0].length - m[1]!.length;
-    out.push({ kind: 'apiKey', start, end: m.index + m[0].length });
   }
 }
 

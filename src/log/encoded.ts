@@ -26,8 +26,28 @@ const PLUS_BETWEEN_DIGITS = /(\d)\+(?=\d)/g;
 // A value glued to a word by `-`, `_` or `.` (`ref-123-45-6789`, `id_4111…`): the detectors want a boundary before it.
 const GLUED = /([A-Za-z])[-_.](?=\d)/g;
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/**
+ * Whether PLUS_BETWEEN_DIGITS or GLUED matches somewhere: a digit, `+`, a digit; or a letter, one of
+ * `- _ .`, a digit. One pass over the characters, where the two patterns are tried at every position.
+ */
+export function spacingApplies(text: string): boolean {
+  for (let i = 1; i + 1 < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 43) {
+      if (isDigit(text.charCodeAt(i - 1)) && isDigit(text.charCodeAt(i + 1))) return true;
+    } else if (c === 45 || c === 95 || c === 46) {
+      if (isLetter(text.charCodeAt(i - 1)) && isDigit(text.charCodeAt(i + 1))) return true;
+    }
+  }
+  return false;
+}
+
 /** `+` between digits as spaces, and a digit glued to a word read apart from it. */
 function spacedOut(text: string): string {
+  if (!spacingApplies(text)) return text;
   PLUS_BETWEEN_DIGITS.lastIndex = 0;
   let t = PLUS_BETWEEN_DIGITS.test(text) ? text.replace(PLUS_BETWEEN_DIGITS, '$1 ') : text;
   GLUED.lastIndex = 0;

@@ -114,7 +114,10 @@ export function redactor(schema: FieldSchema | undefined, opts: RedactorOptions 
   // Logs hold URLs, queries and form bodies as they arrived: percent-encoded text is read decoded too.
   const detectText = o.detect === false ? (t: string) => t : decodingScan(scanner({ ...(detectKinds ? { kinds: detectKinds } : {}), censor: textCensor }));
   // A payload logged as its JSON text is redacted as the logged object would be.
-  const scanText = embeddedJsonScan(detectText, (v) => applyPlan(plan, v).value);
+  const embedded = embeddedJsonScan(detectText, (v) => applyPlan(plan, v).value);
+  // Text without a bracket holds no JSON: it goes straight to the detectors, whose one-pass gate
+  // (surelyClean) returns every key of every line and most short values as they are.
+  const scanText = (t: string): string => (!t.includes('{') && !t.includes('[') ? detectText(t) : embedded(t));
   const plan = buildPlan({
     schema,
     rules,

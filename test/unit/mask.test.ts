@@ -27,6 +27,10 @@ describe('default masks', () => {
     ['ipAddress', '2001:db8:85a3:8d3:1319:8a2e:370:7348', '2001:db8:85a3::'],
     ['ipAddress', '2001:db8::1', '2001:db8::'],
     ['ipAddress', '999.1.1.1', REDACTED],
+    // An IPv4 address with its port is no IPv6 prefix: its first three ':'-groups were the whole address.
+    ['ipAddress', '203.0.113.7:443', REDACTED],
+    ['ipAddress', '1:2:3', REDACTED],
+    ['ipAddress', '::ffff:203.0.113.7', '::'],
     ['birthDate', '1990-04-02', '1990-**-**'],
     ['birthDate', '02/04/1990', '**/**/1990'],
     ['birthDate', 'yesterday', REDACTED],
