@@ -59,3 +59,20 @@ describe('short values in log lines', () => {
     expect(JSON.parse(text())).toEqual({ level: 30, id: 'ord_100007', sku: 'SKU-49', at: '2026-11-29T10:15:30.000Z', day: '2026-11-29', region: 'eu-west-1', msg: 'done' });
   });
 });
+
+describe('an address field holding an IPv4 address with its port', () => {
+  // Found in this round: the ipAddress mask took `203.0.113.7:443` for IPv6 (it has a colon) and kept its first three
+  // ':'-groups, which were the whole address — written as `203.0.113.7:443::`.
+  it('writes neither the address nor its port, through real pino and compileMask', async () => {
+    const { compileMask } = await import('../../src/index.js');
+    const { logger, text } = pinoLines();
+    logger.info({ ip: '203.0.113.7:443' }, 'peer');
+    const line = JSON.parse(text()) as { ip: string };
+    const masked = compileMask({ schema: orderSchema })({ ip: '203.0.113.7:443' }).value as { ip: string };
+    for (const out of [line.ip, masked.ip, text()]) {
+      expect(out).not.toContain('203.0.113');
+      expect(out).not.toContain('113.7');
+    }
+    expect(line.ip).toBe(masked.ip);
+  });
+});
