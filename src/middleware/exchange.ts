@@ -24,9 +24,8 @@ interface Deferred {
 }
 
 /**
- * Made once per key, so one getter and one setter serve every holder: per-holder closures gave every
- * holder a shape of its own (an accessor's functions are part of the object's shape), and each
- * property the app then put on `res.locals` or `ctx.state` copied that shape anew.
+ * Made once per key, so one getter and one setter serve every holder instead of two closures and a
+ * descriptor made for each request; the holder's builder waits in its slot.
  */
 const deferred = new Map<string, Deferred>();
 function deferredOf(key: string): Deferred {
