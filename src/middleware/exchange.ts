@@ -7,23 +7,68 @@ import type { Report } from '../plan/walk.js';
 /** Returned by a response transform that already answered (a refusal): the adapter sends nothing more. */
 export const ANSWERED: unique symbol = Symbol('fieldguard.answered');
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** The object a deferred report was left on: the receiver, or the prototype it inherits the accessor from. */
+function holderOf(receiver: object, slot: symbol): Record<symbol, (() => Report) | undefined> | undefined {
+  for (let o: object | null = receiver; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    if (hasOwn.call(o, slot)) return o as Record<symbol, (() => Report) | undefined>;
+  }
+  return undefined;
+}
+
+/** The accessor of the deferred reports under one key, and the slot beside it where each holder keeps the builder of its report. */
+interface Deferred {
+  readonly slot: symbol;
+  readonly accessor: PropertyDescriptor;
+}
+
+/**
+ * Made once per key, so one getter and one setter serve every holder instead of two closures and a
+ * descriptor made for each request; the holder's builder waits in its slot.
+ */
+const deferred = new Map<string, Deferred>();
+function deferredOf(key: string): Deferred {
+  let d = deferred.get(key);
+  if (d === undefined) {
+    const slot = Symbol(`fieldguard.deferred.${key}`);
+    const settle = (holder: object, value: unknown): void => {
+      // The builder, and the plan result it holds, are let go once the report is there or replaced.
+      (holder as Record<symbol, unknown>)[slot] = undefined;
+      Object.defineProperty(holder, key, { value, configurable: true, enumerable: true, writable: true });
+    };
+    d = {
+      slot,
+      accessor: {
+        configurable: true,
+        enumerable: true,
+        get(this: object): Report | undefined {
+          const holder = holderOf(this, slot);
+          const read = holder?.[slot];
+          if (holder === undefined || read === undefined) return undefined;
+          const report = read();
+          settle(holder, report);
+          return report;
+        },
+        set(this: object, value: unknown) {
+          settle(holderOf(this, slot) ?? this, value);
+        },
+      },
+    };
+    deferred.set(key, d);
+  }
+  return d;
+}
+
 /**
  * Leaves a report under `key` of `holder` (`res.locals`, `ctx.state`) that is built on first read,
  * then kept as a plain value; assigning it replaces it, as with any property there.
  */
 export function deferReport(holder: object, key: string, read: () => Report): void {
-  Object.defineProperty(holder, key, {
-    configurable: true,
-    enumerable: true,
-    get(): Report {
-      const report = read();
-      Object.defineProperty(holder, key, { value: report, configurable: true, enumerable: true, writable: true });
-      return report;
-    },
-    set(value: unknown) {
-      Object.defineProperty(holder, key, { value, configurable: true, enumerable: true, writable: true });
-    },
-  });
+  const { slot, accessor } = deferredOf(key);
+  // Not enumerable: spreading, Object.assign and JSON leave the slot out.
+  Object.defineProperty(holder, slot, { value: read, configurable: true, enumerable: false, writable: true });
+  Object.defineProperty(holder, key, accessor);
 }
 
 /** A transform of a response body given as a value (before the framework serializes it). */

@@ -1,4 +1,5 @@
 // The request side, written once: the URL checked, the body and the query rewritten through a plan, reports merged and emitted.
+import type { FindingKind } from '../detect/detect.js';
 import { sensitiveInUrl } from '../detect/url.js';
 import { FieldguardError } from '../errors.js';
 import { mergeReports } from '../plan/report.js';
@@ -22,6 +23,35 @@ export interface RequestConfig extends CommonConfig {
   readonly checkUrl: boolean;
 }
 
+/** Most paths remembered as clean: a gateway's routes fit, and a client sending endless distinct paths only churns it. */
+const CLEAN_PATHS_MAX = 1024;
+/** Longest path remembered, so the memory held is bounded by count × length whatever clients send; longer paths are checked each time. */
+const CLEAN_PATH_MAX_LENGTH = 512;
+/** Paths `sensitiveInUrl` found clean, oldest first. Only clean answers are kept: a refused path is checked again each time. */
+const cleanPaths = new Set<string>();
+const NO_KINDS: readonly FindingKind[] = Object.freeze([]);
+
+/**
+ * `sensitiveInUrl(path)`, remembered for paths it found clean. Its answer is a pure function of the
+ * path's text (the detectors and the decodings are fixed), so a remembered answer is the same
+ * decision, made once per distinct path instead of once per request.
+ */
+export function pathKinds(path: string): readonly FindingKind[] {
+  if (cleanPaths.has(path)) return NO_KINDS;
+  const kinds = sensitiveInUrl(path);
+  if (kinds.length === 0 && path.length <= CLEAN_PATH_MAX_LENGTH) {
+    // Insertion order: the first value is the oldest, dropped to make room.
+    if (cleanPaths.size >= CLEAN_PATHS_MAX) cleanPaths.delete(cleanPaths.values().next().value as string);
+    cleanPaths.add(path);
+  }
+  return kinds;
+}
+
+/** How many clean paths {@link pathKinds} holds (for the test that its memory stays bounded). */
+export function cleanPathsHeld(): number {
+  return cleanPaths.size;
+}
+
 /**
  * Rewrites a request through `apply`: its body (read and parsed here when no parser ran) and/or
  * its query, and checks its URL path; the report is left for the app (see `leaveReport`). Throws FieldguardError (400, 413, 415, 422, 503, …) when
@@ -30,7 +60,7 @@ export interface RequestConfig extends CommonConfig {
 export async function rewriteRequest(ex: Exchange, config: RequestConfig, apply: Apply): Promise<void> {
   const url = ex.url();
   if (config.checkUrl) {
-    const kinds = sensitiveInUrl(pathOf(url));
+    const kinds = pathKinds(pathOf(url));
     if (kinds.length > 0) {
       throw new FieldguardError('ERR_SENSITIVE_URL', `the URL path holds data that may not be forwarded (${kinds.join(', ')}); send it in the body, where the policy applies`);
     }
