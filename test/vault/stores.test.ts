@@ -442,3 +442,71 @@ describe('createVault({ cacheSize })', () => {
     await inner.close?.();
   });
 });
+
+describe('the erasure generation read of batches answered from the cache', () => {
+  // A memory store given a generation (forget() replaces it), whose reads can be held back, as a slow round trip.
+  function heldStore() {
+    const inner = memoryStore();
+    let gen = 'g1';
+    let reads = 0;
+    const held: Array<() => void> = [];
+    let holding = false;
+    const store: VaultStore = {
+      ...inner,
+      async forget(erasures, namespace, signal) {
+        const n = await inner.forget(erasures, namespace, signal);
+        gen = `g${Number(gen.slice(1)) + 1}`;
+        return n;
+      },
+      generation() {
+        reads++;
+        const answer = gen;
+        if (!holding) return Promise.resolve(answer);
+        return new Promise<string>((resolve) => held.push(() => resolve(answer)));
+      },
+    };
+    return { store, reads: () => reads, hold: (on: boolean) => (holding = on), release: () => held.splice(0).forEach((r) => r()) };
+  }
+
+  it('never uses a read issued before the batch began, so a forget() just before it wins', async () => {
+    const h = heldStore();
+    const v = createVault({ store: h.store, keys, audit: silent });
+    const other = createVault({ store: h.store, keys, audit: silent, cacheSize: 0 });
+    const [t] = await v.tokenize(['held@example.com']);
+    expect(await v.tokenize(['held@example.com'])).toEqual([t]);
+    h.hold(true);
+    // A read goes out (it will answer the generation from before the erasure) ...
+    const early = v.tokenize(['held@example.com']);
+    await Promise.resolve();
+    expect(await other.forget('held@example.com')).toBe(1);
+    // ... and a batch that begins after forget() resolved must wait for a read of its own.
+    const late = v.tokenize(['held@example.com']);
+    const readsBefore = h.reads();
+    h.release();
+    expect(await early).toEqual([t]);
+    for (let i = 0; i < 10 && h.reads() === readsBefore; i++) await new Promise((r) => setImmediate(r));
+    h.release();
+    const [fresh] = await late;
+    expect(fresh).not.toBe(t);
+    expect(await v.detokenize([fresh!, t!], { actor: 't', purpose: 'test' })).toEqual(['held@example.com', null]);
+  });
+
+  it('batches that begin while a read is out share the next one', async () => {
+    const h = heldStore();
+    const v = createVault({ store: h.store, keys, audit: silent });
+    const values = Array.from({ length: 8 }, (_, i) => `shared-read-${i}@example.com`);
+    const tokens = await v.tokenize(values);
+    h.hold(true);
+    const first = v.tokenize([values[0]!]);
+    const start = h.reads();
+    const rest = values.slice(1).map((value) => v.tokenize([value]));
+    // Seven batches began while the first read was out: none issued a read of its own yet.
+    expect(h.reads()).toBe(start);
+    h.release();
+    await first;
+    for (let i = 0; i < 10 && h.reads() === start; i++) await new Promise((r) => setImmediate(r));
+    expect(h.reads()).toBe(start + 1);
+    h.release();
+    expect((await Promise.all(rest)).flat()).toEqual(tokens.slice(1));
+  });
+});
