@@ -90,7 +90,7 @@ export async function runVaultBench({ rounds, roundMs }) {
   if (only !== undefined) stores.splice(0, stores.length, ...stores.filter(([name]) => only.includes(name)));
   const lines = ['## Vault throughput (values/s, median of rounds)', ''];
   lines.push(
-    `Tokenize: new values each time (deterministic look-up and insert). Repeated: the same values again, through the same vault (answered by its cache of deterministic tokens after one read of the store's erasure generation per batch; the memory store, which has no generation, looks up). Detokenize: existing tokens. Crypto floor: AES-256-GCM plus two HMAC-SHA256 per value, nothing else.${url ? '' : ' Redis: not measured (REDIS_URL unset).'}${pgUrl ? '' : ' PostgreSQL: not measured (DATABASE_URL unset).'}`,
+    `Tokenize: new values each time (deterministic look-up and insert). Repeated: the same values again, through the same vault (answered by its cache of deterministic tokens after one read of the store's erasure generation per batch, as every value is cached; the memory store, which has no generation, looks up). Detokenize: existing tokens. Crypto floor: AES-256-GCM plus two HMAC-SHA256 per value, nothing else.${url ? '' : ' Redis: not measured (REDIS_URL unset).'}${pgUrl ? '' : ' PostgreSQL: not measured (DATABASE_URL unset).'}`,
     '',
     '| store | batch | tokenize | repeated | detokenize | tokenize vs crypto floor |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

@@ -25,8 +25,8 @@ export interface VaultOptions {
   /** A store slower than this (ms) is unavailable. Default 2000. */
   readonly timeoutMs?: number;
   /**
-   * How many deterministic tokens this vault remembers (look-up fingerprint → token, no value), so a value
-   * it tokenized before costs one fingerprint and no store look-up. Kept only while the store's erasure
+   * How many deterministic tokens this vault remembers (look-up fingerprint → token, no value; the least
+   * recently used leaves first), so a value it met before costs one fingerprint and no store look-up. Kept only while the store's erasure
    * generation ({@link VaultStore.generation}) stays the same: a `forget()` on any instance empties every
    * instance's cache before its next batch. Default 10,000; `0` turns it off. Stores without a generation
    * (memory) get no cache. See docs/vault.md.
@@ -77,9 +77,9 @@ export interface TokenizeItem {
 
 /** A token vault. */
 export interface Vault {
-  /** Tokens for values, in order; one batch to the store (and, with the cache, one read of its erasure generation before it). */
+  /** Tokens for values, in order; one batch to the store, or, when the cache answers every value, one read of the store's erasure generation. */
   tokenize(values: readonly string[], options?: TokenizeOptions): Promise<string[]>;
-  /** Tokens for a batch of values of mixed kinds; one batch to the store (and, with the cache, one read of its erasure generation before it). */
+  /** Tokens for a batch of values of mixed kinds; one batch to the store, or, when the cache answers every value, one read of the store's erasure generation. */
   tokenizeMany(items: readonly TokenizeItem[], namespace?: string): Promise<string[]>;
   /**
    * Values for tokens, in order; `null` for an unknown, expired or erased token, and for one made in
@@ -157,9 +157,10 @@ export function createVault(options: VaultOptions): Vault {
   const sink = options.audit ?? stdoutAudit;
   const cacheSize = options.cacheSize ?? 10_000;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new FieldguardError('ERR_INVALID_OPTIONS', 'createVault(): cacheSize must be a whole number, 0 or more');
-  // Look-up fingerprint (active key) → the token this vault inserted for it and that record's expiry. Valid only for
-  // the store's erasure generation `cacheGeneration`: an entry is added only when its batch read that same generation
-  // before allocating, so an entry made before a forget() anywhere is never used after it.
+  // Look-up fingerprint (active key) → a token (inserted by this vault, or found by the store) and its record's expiry,
+  // in least-recently-used order. Valid only for the store's erasure generation `cacheGeneration`: an entry is added
+  // only when its allocation read that same generation (in it, or before it), so an entry made before a forget()
+  // anywhere is never used after it.
   const cache = new Map<string, { token: string; expiresAt: number | null }>();
   const useCache = deterministic && cacheSize > 0 && typeof store.generation === 'function';
   let cacheGeneration: string | undefined;
