@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
 import { peer } from '../peer.js';
-import type { AllocateItem, RekeyUpdate, TokenRecord, VaultStore } from './store.js';
+import type { AllocateItem, Allocation, FoundToken, RekeyUpdate, TokenRecord, VaultStore } from './store.js';
 
 /** What the store reads back from a query: node-postgres's result, as far as it uses it. */
 export interface PostgresResultLike {
@@ -134,6 +134,16 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
         AS r(token, fingerprint, erasure, namespace, kind, kid, ciphertext, created_at, expires_at)
       ORDER BY fingerprint, token
       ON CONFLICT DO NOTHING RETURNING token`,
+    // The same insert, with the erasure generation read in the statement's own snapshot (taken before the insert
+    // sees any row): a batch that goes to the store anyway needs no separate read. A NULL token marks its row.
+    insertReadingGeneration: `WITH g AS (SELECT value FROM ${meta} WHERE name = 'erasures'),
+      ins AS (INSERT INTO ${t} (${COLS})
+        SELECT token, fingerprint, erasure, namespace, kind, kid, ciphertext, created_at, expires_at
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])
+          AS r(token, fingerprint, erasure, namespace, kind, kid, ciphertext, created_at, expires_at)
+        ORDER BY fingerprint, token
+        ON CONFLICT DO NOTHING RETURNING token)
+      SELECT token, NULL::text AS generation FROM ins UNION ALL SELECT NULL, value FROM g`,
     byTokens: `SELECT ${COLS} FROM ${t} WHERE token = ANY($1::text[])`,
     forget: `DELETE FROM ${t} WHERE erasure = ANY($1::text[]) AND ($2::text IS NULL OR namespace = $2)`,
     purge: `DELETE FROM ${t} WHERE expires_at IS NOT NULL AND expires_at <= $1`,
@@ -171,7 +181,7 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
   };
 
   /** Inserts records; the tokens that went in. Column arrays, so a batch is one statement whatever its size. */
-  async function insertRows(records: readonly TokenRecord[], signal: AbortSignal | undefined): Promise<Set<string>> {
+  async function insertRows(records: readonly TokenRecord[], signal: AbortSignal | undefined, read?: { generation?: string }): Promise<Set<string>> {
     const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
     for (const r of records) {
       cols[0]!.push(r.token);
@@ -184,25 +194,32 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
       cols[7]!.push(r.createdAt);
       cols[8]!.push(r.expiresAt);
     }
-    const res = await run(q.insert, cols, signal);
-    return new Set(res.rows.map((row) => row['token'] as string));
+    const res = await run(read !== undefined && withGeneration ? q.insertReadingGeneration : q.insert, cols, signal);
+    const inserted = new Set<string>();
+    for (const row of res.rows) {
+      const token = row['token'];
+      if (typeof token === 'string') inserted.add(token);
+      else if (read !== undefined && typeof row['generation'] === 'string') read.generation = row['generation'];
+    }
+    return inserted;
   }
 
   /** Live tokens by fingerprint, and the fingerprints held by expired records. */
-  async function lookUp(fps: readonly string[], now: number, signal: AbortSignal | undefined): Promise<{ live: Map<string, string>; expired: string[] }> {
-    const live = new Map<string, string>();
+  async function lookUp(fps: readonly string[], now: number, signal: AbortSignal | undefined): Promise<{ live: Map<string, FoundToken>; expired: string[] }> {
+    const live = new Map<string, FoundToken>();
     const expired: string[] = [];
     if (fps.length === 0) return { live, expired };
     const res = await run(q.byFingerprints, [fps], signal);
     for (const row of res.rows) {
       const exp = row['expires_at'];
-      if (exp === null || num(exp) > now) live.set(row['fingerprint'] as string, row['token'] as string);
+      const expiresAt = exp === null || exp === undefined ? null : num(exp);
+      if (expiresAt === null || expiresAt > now) live.set(row['fingerprint'] as string, { token: row['token'] as string, expiresAt });
       else expired.push(row['fingerprint'] as string);
     }
     return { live, expired };
   }
 
-  const firstLive = (item: AllocateItem, live: Map<string, string>): string | undefined => {
+  const firstLive = (item: AllocateItem, live: Map<string, FoundToken>): FoundToken | undefined => {
     for (const fp of item.fingerprints) {
       const token = live.get(fp);
       if (token !== undefined) return token;
@@ -213,7 +230,7 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
   const store: VaultStore = {
     async allocate(items, now, signal) {
       await prepare(signal);
-      const out: Array<string | null> = new Array<string | null>(items.length).fill(null);
+      const out: Allocation = new Array<string | FoundToken | null>(items.length).fill(null);
       if (items.length === 0) return out;
       let todo = items.map((_, i) => i);
       // A ring of one key: each value has one look-up fingerprint, and the unique index on it decides. The records go
@@ -221,7 +238,8 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
       // stored, by this or another instance, maybe expired; or a taken token) take the look-up path below.
       if (items.every((it) => it.fingerprints.length === 1)) {
         const records = items.map((it) => it.record);
-        const inserted = await insertRows(records, signal);
+        // The generation is read in this first statement: every token this call answers was seen live after it.
+        const inserted = await insertRows(records, signal, out);
         todo = [];
         records.forEach((r, i) => {
           if (inserted.has(r.token)) out[i] = r.token;

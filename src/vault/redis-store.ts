@@ -1,13 +1,15 @@
 // redisStore: a VaultStore in Redis (ioredis), for fleets of instances sharing one vault; each batch is one atomic Lua script.
 import { createHash, randomBytes } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
-import { pause, type TokenRecord, type VaultStore } from './store.js';
+import { pause, type Allocation, type FoundToken, type TokenRecord, type VaultStore } from './store.js';
 
 /** The part of an ioredis client the store uses. */
 export interface RedisClientLike {
   eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
   evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
   mget(...keys: string[]): Promise<Array<string | null>>;
+  /** `GET`: reads the erasure generation without a script where the client has it. */
+  get?(key: string): Promise<string | null>;
   scan(cursor: string, matchToken: 'MATCH', pattern: string, countToken: 'COUNT', count: number): Promise<[string, string[]]>;
   /** `INFO <section>`: needed unless `compactAfterForget` is false. */
   info?(...sections: string[]): Promise<string>;
@@ -71,7 +73,15 @@ end
 const ALLOCATE = `${LIB}
 local n = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
-local i = 3
+-- The erasure generation, read in the same script (made afresh when missing, as GENERATION does): the vault then
+-- needs no round trip of its own for it.
+local gk = p .. 'g:erasures'
+local gen = redis.call('GET', gk)
+if not gen then
+  gen = ARGV[3]
+  redis.call('SET', gk, gen)
+end
+local i = 4
 local out = {}
 for item = 1, n do
   local nf = tonumber(ARGV[i]); i = i + 1
@@ -79,7 +89,15 @@ for item = 1, n do
   for f = 0, nf - 1 do
     if not found then
       local tok = redis.call('GET', p .. 'f:' .. ARGV[i + f])
-      if tok and redis.call('EXISTS', p .. 't:' .. tok) == 1 then found = tok end
+      if tok then
+        local rec = redis.call('GET', p .. 't:' .. tok)
+        if rec then
+          -- The token with its record's expiry, so the vault can cache it; a JSON string holds a quote only as \",
+          -- so this key can only be the record's own.
+          local exp = string.match(rec, '"expiresAt":(%-?[%d%.eE%+]+)')
+          if exp then found = { tok, exp } elseif string.find(rec, '"expiresAt":null', 1, true) then found = { tok, '' } else found = tok end
+        end
+      end
     end
   end
   i = i + nf
@@ -107,6 +125,7 @@ for item = 1, n do
     end
   end
 end
+out[n + 1] = gen
 return out
 `;
 
@@ -274,7 +293,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     }
   };
   const allocateArgs = (items: ReadonlyArray<{ fingerprints: readonly string[]; record: TokenRecord }>, now: number): Array<string | number> => {
-    const args: Array<string | number> = [items.length, now];
+    const args: Array<string | number> = [items.length, now, randomBytes(16).toString('hex')];
     for (const { fingerprints, record } of items) {
       args.push(fingerprints.length, ...fingerprints);
       const ttl = record.expiresAt === null ? 0 : Math.max(1, record.expiresAt - now);
@@ -287,12 +306,24 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       if (items.length === 0) return [];
       // One round trip: the script looks each value up and allocates the missing ones atomically, so every item's
       // record is built beforehand (values this vault has cached never reach the store).
-      const got = (await run(ALLOCATE, allocateArgs(items, now))) as string[];
-      return got.map((t) => (t === '' || t === undefined ? null : t));
+      const got = (await run(ALLOCATE, allocateArgs(items, now))) as Array<string | [string, string]>;
+      const out: Allocation = new Array<string | FoundToken | null>(items.length);
+      for (let j = 0; j < items.length; j++) {
+        const t = got[j];
+        if (t === '' || t === undefined) out[j] = null;
+        else if (typeof t === 'string') out[j] = t;
+        else {
+          // An expiry that does not read as a number leaves the token uncached rather than cached for ever.
+          const expiresAt = t[1] === '' ? null : Number(t[1]);
+          out[j] = expiresAt === null || Number.isFinite(expiresAt) ? { token: t[0], expiresAt } : t[0];
+        }
+      }
+      out.generation = String(got[items.length]);
+      return out;
     },
     async insert(records) {
       const out = (await run(ALLOCATE, allocateArgs(records.map((record) => ({ fingerprints: [], record })), Date.now()))) as string[];
-      return out.map((t) => t !== '');
+      return out.slice(0, records.length).map((t) => t !== '');
     },
     async get(tokens, now) {
       if (tokens.length === 0) return [];
@@ -309,6 +340,11 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       return n;
     },
     async generation() {
+      // A plain GET where the client has it (cheaper than a script); the script only to make a missing generation.
+      if (typeof client.get === 'function') {
+        const g = await client.get(`${p}g:erasures`);
+        if (g !== null) return g;
+      }
       return String(await run(GENERATION, [randomBytes(16).toString('hex')]));
     },
     async purgeExpired(now) {

@@ -3,7 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
 import { peer } from '../peer.js';
-import { pause, type AllocateItem, type RekeyUpdate, type TokenRecord, type VaultStore } from './store.js';
+import { pause, type AllocateItem, type Allocation, type FoundToken, type RekeyUpdate, type TokenRecord, type VaultStore } from './store.js';
 
 type Database = BetterSqlite3.Database;
 
@@ -192,16 +192,30 @@ export function sqliteStore(file: string | SqliteDatabase, options: SqliteStoreO
     });
     return inserted;
   }
-  const firstLive = (item: AllocateItem, found: Map<string, { token: string; expires_at: number | null }>, now: number): string | undefined => {
+  // Prepared on first use: a read-only connection may open a file whose meta table a writer has not made yet.
+  let genStmt: { get(): { value: string } | undefined } | undefined;
+  const readGeneration = (): string => {
+    try {
+      genStmt ??= db.prepare(`SELECT value FROM ${table}_meta WHERE name = 'erasures'`) as unknown as { get(): { value: string } | undefined };
+    } catch (e) {
+      if (isBusy(e)) throw e;
+      return 'none';
+    }
+    return genStmt.get()?.value ?? 'none';
+  };
+  // A found token comes with its record's expiry, so the vault can cache it.
+  const firstLive = (item: AllocateItem, found: Map<string, { token: string; expires_at: number | null }>, now: number): FoundToken | undefined => {
     for (const fp of item.fingerprints) {
       const row = found.get(fp);
-      if (row !== undefined && live(row, now)) return row.token;
+      if (row !== undefined && live(row, now)) return { token: row.token, expiresAt: row.expires_at };
     }
     return undefined;
   };
 
-  const allocate = db.transaction((items: readonly AllocateItem[], now: number): Array<string | null> => {
-    const out = new Array<string | null>(items.length).fill(null);
+  const allocate = db.transaction((items: readonly AllocateItem[], now: number): Allocation => {
+    const out: Allocation = new Array<string | FoundToken | null>(items.length).fill(null);
+    // Read in the allocation's own transaction: the vault needs no separate read for this batch.
+    out.generation = readGeneration();
     const found = lookUp(items.flatMap((item) => item.fingerprints));
     // An expired record frees its fingerprint for the new one.
     for (const row of found.values()) if (!live(row, now)) stmt.deleteToken.run(row.token);
@@ -232,17 +246,6 @@ export function sqliteStore(file: string | SqliteDatabase, options: SqliteStoreO
     return records.map((r) => inserted.has(r.token));
   });
   const bump = db.readonly ? undefined : db.prepare<[string]>(`UPDATE ${table}_meta SET value = ? WHERE name = 'erasures'`);
-  // Prepared on first use: a read-only connection may open a file whose meta table a writer has not made yet.
-  let genStmt: { get(): { value: string } | undefined } | undefined;
-  const readGeneration = (): string => {
-    try {
-      genStmt ??= db.prepare(`SELECT value FROM ${table}_meta WHERE name = 'erasures'`) as unknown as { get(): { value: string } | undefined };
-    } catch (e) {
-      if (isBusy(e)) throw e;
-      return 'none';
-    }
-    return genStmt.get()?.value ?? 'none';
-  };
   const forget = db.transaction((erasures: readonly string[], namespace: string | undefined): number => {
     bump?.run(randomBytes(16).toString('hex'));
     let n = 0;

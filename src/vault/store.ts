@@ -33,6 +33,20 @@ export interface AllocateItem {
   readonly record: TokenRecord;
 }
 
+/** A token `allocate()` found already stored, with its record's expiry, so the vault may cache it as it caches its own. */
+export interface FoundToken {
+  readonly token: string;
+  /** The stored record's expiry (ms since the epoch), or `null` for none. */
+  readonly expiresAt: number | null;
+}
+
+/**
+ * What `allocate()` answers: per item, the token (a string, or a {@link FoundToken} when the store can say the
+ * found record's expiry) or `null`. A store with an erasure generation may add the `generation` it read in the
+ * same transaction or script as the allocation: the vault then needs no separate read for that batch.
+ */
+export type Allocation = Array<string | FoundToken | null> & { generation?: string };
+
 /** A record re-encrypted under another key, as rotation writes it. */
 export interface RekeyUpdate {
   readonly token: string;
@@ -55,8 +69,9 @@ export interface VaultStore {
    * For each item, atomically: the token of the live record holding one of `fingerprints`, or else
    * the item's record inserted and its token returned — or `null` when its token is already taken
    * (the vault retries with another token). Two vaults allocating the same value at once get one token.
+   * A `generation` on the answer must have been read atomically with the allocation, never after it.
    */
-  allocate(items: readonly AllocateItem[], now: number, signal?: AbortSignal): Promise<Array<string | null>>;
+  allocate(items: readonly AllocateItem[], now: number, signal?: AbortSignal): Promise<Allocation>;
   /** Inserts records that need no look-up (non-deterministic tokens); `false` where the token is taken. */
   insert(records: readonly TokenRecord[], signal?: AbortSignal): Promise<boolean[]>;
   /** The live records of these tokens, `null` for unknown or expired ones. */

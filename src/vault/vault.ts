@@ -25,8 +25,8 @@ export interface VaultOptions {
   /** A store slower than this (ms) is unavailable. Default 2000. */
   readonly timeoutMs?: number;
   /**
-   * How many deterministic tokens this vault remembers (look-up fingerprint → token, no value), so a value
-   * it tokenized before costs one fingerprint and no store look-up. Kept only while the store's erasure
+   * How many deterministic tokens this vault remembers (look-up fingerprint → token, no value; the least
+   * recently used leaves first), so a value it met before costs one fingerprint and no store look-up. Kept only while the store's erasure
    * generation ({@link VaultStore.generation}) stays the same: a `forget()` on any instance empties every
    * instance's cache before its next batch. Default 10,000; `0` turns it off. Stores without a generation
    * (memory) get no cache. See docs/vault.md.
@@ -77,9 +77,9 @@ export interface TokenizeItem {
 
 /** A token vault. */
 export interface Vault {
-  /** Tokens for values, in order; one batch to the store (and, with the cache, one read of its erasure generation before it). */
+  /** Tokens for values, in order; one batch to the store, or, when the cache answers every value, one read of the store's erasure generation. */
   tokenize(values: readonly string[], options?: TokenizeOptions): Promise<string[]>;
-  /** Tokens for a batch of values of mixed kinds; one batch to the store (and, with the cache, one read of its erasure generation before it). */
+  /** Tokens for a batch of values of mixed kinds; one batch to the store, or, when the cache answers every value, one read of the store's erasure generation. */
   tokenizeMany(items: readonly TokenizeItem[], namespace?: string): Promise<string[]>;
   /**
    * Values for tokens, in order; `null` for an unknown, expired or erased token, and for one made in
@@ -157,12 +157,51 @@ export function createVault(options: VaultOptions): Vault {
   const sink = options.audit ?? stdoutAudit;
   const cacheSize = options.cacheSize ?? 10_000;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new FieldguardError('ERR_INVALID_OPTIONS', 'createVault(): cacheSize must be a whole number, 0 or more');
-  // Look-up fingerprint (active key) → the token this vault inserted for it and that record's expiry. Valid only for
-  // the store's erasure generation `cacheGeneration`: an entry is added only when its batch read that same generation
-  // before allocating, so an entry made before a forget() anywhere is never used after it.
+  // Look-up fingerprint (active key) → a token (inserted by this vault, or found by the store) and its record's expiry,
+  // in least-recently-used order. Valid only for the store's erasure generation `cacheGeneration`: an entry is added
+  // only when its allocation read that same generation (in it, or before it), so an entry made before a forget()
+  // anywhere is never used after it.
   const cache = new Map<string, { token: string; expiresAt: number | null }>();
   const useCache = deterministic && cacheSize > 0 && typeof store.generation === 'function';
   let cacheGeneration: string | undefined;
+  // Whether the store's allocations answer the generation they read (learnt from the first one): then a batch that
+  // goes to the store anyway needs no separate read.
+  let folds = false;
+  /** A generation read from the store: a different one than the cache's empties the cache. */
+  const adopt = (generation: string): void => {
+    if (generation !== cacheGeneration) {
+      cache.clear();
+      cacheGeneration = generation;
+    }
+  };
+  // At most one generation read in flight; batches that begin meanwhile share the next one, issued when it answers
+  // (a read issued before a batch began could miss a forget() that resolved just before it).
+  let readInFlight: Promise<string> | undefined;
+  let readNext: Promise<string> | undefined;
+  const issueRead = (): Promise<string> => {
+    const p = guarded((signal) => store.generation!(signal));
+    readInFlight = p;
+    const done = (): void => {
+      if (readInFlight === p) readInFlight = undefined;
+    };
+    p.then(done, done);
+    return p;
+  };
+  /** The store's erasure generation, read by a call issued after this one was made. */
+  function freshGeneration(): Promise<string> {
+    if (readInFlight === undefined) return issueRead();
+    if (readNext === undefined) {
+      const next = readInFlight.then(
+        () => undefined,
+        () => undefined,
+      ).then(() => {
+        readNext = undefined;
+        return issueRead();
+      });
+      readNext = next;
+    }
+    return readNext;
+  }
 
   /**
    * Runs a store call under the timeout; any failure becomes ERR_VAULT_UNAVAILABLE, without the store's message.
@@ -241,23 +280,47 @@ export function createVault(options: VaultOptions): Vault {
       const it = firsts[i]!;
       return (fps[i] ??= [fingerprint(ring, ring.active, 'fingerprint', namespace, it.kind ?? '', it.value)])[0]!;
     };
+    // The generation the cache is valid for as this batch begins: its hits stand only if the store still has it
+    // at a moment after that (read by the batch's own allocation, or by a fresh read when every value was a hit).
+    const seen = cacheGeneration;
+    // A generation read before this batch's allocation (never after it): what the allocation's answers may be cached under.
     let generation: string | undefined;
+    // Values answered from the cache, not yet confirmed by a generation read after this batch began.
+    let unconfirmed: number[] = [];
     if (useCache) {
-      const reading = guarded((signal) => store.generation!(signal));
-      // The fingerprints are computed while the store answers.
-      for (const i of pending) primary(i);
-      generation = await reading;
-      if (generation !== cacheGeneration) {
-        cache.clear();
-        cacheGeneration = generation;
+      if (!folds) {
+        const reading = freshGeneration();
+        // The fingerprints are computed while the store answers.
+        for (const i of pending) primary(i);
+        generation = await reading;
+        adopt(generation);
+      } else {
+        for (const i of pending) primary(i);
       }
-      if (cache.size > 0) {
+      if (cache.size > 0 && cacheGeneration !== undefined) {
+        const hits: number[] = [];
         pending = pending.filter((i) => {
-          const hit = cache.get(primary(i));
+          const fp = primary(i);
+          const hit = cache.get(fp);
           if (hit === undefined || (hit.expiresAt !== null && hit.expiresAt <= now)) return true;
+          // Least recently used goes first: a value met again moves to the back.
+          cache.delete(fp);
+          cache.set(fp, hit);
           tokens[i] = hit.token;
+          hits.push(i);
           return false;
         });
+        if (folds) unconfirmed = hits;
+      }
+      if (unconfirmed.length > 0 && pending.length === 0) {
+        // Only cached answers: one fresh read of the generation confirms them all, or sends them to the store.
+        generation = await freshGeneration();
+        if (generation !== seen) {
+          adopt(generation);
+          for (const i of unconfirmed) tokens[i] = null;
+          pending = unconfirmed;
+        }
+        unconfirmed = [];
       }
     }
     for (let attempt = 0; pending.length > 0; attempt++) {
@@ -279,16 +342,35 @@ export function createVault(options: VaultOptions): Vault {
           };
         });
         const got = await guarded((signal) => store.allocate(batch, now, signal));
+        // A generation the store read atomically with this allocation is as good as one read before it.
+        const at = useCache ? (got.generation ?? generation) : undefined;
+        if (useCache && got.generation !== undefined) {
+          folds = true;
+          adopt(got.generation);
+        }
         pending.forEach((i, j) => {
-          const token = (tokens[i] = got[j] ?? null);
+          const answer = got[j] ?? null;
+          const token = (tokens[i] = answer === null || typeof answer === 'string' ? answer : answer.token);
+          if (token === null || at === undefined || at !== cacheGeneration) return;
           const mine = built[j];
-          // Only records this vault inserted: it knows their expiry. The generation must still be the one read
-          // before this allocation (another batch may have seen a newer one meanwhile).
-          if (token !== null && mine !== undefined && mine.token === token && generation !== undefined && generation === cacheGeneration) {
-            if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-            cache.set(fps[i]![0]!, { token, expiresAt: mine.expiresAt });
-          }
+          // This vault's own record, or one the store found and said the expiry of; the generation must still be the
+          // one read with or before this allocation (another batch may have seen a newer one meanwhile).
+          const expiresAt = mine !== undefined && mine.token === token ? mine.expiresAt : typeof answer === 'object' && answer !== null ? answer.expiresAt : undefined;
+          if (expiresAt === undefined) return;
+          if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+          cache.set(fps[i]![0]!, { token, expiresAt });
         });
+        if (unconfirmed.length > 0) {
+          // The cached answers of this batch hold only if this allocation saw the generation they were cached under.
+          // (An allocation that read none, as during a rotation on PostgreSQL, is followed by a fresh read.)
+          const confirmedBy = at ?? (await freshGeneration());
+          if (at === undefined) adopt(confirmedBy);
+          if (confirmedBy !== seen) {
+            for (const i of unconfirmed) tokens[i] = null;
+            pending = pending.concat(unconfirmed);
+          }
+          unconfirmed = [];
+        }
       } else {
         const batch = pending.map((i) => record(firsts[i]!.value, firsts[i]!.kind, namespace, null, now, ttls[i]));
         const ok = await guarded((signal) => store.insert(batch, signal));

@@ -187,6 +187,66 @@ describe.each(harnesses)('$name', (h) => {
     expect(await v.detokenize([fresh!, erased!], { actor: 't', purpose: 'test' })).toEqual(['raced@example.com', null]);
   });
 
+  it('caches tokens the store found (another instance made them), and keeps values met again past many new ones', async () => {
+    let allocations = 0;
+    const counted: VaultStore = { ...s.store, allocate: (items, now, signal) => (allocations++, s.store.allocate(items, now, signal)) };
+    const other = createVault({ store: s.twin, keys, audit: silent });
+    const v = createVault({ store: counted, keys, audit: silent, cacheSize: 50 });
+    const [made] = await other.tokenize(['made-elsewhere@example.com'], { kind: 'email' });
+    expect(await v.tokenize(['made-elsewhere@example.com'], { kind: 'email' })).toEqual([made]);
+    const afterFirst = allocations;
+    expect(await v.tokenize(['made-elsewhere@example.com'], { kind: 'email' })).toEqual([made]);
+    // Where the store has a generation, the found token was cached: no second allocation.
+    expect(allocations - afterFirst).toBe(s.store.generation === undefined ? 1 : 0);
+    // Ten batches of 20 new values (200, four times the cache) with the value met again between them: it stays.
+    for (let b = 0; b < 10; b++) {
+      await v.tokenize(Array.from({ length: 20 }, (_, i) => `filler-${b}-${i}@example.com`), { kind: 'email' });
+      const before = allocations;
+      expect(await v.tokenize(['made-elsewhere@example.com'], { kind: 'email' })).toEqual([made]);
+      expect(allocations - before).toBe(s.store.generation === undefined ? 1 : 0);
+    }
+  });
+
+  it("a found token is cached with its record's expiry, not the vault's own ttl", async () => {
+    const maker = createVault({ store: s.twin, keys, audit: silent, ttl: 400 });
+    const v = createVault({ store: s.store, keys, audit: silent });
+    const [t1] = await maker.tokenize(['found-short-lived']);
+    expect(await v.tokenize(['found-short-lived'])).toEqual([t1]);
+    expect(await v.tokenize(['found-short-lived'])).toEqual([t1]);
+    await new Promise((r) => setTimeout(r, 450));
+    const [t2] = await v.tokenize(['found-short-lived']);
+    expect(t2).not.toBe(t1);
+    expect(await v.detokenize([t2!], { actor: 't', purpose: 'test' })).toEqual(['found-short-lived']);
+    await v.forget('found-short-lived');
+  });
+
+  it('a batch mixing cached and new values after a forget() elsewhere hands out no erased token', async () => {
+    const a = createVault({ store: s.store, keys, audit: silent });
+    const b = createVault({ store: s.twin, keys, audit: silent });
+    const [x, y] = await b.tokenize(['mixed-x@example.com', 'mixed-y@example.com']);
+    expect(await b.tokenize(['mixed-x@example.com', 'mixed-y@example.com'])).toEqual([x, y]);
+    expect(await a.forget('mixed-x@example.com')).toBe(1);
+    // One value cached, one new: the batch goes to the store, which says the generation changed.
+    const [x2, fresh, y2] = await b.tokenize(['mixed-x@example.com', 'mixed-new@example.com', 'mixed-y@example.com']);
+    expect(x2).not.toBe(x);
+    expect(y2).toBe(y);
+    expect(await b.detokenize([x2!, x!, fresh!, y2!], { actor: 't', purpose: 'test' })).toEqual(['mixed-x@example.com', null, 'mixed-new@example.com', 'mixed-y@example.com']);
+  });
+
+  it('answers with the cache exactly what it answers without it', async () => {
+    const cached = createVault({ store: s.store, keys, audit: silent, cacheSize: 30 });
+    const plain = createVault({ store: s.twin, keys, audit: silent, cacheSize: 0 });
+    const values = Array.from({ length: 60 }, (_, i) => `same-either-way-${i}@example.com`);
+    for (let round = 0; round < 6; round++) {
+      // Overlapping windows: some values cached, some evicted, some new, some made by the other vault.
+      const batch = values.slice(round * 7, round * 7 + 25);
+      const viaCache = await cached.tokenize(batch, { kind: 'email' });
+      expect(await plain.tokenize(batch, { kind: 'email' })).toEqual(viaCache);
+      const viaPlain = await plain.tokenize(values.slice(round * 9, round * 9 + 10), { kind: 'email' });
+      expect(await cached.tokenize(values.slice(round * 9, round * 9 + 10), { kind: 'email' })).toEqual(viaPlain);
+    }
+  });
+
   it('a cached token is not handed out once its record expired', async () => {
     const v = createVault({ store: s.store, keys, audit: silent, ttl: 400 });
     const [t1] = await v.tokenize(['short-lived-cached']);
@@ -380,5 +440,73 @@ describe('createVault({ cacheSize })', () => {
     expect(await v.tokenize(['uncached@example.com'])).toEqual([t]);
     expect(allocations).toBe(2);
     await inner.close?.();
+  });
+});
+
+describe('the erasure generation read of batches answered from the cache', () => {
+  // A memory store given a generation (forget() replaces it), whose reads can be held back, as a slow round trip.
+  function heldStore() {
+    const inner = memoryStore();
+    let gen = 'g1';
+    let reads = 0;
+    const held: Array<() => void> = [];
+    let holding = false;
+    const store: VaultStore = {
+      ...inner,
+      async forget(erasures, namespace, signal) {
+        const n = await inner.forget(erasures, namespace, signal);
+        gen = `g${Number(gen.slice(1)) + 1}`;
+        return n;
+      },
+      generation() {
+        reads++;
+        const answer = gen;
+        if (!holding) return Promise.resolve(answer);
+        return new Promise<string>((resolve) => held.push(() => resolve(answer)));
+      },
+    };
+    return { store, reads: () => reads, hold: (on: boolean) => (holding = on), release: () => held.splice(0).forEach((r) => r()) };
+  }
+
+  it('never uses a read issued before the batch began, so a forget() just before it wins', async () => {
+    const h = heldStore();
+    const v = createVault({ store: h.store, keys, audit: silent });
+    const other = createVault({ store: h.store, keys, audit: silent, cacheSize: 0 });
+    const [t] = await v.tokenize(['held@example.com']);
+    expect(await v.tokenize(['held@example.com'])).toEqual([t]);
+    h.hold(true);
+    // A read goes out (it will answer the generation from before the erasure) ...
+    const early = v.tokenize(['held@example.com']);
+    await Promise.resolve();
+    expect(await other.forget('held@example.com')).toBe(1);
+    // ... and a batch that begins after forget() resolved must wait for a read of its own.
+    const late = v.tokenize(['held@example.com']);
+    const readsBefore = h.reads();
+    h.release();
+    expect(await early).toEqual([t]);
+    for (let i = 0; i < 10 && h.reads() === readsBefore; i++) await new Promise((r) => setImmediate(r));
+    h.release();
+    const [fresh] = await late;
+    expect(fresh).not.toBe(t);
+    expect(await v.detokenize([fresh!, t!], { actor: 't', purpose: 'test' })).toEqual(['held@example.com', null]);
+  });
+
+  it('batches that begin while a read is out share the next one', async () => {
+    const h = heldStore();
+    const v = createVault({ store: h.store, keys, audit: silent });
+    const values = Array.from({ length: 8 }, (_, i) => `shared-read-${i}@example.com`);
+    const tokens = await v.tokenize(values);
+    h.hold(true);
+    const first = v.tokenize([values[0]!]);
+    const start = h.reads();
+    const rest = values.slice(1).map((value) => v.tokenize([value]));
+    // Seven batches began while the first read was out: none issued a read of its own yet.
+    expect(h.reads()).toBe(start);
+    h.release();
+    await first;
+    for (let i = 0; i < 10 && h.reads() === start; i++) await new Promise((r) => setImmediate(r));
+    expect(h.reads()).toBe(start + 1);
+    h.release();
+    expect((await Promise.all(rest)).flat()).toEqual(tokens.slice(1));
   });
 });
