@@ -12,7 +12,7 @@ import { hash32, subjectHash } from './hll.js';
 import { HoneytokenSet, mintValue, type Honeytoken, type HoneytokenOptions } from './honeytokens.js';
 import { shapeOf } from './shape.js';
 import { rangesOf, readCertificate, resolveAll } from './probe.js';
-import { telemetryOf } from './otel.js';
+import { telemetryOf, type Telemetry } from './otel.js';
 import { memoryMonitorStore, MAX_LEARNED, type MonitorStore, type WindowDelta, type WindowTotals } from './store.js';
 import { subjectsOf, type ReportField } from '../plan/report.js';
 import { attachWatch, WATCH_KEY, type Channel, type Outbound, type Watch } from './watch.js';
@@ -123,6 +123,9 @@ export interface Monitor {
 
 interface Pending {
   counts: Record<string, number>;
+  /** Requests and bytes forwarded in this window, folded into `counts` when it is settled (two increments instead of two string-keyed ones per request). */
+  requests: number;
+  bytes: number;
   subjects: Set<number>;
   /** Sensitive-field entries counted in this window, folded into `counts` when it is settled. */
   entries: Seen[];
@@ -135,21 +138,68 @@ interface Pending {
  */
 interface Seen {
   readonly countKey: string | null;
+  /** The OpenTelemetry attributes of its count, made once. */
+  readonly kind: string;
+  readonly action: string;
   readonly types: Set<string>;
   n: number;
   pending: Pending | undefined;
 }
 
-/** Adds an entry's count to its window's counts, and detaches it. */
-function foldSeen(e: Seen): void {
+/** Adds an entry's count to its window's counts (and to OpenTelemetry), and detaches it. */
+function foldSeen(e: Seen, destination: string, otel: Telemetry | undefined): void {
   const p = e.pending;
   if (p === undefined) return;
   if (e.n > 0) {
     p.counts.fields = (p.counts.fields ?? 0) + e.n;
     p.counts[e.countKey!] = (p.counts[e.countKey!] ?? 0) + e.n;
+    otel?.field(destination, e.kind, e.action, e.n);
   }
   e.n = 0;
   e.pending = undefined;
+}
+
+/** Folds a window's request and byte counts into its counts (and OpenTelemetry's): both are there once a request was. */
+function foldRequests(p: Pending, destination: string, otel: Telemetry | undefined): void {
+  if (p.requests === 0) return;
+  p.counts.requests = (p.counts.requests ?? 0) + p.requests;
+  p.counts.bytes = (p.counts.bytes ?? 0) + p.bytes;
+  otel?.outbound(destination, p.requests, p.bytes);
+  p.requests = 0;
+  p.bytes = 0;
+}
+
+/**
+ * The entry a report field counts under, learned once per path, action and type (the keys it
+ * teaches are pushed on `fresh`): `null` for a field not counted, `undefined` past the bound of
+ * learned paths (the caller counts it at once, nothing kept for it).
+ */
+function learnField(l: Local, f: ReportField, fresh: string[]): Seen | null | undefined {
+  if (f.action === 'drop' || f.action === 'reject') return null;
+  let byAction = l.seen.get(f.path);
+  let entry = byAction?.get(f.action);
+  const type = f.type ?? '';
+  if (entry !== undefined && entry.types.has(type)) return entry;
+  if (l.known.size >= MAX_LEARNED) return entry;
+  const kind = f.kind ?? f.sensitivity ?? 'untagged';
+  const form = FORM[f.action];
+  if (byAction === undefined) l.seen.set(f.path, (byAction = new Map()));
+  if (entry === undefined) byAction.set(f.action, (entry = { countKey: countKeyOf(f), kind, action: f.action, types: new Set(), n: 0, pending: undefined }));
+  entry.types.add(type);
+  // One key per JSON type: a path that carries a number and a string in one request learns both.
+  for (const t of type === '' ? [''] : type.split('|')) {
+    const key = t === '' ? `${f.path}:${kind}:${form}` : `${f.path}:${kind}:${form}:${t}`;
+    if (!l.known.has(key)) {
+      l.known.add(key);
+      fresh.push(key);
+    }
+  }
+  return entry;
+}
+
+/** The count key of a sensitive field (`kind:email:hash`), `null` for a field below personal. */
+function countKeyOf(f: ReportField): string | null {
+  return f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE) ? `kind:${f.kind ?? f.sensitivity}:${FORM[f.action]}` : null;
 }
 
 interface Local {
@@ -242,7 +292,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
   const pendingOf = (d: string, w: number): Pending => {
     const l = local(d);
     let p = l.pending.get(w);
-    if (p === undefined) l.pending.set(w, (p = { counts: Object.create(null) as Record<string, number>, subjects: new Set(), entries: [] }));
+    if (p === undefined) l.pending.set(w, (p = { counts: Object.create(null) as Record<string, number>, requests: 0, bytes: 0, subjects: new Set(), entries: [] }));
     return p;
   };
   const add = (p: Pending, k: string, n: number): void => {
@@ -340,7 +390,8 @@ export function createMonitor(options: MonitorOptions): Monitor {
     const deltas: WindowDelta[] = [];
     for (const [d, l] of locals) {
       for (const [pw, p] of l.pending) {
-        for (const e of p.entries) foldSeen(e);
+        for (const e of p.entries) foldSeen(e, d, otel);
+        foldRequests(p, d, otel);
         deltas.push({ destination: d, window: pw, counts: p.counts, subjects: [...p.subjects] });
         otel?.subjects(d, p.subjects.size);
       }
@@ -462,47 +513,13 @@ export function createMonitor(options: MonitorOptions): Monitor {
       touch(destination, w);
       const p = pendingOf(destination, w);
       if (out.request !== false) {
-        add(p, 'requests', 1);
-        add(p, 'bytes', out.bytes);
-        otel?.outbound(destination, out.bytes);
+        p.requests++;
+        p.bytes += out.bytes;
       }
       const report = out.report;
       if (report === undefined) return;
       const l = local(destination);
       let fresh: string[] | undefined;
-      /** The entry a field counts under: learned once per path, action and type; `null` for a field not counted, `undefined` when counted at once (past the bound of learned paths). */
-      const resolve = (f: ReportField): Seen | null | undefined => {
-        if (f.action === 'drop' || f.action === 'reject') return null;
-        let byAction = l.seen.get(f.path);
-        let entry = byAction?.get(f.action);
-        const type = f.type ?? '';
-        if (entry !== undefined && entry.types.has(type)) return entry;
-        const kind = f.kind ?? f.sensitivity ?? 'untagged';
-        const form = FORM[f.action];
-        const countKey = f.sensitivity !== undefined && rank(f.sensitivity) >= rank(SENSITIVE) ? `kind:${kind}:${form}` : null;
-        if (l.known.size < MAX_LEARNED) {
-          if (byAction === undefined) l.seen.set(f.path, (byAction = new Map()));
-          if (entry === undefined) byAction.set(f.action, (entry = { countKey, types: new Set(), n: 0, pending: undefined }));
-          entry.types.add(type);
-          // One key per JSON type: a path that carries a number and a string in one request learns both.
-          for (const t of type === '' ? [''] : type.split('|')) {
-            const key = t === '' ? `${f.path}:${kind}:${form}` : `${f.path}:${kind}:${form}:${t}`;
-            if (!l.known.has(key)) {
-              l.known.add(key);
-              (fresh ??= []).push(key);
-            }
-          }
-          return entry;
-        }
-        if (entry !== undefined) return entry;
-        // Past the bound of learned paths: counted at once, nothing kept for it.
-        if (countKey !== null) {
-          add(p, 'fields', f.count);
-          add(p, countKey, f.count);
-          if (otel !== undefined) otel.field(destination, kind, f.action, f.count);
-        }
-        return undefined;
-      };
       const fields = report.fields;
       const last = l.last;
       for (let i = 0; i < fields.length; i++) {
@@ -513,19 +530,27 @@ export function createMonitor(options: MonitorOptions): Monitor {
         let entry: Seen | null | undefined;
         if (c !== undefined && c.path === f.path && c.action === f.action && c.type === f.type) entry = c.entry;
         else {
-          entry = resolve(f);
+          entry = learnField(l, f, (fresh ??= []));
           if (entry !== undefined && i < MAX_REMEMBERED_FIELDS) last[i] = { path: f.path, action: f.action, type: f.type, entry };
+          else if (entry === undefined) {
+            // Past the bound of learned paths: counted at once, nothing kept for it.
+            const countKey = countKeyOf(f);
+            if (countKey !== null) {
+              add(p, 'fields', f.count);
+              add(p, countKey, f.count);
+              otel?.field(destination, f.kind ?? f.sensitivity ?? 'untagged', f.action, f.count);
+            }
+          }
         }
         if (entry === null || entry === undefined || entry.countKey === null) continue;
         if (entry.pending !== p) {
-          foldSeen(entry);
+          foldSeen(entry, destination, otel);
           entry.pending = p;
           p.entries.push(entry);
         }
         entry.n += f.count;
-        if (otel !== undefined) otel.field(destination, f.kind ?? f.sensitivity ?? 'untagged', f.action, f.count);
       }
-      if (fresh !== undefined && signal('outboundDrift').enabled) {
+      if (fresh !== undefined && fresh.length > 0 && signal('outboundDrift').enabled) {
         learnNew(`outbound:${destination}`, fresh, (keys) => {
           const at = windowOf(now());
           if (!warmedUp(at)) return;

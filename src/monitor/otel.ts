@@ -13,9 +13,9 @@ interface OtelLogsApi {
   logs: { getLogger(name: string): { emit(record: { severityNumber?: number; severityText?: string; body?: string; attributes?: Attributes }): void } };
 }
 
-/** What the monitor reports to OpenTelemetry. */
+/** What the monitor reports to OpenTelemetry: sums per window, added when the monitor settles its counts (each flush), not one call per request and field. */
 export interface Telemetry {
-  outbound(destination: string, bytes: number): void;
+  outbound(destination: string, requests: number, bytes: number): void;
   field(destination: string, kind: string, action: string, n: number): void;
   subjects(destination: string, n: number): void;
   alert(alert: Alert): void;
@@ -52,9 +52,9 @@ export function telemetryOf(mode: boolean | 'auto'): Telemetry | undefined {
   const subjects = meter.createCounter('fieldguard.outbound.subjects', { description: 'Distinct subjects (tokens and hashes) forwarded, per flush interval' });
   const logger = logsApi?.logs.getLogger('fieldguard');
   return {
-    outbound(destination, n) {
-      requests.add(1, { destination });
-      if (n > 0) bytes.add(n, { destination });
+    outbound(destination, n, size) {
+      requests.add(n, { destination });
+      if (size > 0) bytes.add(size, { destination });
     },
     field(destination, kind, action, n) {
       fields.add(n, { destination, kind, action });
