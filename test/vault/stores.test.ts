@@ -509,4 +509,59 @@ describe('the erasure generation read of batches answered from the cache', () =>
     h.release();
     expect((await Promise.all(rest)).flat()).toEqual(tokens.slice(1));
   });
+
+  // The same store, whose allocations also answer the generation they read (as SQLite, Redis and PostgreSQL do).
+  function foldingStore() {
+    const h = heldStore();
+    const allocate: VaultStore['allocate'] = async (items, now, signal) => {
+      const out = await h.store.allocate(items, now, signal);
+      out.generation = await h.store.generation!(signal);
+      return out;
+    };
+    return { ...h, store: { ...h.store, allocate } };
+  }
+
+  it('a batch whose first value is cached issues its one read before the others are fingerprinted, and a forget() still wins', async () => {
+    const h = foldingStore();
+    const v = createVault({ store: h.store, keys, audit: silent });
+    const other = createVault({ store: h.store, keys, audit: silent, cacheSize: 0 });
+    const values = Array.from({ length: 5 }, (_, i) => `early-${i}@example.com`);
+    const tokens = await v.tokenize(values);
+    const start = h.reads();
+    expect(await v.tokenize(values)).toEqual(tokens);
+    expect(h.reads()).toBe(start + 1);
+    // Cached first value, new second one: the batch goes to the store; the early read was only a read.
+    const [t0, fresh] = await v.tokenize([values[0]!, 'early-new@example.com']);
+    expect(t0).toBe(tokens[0]);
+    expect(await v.detokenize([fresh!], { actor: 't', purpose: 'test' })).toEqual(['early-new@example.com']);
+    // Erased elsewhere: the wholly cached batch's read shows the new generation, and no erased token comes back.
+    expect(await other.forget(values[2]!)).toBe(1);
+    const again = await v.tokenize(values);
+    expect(again[2]).not.toBe(tokens[2]);
+    expect(again.filter((t, i) => i !== 2)).toEqual(tokens.filter((t, i) => i !== 2));
+    expect(await v.detokenize([again[2]!, tokens[2]!], { actor: 't', purpose: 'test' })).toEqual([values[2], null]);
+  });
+
+  it('an early read that fails fails a wholly cached batch closed, and costs nothing to a batch that goes to the store', async () => {
+    const h = foldingStore();
+    let failReads = false;
+    const store: VaultStore = { ...h.store, generation: (signal) => (failReads ? Promise.reject(new Error('down')) : h.store.generation!(signal)) };
+    const v = createVault({ store, keys, audit: silent });
+    const values = ['fail-a@example.com', 'fail-b@example.com'];
+    const tokens = await v.tokenize(values);
+    failReads = true;
+    await expect(v.tokenize(values)).rejects.toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const [a, n] = await v.tokenize([values[0]!, 'fail-new@example.com']);
+      expect(a).toBe(tokens[0]);
+      expect(n).toMatch(/^tok_/);
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
 });
