@@ -128,8 +128,7 @@ export async function runVaultBench({ rounds, roundMs }) {
     }
     storeAlone[name] = { fresh: (40 * 100) / (samples.reduce((a, b) => a + b, 0) / 1e9) };
     // Then the same into the store once it holds FULL records, about what the vault's rounds leave in it by batches of
-    // 100 (VAULT_FULL_STORE changes it): random keys in
-    // every index touch more pages as the table grows.
+    // 100 (VAULT_FULL_STORE changes it): random keys in every index touch more pages as the table grows.
     for (let k = 4000; k < FULL; k += 1000) await store.allocate(Array.from({ length: 1000 }, fake), Date.now());
     const more = Array.from({ length: 40 }, () => Array.from({ length: 100 }, fake));
     const start = process.hrtime.bigint();
