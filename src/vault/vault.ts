@@ -287,6 +287,8 @@ export function createVault(options: VaultOptions): Vault {
     let generation: string | undefined;
     // Values answered from the cache, not yet confirmed by a generation read after this batch began.
     let unconfirmed: number[] = [];
+    // A confirming read issued early, while the batch's fingerprints are computed (see below).
+    let early: Promise<string> | undefined;
     if (useCache) {
       if (!folds) {
         const reading = freshGeneration();
@@ -295,6 +297,13 @@ export function createVault(options: VaultOptions): Vault {
         generation = await reading;
         adopt(generation);
       } else {
+        // A batch whose first value is cached is most likely cached whole: the read that will confirm it is issued at
+        // once (after the batch began, as freshGeneration() requires), and the other fingerprints are computed while
+        // the store answers. When some value turns out not to be cached, the read was only a read.
+        if (pending.length > 1 && cache.size > 0 && cacheGeneration !== undefined && cache.has(primary(pending[0]!))) {
+          early = freshGeneration();
+          early.catch(() => undefined);
+        }
         for (const i of pending) primary(i);
       }
       if (cache.size > 0 && cacheGeneration !== undefined) {
@@ -314,7 +323,7 @@ export function createVault(options: VaultOptions): Vault {
       }
       if (unconfirmed.length > 0 && pending.length === 0) {
         // Only cached answers: one fresh read of the generation confirms them all, or sends them to the store.
-        generation = await freshGeneration();
+        generation = await (early ?? freshGeneration());
         if (generation !== seen) {
           adopt(generation);
           for (const i of unconfirmed) tokens[i] = null;

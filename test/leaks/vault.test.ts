@@ -437,3 +437,68 @@ describe('no store ever holds a canary in clear, in any field or any encoding (R
     }
   });
 });
+
+describe('a Redis batch sent in parts, one of which fails', () => {
+  it('fails the whole batch closed through tokenizeFields: a 503 that quotes nothing, nothing forwarded, no rejection left unobserved', async () => {
+    const planted = Array.from({ length: 3 }, () => canaries());
+    // A client whose second allocation script fails with the canaries in its message (as a driver error might quote its arguments).
+    let scripts = 0;
+    const client = {
+      async evalsha(_sha: string, _keys: number, _p: string, ...args: Array<string | number>) {
+        scripts++;
+        if (scripts === 2) throw new Error(`script failed on ${args.join(' ')} ${JSON.stringify(planted)}`);
+        const n = Number(args[0]);
+        const out: string[] = [];
+        let i = 3;
+        for (let k = 0; k < n; k++) {
+          i += 1 + Number(args[i]);
+          out.push(String(args[i]));
+          i += 6;
+        }
+        return [...out, 'g1'];
+      },
+      eval: () => Promise.reject(new Error('not used')),
+      mget: async () => [],
+      scan: async () => ['0', []] as [string, string[]],
+    };
+    const vault = createVault({ store: redisStore(client, { compactAfterForget: false }), keys, audit: () => undefined });
+    const schema = defineSchema(z.object({ customers: z.array(z.object({ email: tag(z.string(), 'personal', { kind: 'email' }), name: tag(z.string(), 'personal', { kind: 'name' }) })) }));
+    const customers = Array.from({ length: 60 }, (_, i) => ({ email: `${i}.${planted[i % 3]!.email}`, name: `${planted[i % 3]!.name} ${i}` }));
+    const received: string[] = [];
+    const vendor = await listen(
+      createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        req.on('end', () => {
+          received.push(body);
+          res.end('{}');
+        });
+      }),
+    );
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    const app = express();
+    app.use(express.json());
+    app.post('/out', fx.tokenizeFields({ schema, vault }), async (req, res) => {
+      const r = await fetch(`${vendor.url}/in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(req.body) });
+      res.status(r.status).send(await r.text());
+    });
+    const gw = await listen(createServer(app));
+    try {
+      const res = await fetch(`${gw.url}/out`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customers }) });
+      const text = await res.text();
+      expect(res.status).toBe(503);
+      expect(JSON.parse(text)).toEqual({ error: { code: 'ERR_VAULT_UNAVAILABLE', message: 'the token vault is unavailable; nothing was forwarded' } });
+      await new Promise((r) => setTimeout(r, 30));
+      expect(scripts).toBeGreaterThanOrEqual(2);
+      expect(received).toEqual([]);
+      expect(findLeaks({ answer: text, rejections: unhandled.map(String).join('\n') }, planted)).toEqual([]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await gw.close();
+      await vendor.close();
+    }
+  });
+});

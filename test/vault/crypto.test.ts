@@ -5,7 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decryptField, encryptField, fingerprint, hmacPseudonym, open, xaesSealForTest } from '../../src/vault/crypto.js';
+import { decryptField, encryptField, fingerprint, hmacBase64url, hmacPseudonym, open, xaesSealForTest } from '../../src/vault/crypto.js';
 import { subkeys } from '../../src/vault/keys.js';
 import { createVault, keyRing, memoryStore, sqliteStore, type TokenRecord, type VaultStore } from '../../src/vault/index.js';
 
@@ -239,5 +239,20 @@ describe('pseudonyms and fingerprints', () => {
       const h = createHmac('sha256', subkeys(keys, 'k1')!.hash).update('ns\uD800').update('\0').update(value).digest('base64url');
       expect(hmacPseudonym(keys, value, 'ns\uD800')).toBe(`hmac_k1_${h}`);
     }
+  });
+
+  it('hash through the kept padded blocks to the bytes createHmac gives: empty, long, multi-byte, lone surrogates, NUL', () => {
+    const key = subkeys(keys, 'k1')!.fingerprint;
+    const texts = ['', '\0', 'a', 'x'.repeat(1024), 'x'.repeat(1025), 'é'.repeat(1024), '\uD800'.repeat(1024), '😀'.repeat(512), '😀'.repeat(513), 'a\uDC00b', '😀\uD83D', '日本'.repeat(700)];
+    // Random UTF-16 units of random lengths, surrogates of every kind among them.
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 500; i++) texts.push(String.fromCharCode(...Array.from({ length: next() % 60 }, () => next() % 65536)));
+    for (const text of texts) expect(hmacBase64url(key, text)).toBe(createHmac('sha256', key).update(text).digest('base64url'));
+    // Calls in turn share the kept blocks: a shorter text after a longer one hashes only its own bytes.
+    expect(hmacBase64url(key, 'short')).toBe(createHmac('sha256', key).update('short').digest('base64url'));
+    // A key of another length than the subkeys' 32 bytes.
+    const other = Buffer.alloc(16, 9);
+    expect(hmacBase64url(other, 'jane@example.com')).toBe(createHmac('sha256', other).update('jane@example.com').digest('base64url'));
   });
 });

@@ -281,6 +281,26 @@ describe.each(harnesses)('$name', (h) => {
     expect(await v2.detokenize(all, { actor: 't', purpose: 'test' })).toEqual([...seen.keys()]);
   });
 
+  it('gives one token per value when four instances allocate overlapping batches of 100 at once', async () => {
+    // Batches larger than a Redis script's chunk: each goes to the store in several parts.
+    const instances = [s.store, s.twin, s.store, s.twin].map((store) => createVault({ store, keys, audit: silent }));
+    const values = Array.from({ length: 250 }, (_, i) => `four-way-${i}@example.com`);
+    const results = await Promise.all(instances.map((v, k) => v.tokenize(values.slice(k * 50, k * 50 + 100), { kind: 'email' })));
+    const byValue = new Map<string, Set<string>>();
+    results.forEach((tokens, k) => tokens.forEach((t, j) => {
+      const value = values[k * 50 + j]!;
+      if (!byValue.has(value)) byValue.set(value, new Set());
+      byValue.get(value)!.add(t);
+    }));
+    expect(byValue.size).toBe(250);
+    for (const tokens of byValue.values()) expect(tokens.size).toBe(1);
+    const all = [...byValue.values()].map((t) => [...t][0]!);
+    expect(new Set(all).size).toBe(250);
+    expect(await instances[1]!.detokenize(all, { actor: 't', purpose: 'test' })).toEqual([...byValue.keys()]);
+    // Met again, by every instance: the same tokens, from the store or from the cache.
+    for (const v of instances) expect(await v.tokenize([...byValue.keys()], { kind: 'email' })).toEqual(all);
+  });
+
   it('keeps no value in clear in the store', async () => {
     const secret = 'never-in-clear-7731@example.com';
     await vault.tokenize([secret], { kind: 'email' });
@@ -374,6 +394,82 @@ describe('a store that fails', () => {
     sqliteStore(file);
     const v = createVault({ store: sqliteStore(new Database(file, { readonly: true })), keys, audit: silent });
     await expect(v.tokenize(['x'])).rejects.toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
+  });
+});
+
+describe('redisStore with a batch larger than a script chunk', () => {
+  // A client that answers every allocation script itself: each item allocated, with the generation it is told.
+  function scripted(generations: string[]) {
+    const calls: number[] = [];
+    const client = {
+      async evalsha(_sha: string, _keys: number, _p: string, ...args: Array<string | number>) {
+        const n = Number(args[0]);
+        calls.push(n);
+        const out: string[] = [];
+        let i = 3;
+        for (let k = 0; k < n; k++) {
+          const nf = Number(args[i]);
+          i += 1 + nf;
+          out.push(String(args[i]));
+          i += 6;
+        }
+        return [...out, generations[Math.min(calls.length - 1, generations.length - 1)]!];
+      },
+      eval: () => Promise.reject(new Error('not used')),
+      mget: async () => [],
+      scan: async () => ['0', []] as [string, string[]],
+    };
+    return { client, calls };
+  }
+  const items = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      fingerprints: [`k1.fp${i}`],
+      record: { token: `tok_${i}`, fingerprint: `k1.fp${i}`, erasure: `k1.e${i}`, namespace: 'default', kind: null, kid: 'k1', ciphertext: 'x', createdAt: 0, expiresAt: null },
+    }));
+
+  it('sends it as scripts of equal parts, answers in order, and keeps the generation when every part read the same', async () => {
+    const { client, calls } = scripted(['g1']);
+    const store = redisStore(client, { compactAfterForget: false });
+    const got = await store.allocate(items(100), 0);
+    expect(calls).toEqual([25, 25, 25, 25]);
+    expect([...got]).toEqual(Array.from({ length: 100 }, (_, i) => `tok_${i}`));
+    expect(got.generation).toBe('g1');
+  });
+
+  it('answers no generation when a forget() came between two parts (they read different ones)', async () => {
+    const { client } = scripted(['g1', 'g1', 'g2']);
+    const got = await redisStore(client, { compactAfterForget: false }).allocate(items(70), 0);
+    expect(got.length).toBe(70);
+    expect(got.generation).toBeUndefined();
+  });
+
+  it('a vault caches nothing of such a batch, and asks the store again', async () => {
+    const generations = ['g1', 'g2'];
+    const { client, calls } = scripted(generations);
+    // The store's generation as it stands: g1 until a script saw g2.
+    const current = async (): Promise<string> => generations[Math.min(Math.max(calls.length - 1, 0), 1)]!;
+    const v = createVault({ store: { ...redisStore(client, { compactAfterForget: false }), generation: current }, keys, audit: silent });
+    const values = Array.from({ length: 40 }, (_, i) => `split-${i}`);
+    await v.tokenize(values);
+    const before = calls.length;
+    await v.tokenize(values);
+    expect(calls.length).toBeGreaterThan(before);
+  });
+
+  it('rejects, leaving no script answer unobserved, when a later part cannot be built', async () => {
+    const { client } = scripted(['g1']);
+    const list = items(64);
+    Object.defineProperty(list[40]!, 'record', { get: () => { throw new Error('cannot build'); } });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await expect(redisStore(client, { compactAfterForget: false }).allocate(list, 0)).rejects.toThrow('cannot build');
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 });
 
@@ -508,5 +604,60 @@ describe('the erasure generation read of batches answered from the cache', () =>
     expect(h.reads()).toBe(start + 1);
     h.release();
     expect((await Promise.all(rest)).flat()).toEqual(tokens.slice(1));
+  });
+
+  // The same store, whose allocations also answer the generation they read (as SQLite, Redis and PostgreSQL do).
+  function foldingStore() {
+    const h = heldStore();
+    const allocate: VaultStore['allocate'] = async (items, now, signal) => {
+      const out = await h.store.allocate(items, now, signal);
+      out.generation = await h.store.generation!(signal);
+      return out;
+    };
+    return { ...h, store: { ...h.store, allocate } };
+  }
+
+  it('a batch whose first value is cached issues its one read before the others are fingerprinted, and a forget() still wins', async () => {
+    const h = foldingStore();
+    const v = createVault({ store: h.store, keys, audit: silent });
+    const other = createVault({ store: h.store, keys, audit: silent, cacheSize: 0 });
+    const values = Array.from({ length: 5 }, (_, i) => `early-${i}@example.com`);
+    const tokens = await v.tokenize(values);
+    const start = h.reads();
+    expect(await v.tokenize(values)).toEqual(tokens);
+    expect(h.reads()).toBe(start + 1);
+    // Cached first value, new second one: the batch goes to the store; the early read was only a read.
+    const [t0, fresh] = await v.tokenize([values[0]!, 'early-new@example.com']);
+    expect(t0).toBe(tokens[0]);
+    expect(await v.detokenize([fresh!], { actor: 't', purpose: 'test' })).toEqual(['early-new@example.com']);
+    // Erased elsewhere: the wholly cached batch's read shows the new generation, and no erased token comes back.
+    expect(await other.forget(values[2]!)).toBe(1);
+    const again = await v.tokenize(values);
+    expect(again[2]).not.toBe(tokens[2]);
+    expect(again.filter((t, i) => i !== 2)).toEqual(tokens.filter((t, i) => i !== 2));
+    expect(await v.detokenize([again[2]!, tokens[2]!], { actor: 't', purpose: 'test' })).toEqual([values[2], null]);
+  });
+
+  it('an early read that fails fails a wholly cached batch closed, and costs nothing to a batch that goes to the store', async () => {
+    const h = foldingStore();
+    let failReads = false;
+    const store: VaultStore = { ...h.store, generation: (signal) => (failReads ? Promise.reject(new Error('down')) : h.store.generation!(signal)) };
+    const v = createVault({ store, keys, audit: silent });
+    const values = ['fail-a@example.com', 'fail-b@example.com'];
+    const tokens = await v.tokenize(values);
+    failReads = true;
+    await expect(v.tokenize(values)).rejects.toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const [a, n] = await v.tokenize([values[0]!, 'fail-new@example.com']);
+      expect(a).toBe(tokens[0]);
+      expect(n).toMatch(/^tok_/);
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 });
