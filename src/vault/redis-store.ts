@@ -67,8 +67,7 @@ local function tidy(ek, now)
 end
 `;
 
-// One script per batch (per chunk of a large one): look-up and allocation together, so a batch of new values is one
-// round trip. Per new value:
+// One script per batch: look-up and allocation together, so a batch of new values is one round trip. Per new value:
 // the token's record with SET NX (a taken token answers '' and the vault retries it), its fingerprint, and its
 // erasure set; a set this value had not got yet needs no tidying, only its expiry.
 const ALLOCATE = `${LIB}
@@ -216,32 +215,6 @@ const sha = (s: string): string => {
 const glob = (s: string): string => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 const score = (r: TokenRecord): string => (r.expiresAt === null ? '+inf' : String(r.expiresAt));
 
-// Items per script when a batch is split (see allocate): small enough that building a chunk's records overlaps
-// Redis running the previous one, large enough that a script's fixed cost (the generation read, the call) stays small.
-const CHUNK = 32;
-
-/**
- * Calls `send` for consecutive parts of `list` (one part when it fits a chunk; else parts of equal size), each issued
- * as soon as its part is ready, without waiting for the one before; answers in order with each part's length. When a
- * part cannot be sent, the parts already sent are still awaited (never left to reject unobserved) before it throws.
- */
-async function inChunks<T>(list: readonly T[], send: (part: readonly T[]) => Promise<unknown>): Promise<Array<[number, unknown]>> {
-  if (list.length <= CHUNK) return [[list.length, await send(list)]];
-  const parts = Math.ceil(list.length / CHUNK);
-  const size = Math.ceil(list.length / parts);
-  const sent: Array<Promise<[number, unknown]>> = [];
-  try {
-    for (let i = 0; i < list.length; i += size) {
-      const part = list.slice(i, i + size);
-      sent.push(send(part).then((got) => [part.length, got]));
-    }
-  } catch (e) {
-    await Promise.allSettled(sent);
-    throw e;
-  }
-  return Promise.all(sent);
-}
-
 /**
  * A vault store in Redis through an ioredis client (an optional peer dependency), for several
  * service instances sharing one vault. Each batch runs as one Lua script, so deterministic
@@ -331,41 +304,26 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   return {
     async allocate(items, now) {
       if (items.length === 0) return [];
-      // The look-up and allocation of each item are atomic in their script, so every item's record is built beforehand
-      // (values this vault has cached never reach the store). A batch larger than a chunk goes as several scripts,
-      // sent one after another without waiting: the records of the next chunk (their crypto) are built while Redis
-      // runs the one before.
-      const answers = await inChunks(items, (part) => run(ALLOCATE, allocateArgs(part, now)));
+      // One round trip: the script looks each value up and allocates the missing ones atomically, so every item's
+      // record is built beforehand (values this vault has cached never reach the store).
+      const got = (await run(ALLOCATE, allocateArgs(items, now))) as Array<string | [string, string]>;
       const out: Allocation = new Array<string | FoundToken | null>(items.length);
-      let generation: string | undefined;
-      let agreed = true;
-      let j = 0;
-      for (const [part, got] of answers) {
-        const answer = got as Array<string | [string, string]>;
-        for (let k = 0; k < part; k++, j++) {
-          const t = answer[k];
-          if (t === '' || t === undefined) out[j] = null;
-          else if (typeof t === 'string') out[j] = t;
-          else {
-            // An expiry that does not read as a number leaves the token uncached rather than cached for ever.
-            const expiresAt = t[1] === '' ? null : Number(t[1]);
-            out[j] = expiresAt === null || Number.isFinite(expiresAt) ? { token: t[0], expiresAt } : t[0];
-          }
+      for (let j = 0; j < items.length; j++) {
+        const t = got[j];
+        if (t === '' || t === undefined) out[j] = null;
+        else if (typeof t === 'string') out[j] = t;
+        else {
+          // An expiry that does not read as a number leaves the token uncached rather than cached for ever.
+          const expiresAt = t[1] === '' ? null : Number(t[1]);
+          out[j] = expiresAt === null || Number.isFinite(expiresAt) ? { token: t[0], expiresAt } : t[0];
         }
-        const g = String(answer[part]);
-        if (generation === undefined) generation = g;
-        else if (g !== generation) agreed = false;
       }
-      // Each script read the generation with its own items; one generation for the batch only when every script read
-      // the same (a forget() between two of them leaves the batch uncached).
-      if (agreed && generation !== undefined) out.generation = generation;
+      out.generation = String(got[items.length]);
       return out;
     },
     async insert(records) {
-      const answers = await inChunks(records, (part) => run(ALLOCATE, allocateArgs(part.map((record) => ({ fingerprints: [], record })), Date.now())));
-      const out: boolean[] = [];
-      for (const [part, got] of answers) for (let k = 0; k < part; k++) out.push((got as string[])[k] !== '');
-      return out;
+      const out = (await run(ALLOCATE, allocateArgs(records.map((record) => ({ fingerprints: [], record })), Date.now()))) as string[];
+      return out.slice(0, records.length).map((t) => t !== '');
     },
     async get(tokens, now) {
       if (tokens.length === 0) return [];

@@ -281,26 +281,6 @@ describe.each(harnesses)('$name', (h) => {
     expect(await v2.detokenize(all, { actor: 't', purpose: 'test' })).toEqual([...seen.keys()]);
   });
 
-  it('gives one token per value when four instances allocate overlapping batches of 100 at once', async () => {
-    // Batches larger than a Redis script's chunk: each goes to the store in several parts.
-    const instances = [s.store, s.twin, s.store, s.twin].map((store) => createVault({ store, keys, audit: silent }));
-    const values = Array.from({ length: 250 }, (_, i) => `four-way-${i}@example.com`);
-    const results = await Promise.all(instances.map((v, k) => v.tokenize(values.slice(k * 50, k * 50 + 100), { kind: 'email' })));
-    const byValue = new Map<string, Set<string>>();
-    results.forEach((tokens, k) => tokens.forEach((t, j) => {
-      const value = values[k * 50 + j]!;
-      if (!byValue.has(value)) byValue.set(value, new Set());
-      byValue.get(value)!.add(t);
-    }));
-    expect(byValue.size).toBe(250);
-    for (const tokens of byValue.values()) expect(tokens.size).toBe(1);
-    const all = [...byValue.values()].map((t) => [...t][0]!);
-    expect(new Set(all).size).toBe(250);
-    expect(await instances[1]!.detokenize(all, { actor: 't', purpose: 'test' })).toEqual([...byValue.keys()]);
-    // Met again, by every instance: the same tokens, from the store or from the cache.
-    for (const v of instances) expect(await v.tokenize([...byValue.keys()], { kind: 'email' })).toEqual(all);
-  });
-
   it('keeps no value in clear in the store', async () => {
     const secret = 'never-in-clear-7731@example.com';
     await vault.tokenize([secret], { kind: 'email' });
@@ -394,82 +374,6 @@ describe('a store that fails', () => {
     sqliteStore(file);
     const v = createVault({ store: sqliteStore(new Database(file, { readonly: true })), keys, audit: silent });
     await expect(v.tokenize(['x'])).rejects.toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE' });
-  });
-});
-
-describe('redisStore with a batch larger than a script chunk', () => {
-  // A client that answers every allocation script itself: each item allocated, with the generation it is told.
-  function scripted(generations: string[]) {
-    const calls: number[] = [];
-    const client = {
-      async evalsha(_sha: string, _keys: number, _p: string, ...args: Array<string | number>) {
-        const n = Number(args[0]);
-        calls.push(n);
-        const out: string[] = [];
-        let i = 3;
-        for (let k = 0; k < n; k++) {
-          const nf = Number(args[i]);
-          i += 1 + nf;
-          out.push(String(args[i]));
-          i += 6;
-        }
-        return [...out, generations[Math.min(calls.length - 1, generations.length - 1)]!];
-      },
-      eval: () => Promise.reject(new Error('not used')),
-      mget: async () => [],
-      scan: async () => ['0', []] as [string, string[]],
-    };
-    return { client, calls };
-  }
-  const items = (n: number) =>
-    Array.from({ length: n }, (_, i) => ({
-      fingerprints: [`k1.fp${i}`],
-      record: { token: `tok_${i}`, fingerprint: `k1.fp${i}`, erasure: `k1.e${i}`, namespace: 'default', kind: null, kid: 'k1', ciphertext: 'x', createdAt: 0, expiresAt: null },
-    }));
-
-  it('sends it as scripts of equal parts, answers in order, and keeps the generation when every part read the same', async () => {
-    const { client, calls } = scripted(['g1']);
-    const store = redisStore(client, { compactAfterForget: false });
-    const got = await store.allocate(items(100), 0);
-    expect(calls).toEqual([25, 25, 25, 25]);
-    expect([...got]).toEqual(Array.from({ length: 100 }, (_, i) => `tok_${i}`));
-    expect(got.generation).toBe('g1');
-  });
-
-  it('answers no generation when a forget() came between two parts (they read different ones)', async () => {
-    const { client } = scripted(['g1', 'g1', 'g2']);
-    const got = await redisStore(client, { compactAfterForget: false }).allocate(items(70), 0);
-    expect(got.length).toBe(70);
-    expect(got.generation).toBeUndefined();
-  });
-
-  it('a vault caches nothing of such a batch, and asks the store again', async () => {
-    const generations = ['g1', 'g2'];
-    const { client, calls } = scripted(generations);
-    // The store's generation as it stands: g1 until a script saw g2.
-    const current = async (): Promise<string> => generations[Math.min(Math.max(calls.length - 1, 0), 1)]!;
-    const v = createVault({ store: { ...redisStore(client, { compactAfterForget: false }), generation: current }, keys, audit: silent });
-    const values = Array.from({ length: 40 }, (_, i) => `split-${i}`);
-    await v.tokenize(values);
-    const before = calls.length;
-    await v.tokenize(values);
-    expect(calls.length).toBeGreaterThan(before);
-  });
-
-  it('rejects, leaving no script answer unobserved, when a later part cannot be built', async () => {
-    const { client } = scripted(['g1']);
-    const list = items(64);
-    Object.defineProperty(list[40]!, 'record', { get: () => { throw new Error('cannot build'); } });
-    const unhandled: unknown[] = [];
-    const onUnhandled = (e: unknown): void => void unhandled.push(e);
-    process.on('unhandledRejection', onUnhandled);
-    try {
-      await expect(redisStore(client, { compactAfterForget: false }).allocate(list, 0)).rejects.toThrow('cannot build');
-      await new Promise((r) => setTimeout(r, 20));
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
-    expect(unhandled).toEqual([]);
   });
 });
 
