@@ -281,6 +281,27 @@ describe.each(harnesses)('$name', (h) => {
     expect(await v2.detokenize(all, { actor: 't', purpose: 'test' })).toEqual([...seen.keys()]);
   });
 
+  it('gives one token per value when four instances allocate overlapping batches of 100 at once', async () => {
+    const instances = [s.store, s.twin, s.store, s.twin].map((store) => createVault({ store, keys, audit: silent }));
+    const values = Array.from({ length: 250 }, (_, i) => `four-way-${i}@example.com`);
+    const results = await Promise.all(instances.map((v, k) => v.tokenize(values.slice(k * 50, k * 50 + 100), { kind: 'email' })));
+    const byValue = new Map<string, Set<string>>();
+    results.forEach((tokens, k) =>
+      tokens.forEach((t, j) => {
+        const value = values[k * 50 + j]!;
+        if (!byValue.has(value)) byValue.set(value, new Set());
+        byValue.get(value)!.add(t);
+      }),
+    );
+    expect(byValue.size).toBe(250);
+    for (const tokens of byValue.values()) expect(tokens.size).toBe(1);
+    const all = [...byValue.values()].map((t) => [...t][0]!);
+    expect(new Set(all).size).toBe(250);
+    expect(await instances[1]!.detokenize(all, { actor: 't', purpose: 'test' })).toEqual([...byValue.keys()]);
+    // Met again, by every instance: the same tokens, from the store or from the cache.
+    for (const v of instances) expect(await v.tokenize([...byValue.keys()], { kind: 'email' })).toEqual(all);
+  });
+
   it('keeps no value in clear in the store', async () => {
     const secret = 'never-in-clear-7731@example.com';
     await vault.tokenize([secret], { kind: 'email' });
