@@ -62,10 +62,20 @@ const SHAPE_B = Symbol('fieldguard.shape.b');
  */
 function unshare(o: object): void {
   const slots = o as Record<symbol, unknown>;
-  slots[SHAPE_A] = undefined;
-  slots[SHAPE_B] = undefined;
-  delete slots[SHAPE_A];
-  delete slots[SHAPE_B];
+  try {
+    slots[SHAPE_A] = undefined;
+    slots[SHAPE_B] = undefined;
+    delete slots[SHAPE_A];
+    delete slots[SHAPE_B];
+  } catch {
+    // An object that refuses (frozen, a Proxy) is left as it is: what is put on it next fails as it did before.
+    try {
+      delete slots[SHAPE_A];
+      delete slots[SHAPE_B];
+    } catch {
+      // Nothing of ours could be added to it either.
+    }
+  }
 }
 
 const patterns = new WeakMap<object, string>();
