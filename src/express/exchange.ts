@@ -48,6 +48,36 @@ function findMount(stack: readonly Layer[] | undefined, route: unknown, prefix: 
   return undefined;
 }
 
+const SHAPE_A = Symbol('fieldguard.shape.a');
+const SHAPE_B = Symbol('fieldguard.shape.b');
+
+/**
+ * Readies an Express `req` or `res` for the properties the middlewares put on it. Express gives each
+ * its app's prototype with `Object.setPrototypeOf`, after which V8 shares no shape transition from
+ * the object: every property added makes a hidden class for that one object (about 4 µs each, six
+ * per guarded answer), which only a full collection frees. Deleting a property that is not the last
+ * one added turns the object into a dictionary first, where adding a property is a table insert.
+ * Only the cost changes: the object's properties, prototype and behaviour stay what they were; on an
+ * object that is a dictionary already, this is two inserts and two deletes.
+ */
+function unshare(o: object): void {
+  const slots = o as Record<symbol, unknown>;
+  try {
+    slots[SHAPE_A] = undefined;
+    slots[SHAPE_B] = undefined;
+    delete slots[SHAPE_A];
+    delete slots[SHAPE_B];
+  } catch {
+    // An object that refuses (frozen, a Proxy) is left as it is: what is put on it next fails as it did before.
+    try {
+      delete slots[SHAPE_A];
+      delete slots[SHAPE_B];
+    } catch {
+      // Nothing of ours could be added to it either.
+    }
+  }
+}
+
 const patterns = new WeakMap<object, string>();
 
 /** The full route pattern (`/users/:email/orders/:id`), never the matched text; cached per route. */
@@ -70,6 +100,7 @@ function routePattern(req: Request): string | undefined {
 }
 
 function onValue(res: Response, transform: ValueTransform): void {
+  unshare(res);
   const wrap = (name: 'json' | 'jsonp'): void => {
     const original = res[name];
     res[name] = function transformedBody(this: Response, ...args: unknown[]) {
@@ -107,7 +138,10 @@ export function expressExchange(req: Request, res: Response, next: NextFunction)
     res,
     url: () => req.originalUrl ?? req.url,
     readBody: (limit) => readBody(req, limit),
-    finished: (listener) => nodeFinished(res, listener),
+    finished(listener) {
+      unshare(res);
+      nodeFinished(res, listener);
+    },
     body: () => req.body as unknown,
     setBody(value, text) {
       req.body = value;
@@ -127,6 +161,7 @@ export function expressExchange(req: Request, res: Response, next: NextFunction)
     },
     reportLater: (read) => deferReport(res.locals, REPORT_KEY, read),
     logger(make) {
+      unshare(req);
       let own: RedactingLogger | undefined;
       let assigned: unknown;
       const redacting = (): RedactingLogger => (own ??= make());

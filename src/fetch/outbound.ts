@@ -1,8 +1,8 @@
 // One request as guardFetch sends it: the URL checked (https, no credentials, a declared destination, nothing sensitive in the path), the query and body through the policy.
 import type { Destination, Destinations } from '../destinations/define.js';
-import { sensitiveInUrl } from '../detect/url.js';
 import { FieldguardError } from '../errors.js';
 import { parseQuery, serializeBody, serializeQuery } from '../middleware/body.js';
+import { pathKinds } from '../middleware/request.js';
 import { mergeReports } from '../plan/report.js';
 import type { Report } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
@@ -35,7 +35,8 @@ export function checkUrl(destinations: Destinations, url: URL, origin: Origin): 
   if (destination === undefined) {
     throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `${what} no declared destination has a baseUrl that covers this URL of ${url.origin}; nothing was sent`);
   }
-  const kinds = sensitiveInUrl(url.pathname);
+  // The same remembered answer the middlewares' URL check gives: a pure function of the path's text, kept only for clean paths.
+  const kinds = pathKinds(url.pathname);
   if (kinds.length > 0) {
     throw new FieldguardError('ERR_SENSITIVE_URL', `${what} the URL's path carries ${kinds.join(', ')}; send it in the body, where the policy applies. Nothing was sent`);
   }

@@ -236,6 +236,17 @@ describe('guardFetch: leaks beside the body', () => {
       expect(findLeaks({ error: errorText(e) }, c)).toEqual([]);
     });
 
+    it('refuses a sensitive path on every call, between calls to clean paths whose answer is remembered', async () => {
+      const sensitive = `/v1/users/${encodeURIComponent(c.email)}`;
+      for (let i = 0; i < 3; i++) {
+        expect((await make()(`${a.url}/v1/tickets`, post(c))).status).toBe(200);
+        const e = await refusal(make()(`${a.url}${sensitive}`, post(c)));
+        expect(e.code).toBe('ERR_SENSITIVE_URL');
+      }
+      // Only the clean path reached the vendor; what the support vendor may receive on it is pinned above.
+      expect(a.received.map((r) => r.url)).toEqual(['/v1/tickets', '/v1/tickets', '/v1/tickets']);
+    });
+
     it('refuses credentials before the host, and never names the path of an undeclared URL', async () => {
       const host = a.url.slice('https://'.length);
       const e = await refusal(make()(`https://svc:${c.apiKey}@${host}/v1/tickets`, post(c)));
