@@ -1,4 +1,5 @@
 // createVault: tokens for values, backed by a store that never holds a value in clear; batch in, batch out.
+import { setMaxListeners } from 'node:events';
 import { FieldguardError } from '../errors.js';
 import { KINDS, type Kind } from '../schema/tags.js';
 import { emitAudit, stdoutAudit, type AuditEvent, type AuditSink } from './audit.js';
@@ -109,6 +110,8 @@ export interface Vault {
 }
 
 const MAX_RETRIES = 5;
+/** Store calls begun within this many ms share one deadline timer and abort signal. */
+const DEADLINE_SLICE_MS = 10;
 
 function unavailable(): FieldguardError {
   return new FieldguardError('ERR_VAULT_UNAVAILABLE', 'the token vault is unavailable; nothing was forwarded');
@@ -204,31 +207,57 @@ export function createVault(options: VaultOptions): Vault {
   }
 
   /**
+   * Calls begun within the same slice of {@link DEADLINE_SLICE_MS} share one abort signal and one
+   * timer: each call then costs a set entry instead of an AbortController, a timer and its
+   * clearance. A call times out between `timeoutMs` and `timeoutMs` plus one slice after it began.
+   */
+  let slice: { readonly until: number; readonly control: AbortController; readonly pending: Set<() => void>; readonly timer: NodeJS.Timeout } | undefined;
+  function deadlineSlice(): NonNullable<typeof slice> {
+    const now = performance.now();
+    if (slice !== undefined && now < slice.until) return slice;
+    const control = new AbortController();
+    // Every call of the slice may wait on the one signal (a store's retry pause listens to it): no listener warning.
+    setMaxListeners(0, control.signal);
+    const pending = new Set<() => void>();
+    const timer = setTimeout(() => {
+      control.abort();
+      for (const fail of pending) fail();
+      pending.clear();
+    }, timeoutMs + DEADLINE_SLICE_MS);
+    // The timer keeps the process alive only while a call it guards is pending (see guarded), as one timer per call did.
+    timer.unref();
+    slice = { until: now + DEADLINE_SLICE_MS, control, pending, timer };
+    return slice;
+  }
+
+  /**
    * Runs a store call under the timeout; any failure becomes ERR_VAULT_UNAVAILABLE, without the store's message.
    * At the deadline the store's signal is aborted, so a store waiting for a lock gives up instead of writing later.
    */
   function guarded<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const control = new AbortController();
-      const timer = setTimeout(() => {
-        control.abort();
-        reject(unavailable());
-      }, timeoutMs);
+      const s = deadlineSlice();
       let p: Promise<T>;
       try {
-        p = call(control.signal);
+        p = call(s.control.signal);
       } catch {
-        clearTimeout(timer);
         reject(unavailable());
         return;
       }
+      const fail = (): void => reject(unavailable());
+      if (s.pending.size === 0) s.timer.ref();
+      s.pending.add(fail);
+      const done = (): void => {
+        s.pending.delete(fail);
+        if (s.pending.size === 0) s.timer.unref();
+      };
       p.then(
         (v) => {
-          clearTimeout(timer);
+          done();
           resolve(v);
         },
         () => {
-          clearTimeout(timer);
+          done();
           reject(unavailable());
         },
       );
