@@ -42,30 +42,59 @@ interface Features {
   marks: boolean;
   /** A code unit outside ASCII was seen, or the pass stopped early: the text may need folding. */
   wide: boolean;
+  /** 15 characters a provider key is written with in a row (`holdsKeyRun`), or the pass stopped early. */
+  keyRun: boolean;
 }
 
-function features(t: string): Features {
+// What each ASCII character counts as in `features`: one look-up where a chain of comparisons was.
+const DIGIT = 1;
+const DOT = 2;
+const COLON = 4;
+const AT = 8;
+const MARK = 16;
+/** A character provider keys are written with: letters, digits, `_ - . + / =` (`isKeyCode` in secrets.ts). */
+const KEY = 32;
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const key = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46 || c === 43 || c === 47 || c === 61;
+  ASCII_CLASS[c] =
+    (c >= 48 && c <= 57 ? DIGIT : c === 46 ? DOT : c === 58 ? COLON : c === 64 ? AT : c === 61 || c === 37 || c === 38 || c === 92 ? MARK : 0) | (key ? KEY : 0);
+}
+
+/** One pass over the characters: the counts and flags the families' gates read (exported for its property test). */
+export function features(t: string): Features {
   let digits = 0;
   let at = false;
   let colons = 0;
   let dots = 0;
   let marks = false;
   let wide = false;
+  let run = 0;
+  let keyRun = false;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c === 46) dots++;
-    else if (c === 58) colons++;
-    else if (c === 64) at = true;
-    else if (c === 61 || c === 37 || c === 38 || c === 92) marks = true;
-    else if (c > 127) wide = true;
-    // Once every gate is open, counting further changes nothing (what follows is unseen: it may be wide).
+    if (c > 127) {
+      wide = true;
+      run = 0;
+      continue;
+    }
+    const k = ASCII_CLASS[c]!;
+    if ((k & KEY) === 0) run = 0;
+    else if (++run >= 15) keyRun = true;
+    if ((k & ~KEY) === 0) continue;
+    if (k & DIGIT) digits++;
+    else if (k & DOT) dots++;
+    else if (k & COLON) colons++;
+    else if (k & AT) at = true;
+    else marks = true;
+    // Once every gate is open, counting further changes nothing (what follows is unseen: it may be wide, or hold a key run).
     if (digits >= 13 && at && colons >= 2 && dots >= 3 && marks) {
       wide = true;
+      keyRun = true;
       break;
     }
   }
-  return { digits, at, colons, dots, marks, wide };
+  return { digits, at, colons, dots, marks, wide, keyRun };
 }
 
 type Wanted = ReadonlySet<FindingKind>;
@@ -135,7 +164,7 @@ function run(text: string, wanted: Wanted, out: Finding[]): void {
   if (wanted.has('privateKey') && text.includes('PRIVATE KEY')) privateKeys(text, out);
   if (wanted.has('jwt') && text.includes('eyJ')) jwts(text, out);
   if (wanted.has('apiKey')) {
-    prefixedKeys(text, out);
+    prefixedKeys(text, out, f.keyRun);
     if (rich) contextSecrets(text, out);
   }
   if (!rich) return;
