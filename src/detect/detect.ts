@@ -40,7 +40,7 @@ interface Features {
   dots: number;
   /** `=`, `%`, `&`, `\\`: a key/value pair, an encoded `@`, an escape. */
   marks: boolean;
-  /** A code unit outside ASCII was seen, or the pass stopped early: the text may need folding. */
+  /** A digit, space or dash outside ASCII was seen (`foldNumbers` changes the text), or the pass stopped early. */
   wide: boolean;
   /** 15 characters a provider key is written with in a row (`holdsKeyRun`), or the pass stopped early. */
   keyRun: boolean;
@@ -74,7 +74,8 @@ export function features(t: string): Features {
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if (c > 127) {
-      wide = true;
+      // Only a digit, space or dash of another script makes the folded text differ (é, ü, 李 do not).
+      if (!wide && numberChar(c) !== 1) wide = true;
       run = 0;
       continue;
     }

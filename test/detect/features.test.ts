@@ -1,7 +1,7 @@
 // The one pass that opens the detectors' gates: the same counts as the comparisons it replaced, and a key-run flag that never misses a run PREFIXED needs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detect, features } from '../../src/detect/detect.js';
+import { detect, features, foldNumbers } from '../../src/detect/detect.js';
 import { holdsKeyRun, prefixedKeys } from '../../src/detect/secrets.js';
 
 // The former pass, kept here as the reference.
@@ -34,12 +34,15 @@ const pieces = fc.constantFrom('4111', '1', '.', ':', '@', '=', '%', '&', '\\', 
 const text = fc.oneof(fc.array(pieces, { maxLength: 30 }).map((xs) => xs.join('')), fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 60 }));
 
 describe('features', () => {
-  it('counts what the comparisons it replaced counted, and flags every run of 15 key characters', () => {
+  it('counts what the comparisons it replaced counted, asks for folding only where it changes the text, and flags every run of 15 key characters', () => {
     fc.assert(
       fc.property(text, (t) => {
-        const { broke, ...want } = reference(t);
-        const { keyRun, ...got } = features(t);
+        const { broke, wide, ...want } = reference(t);
+        const { keyRun, wide: folds, ...got } = features(t);
         expect(got).toEqual(want);
+        // Folding is asked for where it changes the text (a digit, space or dash of another script), or the pass stopped early.
+        expect(folds).toBe(broke || foldNumbers(t) !== t);
+        if (folds && !broke) expect(wide).toBe(true);
         if (broke) expect(keyRun).toBe(true);
         else expect(keyRun).toBe(holdsKeyRun(t));
       }),
