@@ -99,6 +99,15 @@ function anonymousV6(a: string): boolean {
   return l === '::1' || l === '::' || /^::ffff:(?:127\.|0\.0\.0\.0$)/.test(l) || /^0{0,4}(?::0{0,4}){6}:0{0,3}1$/.test(l);
 }
 
+/** Whether `text[s, t)`, digits and dots, has the length and the three dots every IPv4 address `isIPv4` accepts has. */
+function v4Shaped(text: string, s: number, t: number): boolean {
+  const n = t - s;
+  if (n < 7 || n > 15) return false;
+  let dots = 0;
+  for (let i = s; i < t; i++) if (text.charCodeAt(i) === 46) dots++;
+  return dots === 3;
+}
+
 /** A compressed or full eight-part IPv6 text that `node:net` accepts. */
 function v6Shaped(candidate: string): boolean {
   return (candidate.includes('::') || candidate.split(':').length === 8) && isIPv6(candidate);
@@ -114,12 +123,15 @@ export function ipAddresses(text: string, out: Finding[]): void {
     while (e < text.length && isV4Char(text.charCodeAt(e))) e++;
     let t = e;
     while (t > s && text.charCodeAt(t - 1) === 46) t--;
-    const candidate = text.slice(s, t);
     const before = s > 0 ? text.charCodeAt(s - 1) : 32;
     const after = t < text.length ? text.charCodeAt(t) : 32;
-    if (!isWord(before) && !isWord(after) && before !== 45 && isIPv4(candidate) && !anonymousV4(candidate)) {
-      const prefix = text.slice(Math.max(0, s - 10), s).toLowerCase();
-      if (!VERSION_BEFORE.test(prefix)) out.push({ kind: 'ipAddress', start: s, end: t });
+    // Digits and dots that are not 7–15 characters with three dots are no IPv4 address (`12.4`, `1.4.2`): no slice, no pattern.
+    if (!isWord(before) && !isWord(after) && before !== 45 && v4Shaped(text, s, t)) {
+      const candidate = text.slice(s, t);
+      if (isIPv4(candidate) && !anonymousV4(candidate)) {
+        const prefix = text.slice(Math.max(0, s - 10), s).toLowerCase();
+        if (!VERSION_BEFORE.test(prefix)) out.push({ kind: 'ipAddress', start: s, end: t });
+      }
     }
     dot = text.indexOf('.', e + 1);
   }

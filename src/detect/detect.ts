@@ -40,40 +40,76 @@ interface Features {
   dots: number;
   /** `=`, `%`, `&`, `\\`: a key/value pair, an encoded `@`, an escape. */
   marks: boolean;
-  /** A code unit outside ASCII was seen, or the pass stopped early: the text may need folding. */
+  /** A digit, space or dash outside ASCII was seen (`foldNumbers` changes the text), or the pass stopped early. */
   wide: boolean;
+  /** 15 characters a provider key is written with in a row (`holdsKeyRun`), or the pass stopped early. */
+  keyRun: boolean;
 }
 
-function features(t: string): Features {
+// What each ASCII character counts as in `features`: one look-up where a chain of comparisons was.
+const DIGIT = 1;
+const DOT = 2;
+const COLON = 4;
+const AT = 8;
+const MARK = 16;
+/** A character provider keys are written with: letters, digits, `_ - . + / =` (`isKeyCode` in secrets.ts). */
+const KEY = 32;
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const key = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46 || c === 43 || c === 47 || c === 61;
+  ASCII_CLASS[c] =
+    (c >= 48 && c <= 57 ? DIGIT : c === 46 ? DOT : c === 58 ? COLON : c === 64 ? AT : c === 61 || c === 37 || c === 38 || c === 92 ? MARK : 0) | (key ? KEY : 0);
+}
+
+/** One pass over the characters: the counts and flags the families' gates read (exported for its property test). */
+export function features(t: string): Features {
   let digits = 0;
   let at = false;
   let colons = 0;
   let dots = 0;
   let marks = false;
   let wide = false;
+  let run = 0;
+  let keyRun = false;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c === 46) dots++;
-    else if (c === 58) colons++;
-    else if (c === 64) at = true;
-    else if (c === 61 || c === 37 || c === 38 || c === 92) marks = true;
-    else if (c > 127) wide = true;
-    // Once every gate is open, counting further changes nothing (what follows is unseen: it may be wide).
+    if (c > 127) {
+      // Only a digit, space or dash of another script makes the folded text differ (é, ü, 李 do not).
+      if (!wide && numberChar(c) !== 1) wide = true;
+      run = 0;
+      continue;
+    }
+    const k = ASCII_CLASS[c]!;
+    if ((k & KEY) === 0) run = 0;
+    else if (++run >= 15) keyRun = true;
+    if ((k & ~KEY) === 0) continue;
+    if (k & DIGIT) digits++;
+    else if (k & DOT) dots++;
+    else if (k & COLON) colons++;
+    else if (k & AT) at = true;
+    else marks = true;
+    // Once every gate is open, counting further changes nothing (what follows is unseen: it may be wide, or hold a key run).
     if (digits >= 13 && at && colons >= 2 && dots >= 3 && marks) {
       wide = true;
+      keyRun = true;
       break;
     }
   }
-  return { digits, at, colons, dots, marks, wide };
+  return { digits, at, colons, dots, marks, wide, keyRun };
 }
 
 type Wanted = ReadonlySet<FindingKind>;
 
-/** A character outside ASCII that numbers are written with: a decimal digit of any script, a space separator, a dash. */
-const WIDE_NUMBER_CHAR = /(?![\x00-\x7f])[\p{Nd}\p{Zs}\p{Pd}]/gu;
-const NON_ASCII = /[^\x00-\x7f]/;
 const ND = /\p{Nd}/u;
+const ZS = /\p{Zs}/u;
+const PD = /\p{Pd}/u;
+
+/**
+ * What each code unit outside ASCII reads as in a number, learnt the first time it is seen: 0 not
+ * yet seen, 1 nothing (left as it is), 2 a space, 3 a dash, 10–19 the digit 0–9. Surrogates are
+ * never read (a digit beyond the BMP is two code units and stays as it is), so 64 KiB cover all.
+ */
+const NUMBER_CHAR = new Uint8Array(0x10000);
 
 /** The ASCII digit of a decimal digit of any script: digits come in runs of ten, zero first (a Unicode guarantee). */
 function digitValue(code: number): number {
@@ -82,19 +118,36 @@ function digitValue(code: number): number {
   return (code - low) % 10;
 }
 
+function numberChar(code: number): number {
+  let v = NUMBER_CHAR[code]!;
+  if (v === 0) {
+    const ch = String.fromCharCode(code);
+    v = code >= 0xd800 && code <= 0xdfff ? 1 : ND.test(ch) ? 10 + digitValue(code) : ZS.test(ch) ? 2 : PD.test(ch) ? 3 : 1;
+    NUMBER_CHAR[code] = v;
+  }
+  return v;
+}
+
 /**
  * The text with the digits, spaces and dashes numbers are printed with outside ASCII (full-width
  * `４１１１`, Arabic-Indic digits, U+00A0 or U+202F between groups, en dashes) read as their ASCII
  * forms, one code unit for one, so every span found in it is the same span of the original text.
- * Characters of two code units (digits beyond the BMP) are left as they are.
+ * Characters of two code units (digits beyond the BMP) are left as they are. One pass over the code
+ * units, each outside ASCII looked up once per process, where a pattern tried its class at every
+ * position.
  */
 export function foldNumbers(text: string): string {
-  if (!NON_ASCII.test(text)) return text;
-  return text.replace(WIDE_NUMBER_CHAR, (ch) => {
-    if (ch.length !== 1) return ch;
-    if (ND.test(ch)) return String.fromCharCode(48 + digitValue(ch.charCodeAt(0)));
-    return /\p{Zs}/u.test(ch) ? ' ' : '-';
-  });
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128) continue;
+    const v = numberChar(c);
+    if (v === 1) continue;
+    out += text.slice(from, i) + (v === 2 ? ' ' : v === 3 ? '-' : String.fromCharCode(38 + v));
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 function run(text: string, wanted: Wanted, out: Finding[]): void {
@@ -112,7 +165,7 @@ function run(text: string, wanted: Wanted, out: Finding[]): void {
   if (wanted.has('privateKey') && text.includes('PRIVATE KEY')) privateKeys(text, out);
   if (wanted.has('jwt') && text.includes('eyJ')) jwts(text, out);
   if (wanted.has('apiKey')) {
-    prefixedKeys(text, out);
+    prefixedKeys(text, out, f.keyRun);
     if (rich) contextSecrets(text, out);
   }
   if (!rich) return;
@@ -142,44 +195,66 @@ const PRIORITY: Readonly<Record<FindingKind, number>> = {
   ipAddress: 0,
 };
 
+/** Text order: by start, the longer first where two start together. */
+const byPosition = (a: Finding, b: Finding): number => a.start - b.start || b.end - a.end;
+
+/**
+ * Sorts findings in text order, stably, as `Array.prototype.sort` with {@link byPosition} does: by
+ * insertion for the few findings a log value holds (no comparator calls through the engine's sort).
+ */
+function sortFindings(found: Finding[]): void {
+  if (found.length > 16) {
+    found.sort(byPosition);
+    return;
+  }
+  for (let i = 1; i < found.length; i++) {
+    const f = found[i]!;
+    let j = i - 1;
+    while (j >= 0 && byPosition(found[j]!, f) > 0) {
+      found[j + 1] = found[j]!;
+      j--;
+    }
+    found[j + 1] = f;
+  }
+}
+
+/** The one finding that stands for the overlapping findings `found[from..to)`, which span `[start of the first, clusterEnd)`. */
+function clusterOf(found: readonly Finding[], from: number, to: number, clusterEnd: number): Finding {
+  if (to - from === 1) return found[from]!;
+  const start = found[from]!.start;
+  let best: Finding | undefined;
+  let top: FindingKind = found[from]!.kind;
+  for (let i = from; i < to; i++) {
+    const f = found[i]!;
+    if (PRIORITY[f.kind] > PRIORITY[top]) top = f.kind;
+    if (f.start === start && f.end === clusterEnd && (best === undefined || PRIORITY[f.kind] > PRIORITY[best.kind])) best = f;
+  }
+  return best ?? { kind: top, start, end: clusterEnd };
+}
+
 /**
  * Overlaps, by one sort and one sweep: findings that overlap form a cluster. A finding covering
  * the whole cluster stands for it (the highest priority among those that do); otherwise the
  * cluster's whole extent is one finding of its highest-priority kind, so no part of any detected
  * value is left in clear.
  */
-function resolve(found: Finding[]): Finding[] {
+export function resolve(found: Finding[]): Finding[] {
   if (found.length <= 1) return found;
-  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  sortFindings(found);
   const kept: Finding[] = [];
   let first = 0;
   let end = found[0]!.end;
-  const flush = (from: number, to: number, clusterEnd: number): void => {
-    if (to - from === 1) {
-      kept.push(found[from]!);
-      return;
-    }
-    const start = found[from]!.start;
-    let best: Finding | undefined;
-    let top: FindingKind = found[from]!.kind;
-    for (let i = from; i < to; i++) {
-      const f = found[i]!;
-      if (PRIORITY[f.kind] > PRIORITY[top]) top = f.kind;
-      if (f.start === start && f.end === clusterEnd && (best === undefined || PRIORITY[f.kind] > PRIORITY[best.kind])) best = f;
-    }
-    kept.push(best ?? { kind: top, start, end: clusterEnd });
-  };
   for (let i = 1; i < found.length; i++) {
     const f = found[i]!;
     if (f.start < end) {
       if (f.end > end) end = f.end;
       continue;
     }
-    flush(first, i, end);
+    kept.push(clusterOf(found, first, i, end));
     first = i;
     end = f.end;
   }
-  flush(first, found.length, end);
+  kept.push(clusterOf(found, first, found.length, end));
   return kept;
 }
 

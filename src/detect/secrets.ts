@@ -97,9 +97,12 @@ export function holdsKeyRun(text: string): boolean {
   return false;
 }
 
-/** Provider-prefixed keys (PREFIXED) and incoming-webhook URLs in a text, as `apiKey` findings. */
-export function prefixedKeys(text: string, out: Finding[]): void {
-  if (holdsKeyRun(text)) prefixedOnly(text, out);
+/**
+ * Provider-prefixed keys (PREFIXED) and incoming-webhook URLs in a text, as `apiKey` findings.
+ * `keyRun` is what {@link holdsKeyRun} answers of the text (or `true`), when a pass over it already told.
+ */
+export function prefixedKeys(text: string, out: Finding[], keyRun = holdsKeyRun(text)): void {
+  if (keyRun) prefixedOnly(text, out);
   if (!text.includes('hooks') && !text.includes('webhooks')) return;
   WEBHOOK.lastIndex = 0;
   let m: RegExpExecArray | null;
