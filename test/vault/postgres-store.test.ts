@@ -21,7 +21,8 @@ describe.skipIf(url === undefined)('postgresStore on a real server', () => {
     instances = Array.from({ length: 4 }, () => {
       const pool = postgresPool(url!);
       pools.push(pool);
-      return createVault({ store: postgresStore(pool, { schema }), keys, audit: silent });
+      // A generous timeout: eighty batches contend for four pools on a machine that may be busy; the race is what is tested, not the latency.
+      return createVault({ store: postgresStore(pool, { schema }), keys, audit: silent, timeoutMs: 15_000 });
     });
   });
   afterAll(async () => {
