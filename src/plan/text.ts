@@ -242,7 +242,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
   /** Before that: the indices of entries JSON leaves out (still entries of the value walk's result). */
   let omitted: number[] | undefined;
   const keys = Object.keys(c);
-  const { fold, secretKey, lenient } = w.plan;
+  const { fold, secretKey, lenient, exactNumbers, maxNodes } = w.plan;
   const slots = node.slots;
   const keyTexts = node.keyTexts;
   const childKeys = node.childKeys;
@@ -297,6 +297,29 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
         name = distinctKey(held, name);
       }
     }
+    if (keyText !== undefined && held === undefined && child.action === 'keep' && child.scalarNode === undefined && !exactNumbers && w.nodes < maxNodes) {
+      // A string or number the schema names and keeps: what walkText does for it, written in as few pieces as it can be.
+      if (typeof item === 'string') {
+        w.nodes++;
+        tallyAt(w, childPos, child, item);
+        if (NEEDS_ESCAPE.test(item)) s += (first ? keyText : node.commaKeyTexts[slot!]!) + JSON.stringify(item);
+        else {
+          s += first ? node.keyOpenTexts[slot!]! : node.commaKeyOpenTexts[slot!]!;
+          s += item;
+          s += '"';
+        }
+        first = false;
+        continue;
+      }
+      if (typeof item === 'number') {
+        w.nodes++;
+        tallyAt(w, childPos, child, item);
+        s += first ? keyText : node.commaKeyTexts[slot!]!;
+        s += Number.isFinite(item) ? String(item) : 'null';
+        first = false;
+        continue;
+      }
+    }
     const r = walkText(w, child, childPos, item, depth + 1, ref, k, name);
     if (r === DROP) continue;
     if (held !== undefined) {
@@ -304,7 +327,9 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     } else if (r === undefined) {
       (omitted ??= []).push(i);
     } else {
-      s += (first ? '' : ',') + (keyText ?? quote(name) + ':') + r;
+      if (keyText !== undefined) s += first ? keyText : node.commaKeyTexts[slot!]!;
+      else s += (first ? '' : ',') + quote(name) + ':';
+      s += r;
       first = false;
     }
   }
