@@ -48,9 +48,19 @@ const hasOwn = Object.prototype.hasOwnProperty;
 /** Characters a JSON string escapes: quote, backslash, controls and surrogates (lone ones are escaped, pairs pass, so the native writer decides). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** Whether JSON escapes a character of `s`; short strings (most keys and values) are read by a loop, which costs less than a regular expression's call. */
+function needsEscape(s: string): boolean {
+  if (s.length > 32) return NEEDS_ESCAPE.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
+
 /** A string as JSON writes it; strings without characters JSON escapes are quoted without asking the native writer. */
 export function quote(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+  return needsEscape(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
 /**
@@ -124,7 +134,13 @@ function copyText(w: Walk, value: unknown, depth: number, pos: Position, key: st
     const k = keys[i]!;
     const t = copyText(w, c[k], depth + 1, pos, k, k);
     if (t === undefined) continue;
-    s += (first ? '' : ',') + quote(k) + ':' + t;
+    if (needsEscape(k)) s += (first ? '' : ',') + JSON.stringify(k) + ':';
+    else {
+      s += first ? '"' : ',"';
+      s += k;
+      s += '":';
+    }
+    s += t;
     first = false;
   }
   return s + '}';
@@ -222,7 +238,8 @@ function arrayText(w: Walk, node: PlanNode, pos: Position, c: readonly unknown[]
       }
       continue;
     }
-    s += (n === 0 ? '' : ',') + (r === undefined ? 'null' : r);
+    if (n !== 0) s += ',';
+    s += r === undefined ? 'null' : r;
     n++;
   }
   return s + ']';
@@ -302,7 +319,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       if (typeof item === 'string') {
         w.nodes++;
         tallyAt(w, childPos, child, item);
-        if (NEEDS_ESCAPE.test(item)) s += (first ? keyText : node.commaKeyTexts[slot!]!) + JSON.stringify(item);
+        if (needsEscape(item)) s += (first ? keyText : node.commaKeyTexts[slot!]!) + JSON.stringify(item);
         else {
           s += first ? node.keyOpenTexts[slot!]! : node.commaKeyOpenTexts[slot!]!;
           s += item;
