@@ -162,6 +162,9 @@ export interface PlanNode {
   readonly commaKeyTexts: readonly string[];
   readonly keyOpenTexts: readonly string[];
   readonly commaKeyOpenTexts: readonly string[];
+  /** The comma texts after a string whose closing quote is still to be written (`","email":`, `","email":"`). */
+  readonly quoteCommaKeyTexts: readonly string[];
+  readonly quoteCommaKeyOpenTexts: readonly string[];
   /** Every key no schema or selection names. */
   other: PlanNode;
   /**
@@ -346,6 +349,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       commaKeyTexts: [],
       keyOpenTexts: [],
       commaKeyOpenTexts: [],
+      quoteCommaKeyTexts: [],
+      quoteCommaKeyOpenTexts: [],
       childKeys: [],
       other: undefined as unknown as PlanNode,
       items: undefined as unknown as PlanNode,
@@ -376,6 +381,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
         commaKeyTexts: string[];
         keyOpenTexts: string[];
         commaKeyOpenTexts: string[];
+        quoteCommaKeyTexts: string[];
+        quoteCommaKeyOpenTexts: string[];
         childKeys: string[];
       };
       writable.children = children;
@@ -386,6 +393,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       writable.commaKeyTexts = writable.keyTexts.map((t) => `,${t}`);
       writable.keyOpenTexts = writable.keyTexts.map((t) => `${t}"`);
       writable.commaKeyOpenTexts = writable.keyTexts.map((t) => `,${t}"`);
+      writable.quoteCommaKeyTexts = writable.keyTexts.map((t) => `",${t}`);
+      writable.quoteCommaKeyOpenTexts = writable.keyTexts.map((t) => `",${t}"`);
     }
     // A key an object's schema does not name, where it names others, is not described by the schema:
     // its value is untagged. Only where the schema names no key (a tagged blob, a record) does it inherit.
@@ -412,6 +421,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       commaKeyTexts: [],
       keyOpenTexts: [],
       commaKeyOpenTexts: [],
+      quoteCommaKeyTexts: [],
+      quoteCommaKeyOpenTexts: [],
       childKeys: [],
       scalarNode: undefined,
       keyAction: undefined,

@@ -254,6 +254,8 @@ function arrayText(w: Walk, node: PlanNode, pos: Position, c: readonly unknown[]
 function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, unknown>, depth: number, ref: Ref | undefined): string {
   let s = '{';
   let first = true;
+  /** Whether `s` ends inside a kept string the shortcut wrote, its closing quote not yet written. */
+  let open = false;
   /** Once a key was renamed: the entries so far, by output name (`undefined` for a value JSON leaves out). */
   let held: Record<string, string | undefined> | undefined;
   /** Before that: the indices of entries JSON leaves out (still entries of the value walk's result). */
@@ -289,7 +291,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       childPos = pos.star();
       name = secretKeyText(w, k);
       if (name !== k) {
-        if (held === undefined) held = holdSoFar(s, first, keys, i, omitted);
+        if (held === undefined) held = holdSoFar(open ? s + '"' : s, first, keys, i, omitted);
         name = distinctKey(held, name);
       }
     } else if (named !== undefined) {
@@ -310,7 +312,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       }
       name = as;
       if (name !== k) {
-        if (held === undefined) held = holdSoFar(s, first, keys, i, omitted);
+        if (held === undefined) held = holdSoFar(open ? s + '"' : s, first, keys, i, omitted);
         name = distinctKey(held, name);
       }
     }
@@ -319,11 +321,14 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       if (typeof item === 'string') {
         w.nodes++;
         tallyAt(w, childPos, child, item);
-        if (needsEscape(item)) s += (first ? keyText : node.commaKeyTexts[slot!]!) + JSON.stringify(item);
-        else {
-          s += first ? node.keyOpenTexts[slot!]! : node.commaKeyOpenTexts[slot!]!;
+        if (needsEscape(item)) {
+          s += (first ? keyText : open ? node.quoteCommaKeyTexts[slot!]! : node.commaKeyTexts[slot!]!) + JSON.stringify(item);
+          open = false;
+        } else {
+          // The closing quote is written with what comes next (the next key's text, or the brace).
+          s += first ? node.keyOpenTexts[slot!]! : open ? node.quoteCommaKeyOpenTexts[slot!]! : node.commaKeyOpenTexts[slot!]!;
           s += item;
-          s += '"';
+          open = true;
         }
         first = false;
         continue;
@@ -331,8 +336,9 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       if (typeof item === 'number') {
         w.nodes++;
         tallyAt(w, childPos, child, item);
-        s += first ? keyText : node.commaKeyTexts[slot!]!;
+        s += first ? keyText : open ? node.quoteCommaKeyTexts[slot!]! : node.commaKeyTexts[slot!]!;
         s += Number.isFinite(item) ? String(item) : 'null';
+        open = false;
         first = false;
         continue;
       }
@@ -344,13 +350,14 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     } else if (r === undefined) {
       (omitted ??= []).push(i);
     } else {
-      if (keyText !== undefined) s += first ? keyText : node.commaKeyTexts[slot!]!;
-      else s += (first ? '' : ',') + quote(name) + ':';
+      if (keyText !== undefined) s += first ? keyText : open ? node.quoteCommaKeyTexts[slot!]! : node.commaKeyTexts[slot!]!;
+      else s += (first ? '' : open ? '",' : ',') + quote(name) + ':';
       s += r;
+      open = false;
       first = false;
     }
   }
-  if (held === undefined) return s + '}';
+  if (held === undefined) return open ? s + '"}' : s + '}';
   let out = '{';
   let none = true;
   for (const k of Object.keys(held)) {

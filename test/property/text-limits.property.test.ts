@@ -185,6 +185,24 @@ describe('applyPlanText where it takes shortcuts', () => {
     );
   });
 
+  it('closes a kept string before whatever follows it: another key, a renamed key, a dropped or omitted entry, a nested object, the brace', () => {
+    const p = plan('scan', 64, 1_000_000, false, 'mask');
+    const payloads = [
+      { id: 'a', n: 1 },
+      { n: 1, id: 'a' },
+      { id: 'a', 'jane@example.com': 'renamed key', 'x"y': 'b' },
+      { id: 'a', email: 'jane@example.com', 'x"y': 'b', ssn: undefined },
+      { id: 'a', 'x"y': undefined, inner: { id: 'b', note: 'n' }, tags: ['t'] },
+      { id: 'a', 'x"y': 'say "hi"', inner: { id: 'b' } },
+      { id: 'a', extra: 'call jane@example.com', 10: 'ten' },
+    ];
+    // A key that names a credential, renamed by the detectors: its entry is held by name from there on.
+    const secret = buildPlan({ schema, rules: [{ select: { atLeast: 'public' }, action: 'keep' }], untagged: 'scan', formats: undefined, maxDepth: 64, maxNodes: 1000, scanText: (t: string) => t.replace(/[a-z.]+@example\.com/g, '[email]'), secretKey: (k: string) => k.includes('@') });
+    for (const q of [p, secret]) for (const payload of payloads) expect(applyCompiledText(q, payload).text).toBe(JSON.stringify(applyPlan(q, payload).value));
+    expect(applyCompiledText(p, payloads[2]!).text).toBe('{"id":"a","[email]":"renamed key","x\\"y":"b"}');
+    expect(applyCompiledText(secret, payloads[2]!).text).toBe('{"id":"a","[email]":"[REDACTED]","x\\"y":"b"}');
+  });
+
   it('refuses an unsafe kept number under exactNumbers where the shortcut would have written it', () => {
     const p = plan('drop', 64, 1_000_000, true, 'mask');
     expect(outcome(() => applyCompiledText(p, { n: 2 ** 60 }))).toMatchObject({ code: 'ERR_UNSAFE_NUMBER' });
