@@ -155,6 +155,16 @@ export interface PlanNode {
   readonly childKeys: readonly string[];
   /** Each slot's key as the text walk writes it before a value (`"email":`), made once. */
   readonly keyTexts: readonly string[];
+  /**
+   * The same key texts after a comma (`,"email":`), and both opening a string value (`"email":"`,
+   * `,"email":"`): the text walk writes an entry with one piece of text fewer per piece it can take whole.
+   */
+  readonly commaKeyTexts: readonly string[];
+  readonly keyOpenTexts: readonly string[];
+  readonly commaKeyOpenTexts: readonly string[];
+  /** The comma texts after a string whose closing quote is still to be written (`","email":`, `","email":"`). */
+  readonly quoteCommaKeyTexts: readonly string[];
+  readonly quoteCommaKeyOpenTexts: readonly string[];
   /** Every key no schema or selection names. */
   other: PlanNode;
   /**
@@ -336,6 +346,11 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       slots: undefined,
       childList: [],
       keyTexts: [],
+      commaKeyTexts: [],
+      keyOpenTexts: [],
+      commaKeyOpenTexts: [],
+      quoteCommaKeyTexts: [],
+      quoteCommaKeyOpenTexts: [],
       childKeys: [],
       other: undefined as unknown as PlanNode,
       items: undefined as unknown as PlanNode,
@@ -358,12 +373,28 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
         // A plan that folds keys (logs) over a schema that does not is looked up by the folded key.
         children.set(fold ? name.toLowerCase() : name, build(child, child?.tag ?? tag, matcher.step(state, name)));
       }
-      const writable = node as unknown as { children: Map<string, PlanNode>; slots: Map<string, number>; childList: PlanNode[]; keyTexts: string[]; childKeys: string[] };
+      const writable = node as unknown as {
+        children: Map<string, PlanNode>;
+        slots: Map<string, number>;
+        childList: PlanNode[];
+        keyTexts: string[];
+        commaKeyTexts: string[];
+        keyOpenTexts: string[];
+        commaKeyOpenTexts: string[];
+        quoteCommaKeyTexts: string[];
+        quoteCommaKeyOpenTexts: string[];
+        childKeys: string[];
+      };
       writable.children = children;
       writable.slots = new Map([...children.keys()].map((k, i) => [k, i]));
       writable.childList = [...children.values()];
       writable.childKeys = [...children.keys()];
       writable.keyTexts = writable.childKeys.map((k) => `${JSON.stringify(k)}:`);
+      writable.commaKeyTexts = writable.keyTexts.map((t) => `,${t}`);
+      writable.keyOpenTexts = writable.keyTexts.map((t) => `${t}"`);
+      writable.commaKeyOpenTexts = writable.keyTexts.map((t) => `,${t}"`);
+      writable.quoteCommaKeyTexts = writable.keyTexts.map((t) => `",${t}`);
+      writable.quoteCommaKeyOpenTexts = writable.keyTexts.map((t) => `",${t}"`);
     }
     // A key an object's schema does not name, where it names others, is not described by the schema:
     // its value is untagged. Only where the schema names no key (a tagged blob, a record) does it inherit.
@@ -387,6 +418,11 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       slots: undefined,
       childList: [],
       keyTexts: [],
+      commaKeyTexts: [],
+      keyOpenTexts: [],
+      commaKeyOpenTexts: [],
+      quoteCommaKeyTexts: [],
+      quoteCommaKeyOpenTexts: [],
       childKeys: [],
       scalarNode: undefined,
       keyAction: undefined,

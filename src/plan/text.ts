@@ -48,9 +48,19 @@ const hasOwn = Object.prototype.hasOwnProperty;
 /** Characters a JSON string escapes: quote, backslash, controls and surrogates (lone ones are escaped, pairs pass, so the native writer decides). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** Whether JSON escapes a character of `s`; short strings (most keys and values) are read by a loop, which costs less than a regular expression's call. */
+function needsEscape(s: string): boolean {
+  if (s.length > 32) return NEEDS_ESCAPE.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
+
 /** A string as JSON writes it; strings without characters JSON escapes are quoted without asking the native writer. */
 export function quote(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+  return needsEscape(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
 /**
@@ -124,7 +134,13 @@ function copyText(w: Walk, value: unknown, depth: number, pos: Position, key: st
     const k = keys[i]!;
     const t = copyText(w, c[k], depth + 1, pos, k, k);
     if (t === undefined) continue;
-    s += (first ? '' : ',') + quote(k) + ':' + t;
+    if (needsEscape(k)) s += (first ? '' : ',') + JSON.stringify(k) + ':';
+    else {
+      s += first ? '"' : ',"';
+      s += k;
+      s += '":';
+    }
+    s += t;
     first = false;
   }
   return s + '}';
@@ -222,7 +238,8 @@ function arrayText(w: Walk, node: PlanNode, pos: Position, c: readonly unknown[]
       }
       continue;
     }
-    s += (n === 0 ? '' : ',') + (r === undefined ? 'null' : r);
+    if (n !== 0) s += ',';
+    s += r === undefined ? 'null' : r;
     n++;
   }
   return s + ']';
@@ -237,12 +254,14 @@ function arrayText(w: Walk, node: PlanNode, pos: Position, c: readonly unknown[]
 function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, unknown>, depth: number, ref: Ref | undefined): string {
   let s = '{';
   let first = true;
+  /** Whether `s` ends inside a kept string the shortcut wrote, its closing quote not yet written. */
+  let open = false;
   /** Once a key was renamed: the entries so far, by output name (`undefined` for a value JSON leaves out). */
   let held: Record<string, string | undefined> | undefined;
   /** Before that: the indices of entries JSON leaves out (still entries of the value walk's result). */
   let omitted: number[] | undefined;
   const keys = Object.keys(c);
-  const { fold, secretKey, lenient } = w.plan;
+  const { fold, secretKey, lenient, exactNumbers, maxNodes } = w.plan;
   const slots = node.slots;
   const keyTexts = node.keyTexts;
   const childKeys = node.childKeys;
@@ -272,7 +291,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       childPos = pos.star();
       name = secretKeyText(w, k);
       if (name !== k) {
-        if (held === undefined) held = holdSoFar(s, first, keys, i, omitted);
+        if (held === undefined) held = holdSoFar(open ? s + '"' : s, first, keys, i, omitted);
         name = distinctKey(held, name);
       }
     } else if (named !== undefined) {
@@ -293,8 +312,35 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       }
       name = as;
       if (name !== k) {
-        if (held === undefined) held = holdSoFar(s, first, keys, i, omitted);
+        if (held === undefined) held = holdSoFar(open ? s + '"' : s, first, keys, i, omitted);
         name = distinctKey(held, name);
+      }
+    }
+    if (keyText !== undefined && held === undefined && child.action === 'keep' && child.scalarNode === undefined && !exactNumbers && w.nodes < maxNodes) {
+      // A string or number the schema names and keeps: what walkText does for it, written in as few pieces as it can be.
+      if (typeof item === 'string') {
+        w.nodes++;
+        tallyAt(w, childPos, child, item);
+        if (needsEscape(item)) {
+          s += (first ? keyText : open ? node.quoteCommaKeyTexts[slot!]! : node.commaKeyTexts[slot!]!) + JSON.stringify(item);
+          open = false;
+        } else {
+          // The closing quote is written with what comes next (the next key's text, or the brace).
+          s += first ? node.keyOpenTexts[slot!]! : open ? node.quoteCommaKeyOpenTexts[slot!]! : node.commaKeyOpenTexts[slot!]!;
+          s += item;
+          open = true;
+        }
+        first = false;
+        continue;
+      }
+      if (typeof item === 'number') {
+        w.nodes++;
+        tallyAt(w, childPos, child, item);
+        s += first ? keyText : open ? node.quoteCommaKeyTexts[slot!]! : node.commaKeyTexts[slot!]!;
+        s += Number.isFinite(item) ? String(item) : 'null';
+        open = false;
+        first = false;
+        continue;
       }
     }
     const r = walkText(w, child, childPos, item, depth + 1, ref, k, name);
@@ -304,11 +350,14 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     } else if (r === undefined) {
       (omitted ??= []).push(i);
     } else {
-      s += (first ? '' : ',') + (keyText ?? quote(name) + ':') + r;
+      if (keyText !== undefined) s += first ? keyText : open ? node.quoteCommaKeyTexts[slot!]! : node.commaKeyTexts[slot!]!;
+      else s += (first ? '' : open ? '",' : ',') + quote(name) + ':';
+      s += r;
+      open = false;
       first = false;
     }
   }
-  if (held === undefined) return s + '}';
+  if (held === undefined) return open ? s + '"}' : s + '}';
   let out = '{';
   let none = true;
   for (const k of Object.keys(held)) {
