@@ -2,6 +2,9 @@
 // vault's HMACs from kept key blocks, its repeated-values cache across instances (erasure and expiry) on real stores.
 // Real pino 10 and winston 3 writing to real streams; SQLite files in a temp dir, Redis at REDIS_URL, PostgreSQL at DATABASE_URL.
 //
+// FIXED (src/monitor/honeytokens.ts): a card honeytoken grouped by spaces or dashes (`4xxx xxxx xxxx xxxx`, as it is, URL-encoded
+// or with `+` for the spaces) in a public field behind protect reached the vendor with a 200 on Express and Koa: the search looked
+// for the decoy's 16 digits in a row only. Its spellings in groups of four are searched now.
 // Attacks marked HOLE got a canary out when they were found and are skipped until the log bridge is fixed; each asserts what the
 // docs promise (the line as if the whole assembled message had been scanned) and that no canary is in the bytes.
 // Every other case held and is kept as a regression:
@@ -30,6 +33,9 @@ import { createVault, keyRing, postgresStore, redisStore, sqliteStore, type Vaul
 import { dropSchema, postgresPool, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
 import { redisClient, redisUrl } from '../helpers/redis.js';
 import { canaries, findLeaks } from './canaries.js';
+import { createMonitor, type Alert, type Monitor } from '../../src/index.js';
+import { startVendor, type Vendor } from '../helpers/vendor.js';
+import { crm, gateway, post, testClock, type App } from '../monitor/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldguard-attack-4-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -295,6 +301,49 @@ describe.each(STORES)('vault cache across instances on %s', (_name, make) => {
       expect(other).not.toBe(after);
     } finally {
       await pair.close();
+    }
+  });
+});
+
+describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the ways a card is written, and keys that are data', (framework) => {
+  async function rigged(): Promise<{ vendor: Vendor; app: App; monitor: Monitor; alerts: Alert[]; card: string; close(): Promise<void> }> {
+    const vendor = await startVendor();
+    const destinations = crm(vendor.url);
+    const alerts: Alert[] = [];
+    const clock = testClock();
+    const monitor = createMonitor({ destinations, clock: clock.now, window: 1000, history: 8, warmup: 2, onAlert: (a) => void alerts.push(a), audit: () => undefined });
+    const card = monitor.honeytoken({ kind: 'cardNumber', label: 'card-decoy' });
+    const app = await gateway(framework, destinations, vendor.url);
+    return {
+      vendor,
+      app,
+      monitor,
+      alerts,
+      card,
+      async close() {
+        await monitor.close();
+        await app.close();
+        await vendor.close();
+      },
+    };
+  }
+
+  it('a card decoy grouped by spaces or dashes, as it is or URL-encoded, in a public field is refused and never reaches the vendor', async () => {
+    const r = await rigged();
+    try {
+      const forms = [' ', '-'].flatMap((sep) => {
+        const grouped = r.card.replace(/(\d{4})(?=\d)/g, `$1${sep}`);
+        return [grouped, `ref=${encodeURIComponent(grouped)}`, `q=${grouped.replace(/ /g, '+')}`];
+      });
+      for (const id of forms) expect((await post(r.app, { id, contacts: [] })).status, id).toBe(403);
+      await new Promise((done) => setTimeout(done, 20));
+      expect(r.vendor.received).toHaveLength(0);
+      expect(r.vendor.wire().replace(/\D/g, '')).not.toContain(r.card);
+      // One critical alert per decoy, channel and window: six refusals in one window raise one.
+      expect(r.alerts.filter((a) => a.signal === 'honeytoken').map((a) => [a.severity, a.metric])).toEqual([['critical', 'body']]);
+      expect(JSON.stringify(r.alerts)).not.toContain(r.card.slice(4));
+    } finally {
+      await r.close();
     }
   });
 });
