@@ -16,6 +16,8 @@
 // - The cache across instances sharing SQLite, Redis and PostgreSQL: a value forgotten on one instance gets a new token on the
 //   other (alone in its batch, or with a new value beside it), and the old token resolves nowhere; a token another instance
 //   made with a short lifetime, found and cached here, is not answered once it has expired.
+// - The monitor behind protect on Express and Koa: an email, a card, an API key and a diagnosis (spaces as underscores) used as
+//   keys of an untagged map reach no alert, snapshot, answer or vendor byte in clear.
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -344,6 +346,44 @@ describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the wa
       expect(JSON.stringify(r.alerts)).not.toContain(r.card.slice(4));
     } finally {
       await r.close();
+    }
+  });
+});
+
+describe.each(['Express', 'Koa'] as const)('monitor on %s: keys that are data in what the walk reports', (framework) => {
+  it('an email, a card and a diagnosis used as keys of an untagged map reach no alert, snapshot or vendor byte in clear', async () => {
+    const c = canaries();
+    const vendor = await startVendor();
+    const destinations = crm(vendor.url);
+    const alerts: Alert[] = [];
+    const clock = testClock();
+    const monitor = createMonitor({ destinations, clock: clock.now, window: 1000, history: 8, warmup: 2, onAlert: (a) => void alerts.push(a), audit: () => undefined });
+    const app = await gateway(framework, destinations, vendor.url);
+    try {
+      for (let w = 0; w < 3; w++) {
+        for (let i = 0; i < 2; i++) expect((await post(app, { id: `o${i}`, contacts: [{ email: `a${i}@example.com` }] })).status).toBe(200);
+        clock.advance(1000);
+        await monitor.flush();
+      }
+      const health = c.health.replace(/ /g, '_');
+      const answers: string[] = [];
+      for (const extra of [{ [c.email]: 1 }, { notes: { [c.card]: 'x', [health]: true, [c.apiKey]: 1 } }]) {
+        const r = await post(app, { id: 'o9', contacts: [{ email: c.email, plan: 'gold', ...extra }] });
+        answers.push(`${r.status} ${r.body}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      clock.advance(1000);
+      await monitor.flush();
+      const snapshot = JSON.stringify(await monitor.snapshot());
+      const leaks = findLeaks({ alerts: JSON.stringify(alerts), recent: JSON.stringify(monitor.alerts()), snapshot, answers: answers.join('\n'), vendor: vendor.wire() }, c);
+      // The diagnosis as a key is written with underscores for its spaces: searched in that spelling too.
+      const channels = { alerts: JSON.stringify(alerts), snapshot, vendor: vendor.wire() };
+      expect(leaks).toEqual([]);
+      for (const [name, text] of Object.entries(channels)) expect(text.includes(health), name).toBe(false);
+    } finally {
+      await monitor.close();
+      await app.close();
+      await vendor.close();
     }
   });
 });
