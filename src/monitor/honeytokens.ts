@@ -78,8 +78,20 @@ function base64Forms(value: string): string[] {
 /** Every form a decoy may travel in: as it is, URL-encoded (either hex case, `+` for space) and base64 / base64url at any alignment. */
 export function formsOf(value: string): string[] {
   const encoded = encodeURIComponent(value);
-  const forms = new Set([value, encoded, encoded.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()), ...base64Forms(value)]);
+  const lower = encoded.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+  const forms = new Set([value, encoded, lower, ...base64Forms(value)]);
+  // A form body or query writes a space as `+`.
+  if (value.includes(' ')) forms.add(encoded.replace(/%20/g, '+')).add(lower.replace(/%20/g, '+'));
   return [...forms];
+}
+
+/**
+ * How a decoy may be written before it is encoded: as minted, and a card number also in groups of
+ * four digits split by spaces or dashes, as cards are printed and typed (the same card to whoever reads it).
+ */
+export function spellingsOf(t: Pick<Honeytoken, 'value' | 'kind'>): string[] {
+  if (t.kind !== 'cardNumber') return [t.value];
+  return [t.value, ...[' ', '-'].map((sep) => t.value.replace(/(\d{4})(?=\d)/g, `$1${sep}`))];
 }
 
 /** The decoys a monitor knows, and the one search that finds any of them in any form. */
@@ -169,10 +181,10 @@ function jsonOf(v: object): string {
 /**
  * The patterns of one decoy. Mail to an address reaches its mailbox in any letter case, so an email
  * decoy as it is and URL-encoded matches in any case (either hex case included); its base64 forms,
- * and every form of the other kinds, match exactly.
+ * and every form of the other kinds, match exactly. A card decoy is searched in each of its spellings.
  */
 function patternsOf(t: Honeytoken, id: number): Pattern[] {
-  if (t.kind !== 'email') return formsOf(t.value).map((f) => [f, id] as const);
+  if (t.kind !== 'email') return [...new Set(spellingsOf(t).flatMap(formsOf))].map((f) => [f, id] as const);
   const lower = t.value.toLowerCase();
   const folded = new Set([lower, encodeURIComponent(lower).toLowerCase()]);
   return [...[...folded].map((f) => [f, id, true] as const), ...base64Forms(t.value).map((f) => [f, id] as const)];
