@@ -80,7 +80,6 @@ function errorMessage(redact: Redactor, first: object, errorKey: string, message
  */
 function interpolate(redact: Redactor, f: string, params: readonly unknown[]): string {
   if (params.length === 0) return redact.text(f);
-  let out = '';
   let text = '';
   let last = 0;
   let a = 0;
@@ -124,18 +123,16 @@ function interpolate(redact: Redactor, f: string, params: readonly unknown[]): s
     }
     if (piece !== undefined || json !== undefined) {
       literal(i);
-      if (piece !== undefined) text += piece;
-      else {
-        out += redact.text(text) + json;
-        text = '';
-      }
+      // An object argument's JSON is made from its redacted copy, and then scanned with the text around it: a value split
+      // between the template and the argument (`card 41111%j11111`) is one in the message.
+      text += piece ?? json;
       last = i + 2;
       i++;
     }
     a++;
   }
   literal(f.length);
-  return out + redact.text(text);
+  return redact.text(text);
 }
 
 /**
@@ -222,7 +219,8 @@ export function pinoOptions(schema: FieldSchema | undefined, options: PinoOption
     if (typeof msg === 'function') return undefined;
     const f = prefix !== '' ? prefix + String(msg) : msg;
     if (typeof f === 'string') return interpolate(redact, f, params);
-    if (typeof f === 'object') return params.length === 0 ? redact.copy(f) : [f, ...params].map((p) => JSON.stringify(redact.copy(p)) ?? 'null').join(' ');
+    // Parts joined by spaces make one text: scanned whole, as a value split over two parts (a card as four numbers) is one there.
+    if (typeof f === 'object') return params.length === 0 ? redact.copy(f) : redact.text([f, ...params].map((p) => JSON.stringify(redact.copy(p)) ?? 'null').join(' '));
     return redact.copy(f);
   };
   // The arguments pino's log function receives: the merging object as it is (formatters.log redacts

@@ -1,7 +1,8 @@
 // fieldguard/winston: a winston format that redacts by schema, by key name and by detection, splat arguments included.
 import type { FieldSchema } from '../schema/define.js';
 import { peer } from '../peer.js';
-import { redactor, WITHHELD, type RedactorOptions } from './redactor.js';
+import { format } from 'node:util';
+import { redactor, WITHHELD, type Redactor, type RedactorOptions } from './redactor.js';
 import { markRedacting, NO_SCHEMA, numbersAsText, probeOf, redactArg } from './wrap.js';
 
 const SPLAT = Symbol.for('splat');
@@ -38,6 +39,30 @@ export interface WinstonFormat {
 }
 
 type WinstonFormatFactory = (fn: (info: WinstonInfo) => WinstonInfo | boolean) => () => WinstonFormat;
+
+const TOKENS = /%[scdjifoO%]/g;
+
+/**
+ * What `format.splat()` will write, scanned whole: each piece was redacted alone, but a value split
+ * between the template and its arguments (`'user %s@%s'`, a card over four `%s`) is one only in
+ * the joined message. When the joined text holds such a value, the entry gets the message already
+ * interpolated and redacted, and what splat would do with the arguments past the placeholders
+ * (merge them into the entry) is done here, so splat has nothing left to join.
+ */
+function joinSplat(redact: Redactor, out: WinstonInfo, splat: unknown[]): void {
+  const message = out.message as string;
+  const tokens = message.match(TOKENS);
+  if (tokens === null || splat.length === 0) return;
+  const expected = tokens.length - tokens.filter((t) => t === '%%').length;
+  const args = splat.slice(0, Math.max(expected, 0));
+  const joined = format(message, ...args);
+  const whole = redact.text(joined);
+  if (whole === joined) return;
+  const metas = splat.slice(args.length);
+  for (const meta of metas) Object.assign(out, meta);
+  out.message = whole;
+  out[SPLAT] = [];
+}
 
 /**
  * A winston format that redacts each log entry: its metadata (schema paths at any depth, secret
@@ -84,7 +109,10 @@ export function redactFormat(schema: FieldSchema | undefined, options: Omit<Reda
       const v = info[sym];
       out[sym] = sym === SPLAT && splat !== undefined ? splat : sym === MESSAGE ? finished(v) : v;
     }
-    if (splat !== undefined && Array.isArray(raw) && typeof out.message === 'string') out.message = numbersAsText(out.message, raw, splat, 'util');
+    if (splat !== undefined && Array.isArray(raw) && typeof out.message === 'string') {
+      out.message = numbersAsText(out.message, raw, splat, 'util');
+      joinSplat(redact, out, splat);
+    }
     return out;
   });
   return markRedacting(winston.format(transform)());
