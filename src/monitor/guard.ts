@@ -229,7 +229,7 @@ class WatchedExchange implements Exchange {
     this.#reports = null;
     const bytes = Number(ex.req.headers['content-length'] ?? 0) || 0;
     watch.outbound(destination, { report: reports.length === 0 ? undefined : reports.length === 1 ? reports[0] : mergeReports(reports), bytes });
-    if (watch.answers) {
+    if (watch.answers && watch.sampleAnswer(destination)) {
       if (ex.res !== undefined) watchAnswer(ex.res, watch, destination);
       else watchValue(ex, watch, destination);
     }

@@ -15,7 +15,7 @@ import { rangesOf, readCertificate, resolveAll } from './probe.js';
 import { telemetryOf, type Telemetry } from './otel.js';
 import { memoryMonitorStore, MAX_LEARNED, type MonitorStore, type WindowDelta, type WindowTotals } from './store.js';
 import { subjectsOf, type ReportField } from '../plan/report.js';
-import { attachWatch, WATCH_KEY, type Channel, type Outbound, type Watch } from './watch.js';
+import { ANSWER_SAMPLE_MS, attachWatch, WATCH_KEY, type Channel, type Outbound, type Watch } from './watch.js';
 
 /** How one signal is tuned. */
 export interface SignalOptions {
@@ -216,6 +216,8 @@ interface Local {
   /** Response paths present in every answer during warm-up; after it, a missing one is a removed field. */
   required: Set<string> | undefined;
   responses: number;
+  /** When an answer of this destination was last taken to be read for its shape (monitor clock, ms). */
+  answerAt: number;
   /** Last window evaluated. */
   evaluated: number;
 }
@@ -286,7 +288,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
 
   const local = (d: string): Local => {
     let l = locals.get(d);
-    if (l === undefined) locals.set(d, (l = { pending: new Map(), known: new Set(), seen: new Map(), last: [], shapes: new Map(), required: undefined, responses: 0, evaluated: startWindow - 1 }));
+    if (l === undefined) locals.set(d, (l = { pending: new Map(), known: new Set(), seen: new Map(), last: [], shapes: new Map(), required: undefined, responses: 0, answerAt: Number.NEGATIVE_INFINITY, evaluated: startWindow - 1 }));
     return l;
   };
   const pendingOf = (d: string, w: number): Pending => {
@@ -501,6 +503,17 @@ export function createMonitor(options: MonitorOptions): Monitor {
       return honeytokens.size;
     },
     answers: signal('responseDrift').enabled,
+    sampleAnswer(destination: string) {
+      const l = local(destination);
+      const t = now();
+      // While learning (warm-up, or the first answers), every answer; then one per slice of the clock: a changed
+      // response schema shows in every answer after the change, so a sample finds it within that time of traffic.
+      if (!warmedUp(windowOf(t)) || l.responses <= 3 || t - l.answerAt >= ANSWER_SAMPLE_MS) {
+        l.answerAt = t;
+        return true;
+      }
+      return false;
+    },
     check(destination: string, channel: Channel, text: string) {
       return caught(destination, channel, honeytokens.find(text));
     },

@@ -20,6 +20,11 @@ export interface Watch {
   readonly honeytokens: number;
   /** Whether the answers of proxied routes are watched (status, and shape for responseDrift). */
   readonly answers: boolean;
+  /**
+   * Whether to read this answer for its shape: every answer while the destination's shape is being
+   * learned, then at most one per destination per {@link ANSWER_SAMPLE_MS} of the monitor's clock.
+   */
+  sampleAnswer(destination: string): boolean;
   /** Searches a text for a honeytoken; when one is found, raises the critical alert and returns the error to refuse with. */
   check(destination: string, channel: Channel, text: string): Error | undefined;
   /** Searches a parsed body (every key, string and number, as its JSON text would carry them) for a honeytoken; as `check`. */
@@ -55,3 +60,6 @@ export function watchOf(source: object | undefined): Watch | undefined {
 
 /** The property under which a monitor carries its watch (for scrubPII's and redactLogs' `monitor` option). */
 export const WATCH_KEY: typeof WATCH = WATCH;
+
+/** After warm-up, the shortest time between two answers of one destination read for their shape (ms). */
+export const ANSWER_SAMPLE_MS = 100;
