@@ -28,7 +28,8 @@ function typeOf(v: unknown): string {
 /**
  * The shape of a JSON value as `path:type` entries (`customer.email:string`, `items[*].qty:number`),
  * at most 500, at most 16 deep. Keys that do not look like field names, and every key of an object
- * with more than 64 of them, are written as `*`, so no key that is data ever appears.
+ * with more than 64 of them, are written as `*`: a key that is data is named only when it looks like
+ * a field name (`JaneDoe` would be), a limit docs/monitor.md states.
  */
 export function shapeOf(value: unknown): string[] {
   const out = new Set<string>();
