@@ -246,6 +246,19 @@ function arrayText(w: Walk, node: PlanNode, pos: Position, c: readonly unknown[]
 }
 
 /**
+ * The text before a schema key's value in an object being written: the key (`"email":`) after a
+ * comma unless it is the first entry, after the closing quote of a kept string still open.
+ */
+function keyBefore(node: PlanNode, slot: number, first: boolean, open: boolean): string {
+  return first ? node.keyTexts[slot]! : open ? node.quoteCommaKeyTexts[slot]! : node.commaKeyTexts[slot]!;
+}
+
+/** The same, opening a string value (`"email":"`). */
+function keyOpening(node: PlanNode, slot: number, first: boolean, open: boolean): string {
+  return first ? node.keyOpenTexts[slot]! : open ? node.quoteCommaKeyOpenTexts[slot]! : node.commaKeyOpenTexts[slot]!;
+}
+
+/**
  * An object as text. Entries are written as they come while every key leaves as it came (then
  * the output's key order is the input's); from the first key that leaves renamed (masked,
  * scanned, pseudonymized) the entries are kept in an object of their own, so collisions,
@@ -322,11 +335,11 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
         w.nodes++;
         tallyAt(w, childPos, child, item);
         if (needsEscape(item)) {
-          s += (first ? keyText : open ? node.quoteCommaKeyTexts[slot!]! : node.commaKeyTexts[slot!]!) + JSON.stringify(item);
+          s += keyBefore(node, slot!, first, open) + JSON.stringify(item);
           open = false;
         } else {
           // The closing quote is written with what comes next (the next key's text, or the brace).
-          s += first ? node.keyOpenTexts[slot!]! : open ? node.quoteCommaKeyOpenTexts[slot!]! : node.commaKeyOpenTexts[slot!]!;
+          s += keyOpening(node, slot!, first, open);
           s += item;
           open = true;
         }
@@ -336,7 +349,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
       if (typeof item === 'number') {
         w.nodes++;
         tallyAt(w, childPos, child, item);
-        s += first ? keyText : open ? node.quoteCommaKeyTexts[slot!]! : node.commaKeyTexts[slot!]!;
+        s += keyBefore(node, slot!, first, open);
         s += Number.isFinite(item) ? String(item) : 'null';
         open = false;
         first = false;
@@ -350,7 +363,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     } else if (r === undefined) {
       (omitted ??= []).push(i);
     } else {
-      if (keyText !== undefined) s += first ? keyText : open ? node.quoteCommaKeyTexts[slot!]! : node.commaKeyTexts[slot!]!;
+      if (keyText !== undefined) s += keyBefore(node, slot!, first, open);
       else s += (first ? '' : open ? '",' : ',') + quote(name) + ':';
       s += r;
       open = false;
