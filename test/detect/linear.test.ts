@@ -1,4 +1,4 @@
-// Linear time, proven on each adversarial family: 10 KB, 100 KB and 1 MB timed in a child process; growth must be linear (doubling costs at most ~2.4x).
+// Linear time, proven on each adversarial family: 10 KB, 100 KB and 1 MB timed in a child process; growth must be linear (doubling costs at most 3x, where a quadratic family costs 4x).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -24,10 +24,14 @@ const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedA
  * The 1 MB run may cost at most ~12x the 100 KB run (10x the text, some slack for the allocator); below
  * 1 ms the clock decides, not the code. A family measured alone also has a 2 MB figure: where the step
  * from 100 KB to 1 MB crosses the CPU caches and the young generation (a constant factor, not a
- * growth rate), doubling the text from 1 MB to 2 MB at most ~2.4x its time shows it linear as well;
- * a quadratic family costs 4x there.
+ * growth rate), doubling the text from 1 MB to 2 MB at most 3x its time shows it linear as well; a
+ * quadratic family costs 4x there. (The bound was 2.4x: the 19-digit card layouts, whose 2 MB text
+ * holds some 80,000 findings, measured 2.1–2.6x at that step with the code of before and after the
+ * detectors' last round alike — the collector's share grows with what the run keeps alive, 92 ms at
+ * 1 MB and 245 ms at 2 MB in a profile, while the detectors' own frames double — and it passed on
+ * the 12x step only while its 100 KB run was slower.)
  */
-const linear = ([, k100, m1, m2]: readonly number[]): boolean => m1! <= 12 * Math.max(k100!, 1) || (m2 !== undefined && m2 <= 2.4 * m1!);
+const linear = ([, k100, m1, m2]: readonly number[]): boolean => m1! <= 12 * Math.max(k100!, 1) || (m2 !== undefined && m2 <= 3 * m1!);
 
 describe('detector time on adversarial input', () => {
   it('grows linearly in the input for every family', { timeout: 600_000 }, () => {
