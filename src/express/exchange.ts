@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { answerNode } from '../middleware/answer.js';
 import { withSearch } from '../middleware/body.js';
 import { ANSWERED, deferReport, type Exchange, type ValueTransform } from '../middleware/exchange.js';
-import { readBody } from '../middleware/node-body.js';
+import { discardUnread, readBody } from '../middleware/node-body.js';
 import { nodeFinished } from '../middleware/node-finish.js';
 import type { RedactingLogger } from '../log/wrap.js';
 
@@ -179,6 +179,7 @@ export function expressExchange(req: Request, res: Response, next: NextFunction)
     onValue: (transform) => onValue(res, transform),
     next: async () => next(),
     answer(status, headers, body) {
+      discardUnread(req);
       res.status(status);
       for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
       res.setHeader('content-length', Buffer.byteLength(body));

@@ -2,7 +2,7 @@
 import type { Context, Next } from 'koa';
 import { withSearch } from '../middleware/body.js';
 import { ANSWERED, deferReport, type Exchange, type ValueTransform } from '../middleware/exchange.js';
-import { readBody } from '../middleware/node-body.js';
+import { discardUnread, readBody } from '../middleware/node-body.js';
 import { nodeFinished } from '../middleware/node-finish.js';
 import type { RedactingLogger } from '../log/wrap.js';
 
@@ -81,6 +81,7 @@ export function koaExchange(ctx: Context, next: Next): Exchange<Context> {
       }
     },
     answer(status, headers, body) {
+      discardUnread(ctx.req);
       ctx.status = status;
       ctx.set(headers);
       ctx.body = body;

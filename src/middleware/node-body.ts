@@ -25,6 +25,16 @@ function decoded(req: IncomingMessage): Readable {
 }
 
 /**
+ * Lets the rest of a request body that nobody will read flow off the wire, so the connection can
+ * carry the client's next request. A parser that stopped at its limit (co-body, raw-body) leaves the
+ * request paused; Node's http server drains only bodies nobody started to read, so a keep-alive
+ * client's next request on that connection would wait forever.
+ */
+export function discardUnread(req: IncomingMessage): void {
+  if (!req.complete && req.readableFlowing !== true && !req.destroyed) req.resume();
+}
+
+/**
  * Reads an unconsumed request body, decompressed and decoded from its charset, up to `limit`
  * bytes after decompression (so a small compressed body cannot expand past it).
  */

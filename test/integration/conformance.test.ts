@@ -1,4 +1,5 @@
 // One conformance suite: every middleware behaviour through Express 5 and 4, Koa 3 and 2, Fastify 5 and Web/Hono, with a real proxy and vendor.
+import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS, type Gateway } from './apps.js';
 import { leaks, MASKED_ORDER, SCRUBBED_ORDER, sampleOrder } from '../fixtures/order.js';
@@ -7,6 +8,47 @@ import { startVendor, type Vendor } from '../helpers/vendor.js';
 async function send(url: string, init: RequestInit = {}): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
   return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/**
+ * Posts `body` chunked on `agent`, in slices with a look at the socket between them, as a careful client
+ * does: a server that refused and closes the connection is not written to once its answer is in.
+ */
+function postChunked(agent: Agent, url: string, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let closing = false;
+    let answered = false;
+    const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+      answered = true;
+      closing = res.headers.connection === 'close';
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('no answer within 5 s')));
+    req.on('error', (e: NodeJS.ErrnoException) => (answered && (e.code === 'EPIPE' || e.code === 'ECONNRESET') ? undefined : reject(e)));
+    void (async () => {
+      for (let at = 0; at < body.length; at += 64 * 1024) {
+        if (closing || req.destroyed) return;
+        req.write(body.subarray(at, at + 64 * 1024));
+        await new Promise((r) => setImmediate(r));
+      }
+      if (!closing) req.end();
+    })();
+  });
+}
+
+function getOn(agent: Agent, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('no answer within 5 s')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 const json = (body: unknown): RequestInit => ({
@@ -104,6 +146,24 @@ describe.each(FRAMEWORKS)('$name', (framework) => {
       expect(leaks(res.text)).toEqual([]);
     }
     expect(vendor.received.length).toBe(before);
+  });
+
+  it("answers a body past the parser's limit with 413, forwards nothing, and the connection carries the next request", async () => {
+    // One socket: the request after the refusal goes on the same keep-alive connection, unless the server closed it.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const before = vendor.received.length;
+      const body = Buffer.from(JSON.stringify({ ...sampleOrder(), pad: 'x'.repeat(1_200_000) }));
+      for (let i = 0; i < 3; i++) {
+        const refused = await postChunked(agent, `${gw.url}/vendor/orders`, body);
+        expect(refused.status).toBe(413);
+        expect(leaks(refused.text)).toEqual([]);
+        expect(await getOn(agent, `${gw.url}/orders/1`)).toBe(200);
+      }
+      expect(vendor.received.length).toBe(before);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('refuses a content type it cannot inspect with 415 and forwards nothing', async () => {

@@ -238,6 +238,15 @@ export function huntId(): string {
   return out;
 }
 
+/** Bytes written between two looks at the socket, so an answer that came early is seen before the next write. */
+const SLICE = 64 * 1024;
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Sends like a careful client: the body in slices with a look at the socket between them. A server that
+ * refuses part-way and closes the connection (`connection: close`) is not written to once its answer is
+ * in; the write errors a closing server causes after its answer (EPIPE, ECONNRESET) are not failures.
+ */
 function send(app: HuntApp, o: Outgoing, id: string): Promise<{ status: number; headers: IncomingHttpHeaders; raw: string; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...o.headers, 'x-hunt-id': id };
@@ -246,7 +255,11 @@ function send(app: HuntApp, o: Outgoing, id: string): Promise<{ status: number; 
       if (chunked) headers['transfer-encoding'] = 'chunked';
       else headers['content-length'] = String(o.body.length);
     }
+    let closing = false;
+    let answered = false;
     const req = httpRequest(`${app.url}${o.path}`, { method: o.method, headers, agent }, (res) => {
+      answered = true;
+      closing = res.headers.connection === 'close';
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -257,18 +270,26 @@ function send(app: HuntApp, o: Outgoing, id: string): Promise<{ status: number; 
       res.on('error', reject);
     });
     req.setTimeout(5000, () => req.destroy(new Error(`no answer to ${o.method} ${o.path} within 5 s`)));
-    req.on('error', reject);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (answered && (e.code === 'EPIPE' || e.code === 'ECONNRESET')) return;
+      reject(e);
+    });
     void (async () => {
-      if (o.body === undefined) return req.end();
-      if (!chunked) return req.end(o.body);
+      const body = o.body;
+      if (body === undefined) return req.end();
+      const cuts = chunked ? [...new Set(o.chunkCuts)].filter((c) => c > 0 && c < body.length).sort((a, b) => a - b) : [];
       let at = 0;
-      for (const cut of [...new Set(o.chunkCuts)].sort((a, b) => a - b)) {
-        if (cut <= at || cut >= o.body.length) continue;
-        req.write(o.body.subarray(at, cut));
-        at = cut;
-        await pause(1);
+      for (const end of [...cuts, body.length]) {
+        while (at < end) {
+          if (closing || req.destroyed) return;
+          const next = Math.min(end, at + SLICE);
+          req.write(body.subarray(at, next));
+          at = next;
+          await turn();
+        }
+        if (end < body.length) await pause(1);
       }
-      req.end(o.body.subarray(at));
+      if (!closing && !req.destroyed) req.end();
     })();
   });
 }
