@@ -9,7 +9,7 @@ import { detect, FINDING_KINDS, type FindingKind } from './detect.js';
 const URL_KINDS: readonly FindingKind[] = ['email', 'cardNumber', 'ssn', 'iban', 'jwt', 'awsAccessKey', 'apiKey', 'privateKey', 'urlCredentials'];
 
 /** Percent-decodes like a server would; a malformed sequence still has its ASCII escapes decoded, so one bad byte cannot hide the rest. */
-function decode(text: string): string {
+export function decodePercent(text: string): string {
   if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);
@@ -36,8 +36,8 @@ export function sensitiveInUrl(pathname: string): readonly FindingKind[] {
   const texts = new Set<string>();
   const add = (t: string): void => {
     if (t === '') return;
-    const once = decode(t);
-    texts.add(t).add(once).add(decode(once));
+    const once = decodePercent(t);
+    texts.add(t).add(once).add(decodePercent(once));
   };
   for (const segment of pathname.split('/')) add(segment);
   add(pathname);

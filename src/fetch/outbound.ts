@@ -3,6 +3,7 @@ import type { Destination, Destinations } from '../destinations/define.js';
 import { FieldguardError } from '../errors.js';
 import { parseQuery, serializeBody, serializeQuery } from '../middleware/body.js';
 import { pathKinds } from '../middleware/request.js';
+import { reportedHost } from '../monitor/names.js';
 import { mergeReports } from '../plan/report.js';
 import type { Report } from '../plan/walk.js';
 import type { FieldSchema } from '../schema/define.js';
@@ -33,7 +34,7 @@ export function checkUrl(destinations: Destinations, url: URL, origin: Origin): 
   }
   const destination = destinations.match(url);
   if (destination === undefined) {
-    throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `${what} no declared destination has a baseUrl that covers this URL of ${url.origin}; nothing was sent`);
+    throw new FieldguardError('ERR_UNKNOWN_DESTINATION', `${what} no declared destination has a baseUrl that covers this URL of ${url.protocol}//${reportedHost(url.host)}; nothing was sent`);
   }
   // The same remembered answer the middlewares' URL check gives: a pure function of the path's text, kept only for clean paths.
   const kinds = pathKinds(url.pathname);

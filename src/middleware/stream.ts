@@ -1,4 +1,5 @@
 // Streamed bodies, framework-free: server-sent events and NDJSON cut into records, each rewritten through a plan as it passes.
+import { redactText } from '../detect/detect.js';
 import { FieldguardError } from '../errors.js';
 import type { PlanResult } from '../plan/walk.js';
 
@@ -162,7 +163,8 @@ export class RecordStream {
       const field = colon < 0 ? line : line.slice(0, colon);
       const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
       if (field === 'data') data.push(value);
-      else if (field === 'event' || field === 'id') head += `${field}: ${value}\n`;
+      // An event's name and id are the app's text, not the record: what a detector finds in them (an email as the id) is redacted.
+      else if (field === 'event' || field === 'id') head += `${field}: ${redactText(value, { censor: 'redact' })}\n`;
       else if (field === 'retry') {
         if (!/^\d+$/.test(value)) throw malformed('an event of the stream has a retry field that is not a number; the stream was cut');
         head += `retry: ${value}\n`;

@@ -1,6 +1,7 @@
 // Honeytokens: decoy values no legitimate flow sends, minted here and searched for in every outbound body, query and header.
 import { randomBytes, randomInt } from 'node:crypto';
 import { FieldguardError } from '../errors.js';
+import { decodePercent } from '../detect/url.js';
 import { compileMatcher, type Matcher, type Pattern } from './matcher.js';
 
 /** The shapes of decoy a monitor mints. */
@@ -85,19 +86,102 @@ export function formsOf(value: string): string[] {
   return [...forms];
 }
 
+/** The separators a card is printed or typed with between its groups of four: space, no-break spaces, dash, dot. */
+const CARD_SEPARATORS = [' ', '-', '.', '\u00a0', '\u202f'];
+
 /**
  * How a decoy may be written before it is encoded: as minted, and a card number also in groups of
- * four digits split by spaces or dashes, as cards are printed and typed (the same card to whoever reads it).
+ * four digits split by one separator throughout (space, dash, dot, a no-break space), as cards are
+ * printed and typed (the same card to whoever reads it). Groups split by mixed or other separators
+ * are found by {@link groupedCard} in the text as it travels (not in its base64 forms).
  */
 export function spellingsOf(t: Pick<Honeytoken, 'value' | 'kind'>): string[] {
   if (t.kind !== 'cardNumber') return [t.value];
-  return [t.value, ...[' ', '-'].map((sep) => t.value.replace(/(\d{4})(?=\d)/g, `$1${sep}`))];
+  return [t.value, ...CARD_SEPARATORS.map((sep) => t.value.replace(/(\d{4})(?=\d)/g, `$1${sep}`))];
+}
+
+/** Whether a character may stand between two groups of a card: spaces of any width, dashes of any script, a dot, a slash, `+`, `_`. */
+function separator(c: number): boolean {
+  if (c < 128) return c === 32 || c === 45 || c === 46 || c === 47 || c === 43 || c === 95 || (c >= 9 && c <= 13);
+  return c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || (c >= 0x2010 && c <= 0x2015) || c === 0x202f || c === 0x205f || c === 0x2212 || c === 0x3000;
+}
+
+const hex = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
+
+/** The width of a separator URL-encoded (`%C2%A0` is two) or written as a JSON escape (`\u00a0`) at `i`, or 0. */
+function escapedAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 37 && hex(text.charCodeAt(i + 1)) && hex(text.charCodeAt(i + 2))) return 3;
+  if (c === 92 && text.charCodeAt(i + 1) === 117 && hex(text.charCodeAt(i + 2)) && hex(text.charCodeAt(i + 3)) && hex(text.charCodeAt(i + 4)) && hex(text.charCodeAt(i + 5))) return 6;
+  return 0;
+}
+
+/** Separators allowed between two digits of one grouped run (`4111 - 1111` has three). */
+const MAX_GAP = 3;
+
+/**
+ * The card decoy written in groups anywhere in `text` — digits with up to three separators between
+ * any two ({@link separator}, or one URL-encoded or JSON-escaped), mixed as they come
+ * (`4111 1111-1111 1111`, `4111%C2%A01111…`) — as an index into `cards`, or -1. One pass over the
+ * text and a map look-up per run of 16 digits or more: the cost does not grow with the number of decoys.
+ */
+export function groupedCard(text: string, cards: ReadonlyMap<string, number>): number {
+  let from = -1; // where the run of digits began
+  let count = 0; // its digits
+  let gap = 0; // separators since its last digit
+  let grouped = false; // whether a separator stood between two of its digits
+  const n = text.length;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : -1;
+    if (c >= 48 && c <= 57) {
+      if (count === 0) from = i;
+      else if (gap > 0) grouped = true;
+      count++;
+      gap = 0;
+      continue;
+    }
+    if (count === 0) continue;
+    if (c !== -1 && gap < MAX_GAP) {
+      const width = separator(c) ? 1 : escapedAt(text, i);
+      if (width > 0) {
+        gap++;
+        i += width - 1;
+        continue;
+      }
+    }
+    // A run without separators is the matcher's: it knows every card decoy as minted.
+    if (grouped && count >= 16) {
+      const found = runCard(text, from, i, cards);
+      if (found !== -1) return found;
+    }
+    count = 0;
+    gap = 0;
+    grouped = false;
+  }
+  return -1;
+}
+
+/** The card decoy among the 16-digit windows of the run `text[from, to)`, escaped separators skipped. */
+function runCard(text: string, from: number, to: number, cards: ReadonlyMap<string, number>): number {
+  let digits = '';
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits += text[i];
+    else i += Math.max(1, escapedAt(text, i)) - 1;
+  }
+  for (let k = 0; k + 16 <= digits.length; k++) {
+    const found = cards.get(digits.slice(k, k + 16));
+    if (found !== undefined) return found;
+  }
+  return -1;
 }
 
 /** The decoys a monitor knows, and the one search that finds any of them in any form. */
 export class HoneytokenSet {
   readonly #tokens: Honeytoken[] = [];
   #matcher: Matcher | undefined;
+  /** Card decoys' digits → their index, for the grouped search; empty when there is none. */
+  readonly #cards = new Map<string, number>();
 
   list(): readonly Honeytoken[] {
     return [...this.#tokens];
@@ -110,13 +194,14 @@ export class HoneytokenSet {
   add(token: Honeytoken): void {
     if (this.#tokens.some((t) => t.value === token.value)) return;
     this.#tokens.push(token);
+    if (token.kind === 'cardNumber') this.#cards.set(token.value, this.#tokens.length - 1);
     this.#matcher = undefined;
   }
 
   /** The decoy found in a text, or `undefined`. */
   find(text: string): Honeytoken | undefined {
     if (this.#tokens.length === 0 || text.length === 0) return undefined;
-    const i = this.#compiled().find(text);
+    const i = this.#search(this.#compiled(), text);
     return i === -1 ? undefined : this.#tokens[i];
   }
 
@@ -137,7 +222,7 @@ export class HoneytokenSet {
     while (stack.length > 0) {
       const v = stack.pop();
       let i = -1;
-      if (typeof v === 'string') i = m.find(v);
+      if (typeof v === 'string') i = this.#search(m, v);
       else if (typeof v === 'number' || typeof v === 'bigint') i = m.find(String(v));
       else if (typeof v === 'object' && v !== null) {
         if (++nodes > MAX_SEARCHED_NODES) {
@@ -145,12 +230,12 @@ export class HoneytokenSet {
           if (seen.has(v)) continue;
           seen.add(v);
         }
-        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') i = m.find(jsonOf(v));
+        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') i = this.#search(m, jsonOf(v));
         else if (Array.isArray(v)) {
           for (let k = v.length - 1; k >= 0; k--) stack.push(v[k]);
         } else {
           for (const k of Object.keys(v)) {
-            i = m.find(k);
+            i = this.#search(m, k);
             if (i !== -1) break;
             stack.push((v as Record<string, unknown>)[k]);
           }
@@ -159,6 +244,23 @@ export class HoneytokenSet {
       if (i !== -1) return this.#tokens[i];
     }
     return undefined;
+  }
+
+  /**
+   * The decoy in a text: any form the matcher knows, or a card decoy in groups; in a text with
+   * percent escapes, also as a lenient reader decodes it (`%34%31…` beside a malformed `%zz`, which a
+   * form or query parser leaves undecoded and a vendor may still decode).
+   */
+  #search(m: Matcher, text: string): number {
+    const i = this.#searchOnce(m, text);
+    if (i !== -1 || !text.includes('%')) return i;
+    const decoded = decodePercent(text);
+    return decoded === text ? -1 : this.#searchOnce(m, decoded);
+  }
+
+  #searchOnce(m: Matcher, text: string): number {
+    const i = m.find(text);
+    return i !== -1 || this.#cards.size === 0 ? i : groupedCard(text, this.#cards);
   }
 
   #compiled(): Matcher {
@@ -180,12 +282,14 @@ function jsonOf(v: object): string {
 
 /**
  * The patterns of one decoy. Mail to an address reaches its mailbox in any letter case, so an email
- * decoy as it is and URL-encoded matches in any case (either hex case included); its base64 forms,
- * and every form of the other kinds, match exactly. A card decoy is searched in each of its spellings.
+ * decoy as it is and URL-encoded matches in any case (either hex case included); its base64 forms
+ * as minted and upper-cased, and every form of the other kinds, match exactly. A card decoy is searched in each of its spellings.
  */
 function patternsOf(t: Honeytoken, id: number): Pattern[] {
   if (t.kind !== 'email') return [...new Set(spellingsOf(t).flatMap(formsOf))].map((f) => [f, id] as const);
   const lower = t.value.toLowerCase();
   const folded = new Set([lower, encodeURIComponent(lower).toLowerCase()]);
-  return [...[...folded].map((f) => [f, id, true] as const), ...base64Forms(t.value).map((f) => [f, id] as const)];
+  // Base64 keeps letter case: the decoy as minted (lower case) and upper-cased (`JDOE@EXAMPLE.COM` in a Basic credential).
+  const base64 = new Set([...base64Forms(t.value), ...base64Forms(t.value.toUpperCase())]);
+  return [...[...folded].map((f) => [f, id, true] as const), ...[...base64].map((f) => [f, id] as const)];
 }

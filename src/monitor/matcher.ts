@@ -1,6 +1,6 @@
 // A multi-pattern search (a skip search over four-character grams, then a hash and a compare): reads a fraction of the text, whatever the number of patterns.
 
-/** A compiled set of ASCII patterns; `find` answers the id of a pattern that occurs in a text (the earliest-starting one found), or -1. */
+/** A compiled set of patterns; `find` answers the id of a pattern that occurs in a text (the earliest-starting one found), or -1. */
 export interface Matcher {
   readonly size: number;
   find(text: string): number;
@@ -42,7 +42,8 @@ export function compileMatcher(patterns: readonly Pattern[]): Matcher {
   const list: Array<{ text: string; id: number; folded: boolean }> = [];
   for (const [p, id, folded = false] of patterns) {
     if (p.length === 0) continue;
-    for (let i = 0; i < p.length; i++) if (p.charCodeAt(i) >= 128) throw new RangeError('patterns are ASCII');
+    // Case folding is ASCII's: a pattern that matches in any case is ASCII; an exact one may be any text.
+    if (folded) for (let i = 0; i < p.length; i++) if (p.charCodeAt(i) >= 128) throw new RangeError('patterns that match in any case are ASCII');
     list.push({ text: folded ? p.toLowerCase() : p, id, folded });
   }
   const size = patterns.length;

@@ -10,6 +10,7 @@ import type { Alert, Severity, SignalName } from './alerts.js';
 import { baselineOf, scoreOf } from './baseline.js';
 import { hash32, subjectHash } from './hll.js';
 import { HoneytokenSet, mintValue, type Honeytoken, type HoneytokenOptions } from './honeytokens.js';
+import { reportedHost } from './names.js';
 import { shapeOf } from './shape.js';
 import { rangesOf, readCertificate, resolveAll } from './probe.js';
 import { telemetryOf, type Telemetry } from './otel.js';
@@ -617,8 +618,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
         raise({ id: `${alertId('responseDrift', destination, 'shape', w)}:${hash32(fresh.join('\n')).toString(36)}`, signal: 'responseDrift', destination, metric: 'shape', observed: fresh.length, baseline: l.shapes.size, score: 1, severity: 'warning', window: isoWindow(w), paths: fresh });
       });
     },
-    unknownHost(host: string) {
+    unknownHost(called: string) {
       const w = windowOf(now());
+      const host = reportedHost(called);
       learnNew('hosts', [host], () => {
         raise({ id: alertId('newDestination', host, 'host', w), signal: 'newDestination', destination: host, metric: 'host', observed: 1, baseline: 0, score: 1, severity: 'warning', window: isoWindow(w) });
       });

@@ -1,20 +1,7 @@
 // The shape of a vendor's answer: its paths and JSON types, with any key that may be data written as `*`.
 
-import { detect } from '../detect/detect.js';
+import { nameable } from './names.js';
 
-/** A key the vendor chose is named only when it looks like a field name; anything else (an email, an id, a long key) becomes `*`. */
-const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
-
-/**
- * Whether a key may be named in a path: it looks like a field name, no detector finds anything in it
- * (an access key id `AKIA…`, a `sk_live_…` key), and it is not credential-shaped (16 characters or
- * more with four digits or more: a token, not a word).
- */
-function nameable(key: string): boolean {
-  if (!NAME.test(key)) return false;
-  if (key.length >= 16 && (key.match(/\d/g)?.length ?? 0) >= 4) return false;
-  return detect(key).length === 0;
-}
 /** Objects wider than this are maps, not records: their keys are data. */
 const MAX_KEYS = 64;
 const MAX_PATHS = 500;

@@ -1,0 +1,2 @@
+import * as m from '../dist/monitor.js';
+const f = Object.values(m);
