@@ -71,6 +71,13 @@ function errorMessage(redact: Redactor, first: object, errorKey: string, message
   return typeof m === 'string' ? redact.text(m) : redact.copy(m);
 }
 
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/** The arguments after the first `from`, without a copy when there are none. */
+function argsAfter(args: readonly unknown[], from: number): readonly unknown[] {
+  return args.length > from ? args.slice(from) : NO_ARGS;
+}
+
 /**
  * Interpolates a pino message the way pino does (quick-format: `%s %d %i %f %j %o %O %%`; any other
  * `%x` uses up an argument; extra arguments are dropped), with every piece redacted alone and the
@@ -225,7 +232,9 @@ export function pinoOptions(schema: FieldSchema | undefined, options: PinoOption
   };
   // The arguments pino's log function receives: the merging object as it is (formatters.log redacts
   // it) and at most one finished, redacted message, so pino's own interpolation has nothing to do.
-  const prepare = (logger: object, args: readonly unknown[]): unknown[] => {
+  // A line whose message has no arguments and comes back from the detectors as it was (`info(obj,
+  // 'order')`, `info('done')`) is handed on in pino's own argument array: nothing is allocated.
+  const prepare = (logger: object, args: unknown[]): unknown[] => {
     if (args.length === 0) return [];
     const prefix = prefixOf(logger);
     const first = args[0];
@@ -235,13 +244,15 @@ export function pinoOptions(schema: FieldSchema | undefined, options: PinoOption
         const fromError = first === null ? undefined : errorMessage(redact, first, keyOf(logger, 'pino.errorKey', 'err'), keyOf(logger, 'pino.messageKey', 'msg'));
         return fromError === undefined ? [first] : [first, fromError];
       }
-      return [first, message(prefix, args[1], args.slice(2))];
+      const m = message(prefix, args[1], argsAfter(args, 2));
+      return args.length === 2 && m === args[1] ? args : [first, m];
     }
     if (first === undefined) {
-      const m = message(prefix, args[1], args.slice(2));
+      const m = message(prefix, args[1], argsAfter(args, 2));
       return m === undefined ? [] : [undefined, m];
     }
-    return [message(prefix, first, args.slice(1))];
+    const m = message(prefix, first, argsAfter(args, 1));
+    return args.length === 1 && m === first ? args : [m];
   };
 
   const redactChindings = (fresh: string): string => {
