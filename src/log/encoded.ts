@@ -1,20 +1,12 @@
 // Detection in logs that also reads percent-encoded text as a server or form parser would: a URL, a query or a form body logged as it arrived.
 import { surelyClean } from '../detect/detect.js';
-
-/** One round of percent-decoding; a malformed sequence still has its ASCII escapes decoded, so one bad byte cannot hide the rest. */
-function decodeOnce(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text.replace(/%([0-7][0-9A-Fa-f])/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  }
-}
+import { decodePercent } from '../detect/url.js';
 
 /** Percent-decoded up to twice (a value a client library encoded twice is decoded twice by some servers). */
 function percentDecoded(text: string): string {
   let t = text;
   for (let round = 0; round < 2 && t.includes('%'); round++) {
-    const next = decodeOnce(t);
+    const next = decodePercent(t);
     if (next === t) break;
     t = next;
   }
