@@ -1,0 +1,129 @@
+// A fifth outside attack: keys that are data in the monitor's responseDrift paths, decoys written the ways people write them,
+// and the recent log, text-walk and vault changes. Real Express and Koa gateways on 127.0.0.1 proxying to a real local vendor.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMonitor, type Alert } from '../../src/index.js';
+
+import { listen, startVendor, type Vendor } from "../helpers/vendor.js";
+import { crm, gateway, post, testClock, type App } from '../monitor/helpers.js';
+
+const settle = (ms = 30): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A local vendor whose JSON answer the test sets. */
+let answer: unknown = { id: 'c1', status: 'active' };
+let answering: App;
+function answerWith(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(answer));
+  });
+}
+beforeAll(async () => {
+  answering = await listen(createServer(answerWith));
+});
+afterAll(async () => {
+  await answering.close();
+});
+
+const randomDigits = (n: number): string => Array.from({ length: n }, () => String(Math.floor(Math.random() * 10))).join('');
+
+describe.each(['Express', 'Koa'] as const)('monitor on %s: responseDrift paths of a vendor answer keyed by data', (framework) => {
+  // The vendor answers a map keyed by the customers' phone numbers and SSNs, written as identifiers (`tel_14155550123`,
+  // `_078051120`): shape.ts nameable() names a key that matches NAME, is shorter than 16 characters and in which detect()
+  // finds nothing — and detect finds neither number once a word character touches it. The alert's paths carry them.
+  it('a phone number or an SSN as a key of the answer is never named in an alert', async () => {
+    const phone = `1415555${randomDigits(4)}`;
+    const ssn = `${219 + Math.floor(Math.random() * 400)}${10 + Math.floor(Math.random() * 80)}${1000 + Math.floor(Math.random() * 8000)}`;
+    answer = { id: 'c1', status: 'active' };
+    const destinations = crm(answering.url);
+    const clock = testClock();
+    const alerts: Alert[] = [];
+    const monitor = createMonitor({ destinations, clock: clock.now, window: 1000, history: 8, warmup: 2, onAlert: (a) => void alerts.push(a), audit: () => undefined, signals: { outboundDrift: false } });
+    const app = await gateway(framework, destinations, answering.url);
+    const call = async (): Promise<void> => {
+      expect((await post(app, { id: 'o1', contacts: [] })).status).toBe(200);
+    };
+    try {
+      for (let w = 0; w < 3; w++) {
+        await call();
+        await call();
+        await settle();
+        clock.advance(1000);
+        await monitor.flush();
+      }
+      answer = { id: 'c1', status: 'active', byPhone: { [`tel_${phone}`]: { id: 'c1' } }, bySsn: { [`_${ssn}`]: 'c1' } };
+      await call();
+      await settle();
+      await monitor.flush();
+      const drift = alerts.filter((a) => a.signal === 'responseDrift');
+      // The answer did change: the alert is raised, and says so without naming the keys.
+      expect(drift.length).toBeGreaterThan(0);
+      const text = JSON.stringify(alerts) + JSON.stringify(monitor.alerts()) + JSON.stringify(await monitor.snapshot());
+      expect(text.includes(phone), 'phone number in an alert').toBe(false);
+      expect(text.includes(ssn), 'SSN in an alert').toBe(false);
+    } finally {
+      await monitor.close();
+      await app.close();
+    }
+  });
+});
+
+describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the ways people write them', (framework) => {
+  async function rigged(): Promise<{ vendor: Vendor; app: App; alerts: Alert[]; card: string; email: string; close(): Promise<void> }> {
+    const vendor = await startVendor();
+    const destinations = crm(vendor.url);
+    const alerts: Alert[] = [];
+    const clock = testClock();
+    const monitor = createMonitor({ destinations, clock: clock.now, window: 1000, history: 8, warmup: 2, onAlert: (a) => void alerts.push(a), audit: () => undefined });
+    const card = monitor.honeytoken({ kind: 'cardNumber', label: 'card-decoy' });
+    const email = monitor.honeytoken({ kind: 'email', domain: 'decoy.example.com', label: 'mail-decoy' });
+    const app = await gateway(framework, destinations, vendor.url);
+    return {
+      vendor,
+      app,
+      alerts,
+      card,
+      email,
+      async close() {
+        await monitor.close();
+        await app.close();
+        await vendor.close();
+      },
+    };
+  }
+
+  // honeytokens.ts spellingsOf(): a card decoy is searched as 16 digits and in groups of four split by one space or one dash
+  // throughout. The same card grouped by a no-break space (what a formatted document pastes), by dots, or by a mix
+  // of separators is the same card to whoever reads it, and reaches the vendor with a 200.
+  it('a card decoy grouped by a no-break space, dots, or mixed separators in a public field is refused', async () => {
+    const r = await rigged();
+    try {
+      const g = r.card.match(/\d{4}/g)!;
+      const forms = [g.join('\u00a0'), g.join('.'), `${g[0]} ${g[1]}-${g[2]} ${g[3]}`];
+      const statuses = [];
+      for (const id of forms) statuses.push([JSON.stringify(id), (await post(r.app, { id, contacts: [] })).status]);
+      await settle(20);
+      expect(statuses).toEqual(forms.map((f) => [JSON.stringify(f), 403]));
+      expect(r.vendor.wire().replace(/\D/g, '')).not.toContain(r.card);
+    } finally {
+      await r.close();
+    }
+  });
+
+  // honeytokens.ts patternsOf(): an email decoy matches in any letter case as it is and URL-encoded ("mail to an address
+  // reaches its mailbox in any letter case"), but its base64 forms only in the case it was minted in. An upper-cased decoy
+  // in a Basic credential (base64 of `USER:password`) reaches the vendor's mailbox just as well, and the vendor with a 200.
+  it('an email decoy upper-cased inside a base64 Basic credential is refused', async () => {
+    const r = await rigged();
+    try {
+      const basic = `Basic ${Buffer.from(`${r.email.toUpperCase()}:secret`).toString('base64')}`;
+      const res = await fetch(`${r.app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic }, body: JSON.stringify({ id: 'o1', contacts: [] }) });
+      await res.text();
+      expect(res.status).toBe(403);
+      expect(r.vendor.received).toHaveLength(0);
+    } finally {
+      await r.close();
+    }
+  });
+});
