@@ -165,6 +165,40 @@ describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the wa
   });
 });
 
+describe.each(['Express', 'Koa'] as const)('monitor on %s: a decoy percent-encoded in a query beside a malformed escape', (framework) => {
+  // monitor/guard.ts preflight(): the query is searched as qs parses it; qs decodes a component with decodeURIComponent and
+  // keeps it undecoded when that throws, so one malformed escape (`%zz`) leaves a decoy written as escapes (`%34%31…`)
+  // unread. The guard then forwards the component re-encoded (`%2534%2531…`): the vendor reads `%34%31…%zz`, the decoy to
+  // any lenient decoding (the one fieldguard's own URL and log scanners apply: "one bad byte cannot hide the rest").
+  it('the decoy is refused, and nothing reaches the vendor', async () => {
+    const vendor = await startVendor();
+    const destinations = crm(vendor.url);
+    const monitor = createMonitor({ destinations, clock: testClock().now, window: 1000, history: 8, warmup: 2, onAlert: () => undefined, audit: () => undefined });
+    const card = monitor.honeytoken({ kind: 'cardNumber', label: 'card-decoy' });
+    const email = monitor.honeytoken({ kind: 'email', domain: 'decoy.example.com', label: 'mail-decoy' });
+    const app = await gateway(framework, destinations, vendor.url);
+    const escaped = (s: string): string => [...s].map((ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+    try {
+      const statuses: Array<[string, number]> = [];
+      for (const [name, value] of [['card', card], ['email', email]] as const) {
+        const r = await fetch(`${app.url}/crm/contacts?id=${escaped(value)}%zz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'o1', contacts: [] }) });
+        await r.text();
+        statuses.push([name, r.status]);
+      }
+      await settle(20);
+      expect(statuses).toEqual([
+        ['card', 403],
+        ['email', 403],
+      ]);
+      expect(vendor.received).toHaveLength(0);
+    } finally {
+      await monitor.close();
+      await app.close();
+      await vendor.close();
+    }
+  });
+});
+
 describe('guardFetch with a monitor: a URL whose host no destination declares', () => {
   // monitor.ts unknownHost(): the refused host is learnt in the store's `hosts` namespace and raised as a `newDestination`
   // alert under `destination: host`, as it is. A host built from data (`4xxxxxxxxxxxxxxx.exfil.example`, a label per
