@@ -165,12 +165,12 @@ describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the wa
   });
 });
 
-describe.each(['Express', 'Koa'] as const)('monitor on %s: a decoy percent-encoded in a query beside a malformed escape', (framework) => {
+describe.each(['Express', 'Koa'] as const)('monitor on %s: a decoy percent-encoded in a query or a form beside a malformed escape', (framework) => {
   // monitor/guard.ts preflight(): the query is searched as qs parses it; qs decodes a component with decodeURIComponent and
   // keeps it undecoded when that throws, so one malformed escape (`%zz`) leaves a decoy written as escapes (`%34%31…`)
   // unread. The guard then forwards the component re-encoded (`%2534%2531…`): the vendor reads `%34%31…%zz`, the decoy to
   // any lenient decoding (the one fieldguard's own URL and log scanners apply: "one bad byte cannot hide the rest").
-  it('the decoy is refused, and nothing reaches the vendor', async () => {
+  it('the decoy in a query or a form body is refused, and nothing reaches the vendor', async () => {
     const vendor = await startVendor();
     const destinations = crm(vendor.url);
     const monitor = createMonitor({ destinations, clock: testClock().now, window: 1000, history: 8, warmup: 2, onAlert: () => undefined, audit: () => undefined });
@@ -183,12 +183,18 @@ describe.each(['Express', 'Koa'] as const)('monitor on %s: a decoy percent-encod
       for (const [name, value] of [['card', card], ['email', email]] as const) {
         const r = await fetch(`${app.url}/crm/contacts?id=${escaped(value)}%zz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'o1', contacts: [] }) });
         await r.text();
-        statuses.push([name, r.status]);
+        statuses.push([`${name} in the query`, r.status]);
+        // A form body is parsed by the same rules, and written on the same way.
+        const f = await fetch(`${app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `id=${escaped(value)}%zz` });
+        await f.text();
+        statuses.push([`${name} in a form body`, f.status]);
       }
       await settle(20);
       expect(statuses).toEqual([
-        ['card', 403],
-        ['email', 403],
+        ['card in the query', 403],
+        ['card in a form body', 403],
+        ['email in the query', 403],
+        ['email in a form body', 403],
       ]);
       expect(vendor.received).toHaveLength(0);
     } finally {
