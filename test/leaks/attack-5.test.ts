@@ -58,10 +58,11 @@ describe.each([
   ['Koa', 'memory'],
   ['Express', 'Redis'],
 ] as const)('monitor on %s (%s store): responseDrift paths of a vendor answer keyed by data', (framework, kept) => {
-  // The vendor answers a map keyed by the customers' phone numbers and SSNs, written as identifiers (`tel_14155550123`,
-  // `_078051120`): shape.ts nameable() names a key that matches NAME, is shorter than 16 characters and in which detect()
-  // finds nothing, and detect finds neither number once a word character touches it. The alert's paths carry them, and
-  // the learned shapes recorded in the monitor's store (`response:<destination>`) too.
+  // The vendor answers maps keyed by the customers' phone numbers and SSNs, each after its context word and an underscore
+  // (`tel_14155550123`, `ssn_219099999`). shape.ts nameable() names a key that matches NAME, is shorter than 16 characters
+  // and in which detect() finds nothing; detect finds `tel 14155550123` and `ssn 219099999`, but not once the underscore
+  // glues the number to its word (the log scanner reads such a value apart: log/encoded.ts GLUED; the shape does not).
+  // The alert's paths carry them, and so do the learned shapes recorded in the monitor's store (`response:<destination>`).
   it('a phone number or an SSN as a key of the answer is never named in an alert, a snapshot or the store', async () => {
     const phone = `1415555${randomDigits(4)}`;
     const ssn = `${219 + Math.floor(Math.random() * 400)}${10 + Math.floor(Math.random() * 80)}${1000 + Math.floor(Math.random() * 8000)}`;
@@ -86,7 +87,7 @@ describe.each([
         clock.advance(1000);
         await monitor.flush();
       }
-      answer = { id: 'c1', status: 'active', byPhone: { [`tel_${phone}`]: { id: 'c1' } }, bySsn: { [`_${ssn}`]: 'c1' } };
+      answer = { id: 'c1', status: 'active', byPhone: { [`tel_${phone}`]: { id: 'c1' } }, bySsn: { [`ssn_${ssn}`]: 'c1' } };
       await call();
       await settle();
       await monitor.flush();
