@@ -4,8 +4,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMonitor, redisMonitorStore, type Alert } from '../../src/index.js';
 import { redisClient, redisUrl } from '../helpers/redis.js';
-
-import { listen, startVendor, type Vendor } from "../helpers/vendor.js";
+import express from 'express';
+import { z } from 'zod';
+import { defineSchema, tag } from '../../src/index.js';
+import * as fx from '../../src/express/index.js';
+import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
 import { crm, gateway, post, schema, testClock, type App } from '../monitor/helpers.js';
 import { guardFetch } from '../../src/fetch/index.js';
 import { canaries, findLeaks } from './canaries.js';
@@ -231,6 +234,32 @@ describe('guardFetch with a monitor: a URL whose host no destination declares', 
       expect(text.includes(label), 'card digits in an alert').toBe(false);
     } finally {
       await monitor.close();
+    }
+  });
+});
+
+describe('maskFields on Express: a server-sent event stream', () => {
+  // middleware/stream.ts:165: an event's `id` and `event` fields are written on as they came (`head += \`${field}: ${value}\``),
+  // neither walked by the plan nor scanned; only `data` is. An event id that is the customer's email (a common choice:
+  // the record's key), or an event name carrying a card or a key, reaches the client in clear through maskFields.
+  it('an email, a card and an API key in the id and event fields of an event are masked or dropped', async () => {
+    const c = canaries();
+    const schema = defineSchema(z.object({ id: tag(z.string(), 'public'), email: tag(z.string(), 'personal', { kind: 'email' }) }));
+    const e = express();
+    e.get('/events', fx.maskFields({ schema }), (_req, res) => {
+      res.setHeader('content-type', 'text/event-stream');
+      res.write(`id: ${c.email}\nevent: card ${c.card}\ndata: {"id":"a","email":"${c.email}"}\n\n`);
+      res.end(`event: ${c.apiKey}\ndata: {"id":"b"}\n\n`);
+    });
+    const app = await listen(createServer(e));
+    try {
+      const r = await fetch(`${app.url}/events`);
+      const text = await r.text();
+      expect(r.status).toBe(200);
+      expect(text).toContain('"id":"a"');
+      expect(findLeaks({ answer: text }, c)).toEqual([]);
+    } finally {
+      await app.close();
     }
   });
 });
