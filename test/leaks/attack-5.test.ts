@@ -1,5 +1,34 @@
-// A fifth outside attack: keys that are data in the monitor's responseDrift paths, decoys written the ways people write them,
-// and the recent log, text-walk and vault changes. Real Express and Koa gateways on 127.0.0.1 proxying to a real local vendor.
+// A fifth outside attack. Real Express and Koa gateways on 127.0.0.1 proxying to a real local vendor, a real local vendor
+// answering JSON, guardFetch, Redis at REDIS_URL for the monitor's store. Every case below got a canary (or a decoy) out
+// when it was written, and asserts what should happen:
+// - responseDrift paths name answer keys that are a phone number or an SSN glued to their context word (`tel_1415…`,
+//   `ssn_2190…`): in the alert, monitor.alerts() and the learned shapes in the Redis store (src/monitor/shape.ts nameable()).
+// - A card decoy grouped by no-break spaces, dots or mixed separators reaches the vendor (src/monitor/honeytokens.ts spellingsOf()).
+// - An email decoy upper-cased inside a base64 Basic credential reaches the vendor (honeytokens.ts patternsOf(): base64 forms
+//   only in the minted case).
+// - A decoy written as percent escapes beside one malformed escape, in a query or a form body, reaches the vendor
+//   re-encoded (src/monitor/guard.ts preflight() / searchBodyText(): the search reads what qs decoded, and qs leaves a
+//   component that does not decode as it was).
+// - A host no destination declares, spelled with a card number and an SSN, is raised as it is in the newDestination alert
+//   (src/monitor/monitor.ts unknownHost()) and quoted in the ERR_UNKNOWN_DESTINATION message (src/fetch/outbound.ts checkUrl()).
+// - An event stream's `id` and `event` fields pass maskFields unscanned (src/middleware/stream.ts event()).
+//
+// What held (tried, no canary out; not kept here as cases, the earlier hunts cover the same ground):
+// - pino 10 through pinoOptions: %s %d %i %f %j %o %O %% with strings, numbers, BigInts, Symbols, Maps, Sets, toJSON,
+//   throwing getters / toJSON / toString, Proxies, 200-deep and 5,000-wide objects, a 300 KB string, errors with causes,
+//   AggregateError, own properties, a rewritten stack or name; object messages with arguments; child bindings and msgPrefix.
+// - winston 3 through redactFormat + splat: %s %d %i %j %o %O %c %% (counting), metadata after the placeholders, keys
+//   that are data, Errors, circular objects, non-enumerable properties, class instances, Maps, defaultMeta, child, log().
+// - redactLogs on Express with pino: route patterns only (unmatched and RegExp routes included), queries with data as keys
+//   and nested keys, headers (referer, user-agent, cookie), bodies, the request logger, a body that does not parse.
+// - The text walk (applyPlanText) against JSON.stringify of the value walk: 20,000 random objects over four plans (scrub,
+//   mask, scrub with scan, mask with keep), with and without caseInsensitiveKeys, keys such as __proto__, quotes in keys,
+//   lone surrogates, -0, NaN, 1e21, Dates: the same text, and no personal value outside a public field.
+// - protect on Express and Koa: data in query keys, nested and repeated query keys, form bodies, text/plain (415),
+//   UTF-16 JSON, +json types, duplicate and __proto__ / constructor keys.
+// - The vault behind tokenizeFields: a store that throws (with the value in its message), throws synchronously, hangs on
+//   allocate or on its generation: 503 ERR_VAULT_UNAVAILABLE within the deadline, nothing forwarded, no message passed on.
+//   A store answering tokens that are not strings makes the fields leave the payload (no value out, but no error either).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMonitor, redisMonitorStore, type Alert } from '../../src/index.js';
