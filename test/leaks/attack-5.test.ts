@@ -11,7 +11,8 @@
 //   component that does not decode as it was).
 // - A host no destination declares, spelled with a card number and an SSN, is raised as it is in the newDestination alert
 //   (src/monitor/monitor.ts unknownHost()) and quoted in the ERR_UNKNOWN_DESTINATION message (src/fetch/outbound.ts checkUrl()).
-// - An event stream's `id` and `event` fields pass maskFields unscanned (src/middleware/stream.ts event()).
+// - An event stream's `id` and `event` fields pass maskFields unscanned to the client, and protect to the vendor
+//   (src/middleware/stream.ts event()).
 //
 // What held (tried, no canary out; not kept here as cases, the earlier hunts cover the same ground):
 // - pino 10 through pinoOptions: %s %d %i %f %j %o %O %% with strings, numbers, BigInts, Symbols, Maps, Sets, toJSON,
@@ -283,6 +284,25 @@ describe('maskFields on Express: a server-sent event stream', () => {
       expect(findLeaks({ answer: text }, c)).toEqual([]);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe.each(['Express', 'Koa'] as const)('protect on %s: a server-sent event stream uploaded to the vendor', (framework) => {
+  // The same engine on the request side (middleware/stream.ts:165): an uploaded event's `id` and `event` lines are written
+  // on to the vendor as they came, while its `data` goes through the destination's policy.
+  it('an email and a card in the id and event fields never reach the vendor', async () => {
+    const c = canaries();
+    const vendor = await startVendor();
+    const app = await gateway(framework, crm(vendor.url), vendor.url);
+    try {
+      const r = await fetch(`${app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'text/event-stream' }, body: `id: ${c.email}\nevent: ${c.card}\ndata: {"id":"o1","contacts":[]}\n\n` });
+      await r.text();
+      await settle(20);
+      expect(findLeaks({ vendor: vendor.wire() }, c)).toEqual([]);
+    } finally {
+      await app.close();
+      await vendor.close();
     }
   });
 });
