@@ -11,7 +11,8 @@
 //   component that does not decode as it was).
 // - A host no destination declares, spelled with a card number and an SSN, is raised as it is in the newDestination alert
 //   (src/monitor/monitor.ts unknownHost()) and quoted in the ERR_UNKNOWN_DESTINATION message (src/fetch/outbound.ts checkUrl()).
-// - An event stream's `id` and `event` fields pass maskFields unscanned (src/middleware/stream.ts event()).
+// - An event stream's `id` and `event` fields pass maskFields unscanned to the client, and protect to the vendor
+//   (src/middleware/stream.ts event()).
 //
 // What held (tried, no canary out; not kept here as cases, the earlier hunts cover the same ground):
 // - pino 10 through pinoOptions: %s %d %i %f %j %o %O %% with strings, numbers, BigInts, Symbols, Maps, Sets, toJSON,
@@ -139,35 +140,36 @@ describe.each([
   });
 });
 
-describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the ways people write them', (framework) => {
-  async function rigged(): Promise<{ vendor: Vendor; app: App; alerts: Alert[]; card: string; email: string; close(): Promise<void> }> {
-    const vendor = await startVendor();
-    const destinations = crm(vendor.url);
-    const alerts: Alert[] = [];
-    const clock = testClock();
-    const monitor = createMonitor({ destinations, clock: clock.now, window: 1000, history: 8, warmup: 2, onAlert: (a) => void alerts.push(a), audit: () => undefined });
-    const card = monitor.honeytoken({ kind: 'cardNumber', label: 'card-decoy' });
-    const email = monitor.honeytoken({ kind: 'email', domain: 'decoy.example.com', label: 'mail-decoy' });
-    const app = await gateway(framework, destinations, vendor.url);
-    return {
-      vendor,
-      app,
-      alerts,
-      card,
-      email,
-      async close() {
-        await monitor.close();
-        await app.close();
-        await vendor.close();
-      },
-    };
-  }
+/** A gateway to a fresh vendor behind a monitor that minted a card and an email decoy. */
+async function rigged(framework: 'Express' | 'Koa'): Promise<{ vendor: Vendor; app: App; alerts: Alert[]; card: string; email: string; close(): Promise<void> }> {
+  const vendor = await startVendor();
+  const destinations = crm(vendor.url);
+  const alerts: Alert[] = [];
+  const clock = testClock();
+  const monitor = createMonitor({ destinations, clock: clock.now, window: 1000, history: 8, warmup: 2, onAlert: (a) => void alerts.push(a), audit: () => undefined });
+  const card = monitor.honeytoken({ kind: 'cardNumber', label: 'card-decoy' });
+  const email = monitor.honeytoken({ kind: 'email', domain: 'decoy.example.com', label: 'mail-decoy' });
+  const app = await gateway(framework, destinations, vendor.url);
+  return {
+    vendor,
+    app,
+    alerts,
+    card,
+    email,
+    async close() {
+      await monitor.close();
+      await app.close();
+      await vendor.close();
+    },
+  };
+}
 
+describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the ways people write them', (framework) => {
   // honeytokens.ts spellingsOf(): a card decoy is searched as 16 digits and in groups of four split by one space or one dash
   // throughout. The same card grouped by a no-break space (what a formatted document pastes), by dots, or by a mix
   // of separators is the same card to whoever reads it, and reaches the vendor with a 200.
   it('a card decoy grouped by a no-break space, dots, or mixed separators in a public field is refused', async () => {
-    const r = await rigged();
+    const r = await rigged(framework);
     try {
       const g = r.card.match(/\d{4}/g)!;
       const forms = [g.join('\u00a0'), g.join('.'), `${g[0]} ${g[1]}-${g[2]} ${g[3]}`];
@@ -185,7 +187,7 @@ describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the wa
   // reaches its mailbox in any letter case"), but its base64 forms only in the case it was minted in. An upper-cased decoy
   // in a Basic credential (base64 of `USER:password`) reaches the vendor's mailbox just as well, and the vendor with a 200.
   it('an email decoy upper-cased inside a base64 Basic credential is refused', async () => {
-    const r = await rigged();
+    const r = await rigged(framework);
     try {
       const basic = `Basic ${Buffer.from(`${r.email.toUpperCase()}:secret`).toString('base64')}`;
       const res = await fetch(`${r.app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic }, body: JSON.stringify({ id: 'o1', contacts: [] }) });
@@ -204,21 +206,16 @@ describe.each(['Express', 'Koa'] as const)('monitor on %s: a decoy percent-encod
   // unread. The guard then forwards the component re-encoded (`%2534%2531…`): the vendor reads `%34%31…%zz`, the decoy to
   // any lenient decoding (the one fieldguard's own URL and log scanners apply: "one bad byte cannot hide the rest").
   it('the decoy in a query or a form body is refused, and nothing reaches the vendor', async () => {
-    const vendor = await startVendor();
-    const destinations = crm(vendor.url);
-    const monitor = createMonitor({ destinations, clock: testClock().now, window: 1000, history: 8, warmup: 2, onAlert: () => undefined, audit: () => undefined });
-    const card = monitor.honeytoken({ kind: 'cardNumber', label: 'card-decoy' });
-    const email = monitor.honeytoken({ kind: 'email', domain: 'decoy.example.com', label: 'mail-decoy' });
-    const app = await gateway(framework, destinations, vendor.url);
+    const r = await rigged(framework);
     const escaped = (s: string): string => [...s].map((ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
     try {
       const statuses: Array<[string, number]> = [];
-      for (const [name, value] of [['card', card], ['email', email]] as const) {
-        const r = await fetch(`${app.url}/crm/contacts?id=${escaped(value)}%zz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'o1', contacts: [] }) });
-        await r.text();
-        statuses.push([`${name} in the query`, r.status]);
+      for (const [name, value] of [['card', r.card], ['email', r.email]] as const) {
+        const q = await fetch(`${r.app.url}/crm/contacts?id=${escaped(value)}%zz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'o1', contacts: [] }) });
+        await q.text();
+        statuses.push([`${name} in the query`, q.status]);
         // A form body is parsed by the same rules, and written on the same way.
-        const f = await fetch(`${app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `id=${escaped(value)}%zz` });
+        const f = await fetch(`${r.app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `id=${escaped(value)}%zz` });
         await f.text();
         statuses.push([`${name} in a form body`, f.status]);
       }
@@ -229,11 +226,9 @@ describe.each(['Express', 'Koa'] as const)('monitor on %s: a decoy percent-encod
         ['email in the query', 403],
         ['email in a form body', 403],
       ]);
-      expect(vendor.received).toHaveLength(0);
+      expect(r.vendor.received).toHaveLength(0);
     } finally {
-      await monitor.close();
-      await app.close();
-      await vendor.close();
+      await r.close();
     }
   });
 });
@@ -289,6 +284,25 @@ describe('maskFields on Express: a server-sent event stream', () => {
       expect(findLeaks({ answer: text }, c)).toEqual([]);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe.each(['Express', 'Koa'] as const)('protect on %s: a server-sent event stream uploaded to the vendor', (framework) => {
+  // The same engine on the request side (middleware/stream.ts:165): an uploaded event's `id` and `event` lines are written
+  // on to the vendor as they came, while its `data` goes through the destination's policy.
+  it('an email and a card in the id and event fields never reach the vendor', async () => {
+    const c = canaries();
+    const vendor = await startVendor();
+    const app = await gateway(framework, crm(vendor.url), vendor.url);
+    try {
+      const r = await fetch(`${app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'text/event-stream' }, body: `id: ${c.email}\nevent: ${c.card}\ndata: {"id":"o1","contacts":[]}\n\n` });
+      await r.text();
+      await settle(20);
+      expect(findLeaks({ vendor: vendor.wire() }, c)).toEqual([]);
+    } finally {
+      await app.close();
+      await vendor.close();
     }
   });
 });
