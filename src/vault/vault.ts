@@ -389,6 +389,8 @@ export function createVault(options: VaultOptions): Vault {
         pending.forEach((i, j) => {
           const answer = got[j] ?? null;
           const token = (tokens[i] = answer === null || typeof answer === 'string' ? answer : answer.token);
+          // A store that answers something else than a token broke its contract: fail closed, as for a store that throws.
+          if (token !== null && (typeof token !== 'string' || token === '')) throw unavailable();
           if (token === null || at === undefined || at !== cacheGeneration) return;
           const mine = built[j];
           // This vault's own record, or one the store found and said the expiry of; the generation must still be the

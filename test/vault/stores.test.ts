@@ -384,6 +384,16 @@ describe('a store that fails', () => {
     expect(String((e as Error).message)).not.toContain('jane');
   });
 
+  it('makes tokenize reject with ERR_VAULT_UNAVAILABLE when the store answers something that is not a token, instead of dropping the value', async () => {
+    for (const answer of [42, { token: 7 }, {}, '']) {
+      const odd = { ...memoryStore(), allocate: async (items: readonly unknown[]) => items.map(() => answer) } as unknown as VaultStore;
+      const v = createVault({ store: odd, keys, audit: silent });
+      const e = await v.tokenize(['jane.doe@example.com']).catch((x: unknown) => x);
+      expect(e, JSON.stringify(answer)).toMatchObject({ code: 'ERR_VAULT_UNAVAILABLE', status: 503 });
+      expect(String((e as Error).message)).not.toContain('jane');
+    }
+  });
+
   it('treats a store slower than timeoutMs as unavailable', async () => {
     const slow: VaultStore = { ...memoryStore(), get: () => new Promise((r) => setTimeout(() => r([]), 500)) };
     const v = createVault({ store: slow, keys, audit: silent, timeoutMs: 50 });
