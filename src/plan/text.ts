@@ -15,6 +15,8 @@ import {
   DROP,
   DROP_KEY,
   LazyReport,
+  maskSlot,
+  masksLeaf,
   NONE_UNRESOLVED,
   newWalk,
   outKey,
@@ -58,6 +60,27 @@ function needsEscape(s: string): boolean {
   return false;
 }
 
+/** Past this many hundredths, two doubles with two decimals can be less than one unit in the last place apart (2^46). */
+const MAX_CENTS = 7e15;
+
+/**
+ * A number as JSON writes it: `null` where it is not finite, else its shortest round-trip text,
+ * as `String` gives it. Amounts with at most two decimals (`9.99`, `101.5`) are written from their
+ * count of hundredths: while doubles lie closer together than 0.01 (below 2^46), no shorter
+ * decimal reads back as the same double, so that text is the shortest one. It costs a fraction
+ * of `String` of a double, which writes its digits and enters them in the engine's number cache.
+ */
+export function numberText(x: number): string {
+  const n = Math.round(x * 100);
+  if (n / 100 !== x || n > MAX_CENTS || n < -MAX_CENTS) return Number.isFinite(x) ? String(x) : 'null';
+  if (n === 0) return '0';
+  const a = n < 0 ? -n : n;
+  const f = a % 100;
+  const whole = n < 0 ? `-${(a - f) / 100}` : `${(a - f) / 100}`;
+  if (f === 0) return whole;
+  return whole + (f % 10 === 0 ? `.${f / 10}` : f < 10 ? `.0${f}` : `.${f}`);
+}
+
 /** A string as JSON writes it; strings without characters JSON escapes are quoted without asking the native writer. */
 export function quote(s: string): string {
   return needsEscape(s) ? JSON.stringify(s) : `"${s}"`;
@@ -91,7 +114,7 @@ function toText(w: Walk, r: unknown, key: string | number): string | undefined {
     case 'string':
       return quote(r);
     case 'number':
-      return Number.isFinite(r) ? String(r) : 'null';
+      return numberText(r);
     case 'boolean':
       return r ? 'true' : 'false';
     case 'undefined':
@@ -350,13 +373,13 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
         w.nodes++;
         tallyAt(w, childPos, child, item);
         s += keyBefore(node, slot!, first, open);
-        s += Number.isFinite(item) ? String(item) : 'null';
+        s += numberText(item);
         open = false;
         first = false;
         continue;
       }
     }
-    const r = walkText(w, child, childPos, item, depth + 1, ref, k, name);
+    const r = keyText !== undefined && masksLeaf(w, child, item) ? toText(w, maskSlot(w, node, slot!, child, childPos, item, ref, k), name) : walkText(w, child, childPos, item, depth + 1, ref, k, name);
     if (r === DROP) continue;
     if (held !== undefined) {
       held[name] = r;
