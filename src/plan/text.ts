@@ -23,6 +23,7 @@ import {
   secretKeyText,
   distinctKey,
   PLACEHOLDER,
+  ROOT_REF,
   rootOf,
   tally,
   tooDeep,
@@ -42,6 +43,20 @@ export interface PlanText {
 
 /** Where a public plan keeps the compiled plan it applies. */
 export const COMPILED = Symbol.for('fieldguard.compiledPlan');
+
+/** The last string a mask format gave in a text walk, and its JSON text: formats that censor give the same string value after value. */
+let lastMasked: string | undefined;
+let lastMaskedText = '';
+
+/** The text of a mask format's output under `key` of its holder: {@link toText}, remembering the last string. */
+function maskedText(w: Walk, r: unknown, key: string): string | undefined {
+  if (typeof r !== 'string') return toText(w, r, key);
+  if (r !== lastMasked) {
+    lastMaskedText = quote(r);
+    lastMasked = r;
+  }
+  return lastMaskedText;
+}
 
 /** A value's text, `undefined` where JSON leaves it out (an object's entry is omitted, an array's item is `null`), or DROP. */
 type Out = string | undefined | typeof DROP;
@@ -230,7 +245,7 @@ function walkText(w: Walk, node: PlanNode, pos: Position, value: unknown, depth:
     if (seen.has(c)) return quote(PLACEHOLDER.circular);
     seen.add(c);
   }
-  const inner: Ref | undefined = w.plan.concretePaths ? { parent: ref ?? { parent: undefined, key: undefined }, key } : undefined;
+  const inner: Ref | undefined = w.plan.concretePaths ? { parent: ref ?? ROOT_REF, key, path: undefined } : undefined;
   try {
     return Array.isArray(c) ? arrayText(w, node, here, c, depth, inner) : objectText(w, node, here, c, depth, inner);
   } finally {
@@ -379,7 +394,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
         continue;
       }
     }
-    const r = keyText !== undefined && masksLeaf(w, child, item) ? toText(w, maskSlot(w, node, slot!, child, childPos, item, ref, k), name) : walkText(w, child, childPos, item, depth + 1, ref, k, name);
+    const r = keyText !== undefined && masksLeaf(w, child, item) ? maskedText(w, maskSlot(w, node, slot!, child, childPos, item, ref, k), name) : walkText(w, child, childPos, item, depth + 1, ref, k, name);
     if (r === DROP) continue;
     if (held !== undefined) {
       held[name] = r;
@@ -440,6 +455,9 @@ export function applyCompiledText(plan: CompiledPlan, value: unknown, context?: 
     out = walkText(w, plan.root, rootOf(plan), value, 0, undefined, undefined, '');
   } catch (e) {
     walkFailed(e);
+  } finally {
+    // No masked value is kept past its walk.
+    lastMasked = undefined;
   }
   checkRejected(w);
   auditDecrypts(w, context);

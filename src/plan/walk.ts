@@ -55,8 +55,11 @@ export interface Ref {
   readonly parent: Ref | undefined;
   readonly key: string | number | undefined;
   /** The container's own concrete path, spelled out the first time a value inside it needs it. */
-  path?: string;
+  path: string | undefined;
 }
+
+/** What the root container's ref hangs from: the empty path, shared by every walk (never written: `refPath` stops at it). */
+export const ROOT_REF: Ref = Object.freeze({ parent: undefined, key: undefined, path: undefined });
 
 export interface Walk {
   readonly plan: CompiledPlan;
@@ -435,7 +438,7 @@ export function walk(w: Walk, node: PlanNode, pos: Position, value: unknown, dep
     if (seen.has(c)) return PLACEHOLDER.circular;
     seen.add(c);
   }
-  const inner: Ref | undefined = w.plan.concretePaths ? { parent: ref ?? { parent: undefined, key: undefined }, key } : undefined;
+  const inner: Ref | undefined = w.plan.concretePaths ? { parent: ref ?? ROOT_REF, key, path: undefined } : undefined;
   try {
     return Array.isArray(c) ? walkArray(w, node, here, c, depth, inner) : walkObject(w, node, here, c, depth, inner);
   } finally {
