@@ -86,15 +86,26 @@ const MAX_CENTS = 7e15;
  * of `String` of a double, which writes its digits and enters them in the engine's number cache.
  */
 export function numberText(x: number): string {
+  // Small integers: the engine's own number cache answers without writing anything.
+  if ((x | 0) === x) return String(x);
   const n = Math.round(x * 100);
   if (n / 100 !== x || n > MAX_CENTS || n < -MAX_CENTS) return Number.isFinite(x) ? String(x) : 'null';
-  if (n === 0) return '0';
+  // An amount met lately is the same text again: a walk's text keeps every piece it is made of until it ends.
+  const i = n & (AMOUNTS - 1);
+  if (amountCents[i] === n) return amountTexts[i]!;
   const a = n < 0 ? -n : n;
   const f = a % 100;
   const whole = n < 0 ? `-${(a - f) / 100}` : `${(a - f) / 100}`;
-  if (f === 0) return whole;
-  return whole + (f % 10 === 0 ? `.${f / 10}` : f < 10 ? `.0${f}` : `.${f}`);
+  const text = f === 0 ? whole : whole + (f % 10 === 0 ? `.${f / 10}` : f < 10 ? `.0${f}` : `.${f}`);
+  amountCents[i] = n;
+  amountTexts[i] = text;
+  return text;
 }
+
+/** The texts of amounts written lately, by their hundredths modulo AMOUNTS (the slot's key beside it). */
+const AMOUNTS = 256;
+const amountCents = new Float64Array(AMOUNTS).fill(NaN);
+const amountTexts = new Array<string>(AMOUNTS).fill('');
 
 /** A string as JSON writes it; strings without characters JSON escapes are quoted without asking the native writer. */
 export function quote(s: string): string {

@@ -221,6 +221,8 @@ describe('applyPlanText', () => {
     );
     for (let n = 0; n <= 200000; n++) if (numberText(n / 100) !== String(n / 100)) expect(numberText(n / 100)).toBe(String(n / 100));
     for (let n = 7e15 - 100000; n <= 7e15; n++) if (numberText(n / 100) !== String(n / 100)) expect(numberText(n / 100)).toBe(String(n / 100));
+    // Amounts sharing a slot of the recent texts, written in turn.
+    for (let r = 0; r < 3; r++) for (const n of [999, 999 + 256, -999, 999 + 512, 10199]) expect(numberText(n / 100)).toBe(String(n / 100));
     for (const x of [0, -0, 0.01, -0.01, 0.1, 0.3, 0.1 + 0.2, 9.99, 101.99, 1.005, 123456789.12, NaN, Infinity, -Infinity]) expect(numberText(x)).toBe(JSON.stringify(x));
   });
 });
