@@ -3,6 +3,7 @@ import { FieldguardError } from '../errors.js';
 import { defaultMask, type MaskFn } from '../mask/formats.js';
 import { isFieldSchema, schemaRoot, type FieldSchema } from '../schema/define.js';
 import type { FieldTag, Kind } from '../schema/tags.js';
+import { appendKey } from '../schema/path.js';
 import type { TrieNode } from '../schema/trie.js';
 import { stdoutAudit, type AuditSink } from '../vault/audit.js';
 import type { KeyRing } from '../vault/keys.js';
@@ -165,6 +166,12 @@ export interface PlanNode {
   /** The comma texts after a string whose closing quote is still to be written (`","email":`, `","email":"`). */
   readonly quoteCommaKeyTexts: readonly string[];
   readonly quoteCommaKeyOpenTexts: readonly string[];
+  /**
+   * Each slot's key as a step of a concrete path, for the app's own mask formats: after a parent's
+   * path (`.email`, `["x-y"]`) and at the root (`email`, `["x-y"]`), spelled once per plan.
+   */
+  readonly pathSteps: readonly string[];
+  readonly rootPathSteps: readonly string[];
   /** Every key no schema or selection names. */
   other: PlanNode;
   /**
@@ -351,6 +358,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       commaKeyOpenTexts: [],
       quoteCommaKeyTexts: [],
       quoteCommaKeyOpenTexts: [],
+      pathSteps: [],
+      rootPathSteps: [],
       childKeys: [],
       other: undefined as unknown as PlanNode,
       items: undefined as unknown as PlanNode,
@@ -383,6 +392,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
         commaKeyOpenTexts: string[];
         quoteCommaKeyTexts: string[];
         quoteCommaKeyOpenTexts: string[];
+        pathSteps: string[];
+        rootPathSteps: string[];
         childKeys: string[];
       };
       writable.children = children;
@@ -395,6 +406,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       writable.commaKeyOpenTexts = writable.keyTexts.map((t) => `,${t}"`);
       writable.quoteCommaKeyTexts = writable.keyTexts.map((t) => `",${t}`);
       writable.quoteCommaKeyOpenTexts = writable.keyTexts.map((t) => `",${t}"`);
+      writable.rootPathSteps = writable.childKeys.map((k) => appendKey('', k));
+      writable.pathSteps = writable.childKeys.map((k) => appendKey('.', k).slice(1));
     }
     // A key an object's schema does not name, where it names others, is not described by the schema:
     // its value is untagged. Only where the schema names no key (a tagged blob, a record) does it inherit.
@@ -423,6 +436,8 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       commaKeyOpenTexts: [],
       quoteCommaKeyTexts: [],
       quoteCommaKeyOpenTexts: [],
+      pathSteps: [],
+      rootPathSteps: [],
       childKeys: [],
       scalarNode: undefined,
       keyAction: undefined,

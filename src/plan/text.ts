@@ -15,12 +15,15 @@ import {
   DROP,
   DROP_KEY,
   LazyReport,
+  maskSlot,
+  masksLeaf,
   NONE_UNRESOLVED,
   newWalk,
   outKey,
   secretKeyText,
   distinctKey,
   PLACEHOLDER,
+  ROOT_REF,
   rootOf,
   tally,
   tooDeep,
@@ -41,6 +44,20 @@ export interface PlanText {
 /** Where a public plan keeps the compiled plan it applies. */
 export const COMPILED = Symbol.for('fieldguard.compiledPlan');
 
+/** The last string a mask format gave in a text walk, and its JSON text: formats that censor give the same string value after value. */
+let lastMasked: string | undefined;
+let lastMaskedText = '';
+
+/** The text of a mask format's output under `key` of its holder: {@link toText}, remembering the last string. */
+function maskedText(w: Walk, r: unknown, key: string): string | undefined {
+  if (typeof r !== 'string') return toText(w, r, key);
+  if (r !== lastMasked) {
+    lastMaskedText = quote(r);
+    lastMasked = r;
+  }
+  return lastMaskedText;
+}
+
 /** A value's text, `undefined` where JSON leaves it out (an object's entry is omitted, an array's item is `null`), or DROP. */
 type Out = string | undefined | typeof DROP;
 
@@ -57,6 +74,38 @@ function needsEscape(s: string): boolean {
   }
   return false;
 }
+
+/** Past this many hundredths, two doubles with two decimals can be less than one unit in the last place apart (2^46). */
+const MAX_CENTS = 7e15;
+
+/**
+ * A number as JSON writes it: `null` where it is not finite, else its shortest round-trip text,
+ * as `String` gives it. Amounts with at most two decimals (`9.99`, `101.5`) are written from their
+ * count of hundredths: while doubles lie closer together than 0.01 (below 2^46), no shorter
+ * decimal reads back as the same double, so that text is the shortest one. It costs a fraction
+ * of `String` of a double, which writes its digits and enters them in the engine's number cache.
+ */
+export function numberText(x: number): string {
+  // Small integers: the engine's own number cache answers without writing anything.
+  if ((x | 0) === x) return String(x);
+  const n = Math.round(x * 100);
+  if (n / 100 !== x || n > MAX_CENTS || n < -MAX_CENTS) return Number.isFinite(x) ? String(x) : 'null';
+  // An amount met lately is the same text again: a walk's text keeps every piece it is made of until it ends.
+  const i = n & (AMOUNTS - 1);
+  if (amountCents[i] === n) return amountTexts[i]!;
+  const a = n < 0 ? -n : n;
+  const f = a % 100;
+  const whole = n < 0 ? `-${(a - f) / 100}` : `${(a - f) / 100}`;
+  const text = f === 0 ? whole : whole + (f % 10 === 0 ? `.${f / 10}` : f < 10 ? `.0${f}` : `.${f}`);
+  amountCents[i] = n;
+  amountTexts[i] = text;
+  return text;
+}
+
+/** The texts of amounts written lately, by their hundredths modulo AMOUNTS (the slot's key beside it). */
+const AMOUNTS = 256;
+const amountCents = new Float64Array(AMOUNTS).fill(NaN);
+const amountTexts = new Array<string>(AMOUNTS).fill('');
 
 /** A string as JSON writes it; strings without characters JSON escapes are quoted without asking the native writer. */
 export function quote(s: string): string {
@@ -91,7 +140,7 @@ function toText(w: Walk, r: unknown, key: string | number): string | undefined {
     case 'string':
       return quote(r);
     case 'number':
-      return Number.isFinite(r) ? String(r) : 'null';
+      return numberText(r);
     case 'boolean':
       return r ? 'true' : 'false';
     case 'undefined':
@@ -207,7 +256,7 @@ function walkText(w: Walk, node: PlanNode, pos: Position, value: unknown, depth:
     if (seen.has(c)) return quote(PLACEHOLDER.circular);
     seen.add(c);
   }
-  const inner: Ref | undefined = w.plan.concretePaths ? { parent: ref ?? { parent: undefined, key: undefined }, key } : undefined;
+  const inner: Ref | undefined = w.plan.concretePaths ? { parent: ref ?? ROOT_REF, key, path: undefined } : undefined;
   try {
     return Array.isArray(c) ? arrayText(w, node, here, c, depth, inner) : objectText(w, node, here, c, depth, inner);
   } finally {
@@ -350,13 +399,13 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
         w.nodes++;
         tallyAt(w, childPos, child, item);
         s += keyBefore(node, slot!, first, open);
-        s += Number.isFinite(item) ? String(item) : 'null';
+        s += numberText(item);
         open = false;
         first = false;
         continue;
       }
     }
-    const r = walkText(w, child, childPos, item, depth + 1, ref, k, name);
+    const r = keyText !== undefined && masksLeaf(w, child, item) ? maskedText(w, maskSlot(w, node, slot!, child, childPos, item, ref, k), name) : walkText(w, child, childPos, item, depth + 1, ref, k, name);
     if (r === DROP) continue;
     if (held !== undefined) {
       held[name] = r;
@@ -417,6 +466,9 @@ export function applyCompiledText(plan: CompiledPlan, value: unknown, context?: 
     out = walkText(w, plan.root, rootOf(plan), value, 0, undefined, undefined, '');
   } catch (e) {
     walkFailed(e);
+  } finally {
+    // No masked value is kept past its walk.
+    lastMasked = undefined;
   }
   checkRejected(w);
   auditDecrypts(w, context);

@@ -55,8 +55,11 @@ export interface Ref {
   readonly parent: Ref | undefined;
   readonly key: string | number | undefined;
   /** The container's own concrete path, spelled out the first time a value inside it needs it. */
-  path?: string;
+  path: string | undefined;
 }
+
+/** What the root container's ref hangs from: the empty path, shared by every walk (never written: `refPath` stops at it). */
+export const ROOT_REF: Ref = Object.freeze({ parent: undefined, key: undefined, path: undefined });
 
 export interface Walk {
   readonly plan: CompiledPlan;
@@ -189,6 +192,41 @@ function maskContext(node: PlanNode, pos: Position, ref: Ref | undefined, key: s
   return node.customMask ? { path: concretePath(ref, key), kind: node.kind } : pos.context(node.kind);
 }
 
+/** A value through its node's mask format; a format that throws refuses the payload (in logs, the value is withheld). */
+function masked(w: Walk, node: PlanNode, pos: Position, value: unknown, context: MaskContext): unknown {
+  try {
+    return node.mask!(value, context);
+  } catch {
+    if (w.plan.lenient) return PLACEHOLDER.redacted;
+    throw new FieldguardError('ERR_MASK_FAILED', `the mask format for ${pos.label || 'the root'} threw`, { paths: [pos.label] });
+  }
+}
+
+/**
+ * Whether the value under slot `child` of an object is a leaf to mask, which {@link maskSlot}
+ * does without `walk`: a value that is not an object (a scalar where the schema has a container
+ * goes the protective way, through `walk`), within the node limit.
+ */
+export function masksLeaf(w: Walk, child: PlanNode, value: unknown): boolean {
+  return child.action === 'mask' && child.scalarNode === undefined && (value === null || typeof value !== 'object') && w.nodes < w.plan.maxNodes;
+}
+
+/**
+ * What `walk` does for a leaf {@link masksLeaf} accepts, found under the key `key` of slot `slot`
+ * of `node`: counted and masked. The app's own format is told the concrete path, its last step
+ * taken from the texts the plan made for the slot.
+ */
+export function maskSlot(w: Walk, node: PlanNode, slot: number, child: PlanNode, pos: Position, value: unknown, ref: Ref | undefined, key: string): unknown {
+  w.nodes++;
+  tallyAt(w, pos, child, value);
+  if (!child.customMask) return masked(w, child, pos, value, pos.context(child.kind));
+  let path: string;
+  const base = refPath(ref);
+  if (key !== node.childKeys[slot]) path = appendKey(base, key);
+  else path = base === '' ? node.rootPathSteps[slot]! : base + node.pathSteps[slot]!;
+  return masked(w, child, pos, value, { path, kind: child.kind });
+}
+
 /** A text through the detectors; a detector that fails refuses the payload (or, in logs, withholds the text). */
 function scan(w: Walk, text: string): string {
   try {
@@ -259,14 +297,8 @@ export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, cont
           }
           return value;
       }
-    case 'mask': {
-      try {
-        return node.mask!(value, maskContext(node, pos, ref, key));
-      } catch {
-        if (w.plan.lenient) return PLACEHOLDER.redacted;
-        throw new FieldguardError('ERR_MASK_FAILED', `the mask format for ${pos.label || 'the root'} threw`, { paths: [pos.label] });
-      }
-    }
+    case 'mask':
+      return masked(w, node, pos, value, maskContext(node, pos, ref, key));
     case 'hash': {
       checkNumber(w, pos, value);
       const text = encodeValue(value);
@@ -406,7 +438,7 @@ export function walk(w: Walk, node: PlanNode, pos: Position, value: unknown, dep
     if (seen.has(c)) return PLACEHOLDER.circular;
     seen.add(c);
   }
-  const inner: Ref | undefined = w.plan.concretePaths ? { parent: ref ?? { parent: undefined, key: undefined }, key } : undefined;
+  const inner: Ref | undefined = w.plan.concretePaths ? { parent: ref ?? ROOT_REF, key, path: undefined } : undefined;
   try {
     return Array.isArray(c) ? walkArray(w, node, here, c, depth, inner) : walkObject(w, node, here, c, depth, inner);
   } finally {
@@ -497,7 +529,7 @@ function walkObject(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
         if (name !== k) name = distinctKey(result, name);
       }
     }
-    const r = walk(w, child, childPos, item, depth + 1, ref, k);
+    const r = slot !== undefined && child === named && masksLeaf(w, child, item) ? maskSlot(w, node, slot, child, childPos, item, ref, k) : walk(w, child, childPos, item, depth + 1, ref, k);
     if (r === DROP) continue;
     if (r instanceof Pending) {
       r.holder = result;

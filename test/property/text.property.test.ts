@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyPlanText, compileMask, compilePlan, compileScrub, defineSchema, redactor, SENSITIVITIES, type Action, type Sensitivity, type UntaggedMode } from '../../src/index.js';
 import { buildPlan } from '../../src/plan/compile.js';
-import { applyCompiledText } from '../../src/plan/text.js';
+import { applyCompiledText, numberText } from '../../src/plan/text.js';
 import { applyPlan } from '../../src/plan/walk.js';
 import { keyRing } from '../../src/vault/keys.js';
 
@@ -206,5 +206,23 @@ describe('applyPlanText', () => {
     expect(text).toBe('{"inner":{"id":"i-1","extra":"j***@example.com"},"email":"j***@example.com"}');
     expect(text).not.toContain('jane@');
     expect(JSON.stringify(payload)).toBe(before);
+  });
+
+  it('writes numbers as JSON.stringify does, two-decimal amounts through their hundredths included', () => {
+    const cents = fc.integer({ min: -8e15, max: 8e15 }).map((n) => n / 100);
+    const near = fc.constantFrom(7e13, 7e13 + 0.01, 7.0368744177664e13, 2 ** 46 - 0.01, 2 ** 46 + 0.25, 6.99999999999999e13, 1e21, 1e-7, 5e-324);
+    const anyDouble = fc.double({ noNaN: false });
+    fc.assert(
+      fc.property(fc.oneof(cents, anyDouble, near, fc.integer(), fc.integer({ min: -100000, max: 100000 }).map((n) => n / 10)), (x) => {
+        expect(numberText(x)).toBe(JSON.stringify(x));
+        expect(numberText(-x)).toBe(JSON.stringify(-x));
+      }),
+      { numRuns: 20000 },
+    );
+    for (let n = 0; n <= 200000; n++) if (numberText(n / 100) !== String(n / 100)) expect(numberText(n / 100)).toBe(String(n / 100));
+    for (let n = 7e15 - 100000; n <= 7e15; n++) if (numberText(n / 100) !== String(n / 100)) expect(numberText(n / 100)).toBe(String(n / 100));
+    // Amounts sharing a slot of the recent texts, written in turn.
+    for (let r = 0; r < 3; r++) for (const n of [999, 999 + 256, -999, 999 + 512, 10199]) expect(numberText(n / 100)).toBe(String(n / 100));
+    for (const x of [0, -0, 0.01, -0.01, 0.1, 0.3, 0.1 + 0.2, 9.99, 101.99, 1.005, 123456789.12, NaN, Infinity, -Infinity]) expect(numberText(x)).toBe(JSON.stringify(x));
   });
 });
