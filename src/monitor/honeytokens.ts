@@ -130,35 +130,8 @@ export class HoneytokenSet {
    */
   findIn(value: unknown): Honeytoken | undefined {
     if (this.#tokens.length === 0) return undefined;
-    const m = this.#compiled();
-    const stack: unknown[] = [value];
-    let nodes = 0;
-    let seen: Set<object> | undefined;
-    while (stack.length > 0) {
-      const v = stack.pop();
-      let i = -1;
-      if (typeof v === 'string') i = m.find(v);
-      else if (typeof v === 'number' || typeof v === 'bigint') i = m.find(String(v));
-      else if (typeof v === 'object' && v !== null) {
-        if (++nodes > MAX_SEARCHED_NODES) {
-          seen ??= new Set();
-          if (seen.has(v)) continue;
-          seen.add(v);
-        }
-        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') i = m.find(jsonOf(v));
-        else if (Array.isArray(v)) {
-          for (let k = v.length - 1; k >= 0; k--) stack.push(v[k]);
-        } else {
-          for (const k of Object.keys(v)) {
-            i = m.find(k);
-            if (i !== -1) break;
-            stack.push((v as Record<string, unknown>)[k]);
-          }
-        }
-      }
-      if (i !== -1) return this.#tokens[i];
-    }
-    return undefined;
+    const i = searchValue(this.#compiled(), value);
+    return i === -1 ? undefined : this.#tokens[i];
   }
 
   #compiled(): Matcher {
@@ -168,7 +141,62 @@ export class HoneytokenSet {
 
 /** Containers of a body searched before those already searched are remembered (so that a cycle ends). */
 const MAX_SEARCHED_NODES = 100_000;
+/** Containers searched by recursion below this depth; deeper ones wait on a stack of the search's own (any depth, no stack overflow). */
+const MAX_RECURSION = 64;
 
+/** The state of one search of a parsed value. */
+interface ValueSearch {
+  readonly m: Matcher;
+  /** Shorter texts hold no pattern: they are not searched at all. */
+  readonly shortest: number;
+  /** Integers below this in magnitude are written with fewer than `shortest` characters, sign included. */
+  readonly shortInts: number;
+  nodes: number;
+  seen: Set<object> | undefined;
+  deeper: object[] | undefined;
+}
+
+/** The id of a pattern in a parsed value's keys, strings and numbers (as its JSON text carries them), or -1. */
+function searchValue(m: Matcher, value: unknown): number {
+  const shortest = m.shortest;
+  const s: ValueSearch = { m, shortest, shortInts: shortest > 2 ? 10 ** (shortest - 2) : 0, nodes: 0, seen: undefined, deeper: undefined };
+  let i = visit(s, value, 0);
+  while (i === -1 && s.deeper !== undefined && s.deeper.length > 0) i = visit(s, s.deeper.pop(), 0);
+  return i;
+}
+
+function visit(s: ValueSearch, v: unknown, depth: number): number {
+  if (typeof v === 'string') return v.length < s.shortest ? -1 : s.m.find(v);
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < s.shortInts ? -1 : s.m.find(String(v));
+  if (typeof v === 'bigint') return s.m.find(String(v));
+  if (typeof v !== 'object' || v === null) return -1;
+  if (depth >= MAX_RECURSION) {
+    (s.deeper ??= []).push(v);
+    return -1;
+  }
+  if (++s.nodes > MAX_SEARCHED_NODES) {
+    s.seen ??= new Set();
+    if (s.seen.has(v)) return -1;
+    s.seen.add(v);
+  }
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return s.m.find(jsonOf(v));
+  if (Array.isArray(v)) {
+    for (let k = 0; k < v.length; k++) {
+      const i = visit(s, v[k], depth + 1);
+      if (i !== -1) return i;
+    }
+    return -1;
+  }
+  const keys = Object.keys(v);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    const i = key.length < s.shortest ? -1 : s.m.find(key);
+    if (i !== -1) return i;
+    const j = visit(s, (v as Record<string, unknown>)[key], depth + 1);
+    if (j !== -1) return j;
+  }
+  return -1;
+}
 /** A value's JSON text for the search, or `''` when writing it throws. */
 function jsonOf(v: object): string {
   try {
