@@ -151,6 +151,8 @@ interface ValueSearch {
   readonly shortest: number;
   /** Integers below this in magnitude are written with fewer than `shortest` characters, sign included. */
   readonly shortInts: number;
+  /** Whether `for…in` over a plain object enumerates its own keys only (nothing enumerable was put on `Object.prototype`). */
+  readonly ownKeysOnly: boolean;
   nodes: number;
   seen: Set<object> | undefined;
   deeper: object[] | undefined;
@@ -159,7 +161,7 @@ interface ValueSearch {
 /** The id of a pattern in a parsed value's keys, strings and numbers (as its JSON text carries them), or -1. */
 function searchValue(m: Matcher, value: unknown): number {
   const shortest = m.shortest;
-  const s: ValueSearch = { m, shortest, shortInts: shortest > 2 ? 10 ** (shortest - 2) : 0, nodes: 0, seen: undefined, deeper: undefined };
+  const s: ValueSearch = { m, shortest, shortInts: shortest > 2 ? 10 ** (shortest - 2) : 0, ownKeysOnly: nothingEnumerable(Object.prototype), nodes: 0, seen: undefined, deeper: undefined };
   let i = visit(s, value, 0);
   while (i === -1 && s.deeper !== undefined && s.deeper.length > 0) i = visit(s, s.deeper.pop(), 0);
   return i;
@@ -187,6 +189,17 @@ function visit(s: ValueSearch, v: unknown, depth: number): number {
     }
     return -1;
   }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if ((proto === Object.prototype && s.ownKeysOnly) || proto === null) {
+    // A plain object (what a body parser makes): `for…in` reads its values by the shape's own cache, with no list of keys made.
+    for (const key in v) {
+      const i = key.length < s.shortest ? -1 : s.m.find(key);
+      if (i !== -1) return i;
+      const j = visit(s, (v as Record<string, unknown>)[key], depth + 1);
+      if (j !== -1) return j;
+    }
+    return -1;
+  }
   const keys = Object.keys(v);
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!;
@@ -197,6 +210,11 @@ function visit(s: ValueSearch, v: unknown, depth: number): number {
   }
   return -1;
 }
+function nothingEnumerable(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 /** A value's JSON text for the search, or `''` when writing it throws. */
 function jsonOf(v: object): string {
   try {
