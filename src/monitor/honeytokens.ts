@@ -193,22 +193,24 @@ function visit(s: ValueSearch, v: unknown, depth: number): number {
   if ((proto === Object.prototype && s.ownKeysOnly) || proto === null) {
     // A plain object (what a body parser makes): `for…in` reads its values by the shape's own cache, with no list of keys made.
     for (const key in v) {
-      const i = key.length < s.shortest ? -1 : s.m.find(key);
+      const i = visitEntry(s, key, (v as Record<string, unknown>)[key], depth + 1);
       if (i !== -1) return i;
-      const j = visit(s, (v as Record<string, unknown>)[key], depth + 1);
-      if (j !== -1) return j;
     }
     return -1;
   }
   const keys = Object.keys(v);
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!;
-    const i = key.length < s.shortest ? -1 : s.m.find(key);
+    const i = visitEntry(s, key, (v as Record<string, unknown>)[key], depth + 1);
     if (i !== -1) return i;
-    const j = visit(s, (v as Record<string, unknown>)[key], depth + 1);
-    if (j !== -1) return j;
   }
   return -1;
+}
+
+/** An object's key, then its value. */
+function visitEntry(s: ValueSearch, key: string, value: unknown, depth: number): number {
+  const i = key.length < s.shortest ? -1 : s.m.find(key);
+  return i !== -1 ? i : visit(s, value, depth);
 }
 function nothingEnumerable(o: object): boolean {
   for (const _ in o) return false;
