@@ -14,13 +14,6 @@ export function suspendedError(destination: string): FieldguardError {
   return new FieldguardError('ERR_DESTINATION_SUSPENDED', `the destination ${destination} is suspended; nothing was forwarded`);
 }
 
-/** The headers of a request as one text, for the honeytoken search. */
-export function headerText(headers: Readonly<Record<string, string | string[] | undefined>>): string {
-  let text = '';
-  for (const v of Object.values(headers)) if (v !== undefined) text += `${Array.isArray(v) ? v.join('\n') : v}\n`;
-  return text;
-}
-
 /** What the preflight searched: a rewritten text derived from a searched original needs no second search. */
 interface Searched {
   readonly found: Error | undefined;
@@ -57,7 +50,8 @@ export function searchBodyText(watch: Watch, destination: string, text: string, 
 }
 
 function preflight(watch: Watch, destination: string, ex: Exchange): Searched {
-  const headers = watch.check(destination, 'headers', headerText(ex.req.headers));
+  // Each header's name and value searched where it is (a decoy split across two headers is not one decoy): no text is joined for it.
+  const headers = watch.checkValue(destination, 'headers', ex.req.headers);
   if (headers !== undefined) return { found: headers, body: false };
   const url = ex.url();
   const raw = watch.check(destination, 'url', url);

@@ -216,34 +216,8 @@ export class HoneytokenSet {
   findIn(value: unknown): Honeytoken | undefined {
     if (this.#tokens.length === 0) return undefined;
     const m = this.#compiled();
-    const stack: unknown[] = [value];
-    let nodes = 0;
-    let seen: Set<object> | undefined;
-    while (stack.length > 0) {
-      const v = stack.pop();
-      let i = -1;
-      if (typeof v === 'string') i = this.#search(m, v);
-      else if (typeof v === 'number' || typeof v === 'bigint') i = m.find(String(v));
-      else if (typeof v === 'object' && v !== null) {
-        if (++nodes > MAX_SEARCHED_NODES) {
-          seen ??= new Set();
-          if (seen.has(v)) continue;
-          seen.add(v);
-        }
-        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') i = this.#search(m, jsonOf(v));
-        else if (Array.isArray(v)) {
-          for (let k = v.length - 1; k >= 0; k--) stack.push(v[k]);
-        } else {
-          for (const k of Object.keys(v)) {
-            i = this.#search(m, k);
-            if (i !== -1) break;
-            stack.push((v as Record<string, unknown>)[k]);
-          }
-        }
-      }
-      if (i !== -1) return this.#tokens[i];
-    }
-    return undefined;
+    const i = searchValue(m, value, (text) => this.#search(m, text));
+    return i === -1 ? undefined : this.#tokens[i];
   }
 
   /**
@@ -270,6 +244,82 @@ export class HoneytokenSet {
 
 /** Containers of a body searched before those already searched are remembered (so that a cycle ends). */
 const MAX_SEARCHED_NODES = 100_000;
+/** Containers searched by recursion below this depth; deeper ones wait on a stack of the search's own (any depth, no stack overflow). */
+const MAX_RECURSION = 64;
+
+/** The state of one search of a parsed value. */
+interface ValueSearch {
+  /** The search of one text (the matcher's, and the grouped and decoded reads of {@link HoneytokenSet}). */
+  readonly find: (text: string) => number;
+  /** Shorter texts hold no pattern: they are not searched at all. */
+  readonly shortest: number;
+  /** Integers below this in magnitude are written with fewer than `shortest` characters, sign included. */
+  readonly shortInts: number;
+  /** Whether `for…in` over a plain object enumerates its own keys only (nothing enumerable was put on `Object.prototype`). */
+  readonly ownKeysOnly: boolean;
+  nodes: number;
+  seen: Set<object> | undefined;
+  deeper: object[] | undefined;
+}
+
+/** The id of a pattern in a parsed value's keys, strings and numbers (as its JSON text carries them), or -1. */
+function searchValue(m: Matcher, value: unknown, find: (text: string) => number): number {
+  const shortest = m.shortest;
+  const s: ValueSearch = { find, shortest, shortInts: shortest > 2 ? 10 ** (shortest - 2) : 0, ownKeysOnly: nothingEnumerable(Object.prototype), nodes: 0, seen: undefined, deeper: undefined };
+  let i = visit(s, value, 0);
+  while (i === -1 && s.deeper !== undefined && s.deeper.length > 0) i = visit(s, s.deeper.pop(), 0);
+  return i;
+}
+
+function visit(s: ValueSearch, v: unknown, depth: number): number {
+  if (typeof v === 'string') return v.length < s.shortest ? -1 : s.find(v);
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < s.shortInts ? -1 : s.find(String(v));
+  if (typeof v === 'bigint') return s.find(String(v));
+  if (typeof v !== 'object' || v === null) return -1;
+  if (depth >= MAX_RECURSION) {
+    (s.deeper ??= []).push(v);
+    return -1;
+  }
+  if (++s.nodes > MAX_SEARCHED_NODES) {
+    s.seen ??= new Set();
+    if (s.seen.has(v)) return -1;
+    s.seen.add(v);
+  }
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return s.find(jsonOf(v));
+  if (Array.isArray(v)) {
+    for (let k = 0; k < v.length; k++) {
+      const i = visit(s, v[k], depth + 1);
+      if (i !== -1) return i;
+    }
+    return -1;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if ((proto === Object.prototype && s.ownKeysOnly) || proto === null) {
+    // A plain object (what a body parser makes): `for…in` reads its values by the shape's own cache, with no list of keys made.
+    for (const key in v) {
+      const i = visitEntry(s, key, (v as Record<string, unknown>)[key], depth + 1);
+      if (i !== -1) return i;
+    }
+    return -1;
+  }
+  const keys = Object.keys(v);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    const i = visitEntry(s, key, (v as Record<string, unknown>)[key], depth + 1);
+    if (i !== -1) return i;
+  }
+  return -1;
+}
+
+/** An object's key, then its value. */
+function visitEntry(s: ValueSearch, key: string, value: unknown, depth: number): number {
+  const i = key.length < s.shortest ? -1 : s.find(key);
+  return i !== -1 ? i : visit(s, value, depth);
+}
+function nothingEnumerable(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
 
 /** A value's JSON text for the search, or `''` when writing it throws. */
 function jsonOf(v: object): string {

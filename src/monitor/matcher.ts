@@ -3,6 +3,8 @@
 /** A compiled set of patterns; `find` answers the id of a pattern that occurs in a text (the earliest-starting one found), or -1. */
 export interface Matcher {
   readonly size: number;
+  /** The length of the shortest pattern: a text shorter than this holds none (Infinity without patterns). */
+  readonly shortest: number;
   find(text: string): number;
 }
 
@@ -47,8 +49,9 @@ export function compileMatcher(patterns: readonly Pattern[]): Matcher {
     list.push({ text: folded ? p.toLowerCase() : p, id, folded });
   }
   const size = patterns.length;
-  if (list.length === 0) return { size, find: () => -1 };
-  const L = Math.min(MAX_ANCHOR, ...list.map((p) => p.text.length));
+  if (list.length === 0) return { size, shortest: Number.POSITIVE_INFINITY, find: () => -1 };
+  const shortest = list.reduce((n, p) => Math.min(n, p.text.length), Number.POSITIVE_INFINITY);
+  const L = Math.min(MAX_ANCHOR, shortest);
   const hashOf = (s: string, from: number): number => {
     let h = 0;
     for (let i = from; i < from + L; i++) h = (Math.imul(h, BASE) + fold(s.charCodeAt(i))) | 0;
@@ -61,7 +64,7 @@ export function compileMatcher(patterns: readonly Pattern[]): Matcher {
     if (same === undefined) byHash.set(h, [p]);
     else same.push(p);
   }
-  if (L < GRAM) return { size, find: (text) => scanAll(text, L, hashOf, byHash) };
+  if (L < GRAM) return { size, shortest, find: (text) => scanAll(text, L, hashOf, byHash) };
   // The shift table: for a gram (hashed into `bits` bits) how far the window's end may move without passing the end of an anchor.
   const most = L - GRAM + 1;
   const bits = Math.min(20, Math.max(12, Math.ceil(Math.log2(list.length * most * 16))));
@@ -76,6 +79,7 @@ export function compileMatcher(patterns: readonly Pattern[]): Matcher {
   }
   return {
     size,
+    shortest,
     find(text: string): number {
       const n = text.length;
       let end = L - 1;

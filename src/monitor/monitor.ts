@@ -127,6 +127,7 @@ interface Pending {
   /** Requests and bytes forwarded in this window, folded into `counts` when it is settled (two increments instead of two string-keyed ones per request). */
   requests: number;
   bytes: number;
+  /** The distinct subjects' hashes, as signed 32-bit integers. */
   subjects: Set<number>;
   /** Sensitive-field entries counted in this window, folded into `counts` when it is settled. */
   entries: Seen[];
@@ -206,6 +207,9 @@ function countKeyOf(f: ReportField): string | null {
 interface Local {
   /** Pending deltas by window. */
   readonly pending: Map<number, Pending>;
+  /** The pending deltas of the window last counted in, and its index: a request in the same window finds them without a look-up. */
+  open: Pending | undefined;
+  openWindow: number;
   /** Outbound `path:kind:form:type` keys this instance knows. */
   readonly known: Set<string>;
   /** By report path and action: the count key of a sensitive field (`kind:email:hash`), or `null` for others, and the report types seen — so a request builds no string. */
@@ -287,15 +291,24 @@ export function createMonitor(options: MonitorOptions): Monitor {
   let work: Promise<void> = Promise.resolve();
   let closed = false;
 
+  // The destination last counted for: consecutive requests to one destination skip the look-up.
+  let lastName: string | undefined;
+  let lastLocal: Local | undefined;
   const local = (d: string): Local => {
+    if (d === lastName) return lastLocal!;
     let l = locals.get(d);
-    if (l === undefined) locals.set(d, (l = { pending: new Map(), known: new Set(), seen: new Map(), last: [], shapes: new Map(), required: undefined, responses: 0, answerAt: Number.NEGATIVE_INFINITY, evaluated: startWindow - 1 }));
+    if (l === undefined) locals.set(d, (l = { pending: new Map(), open: undefined, openWindow: Number.NaN, known: new Set(), seen: new Map(), last: [], shapes: new Map(), required: undefined, responses: 0, answerAt: Number.NEGATIVE_INFINITY, evaluated: startWindow - 1 }));
+    lastName = d;
+    lastLocal = l;
     return l;
   };
   const pendingOf = (d: string, w: number): Pending => {
     const l = local(d);
+    if (l.openWindow === w && l.open !== undefined) return l.open;
     let p = l.pending.get(w);
     if (p === undefined) l.pending.set(w, (p = { counts: Object.create(null) as Record<string, number>, requests: 0, bytes: 0, subjects: new Set(), entries: [] }));
+    l.open = p;
+    l.openWindow = w;
     return p;
   };
   const add = (p: Pending, k: string, n: number): void => {
@@ -395,10 +408,12 @@ export function createMonitor(options: MonitorOptions): Monitor {
       for (const [pw, p] of l.pending) {
         for (const e of p.entries) foldSeen(e, d, otel);
         foldRequests(p, d, otel);
-        deltas.push({ destination: d, window: pw, counts: p.counts, subjects: [...p.subjects] });
+        // Kept as signed 32-bit integers (small integers, never a boxed number); the store takes them unsigned.
+        deltas.push({ destination: d, window: pw, counts: p.counts, subjects: Array.from(p.subjects, (h) => h >>> 0) });
         otel?.subjects(d, p.subjects.size);
       }
       l.pending.clear();
+      l.open = undefined;
     }
     await store.add(deltas, ttlMs);
     const names = new Set([...locals.keys(), ...destinations.names]);
@@ -572,7 +587,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
         });
       }
       const subjects = subjectsOf(report);
-      for (let i = 0; i < subjects.length && p.subjects.size < MAX_PENDING_SUBJECTS; i++) p.subjects.add(subjectHash(subjects[i]!));
+      for (let i = 0; i < subjects.length && p.subjects.size < MAX_PENDING_SUBJECTS; i++) p.subjects.add(subjectHash(subjects[i]!) | 0);
     },
     refused(destination: string, code: string) {
       const w = windowOf(now());

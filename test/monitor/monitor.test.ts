@@ -160,6 +160,12 @@ describe.each(['Express', 'Koa'] as const)('createMonitor behind protect on %s',
     const written = JSON.stringify([alerts, logged, raw.body, b64.body, inQuery.body]);
     expect(written).not.toContain(decoy);
     expect(written).not.toContain(card);
+    // Each header's name and value is searched where it is.
+    for (const headers of [{ 'x-ref': `id ${card}` }, { [`x-${card}`]: '1' }]) {
+      const r = await fetch(`${app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ id: 'h4', contacts: [] }) });
+      expect(r.status).toBe(403);
+    }
+    expect(vendor.received.length).toBe(before);
     // A request without a decoy still flows.
     expect((await post(app, { id: 'ok', contacts: [{ email: 'fine@example.com' }] })).status).toBe(200);
   });
