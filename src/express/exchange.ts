@@ -1,4 +1,5 @@
 // The Exchange for Express 4 and 5: where Express keeps the body, the query, the route pattern, the report and the logger.
+import { isProxy } from 'node:util/types';
 import type { NextFunction, Request, Response } from 'express';
 import { answerNode } from '../middleware/answer.js';
 import { withSearch } from '../middleware/body.js';
@@ -6,6 +7,8 @@ import { ANSWERED, deferReport, type Exchange, type ValueTransform } from '../mi
 import { discardUnread, readBody } from '../middleware/node-body.js';
 import { nodeFinished } from '../middleware/node-finish.js';
 import type { RedactingLogger } from '../log/wrap.js';
+import type { FieldguardError } from '../errors.js';
+import type { Report } from '../plan/walk.js';
 
 /** Where the middlewares leave the last report: `res.locals.fieldguard`. */
 export const REPORT_KEY = 'fieldguard';
@@ -50,6 +53,8 @@ function findMount(stack: readonly Layer[] | undefined, route: unknown, prefix: 
 
 const SHAPE_A = Symbol('fieldguard.shape.a');
 const SHAPE_B = Symbol('fieldguard.shape.b');
+/** An own property Node gives every request and response (EventEmitter's), never the last one added to them. */
+const EARLY = '_events';
 
 /**
  * Readies an Express `req` or `res` for the properties the middlewares put on it. Express gives each
@@ -57,18 +62,29 @@ const SHAPE_B = Symbol('fieldguard.shape.b');
  * the object: every property added makes a hidden class for that one object (about 4 µs each, six
  * per guarded answer), which only a full collection frees. Deleting a property that is not the last
  * one added turns the object into a dictionary first, where adding a property is a table insert.
- * Only the cost changes: the object's properties, prototype and behaviour stay what they were; on an
- * object that is a dictionary already, this is two inserts and two deletes.
+ * The property deleted is one the object already has (`_events`), put back at once with the same
+ * descriptor, so no hidden class is made on the way; an object without it gets two symbol properties
+ * added and deleted instead, which makes two. Only the cost changes: the object's properties (their
+ * order aside), prototype and behaviour stay what they were; on an object that is a dictionary
+ * already, this is a delete and an insert.
  */
 function unshare(o: object): void {
-  const slots = o as Record<symbol, unknown>;
+  // A Proxy's traps could take the delete and refuse the put-back; an object that cannot grow could not be given it back.
+  if (isProxy(o) || !Object.isExtensible(o)) return;
+  const slots = o as Record<string | symbol, unknown>;
+  const early = Object.getOwnPropertyDescriptor(o, EARLY);
   try {
+    if (early?.configurable === true) {
+      delete slots[EARLY];
+      Object.defineProperty(o, EARLY, early);
+      return;
+    }
     slots[SHAPE_A] = undefined;
     slots[SHAPE_B] = undefined;
     delete slots[SHAPE_A];
     delete slots[SHAPE_B];
   } catch {
-    // An object that refuses (frozen, a Proxy) is left as it is: what is put on it next fails as it did before.
+    // An object that refuses is left as it is: what is put on it next fails as it did before.
     try {
       delete slots[SHAPE_A];
       delete slots[SHAPE_B];
@@ -130,63 +146,95 @@ function onValue(res: Response, transform: ValueTransform): void {
   wrap('jsonp');
 }
 
+/**
+ * The Exchange of one Express request, for one middleware: one small object per request whose methods
+ * are shared by every request, instead of a literal that makes a closure for each of them on each
+ * request. Every caller (the behaviours, the monitor's wrapper) calls them as methods of the exchange.
+ */
+class ExpressExchange implements Exchange<Request> {
+  constructor(
+    readonly req: Request,
+    readonly res: Response,
+    readonly proceed: NextFunction,
+  ) {}
+  get native(): Request {
+    return this.req;
+  }
+  url(): string {
+    return this.req.originalUrl ?? this.req.url;
+  }
+  readBody(limit: number): Promise<string> {
+    return readBody(this.req, limit);
+  }
+  finished(listener: Parameters<Exchange['finished']>[0]): void {
+    unshare(this.res);
+    nodeFinished(this.res, listener);
+  }
+  body(): unknown {
+    return this.req.body as unknown;
+  }
+  setBody(value: unknown, text: string): void {
+    const req = this.req;
+    req.body = value;
+    // A raw copy kept by a `verify` hook would still carry what was removed.
+    if ('rawBody' in req) (req as Request & { rawBody: unknown }).rawBody = text;
+  }
+  setQuery(value: unknown, search: string): void {
+    const req = this.req;
+    const parse: unknown = req.app?.get('query parser fn');
+    // Express 5 defines `query` as a getter that re-parses `req.url`; a data property replaces it.
+    Object.defineProperty(req, 'query', { value: typeof parse === 'function' ? parse(search) : value, writable: true, configurable: true, enumerable: true });
+    req.url = withSearch(req.url, search);
+    req.originalUrl = withSearch(req.originalUrl, search);
+  }
+  route(): string | undefined {
+    return routePattern(this.req);
+  }
+  report(r: Report): void {
+    this.res.locals[REPORT_KEY] = r;
+  }
+  reportLater(read: () => Report): void {
+    deferReport(this.res.locals, REPORT_KEY, read);
+  }
+  logger(make: () => RedactingLogger): void {
+    const req = this.req;
+    unshare(req);
+    let own: RedactingLogger | undefined;
+    let assigned: unknown;
+    const redacting = (): RedactingLogger => (own ??= make());
+    // The app may put its own logger on req.log (pino-http does); requestLog(req) stays the redacting one.
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      enumerable: false,
+      get: () => assigned ?? redacting(),
+      set: (v: unknown) => {
+        assigned = v;
+      },
+    });
+    Object.defineProperty(req, LOG, { configurable: true, enumerable: false, get: redacting });
+  }
+  onValue(transform: ValueTransform): void {
+    onValue(this.res, transform);
+  }
+  async next(): Promise<void> {
+    this.proceed();
+  }
+  answer(status: number, headers: Readonly<Record<string, string>>, body: string): void {
+    const res = this.res;
+    discardUnread(this.req);
+    res.status(status);
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(body);
+  }
+  async fail(error: FieldguardError): Promise<void> {
+    this.proceed(error);
+  }
+}
+
 /** The Exchange of one Express request, for one middleware. */
 export function expressExchange(req: Request, res: Response, next: NextFunction): Exchange<Request> {
-  return {
-    native: req,
-    req,
-    res,
-    url: () => req.originalUrl ?? req.url,
-    readBody: (limit) => readBody(req, limit),
-    finished(listener) {
-      unshare(res);
-      nodeFinished(res, listener);
-    },
-    body: () => req.body as unknown,
-    setBody(value, text) {
-      req.body = value;
-      // A raw copy kept by a `verify` hook would still carry what was removed.
-      if ('rawBody' in req) (req as Request & { rawBody: unknown }).rawBody = text;
-    },
-    setQuery(value, search) {
-      const parse: unknown = req.app?.get('query parser fn');
-      // Express 5 defines `query` as a getter that re-parses `req.url`; a data property replaces it.
-      Object.defineProperty(req, 'query', { value: typeof parse === 'function' ? parse(search) : value, writable: true, configurable: true, enumerable: true });
-      req.url = withSearch(req.url, search);
-      req.originalUrl = withSearch(req.originalUrl, search);
-    },
-    route: () => routePattern(req),
-    report(r) {
-      res.locals[REPORT_KEY] = r;
-    },
-    reportLater: (read) => deferReport(res.locals, REPORT_KEY, read),
-    logger(make) {
-      unshare(req);
-      let own: RedactingLogger | undefined;
-      let assigned: unknown;
-      const redacting = (): RedactingLogger => (own ??= make());
-      // The app may put its own logger on req.log (pino-http does); requestLog(req) stays the redacting one.
-      Object.defineProperty(req, 'log', {
-        configurable: true,
-        enumerable: false,
-        get: () => assigned ?? redacting(),
-        set: (v: unknown) => {
-          assigned = v;
-        },
-      });
-      Object.defineProperty(req, LOG, { configurable: true, enumerable: false, get: redacting });
-    },
-    onValue: (transform) => onValue(res, transform),
-    next: async () => next(),
-    answer(status, headers, body) {
-      discardUnread(req);
-      res.status(status);
-      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-      res.setHeader('content-length', Buffer.byteLength(body));
-      res.end(body);
-    },
-    fail: async (error) => next(error),
-  };
+  return new ExpressExchange(req, res, next);
 }
 
 /** The redacting logger `redactLogs` made for this request (whatever else was put on `req.log`), or `undefined` when it is not mounted. */
