@@ -126,6 +126,8 @@ const MAX_GAP = 3;
  * text and a map look-up per run of 16 digits or more: the cost does not grow with the number of decoys.
  */
 export function groupedCard(text: string, cards: ReadonlyMap<string, number>): number {
+  // Sixteen digits and at least one separator: a shorter text holds no grouped card (most keys and values).
+  if (text.length <= 16) return -1;
   let from = -1; // where the run of digits began
   let count = 0; // its digits
   let gap = 0; // separators since its last digit
