@@ -1,2 +1,0 @@
-import * as m from '../dist/monitor.js';
-const f = Object.values(m);
