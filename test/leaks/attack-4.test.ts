@@ -35,9 +35,9 @@ import { createVault, keyRing, postgresStore, redisStore, sqliteStore, type Vaul
 import { dropSchema, postgresPool, postgresUrl, uniqueSchema } from '../helpers/postgres.js';
 import { redisClient, redisUrl } from '../helpers/redis.js';
 import { canaries, findLeaks } from './canaries.js';
-import { createMonitor, type Alert, type Monitor } from '../../src/index.js';
-import { startVendor, type Vendor } from '../helpers/vendor.js';
-import { crm, gateway, post, testClock, type App } from '../monitor/helpers.js';
+import { createMonitor, type Alert } from '../../src/index.js';
+import { startVendor } from '../helpers/vendor.js';
+import { crm, decoyRig, gateway, post, testClock } from '../monitor/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldguard-attack-4-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -312,27 +312,10 @@ describe.each(STORES)('vault cache across instances on %s', (_name, make) => {
 });
 
 describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the ways a card is written, and keys that are data', (framework) => {
-  async function rigged(): Promise<{ vendor: Vendor; app: App; monitor: Monitor; alerts: Alert[]; card: string; close(): Promise<void> }> {
-    const vendor = await startVendor();
-    const destinations = crm(vendor.url);
-    const alerts: Alert[] = [];
-    const clock = testClock();
-    const monitor = createMonitor({ destinations, clock: clock.now, window: 1000, history: 8, warmup: 2, onAlert: (a) => void alerts.push(a), audit: () => undefined });
-    const card = monitor.honeytoken({ kind: 'cardNumber', label: 'card-decoy' });
-    const app = await gateway(framework, destinations, vendor.url);
-    return {
-      vendor,
-      app,
-      monitor,
-      alerts,
-      card,
-      async close() {
-        await monitor.close();
-        await app.close();
-        await vendor.close();
-      },
-    };
-  }
+  const rigged = async () => {
+    const r = await decoyRig(framework, (m) => m.honeytoken({ kind: 'cardNumber', label: 'card-decoy' }));
+    return { ...r, card: r.decoys };
+  };
 
   it('a card decoy grouped by spaces or dashes, as it is or URL-encoded, in a public field is refused and never reaches the vendor', async () => {
     const r = await rigged();

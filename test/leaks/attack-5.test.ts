@@ -38,8 +38,8 @@ import express from 'express';
 import { z } from 'zod';
 import { defineSchema, tag } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
-import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
-import { crm, gateway, post, schema, testClock, type App } from '../monitor/helpers.js';
+import { listen, startVendor } from '../helpers/vendor.js';
+import { crm, decoyRig, gateway, post, schema, testClock, type App } from '../monitor/helpers.js';
 import { guardFetch } from '../../src/fetch/index.js';
 import { canaries, findLeaks } from './canaries.js';
 
@@ -141,27 +141,12 @@ describe.each([
 });
 
 /** A gateway to a fresh vendor behind a monitor that minted a card and an email decoy. */
-async function rigged(framework: 'Express' | 'Koa'): Promise<{ vendor: Vendor; app: App; alerts: Alert[]; card: string; email: string; close(): Promise<void> }> {
-  const vendor = await startVendor();
-  const destinations = crm(vendor.url);
-  const alerts: Alert[] = [];
-  const clock = testClock();
-  const monitor = createMonitor({ destinations, clock: clock.now, window: 1000, history: 8, warmup: 2, onAlert: (a) => void alerts.push(a), audit: () => undefined });
-  const card = monitor.honeytoken({ kind: 'cardNumber', label: 'card-decoy' });
-  const email = monitor.honeytoken({ kind: 'email', domain: 'decoy.example.com', label: 'mail-decoy' });
-  const app = await gateway(framework, destinations, vendor.url);
-  return {
-    vendor,
-    app,
-    alerts,
-    card,
-    email,
-    async close() {
-      await monitor.close();
-      await app.close();
-      await vendor.close();
-    },
-  };
+async function rigged(framework: 'Express' | 'Koa') {
+  const r = await decoyRig(framework, (m) => ({
+    card: m.honeytoken({ kind: 'cardNumber', label: 'card-decoy' }),
+    email: m.honeytoken({ kind: 'email', domain: 'decoy.example.com', label: 'mail-decoy' }),
+  }));
+  return { ...r, ...r.decoys };
 }
 
 describe.each(['Express', 'Koa'] as const)('monitor on %s: decoys written the ways people write them', (framework) => {

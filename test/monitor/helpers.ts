@@ -6,11 +6,11 @@ import { bodyParser } from '@koa/bodyparser';
 import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
 import c2k from 'koa-connect';
 import { z } from 'zod';
-import { defineDestinations, defineSchema, tag, type Destinations } from '../../src/index.js';
+import { createMonitor, defineDestinations, defineSchema, tag, type Alert, type Destinations, type Monitor } from '../../src/index.js';
 import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
 import { keyRing } from '../../src/vault/index.js';
-import { listen } from '../helpers/vendor.js';
+import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
 
 export const keys = keyRing({ keys: { k1: Buffer.alloc(32, 7).toString('base64') } });
 
@@ -69,4 +69,29 @@ export async function post(app: App, body: unknown, path = '/crm/contacts'): Pro
 export function testClock(start = 1_700_000_000_000): { now: () => number; advance(ms: number): void; set(t: number): void } {
   let t = start;
   return { now: () => t, advance: (ms) => void (t += ms), set: (v) => void (t = v) };
+}
+
+/** A gateway to a fresh local vendor behind a monitor on a test clock; `mint` plants the decoys a case needs. */
+export async function decoyRig<D>(
+  framework: 'Express' | 'Koa',
+  mint: (monitor: Monitor) => D,
+): Promise<{ vendor: Vendor; app: App; monitor: Monitor; alerts: Alert[]; decoys: D; close(): Promise<void> }> {
+  const vendor = await startVendor();
+  const destinations = crm(vendor.url);
+  const alerts: Alert[] = [];
+  const monitor = createMonitor({ destinations, clock: testClock().now, window: 1000, history: 8, warmup: 2, onAlert: (a) => void alerts.push(a), audit: () => undefined });
+  const decoys = mint(monitor);
+  const app = await gateway(framework, destinations, vendor.url);
+  return {
+    vendor,
+    app,
+    monitor,
+    alerts,
+    decoys,
+    async close() {
+      await monitor.close();
+      await app.close();
+      await vendor.close();
+    },
+  };
 }
