@@ -8,7 +8,7 @@ import { parseDuration } from './duration.js';
 import { rank, type Sensitivity } from '../schema/tags.js';
 import type { Alert, Severity, SignalName } from './alerts.js';
 import { baselineOf, scoreOf } from './baseline.js';
-import { hash32, subjectHash } from './hll.js';
+import { hash32 } from './hll.js';
 import { HoneytokenSet, mintValue, type Honeytoken, type HoneytokenOptions } from './honeytokens.js';
 import { reportedHost } from './names.js';
 import { shapeOf } from './shape.js';
@@ -587,7 +587,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
         });
       }
       const subjects = subjectsOf(report);
-      for (let i = 0; i < subjects.length && p.subjects.size < MAX_PENDING_SUBJECTS; i++) p.subjects.add(subjectHash(subjects[i]!) | 0);
+      for (let i = 0; i < subjects.length && p.subjects.size < MAX_PENDING_SUBJECTS; i++) p.subjects.add(subjects[i]! | 0);
     },
     refused(destination: string, code: string) {
       const w = windowOf(now());

@@ -2,6 +2,7 @@
 import type { LeafAction, PlanNode } from './compile.js';
 import type { Position } from './position.js';
 import type { Kind, Sensitivity } from '../schema/tags.js';
+import { subjectHash } from './subjects.js';
 
 /**
  * What a walk did at one path: how many values got which action. Never a value, never a key the sender chose.
@@ -119,12 +120,13 @@ export const EMPTY_REPORT: Report = Object.freeze({
 
 /** Most pseudonyms kept per report: the monitor's sketch needs no more to see a rise. */
 export const MAX_SUBJECTS = 10_000;
-const NO_SUBJECTS: readonly string[] = Object.freeze([]);
+const NO_SUBJECTS: readonly number[] = Object.freeze([]);
 
 /**
- * A report as walks build it: the {@link Report} fields, and in a private field the pseudonyms the
- * walk sent — its keyed hashes and tokens — for the monitor's distinct subjects. A private field is
- * no property: it is in no JSON, spread, `Object.keys` or inspection of the report, which carries no value.
+ * A report as walks build it: the {@link Report} fields, and in a private field the subject hashes
+ * of the pseudonyms the walk sent — its keyed hashes and tokens — for the monitor's distinct
+ * subjects. A private field is no property: it is in no JSON, spread, `Object.keys` or inspection
+ * of the report.
  */
 class WalkReport implements Report {
   readonly kept: number;
@@ -142,9 +144,9 @@ class WalkReport implements Report {
   readonly shifted: number;
   readonly unresolved: number;
   readonly fields: readonly ReportField[];
-  #subjects: readonly string[] | undefined;
+  #subjects: readonly number[] | undefined;
 
-  constructor(c: Readonly<Counts>, fields: readonly ReportField[], subjects: readonly string[] | undefined) {
+  constructor(c: Readonly<Counts>, fields: readonly ReportField[], subjects: readonly number[] | undefined) {
     this.kept = c.kept;
     this.dropped = c.dropped;
     this.masked = c.masked;
@@ -163,22 +165,25 @@ class WalkReport implements Report {
     this.#subjects = subjects !== undefined && subjects.length > 0 ? subjects : undefined;
   }
 
-  static subjects(r: Report): readonly string[] | undefined {
+  static subjects(r: Report): readonly number[] | undefined {
     return #subjects in r ? (r as WalkReport).#subjects : undefined;
   }
 }
 
-/** Pseudonyms recorded for reports made by hand (tests, adapters that assemble one), beside them. */
-const KEPT = new WeakMap<Report, readonly string[]>();
+/** Subject hashes recorded for reports made by hand (tests, adapters that assemble one), beside them. */
+const KEPT = new WeakMap<Report, readonly number[]>();
 
-/** The keyed hashes and tokens the walk behind a report sent (at most {@link MAX_SUBJECTS}); empty when it sent none. */
-export function subjectsOf(report: Report): readonly string[] {
+/**
+ * The subject hashes ({@link subjectHash}) of the keyed hashes and tokens the walk behind a report
+ * sent (at most {@link MAX_SUBJECTS}); empty when it sent none.
+ */
+export function subjectsOf(report: Report): readonly number[] {
   return WalkReport.subjects(report) ?? KEPT.get(report) ?? NO_SUBJECTS;
 }
 
-/** Records pseudonyms beside a report that was not built by a walk; returns the report. */
-export function keepSubjects(report: Report, subjects: readonly string[] | undefined): Report {
-  if (subjects !== undefined && subjects.length > 0) KEPT.set(report, subjects);
+/** Records the pseudonyms a report that was not built by a walk stands for, as their subject hashes; returns the report. */
+export function keepSubjects(report: Report, pseudonyms: readonly string[] | undefined): Report {
+  if (pseudonyms !== undefined && pseudonyms.length > 0) KEPT.set(report, pseudonyms.map(subjectHash));
   return report;
 }
 
@@ -237,7 +242,7 @@ function makerFor(pos: Position, node: PlanNode): FieldMaker {
 }
 
 /** The report of a walk's tallies and unresolved tokens, with the pseudonyms it sent (see {@link subjectsOf}). */
-export function buildReport(t: Tally, unresolved: ReadonlyMap<Position, number>, subjects?: readonly string[]): Report {
+export function buildReport(t: Tally, unresolved: ReadonlyMap<Position, number>, subjects?: readonly number[]): Report {
   const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, generalized: 0, shifted: 0, unresolved: 0 };
   const { positions, nodes } = t;
   const ns = t.counts;

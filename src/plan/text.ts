@@ -481,14 +481,14 @@ export function applyCompiledText(plan: CompiledPlan, value: unknown, context?: 
 class LazyPlanText extends LazyReport implements PlanText {
   readonly text: string | undefined;
   declare readonly report: Report;
-  constructor(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly string[] | undefined) {
+  constructor(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly number[] | undefined) {
     super(t, unresolved, subjects);
     this.text = text;
     Object.defineProperty(this, 'report', LazyReport.descriptor);
   }
 }
 
-function lazyText(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly string[] | undefined): PlanText {
+function lazyText(text: string | undefined, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly number[] | undefined): PlanText {
   return new LazyPlanText(text, t, unresolved, subjects);
 }
 

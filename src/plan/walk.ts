@@ -3,7 +3,8 @@ import { FieldguardError } from '../errors.js';
 import type { MaskContext } from '../mask/formats.js';
 import { appendIndex, appendKey } from '../schema/path.js';
 import { emitAudit } from '../vault/audit.js';
-import { decryptField, encryptField, hmacPseudonym } from '../vault/crypto.js';
+import { decryptField, encryptField, pseudonymDigest, pseudonymOf } from '../vault/crypto.js';
+import { digestSubject, subjectHash } from './subjects.js';
 import type { CompiledPlan, PlanNode } from './compile.js';
 import { Position } from './position.js';
 import { applyTechnique, subjectOffsets, type Offsets } from '../techniques/leaf.js';
@@ -72,8 +73,8 @@ export interface Walk {
   pending: Pending[] | undefined;
   decrypted: Array<readonly [Position, PlanNode]> | undefined;
   unresolved: Map<Position, number> | undefined;
-  /** The keyed hashes and tokens this walk made (at most MAX_SUBJECTS), kept beside its report for the monitor. */
-  subjects: string[] | undefined;
+  /** The subject hashes of the keyed hashes and tokens this walk made (at most MAX_SUBJECTS), kept beside its report for the monitor. */
+  subjects: number[] | undefined;
   readonly seen: Set<object> | undefined;
   /** shiftDates: each subject's offset, read from the payload's root before the walk. */
   readonly offsets: Offsets | undefined;
@@ -303,9 +304,9 @@ export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, cont
       checkNumber(w, pos, value);
       const text = encodeValue(value);
       if (text === undefined) return value;
-      const pseudonym = hmacPseudonym(w.plan.keys!, text, w.plan.namespace);
-      subject(w, pseudonym);
-      return pseudonym;
+      const digest = pseudonymDigest(w.plan.keys!, text, w.plan.namespace);
+      subject(w, digestSubject(digest));
+      return pseudonymOf(w.plan.keys!, digest);
     }
     case 'encrypt': {
       checkNumber(w, pos, value);
@@ -375,9 +376,9 @@ export function outKey(w: Walk, node: PlanNode, pos: Position, at: Position, key
     case 'fpe':
     case 'tokenize': {
       // A key the sender chose that names a person is a subject too, like a hashed value.
-      const pseudonym = hmacPseudonym(w.plan.keys!, key, w.plan.namespace);
-      subject(w, pseudonym);
-      return pseudonym;
+      const digest = pseudonymDigest(w.plan.keys!, key, w.plan.namespace);
+      subject(w, digestSubject(digest));
+      return pseudonymOf(w.plan.keys!, digest);
     }
     case 'drop':
     case 'generalize':
@@ -596,10 +597,10 @@ export function newWalk(plan: CompiledPlan, value: unknown): Walk {
   };
 }
 
-/** Keeps a pseudonym the walk sent, for the monitor's distinct subjects. */
-function subject(w: Walk, pseudonym: string): void {
+/** Keeps the subject hash of a pseudonym the walk sent, for the monitor's distinct subjects. */
+function subject(w: Walk, hash: number): void {
   const list = (w.subjects ??= []);
-  if (list.length < MAX_SUBJECTS) list.push(pseudonym);
+  if (list.length < MAX_SUBJECTS) list.push(hash);
 }
 
 /** Fails a walk that threw: fieldguard's own errors as they are, anything else (a getter, toJSON or proxy) as unreadable. */
@@ -676,7 +677,7 @@ export function applyPlan(plan: CompiledPlan, value: unknown, context?: PlanCont
 export class LazyReport {
   #tally: Tally | undefined;
   #unresolved: ReadonlyMap<Position, number>;
-  #subjects: readonly string[] | undefined;
+  #subjects: readonly number[] | undefined;
   #report: Report | undefined;
 
   static readonly descriptor: PropertyDescriptor = {
@@ -687,7 +688,7 @@ export class LazyReport {
     configurable: true,
   };
 
-  constructor(t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly string[] | undefined) {
+  constructor(t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly number[] | undefined) {
     this.#tally = t;
     this.#unresolved = unresolved;
     this.#subjects = subjects;
@@ -708,7 +709,7 @@ export class LazyReport {
 class LazyPlanResult extends LazyReport implements PlanResult {
   readonly value: unknown;
   declare readonly report: Report;
-  constructor(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly string[] | undefined) {
+  constructor(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects: readonly number[] | undefined) {
     super(t, unresolved, subjects);
     this.value = value;
     Object.defineProperty(this, 'report', LazyReport.descriptor);
@@ -719,7 +720,7 @@ class LazyPlanResult extends LazyReport implements PlanResult {
  * A result whose report is built from the walk's tally when it is first read (an own, enumerable
  * property like any other): a caller that only wants the value — a log line — pays nothing for it.
  */
-export function lazyReport(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects?: readonly string[]): PlanResult {
+export function lazyReport(value: unknown, t: Tally, unresolved: ReadonlyMap<Position, number>, subjects?: readonly number[]): PlanResult {
   return new LazyPlanResult(value, t, unresolved, subjects);
 }
 
@@ -743,7 +744,7 @@ export async function applyPlanAsync(plan: CompiledPlan, value: unknown, context
     );
     toTokenize.forEach((p, i) => {
       place(p, tokens[i], root);
-      if (typeof tokens[i] === 'string') subject(w, tokens[i]);
+      if (typeof tokens[i] === 'string') subject(w, subjectHash(tokens[i]));
     });
   }
   if (toDetokenize.length > 0) {

@@ -50,11 +50,21 @@ export function hmacBase64url(key: Buffer, text: string): string {
   return oneShot('sha256', outer, 'base64url');
 }
 
-/** `hmac_<kid>_<base64url>`: a keyed pseudonym, deterministic per namespace. */
-export function hmacPseudonym(ring: KeyRing, value: string, namespace: string): string {
+/** The digest of a keyed pseudonym: HMAC-SHA256 of the namespace and value under the active key's hash subkey, base64url. */
+export function pseudonymDigest(ring: KeyRing, value: string, namespace: string): string {
   // One update of the joined text: the same bytes as one update per part, as '\0' between the parts keeps any
   // surrogate of one part from pairing with the next.
-  return `hmac_${ring.active}_${hmacBase64url(subkeys(ring, ring.active)!.hash, `${namespace}\0${value}`)}`;
+  return hmacBase64url(subkeys(ring, ring.active)!.hash, `${namespace}\0${value}`);
+}
+
+/** The pseudonym of a {@link pseudonymDigest} made under the ring's active key. */
+export function pseudonymOf(ring: KeyRing, digest: string): string {
+  return `hmac_${ring.active}_${digest}`;
+}
+
+/** `hmac_<kid>_<base64url>`: a keyed pseudonym, deterministic per namespace. */
+export function hmacPseudonym(ring: KeyRing, value: string, namespace: string): string {
+  return pseudonymOf(ring, pseudonymDigest(ring, value, namespace));
 }
 
 /** A keyed fingerprint of a value under one key id's subkey, for look-up or erasure. */

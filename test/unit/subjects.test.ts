@@ -1,9 +1,11 @@
-// The pseudonyms a walk sent are kept beside its report (never on it), for the monitor's distinct subjects.
+// The subject hashes of the pseudonyms a walk sent are kept beside its report (never on it), for the monitor's distinct subjects.
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { applyPlanText, compilePlan, defineSchema, tag } from '../../src/index.js';
-import { mergeReports, subjectsOf, MAX_SUBJECTS } from '../../src/plan/report.js';
+import { keepSubjects, mergeReports, subjectsOf, EMPTY_REPORT, MAX_SUBJECTS } from '../../src/plan/report.js';
+import { digestSubject, subjectHash } from '../../src/plan/subjects.js';
+import { hmacPseudonym, pseudonymDigest } from '../../src/vault/crypto.js';
 import { keyRing } from '../../src/vault/index.js';
 
 const keys = keyRing({ keys: { k1: Buffer.alloc(32, 7).toString('base64') } });
@@ -15,21 +17,34 @@ const schema = defineSchema(z.object({
 const plan = compilePlan({ schema, rules: [{ select: { sensitivity: 'personal' }, action: 'hash' }], keys });
 
 describe('subjectsOf', () => {
-  it('lists every keyed hash the walk wrote, in order, and nothing the report shows', () => {
+  it('lists the subject hash of every keyed hash the walk wrote, in order, and nothing the report shows', () => {
     const input = { id: 'o1', email: 'ada@example.com', notes: ['first', 'second'] };
     const { value, report } = plan(input) as { value: { email: string; notes: string[] }; report: never };
-    expect(subjectsOf(report)).toEqual([value.email, ...value.notes]);
-    expect(subjectsOf(report).every((s) => s.startsWith('hmac_k1_'))).toBe(true);
-    // The report itself carries no value, in any of its own properties or its JSON.
+    const pseudonyms = [value.email, ...value.notes];
+    expect(pseudonyms.every((s) => s.startsWith('hmac_k1_'))).toBe(true);
+    expect(subjectsOf(report)).toEqual(pseudonyms.map(subjectHash));
+    // The report itself carries no value and no subject hash, in any of its own properties or its JSON.
     const text = JSON.stringify(report);
     const shown = inspect(report, { depth: 5, showHidden: true });
     const spread = JSON.stringify({ ...(report as object) });
-    for (const s of subjectsOf(report)) {
+    for (const s of [...pseudonyms, ...subjectsOf(report).map(String)]) {
       expect(text).not.toContain(s);
       expect(shown).not.toContain(s);
       expect(spread).not.toContain(s);
     }
     expect(Object.getOwnPropertySymbols(report)).toEqual([]);
+  });
+
+  it('reads the subject of a keyed hash from its digest as subjectHash reads it from the pseudonym', () => {
+    for (const value of ['ada@example.com', '', 'é', 'x'.repeat(5000)]) {
+      const digest = pseudonymDigest(keys, value, 'ns');
+      expect(digestSubject(digest)).toBe(subjectHash(hmacPseudonym(keys, value, 'ns')));
+    }
+  });
+
+  it('keeps the subject hashes of the pseudonyms of a report made by hand', () => {
+    const report = keepSubjects({ ...EMPTY_REPORT }, ['hmac_k1_abcdefghijklmnop', 'tok_0123456789abcdefghijkl']);
+    expect(subjectsOf(report)).toEqual([subjectHash('hmac_k1_abcdefghijklmnop'), subjectHash('tok_0123456789abcdefghijkl')]);
   });
 
   it('is the same for the text walk, and kept through mergeReports', () => {
