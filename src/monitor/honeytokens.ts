@@ -119,22 +119,57 @@ function escapedAt(text: string, i: number): number {
 /** Separators allowed between two digits of one grouped run (`4111 - 1111` has three). */
 const MAX_GAP = 3;
 
+/** Whether a character may be part of a grouped card: a digit, a {@link separator}, or a character of an escaped one (`%`, `\`, `u`, a hex letter). */
+function cardCharacter(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 37 || c === 92 || c === 117 || ((c | 32) >= 97 && (c | 32) <= 102) || separator(c);
+}
+
+/** The shortest grouped card: sixteen digits and a separator. */
+const SHORTEST_GROUPED = 17;
+
 /**
  * The card decoy written in groups anywhere in `text` — digits with up to three separators between
  * any two ({@link separator}, or one URL-encoded or JSON-escaped), mixed as they come
- * (`4111 1111-1111 1111`, `4111%C2%A01111…`) — as an index into `cards`, or -1. One pass over the
- * text and a map look-up per run of 16 digits or more: the cost does not grow with the number of decoys.
+ * (`4111 1111-1111 1111`, `4111%C2%A01111…`) — as an index into `cards`, or -1. The cost does not
+ * grow with the number of decoys: a grouped card is a stretch of at least seventeen card characters
+ * ({@link cardCharacter}), so the search reads every seventeenth character, and only around one that
+ * could belong to a card does it read the stretch of card characters there, in one pass, with a map
+ * look-up per run of 16 digits or more.
  */
 export function groupedCard(text: string, cards: ReadonlyMap<string, number>): number {
-  // Sixteen digits and at least one separator: a shorter text holds no grouped card (most keys and values).
-  if (text.length <= 16) return -1;
+  const n = text.length;
+  // A stretch of at least 17 card characters that begins after an unread or non-card character covers
+  // the 17th character after it: reading every 17th one misses none.
+  let p = SHORTEST_GROUPED - 1;
+  while (p < n) {
+    if (!cardCharacter(text.charCodeAt(p))) {
+      p += SHORTEST_GROUPED;
+      continue;
+    }
+    let from = p;
+    while (from > 0 && cardCharacter(text.charCodeAt(from - 1))) from--;
+    let to = p + 1;
+    while (to < n && cardCharacter(text.charCodeAt(to))) to++;
+    if (to - from >= SHORTEST_GROUPED) {
+      const found = groupedIn(text, from, to, cards);
+      if (found !== -1) return found;
+    }
+    p = to + SHORTEST_GROUPED;
+  }
+  return -1;
+}
+
+/**
+ * The card decoy written in groups in the stretch `text[start, end)` of card characters (a
+ * character outside the stretch ends any run of digits, as the end of the stretch does).
+ */
+function groupedIn(text: string, start: number, end: number, cards: ReadonlyMap<string, number>): number {
   let from = -1; // where the run of digits began
   let count = 0; // its digits
   let gap = 0; // separators since its last digit
   let grouped = false; // whether a separator stood between two of its digits
-  const n = text.length;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : -1;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? text.charCodeAt(i) : -1;
     if (c >= 48 && c <= 57) {
       if (count === 0) from = i;
       else if (gap > 0) grouped = true;
@@ -153,7 +188,7 @@ export function groupedCard(text: string, cards: ReadonlyMap<string, number>): n
     }
     // A run without separators is the matcher's: it knows every card decoy as minted.
     if (grouped && count >= 16) {
-      const found = runCard(text, from, i, cards);
+      const found = runCard(text, from, Math.min(i, end), cards);
       if (found !== -1) return found;
     }
     count = 0;
@@ -257,6 +292,12 @@ interface ValueSearch {
   readonly shortest: number;
   /** Integers below this in magnitude are written with fewer than `shortest` characters, sign included. */
   readonly shortInts: number;
+  /**
+   * Whether a number of at most two decimals below a million in magnitude is written with fewer than
+   * `shortest` characters: its shortest round-trip form, which `JSON.stringify` writes, has at most
+   * ten (a sign, six digits, the point and two decimals). Prices and amounts are such numbers.
+   */
+  readonly shortCents: boolean;
   /** Whether `for…in` over a plain object enumerates its own keys only (nothing enumerable was put on `Object.prototype`). */
   readonly ownKeysOnly: boolean;
   nodes: number;
@@ -267,7 +308,7 @@ interface ValueSearch {
 /** The id of a pattern in a parsed value's keys, strings and numbers (as its JSON text carries them), or -1. */
 function searchValue(m: Matcher, value: unknown, find: (text: string) => number): number {
   const shortest = m.shortest;
-  const s: ValueSearch = { find, shortest, shortInts: shortest > 2 ? 10 ** (shortest - 2) : 0, ownKeysOnly: nothingEnumerable(Object.prototype), nodes: 0, seen: undefined, deeper: undefined };
+  const s: ValueSearch = { find, shortest, shortInts: shortest > 2 ? 10 ** (shortest - 2) : 0, shortCents: shortest > 10, ownKeysOnly: nothingEnumerable(Object.prototype), nodes: 0, seen: undefined, deeper: undefined };
   let i = visit(s, value, 0);
   while (i === -1 && s.deeper !== undefined && s.deeper.length > 0) i = visit(s, s.deeper.pop(), 0);
   return i;
@@ -275,7 +316,11 @@ function searchValue(m: Matcher, value: unknown, find: (text: string) => number)
 
 function visit(s: ValueSearch, v: unknown, depth: number): number {
   if (typeof v === 'string') return v.length < s.shortest ? -1 : s.find(v);
-  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < s.shortInts ? -1 : s.find(String(v));
+  if (typeof v === 'number') {
+    if (Number.isInteger(v)) return Math.abs(v) < s.shortInts ? -1 : s.find(String(v));
+    // `Math.round(v * 100) / 100 === v`: v is the number nearest to a decimal of two places, so no longer decimal writes it.
+    return s.shortCents && Math.abs(v) < 1e6 && Math.round(v * 100) / 100 === v ? -1 : s.find(String(v));
+  }
   if (typeof v === 'bigint') return s.find(String(v));
   if (typeof v !== 'object' || v === null) return -1;
   if (depth >= MAX_RECURSION) {
