@@ -136,7 +136,7 @@ const SHORTEST_GROUPED = 17;
  * could belong to a card does it read the stretch of card characters there, in one pass, with a map
  * look-up per run of 16 digits or more.
  */
-export function groupedCard(text: string, cards: ReadonlyMap<string, number>): number {
+export function groupedCard(text: string, cards: CardDecoys): number {
   const n = text.length;
   // A stretch of at least 17 card characters that begins after an unread or non-card character covers
   // the 17th character after it: reading every 17th one misses none.
@@ -163,7 +163,7 @@ export function groupedCard(text: string, cards: ReadonlyMap<string, number>): n
  * The card decoy written in groups in the stretch `text[start, end)` of card characters (a
  * character outside the stretch ends any run of digits, as the end of the stretch does).
  */
-function groupedIn(text: string, start: number, end: number, cards: ReadonlyMap<string, number>): number {
+function groupedIn(text: string, start: number, end: number, cards: CardDecoys): number {
   let from = -1; // where the run of digits began
   let count = 0; // its digits
   let gap = 0; // separators since its last digit
@@ -198,8 +198,50 @@ function groupedIn(text: string, start: number, end: number, cards: ReadonlyMap<
   return -1;
 }
 
+/** The card decoys a grouped search looks for: by their digits, and the numbers their first eight digits make (a look-up that makes no string). */
+export interface CardDecoys {
+  readonly byDigits: Map<string, number>;
+  readonly heads: Set<number>;
+}
+
+/** An empty set of card decoys. */
+export function cardDecoys(): CardDecoys {
+  return { byDigits: new Map(), heads: new Set() };
+}
+
+/** Adds a card decoy's digits under an index. */
+export function addCardDecoy(cards: CardDecoys, digits: string, index: number): void {
+  cards.byDigits.set(digits, index);
+  cards.heads.add(Number(digits.slice(0, 8)));
+}
+
+/** The digits of one run, read into a kept buffer (a longer run is read as text). */
+const RUN = new Uint8Array(256);
+
 /** The card decoy among the 16-digit windows of the run `text[from, to)`, escaped separators skipped. */
-function runCard(text: string, from: number, to: number, cards: ReadonlyMap<string, number>): number {
+function runCard(text: string, from: number, to: number, cards: CardDecoys): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (n === RUN.length) return longRunCard(text, from, to, cards);
+      RUN[n++] = c - 48;
+    } else i += Math.max(1, escapedAt(text, i)) - 1;
+  }
+  for (let k = 0; k + 16 <= n; k++) {
+    let head = 0;
+    for (let j = k; j < k + 8; j++) head = head * 10 + RUN[j]!;
+    if (!cards.heads.has(head)) continue;
+    let digits = '';
+    for (let j = k; j < k + 16; j++) digits += String.fromCharCode(48 + RUN[j]!);
+    const found = cards.byDigits.get(digits);
+    if (found !== undefined) return found;
+  }
+  return -1;
+}
+
+/** {@link runCard} for a run of more digits than the kept buffer holds. */
+function longRunCard(text: string, from: number, to: number, cards: CardDecoys): number {
   let digits = '';
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
@@ -207,7 +249,7 @@ function runCard(text: string, from: number, to: number, cards: ReadonlyMap<stri
     else i += Math.max(1, escapedAt(text, i)) - 1;
   }
   for (let k = 0; k + 16 <= digits.length; k++) {
-    const found = cards.get(digits.slice(k, k + 16));
+    const found = cards.byDigits.get(digits.slice(k, k + 16));
     if (found !== undefined) return found;
   }
   return -1;
@@ -218,7 +260,7 @@ export class HoneytokenSet {
   readonly #tokens: Honeytoken[] = [];
   #matcher: Matcher | undefined;
   /** Card decoys' digits → their index, for the grouped search; empty when there is none. */
-  readonly #cards = new Map<string, number>();
+  readonly #cards = cardDecoys();
 
   list(): readonly Honeytoken[] {
     return [...this.#tokens];
@@ -231,7 +273,7 @@ export class HoneytokenSet {
   add(token: Honeytoken): void {
     if (this.#tokens.some((t) => t.value === token.value)) return;
     this.#tokens.push(token);
-    if (token.kind === 'cardNumber') this.#cards.set(token.value, this.#tokens.length - 1);
+    if (token.kind === 'cardNumber') addCardDecoy(this.#cards, token.value, this.#tokens.length - 1);
     this.#matcher = undefined;
   }
 
@@ -271,7 +313,7 @@ export class HoneytokenSet {
 
   #searchOnce(m: Matcher, text: string): number {
     const i = m.find(text);
-    return i !== -1 || this.#cards.size === 0 ? i : groupedCard(text, this.#cards);
+    return i !== -1 || this.#cards.byDigits.size === 0 ? i : groupedCard(text, this.#cards);
   }
 
   #compiled(): Matcher {

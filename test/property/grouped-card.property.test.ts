@@ -1,14 +1,16 @@
 // The grouped-card search of the honeytokens reads every 17th character: for random texts it finds exactly what a pass over every character finds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groupedCard } from '../../src/monitor/honeytokens.js';
+import { addCardDecoy, cardDecoys, groupedCard } from '../../src/monitor/honeytokens.js';
 
 const CARD = '4539578763621486';
 const OTHER = '4916338506082832';
-const cards = new Map([
+const byDigits = new Map([
   [CARD, 0],
   [OTHER, 1],
 ]);
+const cards = cardDecoys();
+for (const [digits, i] of byDigits) addCardDecoy(cards, digits, i);
 
 /** The search as a pass over every character: the oracle. */
 function separator(c: number): boolean {
@@ -53,7 +55,7 @@ function oracle(text: string): number {
         else k += Math.max(1, escapedAt(text, k)) - 1;
       }
       for (let k = 0; k + 16 <= digits.length; k++) {
-        const found = cards.get(digits.slice(k, k + 16));
+        const found = byDigits.get(digits.slice(k, k + 16));
         if (found !== undefined) return found;
       }
     }
@@ -98,6 +100,11 @@ describe('groupedCard', () => {
       }
     }
     expect(groupedCard(`note ${spelled} end`, cards)).toBe(0);
+    // A run of more digits than the kept buffer holds is read as text.
+    const long = `${'7'.repeat(300)} 4916 3385 0608 2832 ${'9'.repeat(10)}`;
+    expect(groupedCard(long.replace(/ /g, ''), cards)).toBe(-1);
+    expect(groupedCard(`${'7'.repeat(300)}-4916-3385-0608-2832`, cards)).toBe(1);
+    expect(groupedCard(`${'7'.repeat(30)}-4916-3385-0608-2832`, cards)).toBe(1);
   });
 });
 
