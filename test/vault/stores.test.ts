@@ -472,6 +472,47 @@ describe('createVault({ cacheSize })', () => {
     expect(allocations).toBe(2);
     await inner.close?.();
   });
+
+  it('evicts the least recently used token, exactly, through many evictions, hits and a forget()', async () => {
+    // A memory store given a generation (forget() replaces it), so the vault caches; a reference LRU says which calls
+    // must reach the store.
+    const inner = memoryStore();
+    let gen = 0;
+    let allocations = 0;
+    const store: VaultStore = {
+      ...inner,
+      // Found tokens with their expiry (none here), as the shared stores answer them, so they are cached too.
+      allocate: async (items, now, signal) => {
+        allocations++;
+        return (await inner.allocate(items, now, signal)).map((t) => (t === null ? null : { token: typeof t === 'string' ? t : t.token, expiresAt: null }));
+      },
+      forget: async (erasures, namespace, signal) => {
+        const n = await inner.forget(erasures, namespace, signal);
+        gen++;
+        return n;
+      },
+      generation: async () => `g${gen}`,
+    };
+    const size = 4;
+    const v = createVault({ store, keys, audit: silent, cacheSize: size });
+    const model: string[] = [];
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    for (let step = 0; step < 600; step++) {
+      if (step === 300) {
+        await v.forget('lru-0@example.com');
+        model.length = 0;
+      }
+      const value = `lru-${rand(9)}@example.com`;
+      const at = model.indexOf(value);
+      const before = allocations;
+      await v.tokenize([value], { kind: 'email' });
+      if (at >= 0) model.splice(at, 1);
+      else if (model.length >= size) model.shift();
+      model.push(value);
+      expect(allocations - before, `step ${step}, ${value}`).toBe(at >= 0 ? 0 : 1);
+    }
+  });
 });
 
 describe('the erasure generation read of batches answered from the cache', () => {
