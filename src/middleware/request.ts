@@ -29,6 +29,12 @@ const CLEAN_PATHS_MAX = 1024;
 const CLEAN_PATH_MAX_LENGTH = 512;
 /** Paths `sensitiveInUrl` found clean, oldest first. Only clean answers are kept: a refused path is checked again each time. */
 const cleanPaths = new Set<string>();
+/**
+ * The eviction cursor, kept across evictions: `cleanPaths.values().next()` afresh each time walks past
+ * every path deleted since the set last compacted. Paths are only added at the end and only deleted
+ * through it, so the next path it gives is the oldest; once done, a new one starts from the front.
+ */
+let evictor: Iterator<string> | undefined;
 const NO_KINDS: readonly FindingKind[] = Object.freeze([]);
 
 /**
@@ -41,7 +47,14 @@ export function pathKinds(path: string): readonly FindingKind[] {
   const kinds = sensitiveInUrl(path);
   if (kinds.length === 0 && path.length <= CLEAN_PATH_MAX_LENGTH) {
     // Insertion order: the first value is the oldest, dropped to make room.
-    if (cleanPaths.size >= CLEAN_PATHS_MAX) cleanPaths.delete(cleanPaths.values().next().value as string);
+    if (cleanPaths.size >= CLEAN_PATHS_MAX) {
+      let next = evictor?.next();
+      if (next === undefined || next.done === true) {
+        evictor = cleanPaths.values();
+        next = evictor.next();
+      }
+      if (next.done !== true) cleanPaths.delete(next.value);
+    }
     cleanPaths.add(path);
   }
   return kinds;
@@ -50,6 +63,11 @@ export function pathKinds(path: string): readonly FindingKind[] {
 /** How many clean paths {@link pathKinds} holds (for the test that its memory stays bounded). */
 export function cleanPathsHeld(): number {
   return cleanPaths.size;
+}
+
+/** Whether {@link pathKinds} holds a path as clean (for the test that the oldest one is dropped first). */
+export function cleanPathHeld(path: string): boolean {
+  return cleanPaths.has(path);
 }
 
 /**

@@ -1,7 +1,7 @@
 // pathKinds: the URL path check remembered for clean paths gives sensitiveInUrl's answer every time, and holds a bounded number of paths.
 import { describe, expect, it } from 'vitest';
 import { sensitiveInUrl } from '../../src/detect/url.js';
-import { cleanPathsHeld, pathKinds } from '../../src/middleware/request.js';
+import { cleanPathHeld, cleanPathsHeld, pathKinds } from '../../src/middleware/request.js';
 import { canaries } from '../leaks/canaries.js';
 
 describe('pathKinds', () => {
@@ -34,6 +34,9 @@ describe('pathKinds', () => {
   it('holds at most 1,024 paths whatever the number of distinct paths, and none longer than 512 characters', () => {
     for (let i = 0; i < 5000; i++) expect(pathKinds(`/orders/o${i}`)).toEqual([]);
     expect(cleanPathsHeld()).toBe(1024);
+    // The oldest are the ones dropped: the last 1,024 paths are held, the one before them is not.
+    expect(cleanPathHeld('/orders/o3976') && cleanPathHeld('/orders/o4999')).toBe(true);
+    expect(cleanPathHeld('/orders/o3975')).toBe(false);
     const held = cleanPathsHeld();
     const long = `/orders/${'a'.repeat(600)}`;
     expect(pathKinds(long)).toEqual([]);
