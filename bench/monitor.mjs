@@ -114,7 +114,7 @@ export async function runMonitorBench({ rounds, roundMs }) {
   await caller(protect({ schema: orderSchema, destinations: declare(), destination: 'crm', onReport: (r) => (report = r) }), order)();
   const counting = monitor[WATCH];
   const direct = [
-    ['counting one request (outbound)', () => counting.outbound('crm', report, 1000)],
+    ['counting one request (outbound)', () => counting.outbound('crm', { report, bytes: 1000 })],
     ...decoys.map(({ n, monitor: m }) => [`honeytoken search of the body, ${n.toLocaleString('en')} decoy${n === 1 ? '' : 's'}`, () => m[WATCH].checkValue('crm', 'body', order)]),
   ];
   const directUs = direct.map(([, fn]) => {

@@ -37,7 +37,7 @@ export function beforeSend(
       watch.check(destination, 'body', sent.body ?? '');
     if (found !== undefined) throw found;
   }
-  watch.outbound(destination, sent.report, sent.body === undefined ? 0 : Buffer.byteLength(sent.body));
+  watch.outbound(destination, { report: sent.report, bytes: sent.body === undefined ? 0 : Buffer.byteLength(sent.body) });
 }
 
 /** After the answer: its status counted, and the shape of a JSON answer learned (from a clone; the caller's response is untouched). */

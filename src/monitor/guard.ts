@@ -142,11 +142,8 @@ function encodingOf(res: NonNullable<Exchange['res']>): string | undefined {
  * methods shared), not a copy of it.
  */
 class WatchedExchange implements Exchange {
-  /** The report left before the request was handed on (most requests leave one), and any after it. */
-  #report: Report | undefined = undefined;
-  #more: Report[] | undefined = undefined;
-  /** Whether the request was handed on (a streamed body's records report after). */
-  #sent = false;
+  /** Reports left before the request was handed on; `null` once it was (a streamed body's records report after). */
+  #reports: Report[] | null = [];
   constructor(
     readonly ex: Exchange,
     readonly watch: Watch,
@@ -210,9 +207,8 @@ class WatchedExchange implements Exchange {
   }
   report(r: Report): void {
     // A record of a streamed body is counted as it is rewritten: its fields and subjects, not another request.
-    if (this.#sent) this.watch.outbound(this.destination, r, 0, false);
-    else if (this.#report === undefined) this.#report = r;
-    else (this.#more ??= [this.#report]).push(r);
+    if (this.#reports === null) this.watch.outbound(this.destination, { report: r, bytes: 0, request: false });
+    else this.#reports.push(r);
     this.ex.report(r);
   }
   logger(make: Parameters<Exchange['logger']>[0]): void {
@@ -223,12 +219,10 @@ class WatchedExchange implements Exchange {
   }
   next(): Promise<void> {
     const { ex, watch, destination } = this;
-    const report = this.#more !== undefined ? mergeReports(this.#more) : this.#report;
-    this.#sent = true;
-    this.#report = undefined;
-    this.#more = undefined;
+    const reports = this.#reports ?? [];
+    this.#reports = null;
     const bytes = Number(ex.req.headers['content-length'] ?? 0) || 0;
-    watch.outbound(destination, report, bytes);
+    watch.outbound(destination, { report: reports.length === 0 ? undefined : reports.length === 1 ? reports[0] : mergeReports(reports), bytes });
     if (watch.answers && watch.sampleAnswer(destination)) {
       if (ex.res !== undefined) watchAnswer(ex.res, watch, destination);
       else watchValue(ex, watch, destination);

@@ -15,8 +15,8 @@ import { shapeOf } from './shape.js';
 import { rangesOf, readCertificate, resolveAll } from './probe.js';
 import { telemetryOf, type Telemetry } from './otel.js';
 import { memoryMonitorStore, MAX_LEARNED, type MonitorStore, type WindowDelta, type WindowTotals } from './store.js';
-import { subjectsOf, type Report, type ReportField } from '../plan/report.js';
-import { ANSWER_SAMPLE_MS, attachWatch, WATCH_KEY, type Channel, type Watch } from './watch.js';
+import { subjectsOf, type ReportField } from '../plan/report.js';
+import { ANSWER_SAMPLE_MS, attachWatch, WATCH_KEY, type Channel, type Outbound, type Watch } from './watch.js';
 
 /** How one signal is tuned. */
 export interface SignalOptions {
@@ -536,15 +536,16 @@ export function createMonitor(options: MonitorOptions): Monitor {
     checkValue(destination: string, channel: Channel, value: unknown) {
       return caught(destination, channel, honeytokens.findIn(value));
     },
-    outbound(destination: string, report: Report | undefined, bytes: number, request = true) {
+    outbound(destination: string, out: Outbound) {
       if (closed) return;
       const w = windowOf(now());
       touch(destination, w);
       const p = pendingOf(destination, w);
-      if (request) {
+      if (out.request !== false) {
         p.requests++;
-        p.bytes += bytes;
+        p.bytes += out.bytes;
       }
+      const report = out.report;
       if (report === undefined) return;
       const l = local(destination);
       let fresh: string[] | undefined;

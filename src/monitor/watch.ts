@@ -4,6 +4,16 @@ import type { Report } from '../plan/report.js';
 /** Where an outbound decoy was found. */
 export type Channel = 'body' | 'query' | 'headers' | 'url';
 
+/** One request as it left for a destination. */
+export interface Outbound {
+  /** The walk's report (paths, kinds, actions, counts); the tokens and hashes it sent are read beside it (`subjectsOf`) for distinct subjects. */
+  readonly report: Report | undefined;
+  /** Bytes of the body sent. */
+  readonly bytes: number;
+  /** `false` for a record of a streamed body, counted after its request was: its fields and subjects only. Default `true`. */
+  readonly request?: boolean;
+}
+
 /** What a monitor exposes to the guards. Every method is cheap and never throws. */
 export interface Watch {
   /** How many honeytokens there are to search for (0: no search at all). */
@@ -19,13 +29,8 @@ export interface Watch {
   check(destination: string, channel: Channel, text: string): Error | undefined;
   /** Searches a parsed body (every key, string and number, as its JSON text would carry them) for a honeytoken; as `check`. */
   checkValue(destination: string, channel: Channel, value: unknown): Error | undefined;
-  /**
-   * Counts one outbound request: the walk's report (paths, kinds, actions, counts; the subjects it
-   * sent are read beside it, `subjectsOf`) and the bytes of the body sent. `request: false` for a
-   * record of a streamed body, counted after its request was: its fields and subjects only.
-   * Positional, so that a request makes no object for it.
-   */
-  outbound(destination: string, report: Report | undefined, bytes: number, request?: boolean): void;
+  /** Counts one outbound request. */
+  outbound(destination: string, out: Outbound): void;
   /** Counts a refusal (its code only). */
   refused(destination: string, code: string): void;
   /** Counts an answer's status. */

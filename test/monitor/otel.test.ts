@@ -31,7 +31,7 @@ describe('OpenTelemetry', () => {
     const watch = watchOf(destinations)!;
     const base = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 1, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, generalized: 0, shifted: 0, unresolved: 0 };
     const report = { ...base, fields: [{ path: 'contacts[*].email', action: 'hash' as const, count: 1, sensitivity: 'personal' as const, kind: 'email' as const }] };
-    for (let i = 0; i < 3; i++) watch.outbound('crm', keepSubjects({ ...report }, [`h${i}`]), 100);
+    for (let i = 0; i < 3; i++) watch.outbound('crm', { report: keepSubjects({ ...report }, [`h${i}`]), bytes: 100 });
     const decoy = monitor.honeytoken({ kind: 'apiKey', label: 'otel-decoy' });
     expect(watch.check('crm', 'headers', `Bearer ${decoy}`)).toBeDefined();
     clock.advance(1000);

@@ -32,8 +32,8 @@ describe('fieldguard report', () => {
     const watch = watchOf(destinations)!;
     const base = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, generalized: 0, shifted: 0, unresolved: 0 };
     for (let w = 0; w < 4; w++) {
-      for (let i = 0; i < 10 - 2 * w; i++) watch.outbound('crm', { ...base, fields: [{ path: 'customer.email', action: 'hash', count: 1, sensitivity: 'personal', kind: 'email' }] }, 50);
-      watch.outbound('mail', { ...base, fields: [{ path: 'to', action: 'keep', count: 2, sensitivity: 'personal', kind: 'email' }] }, 50);
+      for (let i = 0; i < 10 - 2 * w; i++) watch.outbound('crm', { report: { ...base, fields: [{ path: 'customer.email', action: 'hash', count: 1, sensitivity: 'personal', kind: 'email' }] }, bytes: 50 });
+      watch.outbound('mail', { report: { ...base, fields: [{ path: 'to', action: 'keep', count: 2, sensitivity: 'personal', kind: 'email' }] }, bytes: 50 });
       clock.advance(3_600_000);
     }
     writeFileSync(state, JSON.stringify(await monitor.snapshot()));

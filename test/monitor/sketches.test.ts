@@ -205,7 +205,7 @@ describe('false alarms and memory', () => {
       const n = poisson(20, rand);
       for (let i = 0; i < n; i++) {
         // Each request about one of 10,000 customers, drawn at random: distinct subjects are Poisson-like too.
-        watch.outbound('crm', keepSubjects({ ...r }, [`h${Math.floor(rand() * 10_000)}`]), 200 + Math.floor(rand() * 50));
+        watch.outbound('crm', { report: keepSubjects({ ...r }, [`h${Math.floor(rand() * 10_000)}`]), bytes: 200 + Math.floor(rand() * 50) });
       }
       clock.advance(1000);
       await monitor.flush();
@@ -222,7 +222,7 @@ describe('false alarms and memory', () => {
     const feed = async (start: number, n: number): Promise<void> => {
       for (let i = start; i < start + n; i++) {
         const paths = [{ path: `x${i}.*`, action: 'hash' as const, count: 1, sensitivity: 'personal' as const, kind: 'email' as const }];
-        watch.outbound('crm', keepSubjects({ ...report(0), hashed: 1, fields: paths }, [`subject-${i}`]), 10);
+        watch.outbound('crm', { report: keepSubjects({ ...report(0), hashed: 1, fields: paths }, [`subject-${i}`]), bytes: 10 });
         if (i % 5000 === 0) {
           clock.advance(1000);
           await monitor.flush();
