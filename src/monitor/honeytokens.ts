@@ -101,7 +101,7 @@ export function spellingsOf(t: Pick<Honeytoken, 'value' | 'kind'>): string[] {
 }
 
 /** Whether a character may stand between two groups of a card: spaces of any width, dashes of any script, a dot, a slash, `+`, `_`. */
-function separator(c: number): boolean {
+export function separator(c: number): boolean {
   if (c < 128) return c === 32 || c === 45 || c === 46 || c === 47 || c === 43 || c === 95 || (c >= 9 && c <= 13);
   return c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || (c >= 0x2010 && c <= 0x2015) || c === 0x202f || c === 0x205f || c === 0x2212 || c === 0x3000;
 }
@@ -109,7 +109,7 @@ function separator(c: number): boolean {
 const hex = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
 
 /** The width of a separator URL-encoded (`%C2%A0` is two) or written as a JSON escape (`\u00a0`) at `i`, or 0. */
-function escapedAt(text: string, i: number): number {
+export function escapedAt(text: string, i: number): number {
   const c = text.charCodeAt(i);
   if (c === 37 && hex(text.charCodeAt(i + 1)) && hex(text.charCodeAt(i + 2))) return 3;
   if (c === 92 && text.charCodeAt(i + 1) === 117 && hex(text.charCodeAt(i + 2)) && hex(text.charCodeAt(i + 3)) && hex(text.charCodeAt(i + 4)) && hex(text.charCodeAt(i + 5))) return 6;
@@ -119,8 +119,12 @@ function escapedAt(text: string, i: number): number {
 /** Separators allowed between two digits of one grouped run (`4111 - 1111` has three). */
 const MAX_GAP = 3;
 
-/** Whether a character may be part of a grouped card: a digit, a {@link separator}, or a character of an escaped one (`%`, `\`, `u`, a hex letter). */
-function cardCharacter(c: number): boolean {
+/**
+ * Whether a character may be part of a grouped card: a digit, a {@link separator}, or a character of an
+ * escaped one (`%`, `\`, `u`, a hex letter). The skip of {@link groupedCard} holds only while this
+ * covers every character {@link separator} and {@link escapedAt} accept (pinned by a test).
+ */
+export function cardCharacter(c: number): boolean {
   return (c >= 48 && c <= 57) || c === 37 || c === 92 || c === 117 || ((c | 32) >= 97 && (c | 32) <= 102) || separator(c);
 }
 
@@ -360,8 +364,7 @@ function visit(s: ValueSearch, v: unknown, depth: number): number {
   if (typeof v === 'string') return v.length < s.shortest ? -1 : s.find(v);
   if (typeof v === 'number') {
     if (Number.isInteger(v)) return Math.abs(v) < s.shortInts ? -1 : s.find(String(v));
-    // `Math.round(v * 100) / 100 === v`: v is the number nearest to a decimal of two places, so no longer decimal writes it.
-    return s.shortCents && Math.abs(v) < 1e6 && Math.round(v * 100) / 100 === v ? -1 : s.find(String(v));
+    return s.shortCents && shortAmount(v) ? -1 : s.find(String(v));
   }
   if (typeof v === 'bigint') return s.find(String(v));
   if (typeof v !== 'object' || v === null) return -1;
@@ -391,6 +394,8 @@ function visit(s: ValueSearch, v: unknown, depth: number): number {
     }
     return -1;
   }
+  // A boxed string or number (`new String(card)`) is written by `JSON.stringify` as the value it holds, not as its keys.
+  if (boxed(v)) return s.find(jsonOf(v));
   const keys = Object.keys(v);
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!;
@@ -398,6 +403,23 @@ function visit(s: ValueSearch, v: unknown, depth: number): number {
     if (i !== -1) return i;
   }
   return -1;
+}
+
+/**
+ * Whether a number has at most two decimals and is below a million in magnitude: `JSON.stringify`
+ * then writes it with at most ten characters. `Math.round(v * 100) / 100 === v` says v is the number
+ * nearest to a decimal of two places, so no longer decimal is its shortest round-trip form.
+ */
+export function shortAmount(v: number): boolean {
+  return Math.abs(v) < 1e6 && Math.round(v * 100) / 100 === v;
+}
+
+const toTag = Object.prototype.toString;
+
+/** Whether a value is a boxed string, number or boolean (of this realm or another), which `JSON.stringify` writes as its primitive. */
+function boxed(v: object): boolean {
+  const tag = toTag.call(v);
+  return tag === '[object String]' || tag === '[object Number]' || tag === '[object Boolean]';
 }
 
 /** An object's key, then its value. */

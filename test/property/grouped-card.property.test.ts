@@ -1,7 +1,7 @@
 // The grouped-card search of the honeytokens reads every 17th character: for random texts it finds exactly what a pass over every character finds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addCardDecoy, cardDecoys, groupedCard } from '../../src/monitor/honeytokens.js';
+import { addCardDecoy, cardCharacter, cardDecoys, escapedAt as escapedAtOf, groupedCard, separator as separatorOf, shortAmount } from '../../src/monitor/honeytokens.js';
 
 const CARD = '4539578763621486';
 const OTHER = '4916338506082832';
@@ -111,12 +111,23 @@ describe('groupedCard', () => {
 describe('the decoy search of numbers', () => {
   it('skips only numbers whose JSON text is at most ten characters', () => {
     // The rule the value search uses for a number of at most two decimals below a million.
-    const skipped = (v: number): boolean => Math.abs(v) < 1e6 && Math.round(v * 100) / 100 === v;
     fc.assert(
-      fc.property(fc.oneof(fc.double({ min: -2e6, max: 2e6, noNaN: true }), fc.integer({ min: -99_999_999, max: 99_999_999 }).map((c) => c / 100)), (v) => {
-        if (skipped(v)) expect(JSON.stringify(v).length).toBeLessThanOrEqual(10);
+      fc.property(fc.oneof(fc.double({ min: -2e6, max: 2e6 }), fc.integer({ min: -99_999_999, max: 99_999_999 }).map((c) => c / 100), fc.constantFrom(NaN, Infinity, -Infinity, -0, 1e-7, 999_999.99, 1e6 - 0.005)), (v) => {
+        if (shortAmount(v)) expect(JSON.stringify(v).length).toBeLessThanOrEqual(10);
       }),
       { numRuns: 20_000 },
     );
+  });
+});
+
+describe('the characters the grouped-card skip reads', () => {
+  it('count every separator and every character of an escaped one as card characters', () => {
+    for (let c = 0; c < 0x10000; c++) if (separatorOf(c)) expect(cardCharacter(c)).toBe(true);
+    // Every character an escape the search reads may hold: `%XX` and `\uXXXX` with any hex digits.
+    for (const ch of '%\\u0123456789abcdefABCDEF') expect(cardCharacter(ch.charCodeAt(0))).toBe(true);
+    for (let c = 0; c < 0x10000; c++) {
+      const text = `${String.fromCharCode(c)}00a0`;
+      if (escapedAtOf(text, 0) > 0) expect(cardCharacter(c)).toBe(true);
+    }
   });
 });
