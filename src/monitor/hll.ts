@@ -57,3 +57,64 @@ export class HyperLogLog {
     return sketch;
   }
 }
+
+/**
+ * A set of 32-bit hashes, for a window's distinct subjects before they go to the store: open
+ * addressing in a typed array (the hashes are already mixed, so their low bits index it), grown by
+ * doubling. An add makes no object and boxes no number.
+ */
+export class HashSet32 {
+  #table = new Int32Array(64);
+  #mask = 63;
+  /** Whether 0, the empty slot's mark, was added. */
+  #zero = false;
+  size = 0;
+
+  /** Adds a hash (its low 32 bits). */
+  add(hash: number): void {
+    const h = hash | 0;
+    if (h === 0) {
+      if (!this.#zero) {
+        this.#zero = true;
+        this.size++;
+      }
+      return;
+    }
+    const t = this.#table;
+    const mask = this.#mask;
+    let i = h & mask;
+    for (;;) {
+      const v = t[i]!;
+      if (v === h) return;
+      if (v === 0) break;
+      i = (i + 1) & mask;
+    }
+    t[i] = h;
+    // At most half full: probes stay short.
+    if (++this.size * 2 > t.length) this.#grow();
+  }
+
+  /** The hashes added, unsigned, in no particular order. */
+  unsigned(): number[] {
+    const out: number[] = [];
+    if (this.#zero) out.push(0);
+    const t = this.#table;
+    for (let i = 0; i < t.length; i++) if (t[i] !== 0) out.push(t[i]! >>> 0);
+    return out;
+  }
+
+  #grow(): void {
+    const old = this.#table;
+    const t = new Int32Array(old.length * 2);
+    const mask = t.length - 1;
+    for (let k = 0; k < old.length; k++) {
+      const h = old[k]!;
+      if (h === 0) continue;
+      let i = h & mask;
+      while (t[i] !== 0) i = (i + 1) & mask;
+      t[i] = h;
+    }
+    this.#table = t;
+    this.#mask = mask;
+  }
+}

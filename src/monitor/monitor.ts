@@ -8,7 +8,7 @@ import { parseDuration } from './duration.js';
 import { rank, type Sensitivity } from '../schema/tags.js';
 import type { Alert, Severity, SignalName } from './alerts.js';
 import { baselineOf, scoreOf } from './baseline.js';
-import { hash32 } from './hll.js';
+import { HashSet32, hash32 } from './hll.js';
 import { HoneytokenSet, mintValue, type Honeytoken, type HoneytokenOptions } from './honeytokens.js';
 import { reportedHost } from './names.js';
 import { shapeOf } from './shape.js';
@@ -127,8 +127,8 @@ interface Pending {
   /** Requests and bytes forwarded in this window, folded into `counts` when it is settled (two increments instead of two string-keyed ones per request). */
   requests: number;
   bytes: number;
-  /** The distinct subjects' hashes, as signed 32-bit integers. */
-  subjects: Set<number>;
+  /** The distinct subjects' hashes. */
+  subjects: HashSet32;
   /** Sensitive-field entries counted in this window, folded into `counts` when it is settled. */
   entries: Seen[];
 }
@@ -306,7 +306,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     const l = local(d);
     if (l.openWindow === w && l.open !== undefined) return l.open;
     let p = l.pending.get(w);
-    if (p === undefined) l.pending.set(w, (p = { counts: Object.create(null) as Record<string, number>, requests: 0, bytes: 0, subjects: new Set(), entries: [] }));
+    if (p === undefined) l.pending.set(w, (p = { counts: Object.create(null) as Record<string, number>, requests: 0, bytes: 0, subjects: new HashSet32(), entries: [] }));
     l.open = p;
     l.openWindow = w;
     return p;
@@ -408,8 +408,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
       for (const [pw, p] of l.pending) {
         for (const e of p.entries) foldSeen(e, d, otel);
         foldRequests(p, d, otel);
-        // Kept as signed 32-bit integers (small integers, never a boxed number); the store takes them unsigned.
-        deltas.push({ destination: d, window: pw, counts: p.counts, subjects: Array.from(p.subjects, (h) => h >>> 0) });
+        deltas.push({ destination: d, window: pw, counts: p.counts, subjects: p.subjects.unsigned() });
         otel?.subjects(d, p.subjects.size);
       }
       l.pending.clear();
@@ -587,7 +586,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
         });
       }
       const subjects = subjectsOf(report);
-      for (let i = 0; i < subjects.length && p.subjects.size < MAX_PENDING_SUBJECTS; i++) p.subjects.add(subjects[i]! | 0);
+      for (let i = 0; i < subjects.length && p.subjects.size < MAX_PENDING_SUBJECTS; i++) p.subjects.add(subjects[i]!);
     },
     refused(destination: string, code: string) {
       const w = windowOf(now());
