@@ -58,6 +58,39 @@ function maskedText(w: Walk, r: unknown, key: string): string | undefined {
   return lastMaskedText;
 }
 
+/**
+ * The entries this text walk wrote for masked leaves, four per masked slot of its plan
+ * (`PlanNode.entryIndex`): the masked string, then its entry as the object's first (`"email":"[REDACTED]"`),
+ * after a comma (`,"email":"[REDACTED]"`) and after a kept string still open (`","email":"[REDACTED]"`),
+ * each made when first needed. A censor gives the same string value after value, so the entry is one
+ * piece of text made once per walk rather than two pieces per value. They are the entries of one
+ * walk (`entryWalk`: another walk, even one begun inside a format, starts them afresh) and are
+ * cleared when it ends, as {@link lastMasked} is.
+ */
+let entryWalk: Walk | undefined;
+const entryTexts: Array<string | undefined> = [];
+
+/** The text of a masked string's entry under slot `slot` of `node`, from the walk's entries when the slot gave the same string last. */
+function maskedEntry(w: Walk, node: PlanNode, slot: number, m: string, first: boolean, open: boolean): string {
+  const texts = entryTexts;
+  if (entryWalk !== w) {
+    texts.fill(undefined);
+    for (let i = texts.length, n = w.plan.entryCount * 4; i < n; i++) texts.push(undefined);
+    entryWalk = w;
+  }
+  const at = node.entryIndex[slot]! * 4;
+  if (texts[at] !== m) {
+    texts[at] = m;
+    texts[at + 1] = undefined;
+    texts[at + 2] = undefined;
+    texts[at + 3] = undefined;
+  }
+  const variant = at + (first ? 1 : open ? 3 : 2);
+  let t = texts[variant];
+  if (t === undefined) texts[variant] = t = keyBefore(node, slot, first, open) + maskedText(w, m, '')!;
+  return t;
+}
+
 /** A value's text, `undefined` where JSON leaves it out (an object's entry is omitted, an array's item is `null`), or DROP. */
 type Out = string | undefined | typeof DROP;
 
@@ -405,7 +438,19 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
         continue;
       }
     }
-    const r = keyText !== undefined && masksLeaf(w, child, item) ? maskedText(w, maskSlot(w, node, slot!, child, childPos, item, ref, k), name) : walkText(w, child, childPos, item, depth + 1, ref, k, name);
+    let r: Out;
+    if (keyText !== undefined && masksLeaf(w, child, item)) {
+      const m = maskSlot(w, node, slot!, child, childPos, item, ref, k);
+      if (typeof m === 'string' && held === undefined) {
+        s += maskedEntry(w, node, slot!, m, first, open);
+        open = false;
+        first = false;
+        continue;
+      }
+      r = maskedText(w, m, name);
+    } else {
+      r = walkText(w, child, childPos, item, depth + 1, ref, k, name);
+    }
     if (r === DROP) continue;
     if (held !== undefined) {
       held[name] = r;
@@ -469,6 +514,10 @@ export function applyCompiledText(plan: CompiledPlan, value: unknown, context?: 
   } finally {
     // No masked value is kept past its walk.
     lastMasked = undefined;
+    if (entryWalk === w) {
+      entryWalk = undefined;
+      entryTexts.fill(undefined);
+    }
   }
   checkRejected(w);
   auditDecrypts(w, context);
