@@ -60,21 +60,26 @@ function maskedText(w: Walk, r: unknown, key: string): string | undefined {
 
 /**
  * The entries this text walk wrote for masked leaves, four per masked slot of its plan
- * (`PlanNode.entryIndex`): the masked string, then its entry as the object's first (`"email":"[REDACTED]"`),
- * after a comma (`,"email":"[REDACTED]"`) and after a kept string still open (`","email":"[REDACTED]"`),
- * each made when first needed. A censor gives the same string value after value, so the entry is one
- * piece of text made once per walk rather than two pieces per value. They are the entries of one
- * walk (`entryWalk`: another walk, even one begun inside a format, starts them afresh) and are
- * cleared when it ends, as {@link lastMasked} is.
+ * (`PlanNode.entryIndex`): the masked string the slot gave last, then its entry as the object's
+ * first (`"email":"[REDACTED]"`), after a comma (`,"email":"[REDACTED]"`) and after a kept string
+ * still open (`","email":"[REDACTED]"`), each made when first needed. A censor gives the same string
+ * value after value, so from the second time a slot gives it the entry is one piece of text, made
+ * once per walk, instead of two pieces per value. They are the entries of one walk (`entryWalk`;
+ * a walk begun inside a format starts afresh) and are cleared when it ends, as {@link lastMasked} is:
+ * the array is all `undefined` whenever `entryWalk` is.
  */
 let entryWalk: Walk | undefined;
 const entryTexts: Array<string | undefined> = [];
 
-/** The text of a masked string's entry under slot `slot` of `node`, from the walk's entries when the slot gave the same string last. */
-function maskedEntry(w: Walk, node: PlanNode, slot: number, m: string, first: boolean, open: boolean): string {
+/**
+ * The text of a masked string's entry under slot `slot` of `node` when the slot gave the same string
+ * before in this walk; else `undefined` (the string is remembered, and the entry is written as the
+ * key's text and the string's).
+ */
+function maskedEntry(w: Walk, node: PlanNode, slot: number, m: string, first: boolean, open: boolean): string | undefined {
   const texts = entryTexts;
   if (entryWalk !== w) {
-    texts.fill(undefined);
+    if (entryWalk !== undefined) texts.fill(undefined);
     for (let i = texts.length, n = w.plan.entryCount * 4; i < n; i++) texts.push(undefined);
     entryWalk = w;
   }
@@ -84,11 +89,19 @@ function maskedEntry(w: Walk, node: PlanNode, slot: number, m: string, first: bo
     texts[at + 1] = undefined;
     texts[at + 2] = undefined;
     texts[at + 3] = undefined;
+    return undefined;
   }
   const variant = at + (first ? 1 : open ? 3 : 2);
   let t = texts[variant];
   if (t === undefined) texts[variant] = t = keyBefore(node, slot, first, open) + maskedText(w, m, '')!;
   return t;
+}
+
+/** Clears the masked entries of walk `w` when it ends. */
+function endEntries(w: Walk): void {
+  if (entryWalk !== w) return;
+  entryWalk = undefined;
+  entryTexts.fill(undefined);
 }
 
 /** A value's text, `undefined` where JSON leaves it out (an object's entry is omitted, an array's item is `null`), or DROP. */
@@ -442,7 +455,12 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     if (keyText !== undefined && masksLeaf(w, child, item)) {
       const m = maskSlot(w, node, slot!, child, childPos, item, ref, k);
       if (typeof m === 'string' && held === undefined) {
-        s += maskedEntry(w, node, slot!, m, first, open);
+        const entry = maskedEntry(w, node, slot!, m, first, open);
+        if (entry !== undefined) s += entry;
+        else {
+          s += keyBefore(node, slot!, first, open);
+          s += maskedText(w, m, name)!;
+        }
         open = false;
         first = false;
         continue;
@@ -514,10 +532,8 @@ export function applyCompiledText(plan: CompiledPlan, value: unknown, context?: 
   } finally {
     // No masked value is kept past its walk.
     lastMasked = undefined;
-    if (entryWalk === w) {
-      entryWalk = undefined;
-      entryTexts.fill(undefined);
-    }
+    lastMaskedText = '';
+    endEntries(w);
   }
   checkRejected(w);
   auditDecrypts(w, context);
