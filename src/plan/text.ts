@@ -66,10 +66,12 @@ function maskedText(w: Walk, r: unknown, key: string): string | undefined {
  * value after value, so from the second time a slot gives it the entry is one piece of text, made
  * once per walk, instead of two pieces per value. They are the entries of one walk (`entryWalk`;
  * a walk begun inside a format starts afresh) and are cleared when it ends, as {@link lastMasked} is:
- * the array is all `undefined` whenever `entryWalk` is.
+ * the array is all `undefined` whenever `entryWalk` is. Only the slots the walk used are cleared
+ * (`entryUsed`): a log redactor's plan has hundreds of masked slots, of which a line uses a few.
  */
 let entryWalk: Walk | undefined;
 const entryTexts: Array<string | undefined> = [];
+const entryUsed: number[] = [];
 
 /**
  * The text of a masked string's entry under slot `slot` of `node` when the slot gave the same string
@@ -79,12 +81,13 @@ const entryTexts: Array<string | undefined> = [];
 function maskedEntry(w: Walk, node: PlanNode, slot: number, m: string, first: boolean, open: boolean): string | undefined {
   const texts = entryTexts;
   if (entryWalk !== w) {
-    if (entryWalk !== undefined) texts.fill(undefined);
+    if (entryWalk !== undefined) clearEntries();
     for (let i = texts.length, n = w.plan.entryCount * 4; i < n; i++) texts.push(undefined);
     entryWalk = w;
   }
   const at = node.entryIndex[slot]! * 4;
   if (texts[at] !== m) {
+    if (texts[at] === undefined) entryUsed.push(at);
     texts[at] = m;
     texts[at + 1] = undefined;
     texts[at + 2] = undefined;
@@ -97,11 +100,20 @@ function maskedEntry(w: Walk, node: PlanNode, slot: number, m: string, first: bo
   return t;
 }
 
+/** Clears the masked entries the walk that has them wrote. */
+function clearEntries(): void {
+  const texts = entryTexts;
+  for (let i = 0; i < entryUsed.length; i++) {
+    const at = entryUsed[i]!;
+    texts[at] = texts[at + 1] = texts[at + 2] = texts[at + 3] = undefined;
+  }
+  entryUsed.length = 0;
+  entryWalk = undefined;
+}
+
 /** Clears the masked entries of walk `w` when it ends. */
 function endEntries(w: Walk): void {
-  if (entryWalk !== w) return;
-  entryWalk = undefined;
-  entryTexts.fill(undefined);
+  if (entryWalk === w) clearEntries();
 }
 
 /** A value's text, `undefined` where JSON leaves it out (an object's entry is omitted, an array's item is `null`), or DROP. */
