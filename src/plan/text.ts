@@ -71,6 +71,11 @@ function maskedText(w: Walk, r: unknown, key: string): string | undefined {
  */
 let entryWalk: Walk | undefined;
 const entryTexts: Array<string | undefined> = [];
+/**
+ * How many values a walk reads before it keeps masked entries: a payload as small as a log line or a
+ * 1 KB order masks each slot about once, and keeping its entries would cost more than it saves.
+ */
+const ENTRIES_AFTER = 128;
 const entryUsed: number[] = [];
 
 /**
@@ -467,7 +472,7 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
     if (keyText !== undefined && masksLeaf(w, child, item)) {
       const m = maskSlot(w, node, slot!, child, childPos, item, ref, k);
       if (typeof m === 'string' && held === undefined) {
-        const entry = maskedEntry(w, node, slot!, m, first, open);
+        const entry = w.nodes > ENTRIES_AFTER ? maskedEntry(w, node, slot!, m, first, open) : undefined;
         if (entry !== undefined) s += entry;
         else {
           s += keyBefore(node, slot!, first, open);
