@@ -46,7 +46,6 @@ describe('readsContext', () => {
       (v, c = { path: '', kind: undefined }) => `${String(v)}${c.path}`,
       (_v, { path }) => path,
       function (this: unknown, v: unknown) {
-        // eslint-disable-next-line prefer-rest-params
         return `${String(v)}${(arguments[1] as MaskContext).path}`;
       },
       { m: (v: unknown, c: MaskContext) => `${String(v)}${c.path}` }.m,
@@ -96,7 +95,6 @@ describe('mask formats in the text walk', () => {
       (_v, c) => (seen.push(c.path), 'E'),
       (...a: unknown[]) => (seen.push((a[1] as MaskContext).path), 'E'),
       function (this: unknown) {
-        // eslint-disable-next-line prefer-rest-params
         return seen.push((arguments[1] as MaskContext).path), 'E';
       },
     ];
