@@ -2,12 +2,13 @@
 // `node --expose-gc bench/walk-gc.mjs [baseline-dist-dir]`: with a second build's dist directory (its
 // `index.js`), both builds run in one process, in alternating rounds, over the same payloads, and
 // their outputs are checked equal first. BENCH_CALLS (calls per case and build, default 200000) and
-// BENCH_ROUNDS (default 5) as for the other benches; prints a table, writes nothing.
+// BENCH_ROUNDS (default 5) as for the other benches; BENCH_SIZE another payload of payloads.mjs (`10 KB`,
+// `1 MB`: lower BENCH_CALLS); prints a table, writes nothing.
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import * as current from 'fieldguard';
-import { orderSchema, SIZES } from './payloads.mjs';
+import { ordersSchema, orderSchema, PATHS, SIZES } from './payloads.mjs';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -17,13 +18,22 @@ if (process.argv[2] !== undefined) {
   builds.unshift(['baseline', base]);
 }
 
-const order = SIZES['1 KB'].value;
+const SIZE = process.env.BENCH_SIZE ?? '1 KB';
+const order = SIZES[SIZE].value;
+const schema = SIZES[SIZE].many ? ordersSchema : orderSchema;
+// bench/walk.mjs's censoring mask: the 12 paths, every kind's format `() => '[REDACTED]'`.
+const censorPaths = SIZES[SIZE].many ? PATHS.map((p) => `*.${p}`) : PATHS;
+const censorOf = (fg) => {
+  const kinds = Object.fromEntries(['email', 'name', 'phone', 'ssn', 'birthDate', 'cardNumber', 'iban', 'address', 'postalCode', 'ipAddress', 'freeText'].map((k) => [k, () => fg.REDACTED]));
+  return fg.compileMask({ schema, select: { paths: censorPaths }, formats: { kinds } });
+};
 // Parsed, as a request body is: no object shares a hidden class with the source literal.
 const parsed = () => JSON.parse(JSON.stringify(order));
 
 function casesOf(fg) {
-  const scrub = fg.compileScrub({ schema: orderSchema });
-  const mask = fg.compileMask({ schema: orderSchema });
+  const scrub = fg.compileScrub({ schema });
+  const mask = fg.compileMask({ schema });
+  const censor = censorOf(fg);
   const body = parsed();
   const empty = {};
   return [
@@ -40,6 +50,7 @@ function casesOf(fg) {
     }],
     ['mask text', () => fg.applyPlanText(mask, body).text],
     ['scrub text', () => fg.applyPlanText(scrub, body).text],
+    ['mask [REDACTED] text', () => fg.applyPlanText(censor, body).text],
   ];
 }
 
@@ -47,9 +58,10 @@ function casesOf(fg) {
 {
   const body = parsed();
   const seen = builds.map(([, fg]) => {
-    const scrub = fg.compileScrub({ schema: orderSchema });
-    const mask = fg.compileMask({ schema: orderSchema });
-    return JSON.stringify([scrub(body), mask(body), fg.applyPlanText(mask, body), fg.applyPlanText(scrub, body), scrub({}), mask({})]);
+    const scrub = fg.compileScrub({ schema });
+    const mask = fg.compileMask({ schema });
+    const censor = censorOf(fg);
+    return JSON.stringify([scrub(body), mask(body), fg.applyPlanText(mask, body), fg.applyPlanText(scrub, body), scrub({}), mask({}), fg.applyPlanText(censor, body)]);
   });
   if (seen.some((s) => s !== seen[0])) throw new Error('the builds differ in their outputs');
 }
@@ -94,7 +106,7 @@ const all = builds.map(([name, fg]) => ({ name, cases: casesOf(fg) }));
 const names = all[0].cases.map(([n]) => n);
 const per = Math.ceil(CALLS / ROUNDS);
 const samples = all.map((b) => b.cases.map(() => []));
-for (const b of all) for (const [, fn] of b.cases) for (let i = 0; i < 2000; i++) fn();
+for (const b of all) for (const [, fn] of b.cases) for (let i = 0; i < Math.min(2000, per); i++) fn();
 for (let r = 0; r < ROUNDS; r++) {
   for (let c = 0; c < names.length; c++) {
     for (let k = 0; k < all.length; k++) {

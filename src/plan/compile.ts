@@ -143,7 +143,10 @@ export interface PlanNode {
   readonly structural: boolean;
   readonly action: LeafAction;
   readonly mask: MaskFn | undefined;
-  /** Whether the mask is the app's own (it is then told the concrete path). */
+  /**
+   * Whether the mask is the app's own and can read its context: it is then told the concrete path.
+   * A format that cannot read it (see {@link readsContext}) is handed the position's shared context.
+   */
   readonly customMask: boolean;
   /** Apply `action` to the whole value, objects and arrays included, without descending. */
   whole: boolean;
@@ -172,6 +175,11 @@ export interface PlanNode {
    */
   readonly pathSteps: readonly string[];
   readonly rootPathSteps: readonly string[];
+  /**
+   * For each slot whose node masks, its number among all such slots of the plan (else -1): the
+   * text walk keeps the entry it wrote for a masked leaf (`,"email":"[REDACTED]"`) by that number.
+   */
+  entryIndex: readonly number[];
   /** Every key no schema or selection names. */
   other: PlanNode;
   /**
@@ -234,6 +242,8 @@ export interface CompiledPlan {
   readonly shifts: readonly ResolvedShift[];
   /** The compiled `fpe` option (formats, key id, positions `decrypt` reverses with FF1). */
   readonly fpe: FpeConfig;
+  /** How many slots of the plan's nodes hold a node that masks (see `PlanNode.entryIndex`). */
+  readonly entryCount: number;
 }
 
 const NEEDS_KEYS: ReadonlySet<string> = new Set<Action>(['hash', 'encrypt', 'decrypt', 'shiftDates', 'fpe']);
@@ -244,6 +254,36 @@ const PASSING: ReadonlySet<LeafAction> = new Set<LeafAction>(['keep', 'scan', 'd
 /** How much each action protects a value, least to most. */
 const PROTECTS: Readonly<Record<LeafAction, number>> = { keep: 0, decrypt: 0, detokenize: 0, scan: 1, hash: 2, encrypt: 2, fpe: 2, tokenize: 2, mask: 3, drop: 4, reject: 5, shiftDates: 2, generalize: 3 };
 const DIGITS = /^\d+$/;
+/** The entry numbers of a node none of whose slots masks: shared. */
+const NO_ENTRIES: readonly number[] = Object.freeze([]);
+
+/** `Function.prototype.toString` as the module found it: a function's own `toString` does not answer for it. */
+const functionSource = Function.prototype.toString;
+/**
+ * The start of an arrow function of at most one plain parameter, as its source text begins:
+ * `() =>`, `(v) =>`, `v =>`, each maybe `async`. Anything else — a second parameter, a rest or
+ * default parameter, destructuring, a comment, `function`, a method, a bound function or a proxy
+ * (whose source reads `[native code]`) — does not match.
+ */
+const ARROW_OF_ONE = /^(?:async\s*)?(?:\(\s*(?:[A-Za-z_$][\w$]*\s*)?\)|[A-Za-z_$][\w$]*)\s*=>/;
+
+/**
+ * Whether a mask format can read the context it is called with (its second argument). An arrow
+ * function whose parameter list is `()`, `(v)` or `v` cannot: it names no second parameter, and an
+ * arrow function has no `arguments` of its own (`arguments` in its body is an enclosing
+ * function's). Every other function is assumed to read it. The answer changes only what a format
+ * is told, never whether a value is masked: a format that cannot read its context is not told the
+ * concrete path, which costs a string per masked value and a reference per container to spell.
+ */
+export function readsContext(fn: MaskFn): boolean {
+  let source: string;
+  try {
+    source = functionSource.call(fn);
+  } catch {
+    return true;
+  }
+  return !ARROW_OF_ONE.test(source);
+}
 
 /** Builds the plan graph. Throws `ERR_INVALID_OPTIONS` / `ERR_INVALID_PATH` at start-up, never per request. */
 export function buildPlan(spec: PlanSpec): CompiledPlan {
@@ -344,7 +384,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       untagged: tag === undefined && rule < 0,
       action,
       mask: action === 'mask' ? (custom ?? defaultFor(kind)) : undefined,
-      customMask: custom !== undefined,
+      customMask: custom !== undefined && readsContext(custom),
       // A path format applies to the value found there only where that value is masked; elsewhere it changes nothing.
       // A position (`{ lat, lon }`) is generalized as one value; a list or record of them, item by item.
       whole: byPath || scalarWhole || (format !== undefined && action === 'mask') || (action === 'generalize' && kind === 'geo' && trie?.any === undefined),
@@ -360,6 +400,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       quoteCommaKeyOpenTexts: [],
       pathSteps: [],
       rootPathSteps: [],
+      entryIndex: NO_ENTRIES,
       childKeys: [],
       other: undefined as unknown as PlanNode,
       items: undefined as unknown as PlanNode,
@@ -438,6 +479,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       quoteCommaKeyOpenTexts: [],
       pathSteps: [],
       rootPathSteps: [],
+      entryIndex: NO_ENTRIES,
       childKeys: [],
       scalarNode: undefined,
       keyAction: undefined,
@@ -450,7 +492,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
       structural: false,
       action: secretAction,
       mask: secretAction === 'mask' ? (spec.secretMask ?? defaultFor('credential')) : undefined,
-      customMask: spec.secretMask !== undefined,
+      customMask: spec.secretMask !== undefined && readsContext(spec.secretMask),
       whole: true,
       children: undefined,
       other: undefined as unknown as PlanNode,
@@ -460,6 +502,10 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     secretNode.other = secretNode;
     secretNode.items = secretNode;
     nodes.push(secretNode);
+  }
+  let entryCount = 0;
+  for (const n of nodes) {
+    if (n.childList.some((c) => c.action === 'mask')) n.entryIndex = n.childList.map((c) => (c.action === 'mask' ? entryCount++ : -1));
   }
   const async = nodes.some((n) => NEEDS_VAULT.has(n.action));
   return {
@@ -483,6 +529,7 @@ export function buildPlan(spec: PlanSpec): CompiledPlan {
     exactNumbers: spec.exactNumbers === true,
     shifts: shiftsOf(techniques),
     fpe: compileFpe(spec.fpe, keys),
+    entryCount,
   };
 }
 

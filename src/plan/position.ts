@@ -24,6 +24,8 @@ export class Position {
   #label: string | undefined;
   #aad: Map<string, string> | undefined;
   #context: Map<string, { readonly path: string; readonly kind: Kind | undefined }> | undefined;
+  /** The context made first, asked for again on every value masked here (a position mostly masks one kind). */
+  #firstContext: { readonly path: string; readonly kind: Kind | undefined } | undefined;
   #named: Map<string, Position> | undefined;
   #star: Position | undefined;
   #items: Position | undefined;
@@ -74,11 +76,14 @@ export class Position {
 
   /** What a built-in mask format is told about this position, made once per kind. */
   context(kind: Kind | undefined): { readonly path: string; readonly kind: Kind | undefined } {
+    const first = this.#firstContext;
+    if (first !== undefined && first.kind === kind) return first;
     const k = kind ?? '';
     let hit = this.#context?.get(k);
     if (hit === undefined) {
       hit = Object.freeze({ path: this.label, kind });
       (this.#context ??= new Map()).set(k, hit);
+      this.#firstContext ??= hit;
     }
     return hit;
   }

@@ -58,6 +58,69 @@ function maskedText(w: Walk, r: unknown, key: string): string | undefined {
   return lastMaskedText;
 }
 
+/**
+ * The entries this text walk wrote for masked leaves, four per masked slot of its plan
+ * (`PlanNode.entryIndex`): the masked string the slot gave last, then its entry as the object's
+ * first (`"email":"[REDACTED]"`), after a comma (`,"email":"[REDACTED]"`) and after a kept string
+ * still open (`","email":"[REDACTED]"`), each made when first needed. A censor gives the same string
+ * value after value, so from the second time a slot gives it the entry is one piece of text, made
+ * once per walk, instead of two pieces per value. They are the entries of one walk (`entryWalk`;
+ * a walk begun inside a format starts afresh) and are cleared when it ends, as {@link lastMasked} is:
+ * the array is all `undefined` whenever `entryWalk` is. Only the slots the walk used are cleared
+ * (`entryUsed`): a log redactor's plan has hundreds of masked slots, of which a line uses a few.
+ */
+let entryWalk: Walk | undefined;
+const entryTexts: Array<string | undefined> = [];
+/**
+ * How many values a walk reads before it keeps masked entries: a payload as small as a log line or a
+ * 1 KB order masks each slot about once, and keeping its entries would cost more than it saves.
+ */
+const ENTRIES_AFTER = 128;
+const entryUsed: number[] = [];
+
+/**
+ * The text of a masked string's entry under slot `slot` of `node` when the slot gave the same string
+ * before in this walk; else `undefined` (the string is remembered, and the entry is written as the
+ * key's text and the string's).
+ */
+function maskedEntry(w: Walk, node: PlanNode, slot: number, m: string, first: boolean, open: boolean): string | undefined {
+  const texts = entryTexts;
+  if (entryWalk !== w) {
+    if (entryWalk !== undefined) clearEntries();
+    for (let i = texts.length, n = w.plan.entryCount * 4; i < n; i++) texts.push(undefined);
+    entryWalk = w;
+  }
+  const at = node.entryIndex[slot]! * 4;
+  if (texts[at] !== m) {
+    if (texts[at] === undefined) entryUsed.push(at);
+    texts[at] = m;
+    texts[at + 1] = undefined;
+    texts[at + 2] = undefined;
+    texts[at + 3] = undefined;
+    return undefined;
+  }
+  const variant = at + (first ? 1 : open ? 3 : 2);
+  let t = texts[variant];
+  if (t === undefined) texts[variant] = t = keyBefore(node, slot, first, open) + maskedText(w, m, '')!;
+  return t;
+}
+
+/** Clears the masked entries the walk that has them wrote. */
+function clearEntries(): void {
+  const texts = entryTexts;
+  for (let i = 0; i < entryUsed.length; i++) {
+    const at = entryUsed[i]!;
+    texts[at] = texts[at + 1] = texts[at + 2] = texts[at + 3] = undefined;
+  }
+  entryUsed.length = 0;
+  entryWalk = undefined;
+}
+
+/** Clears the masked entries of walk `w` when it ends. */
+function endEntries(w: Walk): void {
+  if (entryWalk === w) clearEntries();
+}
+
 /** A value's text, `undefined` where JSON leaves it out (an object's entry is omitted, an array's item is `null`), or DROP. */
 type Out = string | undefined | typeof DROP;
 
@@ -405,7 +468,24 @@ function objectText(w: Walk, node: PlanNode, pos: Position, c: Record<string, un
         continue;
       }
     }
-    const r = keyText !== undefined && masksLeaf(w, child, item) ? maskedText(w, maskSlot(w, node, slot!, child, childPos, item, ref, k), name) : walkText(w, child, childPos, item, depth + 1, ref, k, name);
+    let r: Out;
+    if (keyText !== undefined && masksLeaf(w, child, item)) {
+      const m = maskSlot(w, node, slot!, child, childPos, item, ref, k);
+      if (typeof m === 'string' && held === undefined) {
+        const entry = w.nodes > ENTRIES_AFTER ? maskedEntry(w, node, slot!, m, first, open) : undefined;
+        if (entry !== undefined) s += entry;
+        else {
+          s += keyBefore(node, slot!, first, open);
+          s += maskedText(w, m, name)!;
+        }
+        open = false;
+        first = false;
+        continue;
+      }
+      r = maskedText(w, m, name);
+    } else {
+      r = walkText(w, child, childPos, item, depth + 1, ref, k, name);
+    }
     if (r === DROP) continue;
     if (held !== undefined) {
       held[name] = r;
@@ -469,6 +549,8 @@ export function applyCompiledText(plan: CompiledPlan, value: unknown, context?: 
   } finally {
     // No masked value is kept past its walk.
     lastMasked = undefined;
+    lastMaskedText = '';
+    endEntries(w);
   }
   checkRejected(w);
   auditDecrypts(w, context);
