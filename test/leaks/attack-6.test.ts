@@ -10,52 +10,10 @@
 // card-like characters; an 863,460-text grid of one card cut at each point behind 0–40 filler characters; 140,000 parsed
 // values and 200,510 numbers (two-decimal amounts up to ±1e6, cards with a point at every place, exponents, NaN, ±0,
 // ±Infinity, the extremes). test/property/grouped-card.property.test.ts keeps the grouped-card and number rules.
-import { createServer } from 'node:http';
-import express from 'express';
-import Koa from 'koa';
-import { bodyParser } from '@koa/bodyparser';
-import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
-import c2k from 'koa-connect';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor, type Alert, type Monitor } from '../../src/index.js';
-import * as fx from '../../src/express/index.js';
-import * as fk from '../../src/koa/index.js';
-import { listen, startVendor, type Vendor } from '../helpers/vendor.js';
-import { crm, schema, testClock, type App } from '../monitor/helpers.js';
-
-/** A gateway whose route builds the body it protects from the request (as an app that assembles a record does). */
-async function assembling(framework: 'Express' | 'Koa', destinations: ReturnType<typeof crm>, vendorUrl: string, build: (sent: { id: string }) => unknown): Promise<App> {
-  const proxy = createProxyMiddleware({ target: vendorUrl, pathRewrite: { '^/crm': '' }, on: { proxyReq: fixRequestBody } });
-  if (framework === 'Express') {
-    const e = express();
-    e.post(
-      '/crm/contacts',
-      express.json(),
-      (req, _res, next) => {
-        req.body = build(req.body as { id: string });
-        next();
-      },
-      fx.protect({ schema, destinations, destination: 'crm' }),
-      proxy,
-    );
-    return listen(createServer(e));
-  }
-  const k = new Koa();
-  const guard = fk.protect({ schema, destinations, destination: 'crm' });
-  const koaProxy = c2k(proxy);
-  k.use((ctx, next) =>
-    ctx.path === '/crm/contacts'
-      ? bodyParser()(ctx, () => {
-          (ctx.request as { body?: unknown }).body = build((ctx.request as { body?: unknown }).body as { id: string });
-          return guard(ctx, async () => {
-            ctx.respond = false;
-            await koaProxy(ctx, next);
-          });
-        })
-      : next(),
-  );
-  return listen(createServer(k.callback()));
-}
+import { startVendor, type Vendor } from '../helpers/vendor.js';
+import { crm, gateway, testClock, type App } from '../monitor/helpers.js';
 
 describe.each(['Express', 'Koa'] as const)('monitor on %s: a decoy in a boxed string', (framework) => {
   let vendor: Vendor | undefined;
@@ -82,7 +40,7 @@ describe.each(['Express', 'Koa'] as const)('monitor on %s: a decoy in a boxed st
       'grouped card in id': () => ({ id: new String(grouped), contacts: [] }),
       'key in a plan': () => ({ id: 'o1', contacts: [{ email: 'a@example.com', plan: new String(key) }] }),
     };
-    app = await assembling(framework, destinations, vendor.url, (sent) => boxes[sent.id]!());
+    app = await gateway(framework, destinations, vendor.url, (sent) => boxes[(sent as { id: string }).id]!());
     const statuses: Array<[string, number]> = [];
     for (const id of Object.keys(boxes)) {
       const r = await fetch(`${app.url}/crm/contacts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, contacts: [] }) });

@@ -36,12 +36,19 @@ export function crm(url: string): Destinations {
 
 export type App = { url: string; close(): Promise<void> };
 
-/** A gateway with one protected route proxied to the vendor: POST /crm/contacts. */
-export async function gateway(framework: 'Express' | 'Koa', destinations: Destinations, vendorUrl: string): Promise<App> {
+/**
+ * A gateway with one protected route proxied to the vendor: POST /crm/contacts. `build`, when given,
+ * makes the body the route hands protect from the parsed one (as an app that assembles a record does).
+ */
+export async function gateway(framework: 'Express' | 'Koa', destinations: Destinations, vendorUrl: string, build?: (parsed: unknown) => unknown): Promise<App> {
   const proxy = createProxyMiddleware({ target: vendorUrl, pathRewrite: { '^/crm': '' }, on: { proxyReq: fixRequestBody } });
   if (framework === 'Express') {
     const e = express();
-    e.post('/crm/contacts', express.json(), fx.protect({ schema, destinations, destination: 'crm' }), proxy);
+    const assemble: express.RequestHandler = (req, _res, next) => {
+      if (build !== undefined) req.body = build(req.body);
+      next();
+    };
+    e.post('/crm/contacts', express.json(), assemble, fx.protect({ schema, destinations, destination: 'crm' }), proxy);
     return listen(createServer(e));
   }
   const k = new Koa();
@@ -49,12 +56,13 @@ export async function gateway(framework: 'Express' | 'Koa', destinations: Destin
   const koaProxy = c2k(proxy);
   k.use((ctx, next) =>
     ctx.path === '/crm/contacts'
-      ? bodyParser()(ctx, () =>
-          guard(ctx, async () => {
+      ? bodyParser()(ctx, () => {
+          if (build !== undefined) (ctx.request as { body?: unknown }).body = build((ctx.request as { body?: unknown }).body);
+          return guard(ctx, async () => {
             ctx.respond = false;
             await koaProxy(ctx, next);
-          }),
-        )
+          });
+        })
       : next(),
   );
   return listen(createServer(k.callback()));
