@@ -34,10 +34,12 @@ export interface PostgresStoreOptions {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 // Errors after which the same statement may simply run again: deadlock and serialization failure (each statement is
-// its own transaction, applied whole or not at all) and, while creating the table, the unique violation two
-// instances doing it at once can meet in the catalog.
+// its own transaction, applied whole or not at all) and, while creating the table, what two instances doing it at
+// once meet in the catalog: a unique violation, or the table, its row type or the schema already existing
+// (`CREATE … IF NOT EXISTS` checks before it creates, so the slower of two creations fails; run again, it finds the
+// object and does nothing).
 const TRANSIENT = new Set(['40P01', '40001']);
-const TRANSIENT_DDL = new Set(['40P01', '40001', '23505', '42P07']);
+const TRANSIENT_DDL = new Set(['40P01', '40001', '23505', '42P07', '42710', '42P06']);
 const MAX_ATTEMPTS = 4;
 
 function aborted(): FieldguardError {
@@ -162,6 +164,8 @@ export function postgresStore(pool: PostgresPoolLike | string, options: Postgres
       } catch (e) {
         const code = (e as { code?: unknown } | null)?.code;
         if (attempt >= MAX_ATTEMPTS || typeof code !== 'string' || !transient.has(code)) throw e;
+        // A moment for the other transaction to commit before the same statement runs again.
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
       }
     }
   }

@@ -53,6 +53,22 @@ describe.skipIf(url === undefined)('postgresStore on a real server', () => {
     expect(await instances[3]!.detokenize(all, who)).toEqual(values);
   });
 
+  it('answers on every instance when four create the table at once (a fleet starting)', async () => {
+    // Two CREATE TABLE IF NOT EXISTS at once: the slower fails with 42710 (its row type exists) or 42P07; it is run again.
+    for (let round = 0; round < 10; round++) {
+      const fresh = uniqueSchema('pgstart');
+      const starting = Array.from({ length: 4 }, () => postgresPool(url!));
+      try {
+        const vaults = starting.map((pool) => createVault({ store: postgresStore(pool, { schema: fresh }), keys, audit: silent, timeoutMs: 15_000 }));
+        const tokens = await Promise.all(vaults.map((v, i) => v.tokenize([`start-${round}-${i}@example.com`], { kind: 'email' })));
+        expect(tokens.every(([t]) => typeof t === 'string')).toBe(true);
+      } finally {
+        for (const p of starting) await p.end();
+        await dropSchema(admin, fresh);
+      }
+    }
+  });
+
   it('stores no value in clear in any column, and forget leaves no row of the value', async () => {
     const secret = 'pg-canary-5512@example.com';
     const [a] = await instances[0]!.tokenize([secret], { kind: 'email', namespace: 'n1' });
