@@ -9,6 +9,7 @@ import type { Exchange } from './exchange.js';
 import { streamedBody } from './stream-request.js';
 import { keepBodyText } from './proxy-body.js';
 import { bodyFormat, hasBody, isBuffer, parseBody, parseQuery, pathOf, reframe, rewrittenType, searchOf, serializeBody, serializeQuery } from './body.js';
+import { oldestFirst } from '../evict.js';
 
 /** Which parts of a request a middleware rewrites. */
 export type RequestTarget = 'body' | 'query' | 'both';
@@ -29,12 +30,8 @@ const CLEAN_PATHS_MAX = 1024;
 const CLEAN_PATH_MAX_LENGTH = 512;
 /** Paths `sensitiveInUrl` found clean, oldest first. Only clean answers are kept: a refused path is checked again each time. */
 const cleanPaths = new Set<string>();
-/**
- * The eviction cursor, kept across evictions: `cleanPaths.values().next()` afresh each time walks past
- * every path deleted since the set last compacted. Paths are only added at the end and only deleted
- * through it, so the next path it gives is the oldest; once done, a new one starts from the front.
- */
-let evictor: Iterator<string> | undefined;
+/** Drops the oldest clean path to make room (paths are only added at the end and only deleted through it). */
+const evictor = oldestFirst(cleanPaths);
 const NO_KINDS: readonly FindingKind[] = Object.freeze([]);
 
 /**
@@ -46,15 +43,8 @@ export function pathKinds(path: string): readonly FindingKind[] {
   if (cleanPaths.has(path)) return NO_KINDS;
   const kinds = sensitiveInUrl(path);
   if (kinds.length === 0 && path.length <= CLEAN_PATH_MAX_LENGTH) {
-    // Insertion order: the first value is the oldest, dropped to make room.
-    if (cleanPaths.size >= CLEAN_PATHS_MAX) {
-      let next = evictor?.next();
-      if (next === undefined || next.done === true) {
-        evictor = cleanPaths.values();
-        next = evictor.next();
-      }
-      if (next.done !== true) cleanPaths.delete(next.value);
-    }
+    // Insertion order: the first path is the oldest, dropped to make room.
+    if (cleanPaths.size >= CLEAN_PATHS_MAX) evictor.evict();
     cleanPaths.add(path);
   }
   return kinds;
