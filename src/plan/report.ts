@@ -118,7 +118,7 @@ export const EMPTY_REPORT: Report = Object.freeze({
   fields: Object.freeze([]),
 });
 
-/** Most pseudonyms kept per report: the monitor's sketch needs no more to see a rise. */
+/** Most subject hashes kept per report: the monitor's sketch needs no more to see a rise. */
 export const MAX_SUBJECTS = 10_000;
 const NO_SUBJECTS: readonly number[] = Object.freeze([]);
 
@@ -241,7 +241,7 @@ function makerFor(pos: Position, node: PlanNode): FieldMaker {
   return make;
 }
 
-/** The report of a walk's tallies and unresolved tokens, with the pseudonyms it sent (see {@link subjectsOf}). */
+/** The report of a walk's tallies and unresolved tokens, with the subject hashes of the pseudonyms it sent (see {@link subjectsOf}). */
 export function buildReport(t: Tally, unresolved: ReadonlyMap<Position, number>, subjects?: readonly number[]): Report {
   const counts: Counts = { kept: 0, dropped: 0, masked: 0, rejected: 0, scanned: 0, untagged: 0, hashed: 0, encrypted: 0, decrypted: 0, tokenized: 0, detokenized: 0, generalized: 0, shifted: 0, unresolved: 0 };
   const { positions, nodes } = t;

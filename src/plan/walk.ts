@@ -304,9 +304,7 @@ export function act(w: Walk, node: PlanNode, pos: Position, value: unknown, cont
       checkNumber(w, pos, value);
       const text = encodeValue(value);
       if (text === undefined) return value;
-      const digest = pseudonymDigest(w.plan.keys!, text, w.plan.namespace);
-      subject(w, digestSubject(digest));
-      return pseudonymOf(w.plan.keys!, digest);
+      return keyedPseudonym(w, text);
     }
     case 'encrypt': {
       checkNumber(w, pos, value);
@@ -376,9 +374,7 @@ export function outKey(w: Walk, node: PlanNode, pos: Position, at: Position, key
     case 'fpe':
     case 'tokenize': {
       // A key the sender chose that names a person is a subject too, like a hashed value.
-      const digest = pseudonymDigest(w.plan.keys!, key, w.plan.namespace);
-      subject(w, digestSubject(digest));
-      return pseudonymOf(w.plan.keys!, digest);
+      return keyedPseudonym(w, key);
     }
     case 'drop':
     case 'generalize':
@@ -595,6 +591,13 @@ export function newWalk(plan: CompiledPlan, value: unknown): Walk {
     serialFailed: false,
     serialError: undefined,
   };
+}
+
+/** The keyed pseudonym of a value or key the walk sends, its subject kept (read from the digest, see `digestSubject`). */
+function keyedPseudonym(w: Walk, text: string): string {
+  const digest = pseudonymDigest(w.plan.keys!, text, w.plan.namespace);
+  subject(w, digestSubject(digest));
+  return pseudonymOf(w.plan.keys!, digest);
 }
 
 /** Keeps the subject hash of a pseudonym the walk sent, for the monitor's distinct subjects. */
