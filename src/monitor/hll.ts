@@ -68,7 +68,12 @@ export class HashSet32 {
   #mask = 63;
   /** Whether 0, the empty slot's mark, was added. */
   #zero = false;
-  size = 0;
+  #size = 0;
+
+  /** How many distinct hashes were added. */
+  get size(): number {
+    return this.#size;
+  }
 
   /** Adds a hash (its low 32 bits). */
   add(hash: number): void {
@@ -76,7 +81,7 @@ export class HashSet32 {
     if (h === 0) {
       if (!this.#zero) {
         this.#zero = true;
-        this.size++;
+        this.#size++;
       }
       return;
     }
@@ -91,7 +96,7 @@ export class HashSet32 {
     }
     t[i] = h;
     // At most half full: probes stay short.
-    if (++this.size * 2 > t.length) this.#grow();
+    if (++this.#size * 2 > t.length) this.#grow();
   }
 
   /** The hashes added, unsigned, in no particular order. */
