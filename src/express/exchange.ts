@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { answerNode } from '../middleware/answer.js';
 import { withSearch } from '../middleware/body.js';
 import { ANSWERED, deferReport, type Exchange, type ValueTransform } from '../middleware/exchange.js';
+import { defineLogger } from '../middleware/log-slot.js';
 import { discardUnread, readBody } from '../middleware/node-body.js';
 import { nodeFinished } from '../middleware/node-finish.js';
 import type { RedactingLogger } from '../log/wrap.js';
@@ -115,35 +116,51 @@ function routePattern(req: Request): string | undefined {
   return mount + path;
 }
 
+/**
+ * `res.json` or `res.jsonp` of one response, transforming the body before Express's own method
+ * serializes it. What is put on the response is a function made once and bound to this, not a
+ * closure made per response: a closure kept on the Node response makes V8 on Node 20 keep each
+ * response's objects through young-generation collections (see ByteGuard in the response guard).
+ */
+class ValueSend {
+  constructor(
+    readonly res: Response,
+    readonly original: Response['json'],
+    readonly transform: ValueTransform,
+  ) {}
+  send(v: unknown): void {
+    if (v === ANSWERED) return;
+    try {
+      this.original.call(this.res, v);
+    } catch (e) {
+      answerNode(this.res, e);
+    }
+  }
+  fail(e: unknown): void {
+    answerNode(this.res, e);
+  }
+}
+
+function transformedBody(this: ValueSend, ...args: unknown[]): Response {
+  const res = this.res;
+  let body = args[0];
+  // Express 4 still accepts res.json(status, body) and res.json(body, status).
+  if (args.length === 2 && typeof args[0] === 'number') {
+    res.status(args[0]);
+    body = args[1];
+  } else if (args.length === 2 && typeof args[1] === 'number') {
+    res.status(args[1]);
+  }
+  const out = this.transform(body);
+  if (out instanceof Promise) out.then((v: unknown) => this.send(v), (e: unknown) => this.fail(e));
+  else this.send(out);
+  return res;
+}
+
 function onValue(res: Response, transform: ValueTransform): void {
   unshare(res);
-  const wrap = (name: 'json' | 'jsonp'): void => {
-    const original = res[name];
-    res[name] = function transformedBody(this: Response, ...args: unknown[]) {
-      let body = args[0];
-      // Express 4 still accepts res.json(status, body) and res.json(body, status).
-      if (args.length === 2 && typeof args[0] === 'number') {
-        this.status(args[0]);
-        body = args[1];
-      } else if (args.length === 2 && typeof args[1] === 'number') {
-        this.status(args[1]);
-      }
-      const send = (v: unknown): void => {
-        if (v === ANSWERED) return;
-        try {
-          original.call(this, v);
-        } catch (e) {
-          answerNode(this, e);
-        }
-      };
-      const out = transform(body);
-      if (out instanceof Promise) out.then(send, (e: unknown) => answerNode(this, e));
-      else send(out);
-      return this;
-    } as Response['json'];
-  };
-  wrap('json');
-  wrap('jsonp');
+  res.json = transformedBody.bind(new ValueSend(res, res.json, transform)) as Response['json'];
+  res.jsonp = transformedBody.bind(new ValueSend(res, res.jsonp, transform)) as Response['json'];
 }
 
 /**
@@ -197,21 +214,9 @@ class ExpressExchange implements Exchange<Request> {
     deferReport(this.res.locals, REPORT_KEY, read);
   }
   logger(make: () => RedactingLogger): void {
-    const req = this.req;
-    unshare(req);
-    let own: RedactingLogger | undefined;
-    let assigned: unknown;
-    const redacting = (): RedactingLogger => (own ??= make());
+    unshare(this.req);
     // The app may put its own logger on req.log (pino-http does); requestLog(req) stays the redacting one.
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      enumerable: false,
-      get: () => assigned ?? redacting(),
-      set: (v: unknown) => {
-        assigned = v;
-      },
-    });
-    Object.defineProperty(req, LOG, { configurable: true, enumerable: false, get: redacting });
+    defineLogger([this.req], LOG, make, false);
   }
   onValue(transform: ValueTransform): void {
     onValue(this.res, transform);

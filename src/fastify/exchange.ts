@@ -6,6 +6,7 @@ import { mediaType, withSearch } from '../middleware/body.js';
 import type { CommonConfig } from '../middleware/config.js';
 import type { Exchange } from '../middleware/exchange.js';
 import { readBody } from '../middleware/node-body.js';
+import { defineLogger } from '../middleware/log-slot.js';
 import { nodeFinished } from '../middleware/node-finish.js';
 import type { RedactingLogger } from '../log/wrap.js';
 import type { Report } from '../plan/walk.js';
@@ -75,19 +76,7 @@ export function fastifyExchange(
     logger(make) {
       // Fastify's own request logger becomes the redacting one, keeping the request id it binds; made on first use.
       // `reply.log` is the same request's logger (Fastify hands handlers both), so it is the redacting one too.
-      let own: RedactingLogger | undefined;
-      let assigned: FastifyRequest['log'] | undefined;
-      const redacting = (): RedactingLogger => (own ??= make().child({ reqId: request.id }) as RedactingLogger);
-      const log: PropertyDescriptor = {
-        configurable: true,
-        enumerable: true,
-        get: () => assigned ?? (redacting() as unknown as FastifyRequest['log']),
-        set: (v: FastifyRequest['log']) => void (assigned = v),
-      };
-      Object.defineProperty(request, 'log', log);
-      Object.defineProperty(reply, 'log', log);
-      // The app may put another logger on request.log; requestLog(request) stays the redacting one.
-      Object.defineProperty(request, LOG, { configurable: true, enumerable: false, get: redacting });
+      defineLogger([request, reply], LOG, () => make().child({ reqId: request.id }) as RedactingLogger, true);
     },
     onValue(_transform, options) {
       // The value's bytes are transformed on the Node response; a guard that only observes them leaves Fastify's errors as they are.

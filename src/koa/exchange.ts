@@ -2,6 +2,7 @@
 import type { Context, Next } from 'koa';
 import { withSearch } from '../middleware/body.js';
 import { ANSWERED, deferReport, type Exchange, type ValueTransform } from '../middleware/exchange.js';
+import { defineLogger } from '../middleware/log-slot.js';
 import { discardUnread, readBody } from '../middleware/node-body.js';
 import { nodeFinished } from '../middleware/node-finish.js';
 import type { RedactingLogger } from '../log/wrap.js';
@@ -79,12 +80,8 @@ class KoaExchange implements Exchange<Context> {
     deferReport(this.native.state as object, REPORT_KEY, read);
   }
   logger(make: () => RedactingLogger): void {
-    let own: RedactingLogger | undefined;
-    let assigned: unknown;
-    const redacting = (): RedactingLogger => (own ??= make());
     // The app may put its own logger on ctx.log (koa-pino-logger does); contextLog(ctx) stays the redacting one.
-    Object.defineProperty(this.native, 'log', { configurable: true, enumerable: false, get: () => assigned ?? redacting(), set: (v: unknown) => void (assigned = v) });
-    Object.defineProperty(this.native, LOG, { configurable: true, enumerable: false, get: redacting });
+    defineLogger([this.native], LOG, make, false);
   }
   onValue(transform: ValueTransform): void {
     (this.#transforms ??= []).push(transform);

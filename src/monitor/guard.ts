@@ -80,34 +80,52 @@ function preflight(watch: Watch, destination: string, ex: Exchange): Searched {
  * copied, never changed; what is copied is parsed once the answer finished and then dropped.
  */
 function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destination: string): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let json: boolean | undefined;
-  const keep = (chunk: unknown, encoding: unknown): void => {
-    json ??= /\bjson\b/i.test(String(res.getHeader('content-type') ?? '')) && readableEncoding(encodingOf(res));
-    if (!json || size > MAX_SHAPE_BYTES || chunk === undefined || chunk === null || typeof chunk === 'function') return;
-    const b = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined;
-    if (b === undefined) return;
-    size += b.length;
-    if (size <= MAX_SHAPE_BYTES) chunks.push(b);
-  };
-  const write = res.write;
-  const end = res.end;
-  res.write = function watchedWrite(this: typeof res, chunk: unknown, ...rest: unknown[]) {
-    keep(chunk, rest[0]);
-    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof res.write;
-  res.end = function watchedEnd(this: typeof res, chunk?: unknown, ...rest: unknown[]) {
-    keep(chunk, rest[0]);
-    return (end as (...a: unknown[]) => typeof res).call(this, chunk, ...rest);
-  } as typeof res.end;
+  const copy = new AnswerCopy(res);
+  res.write = watchedWrite.bind(copy) as typeof res.write;
+  res.end = watchedEnd.bind(copy) as typeof res.end;
   res.once('finish', () => {
-    if (!json || size === 0 || size > MAX_SHAPE_BYTES || res.statusCode >= 300) return;
+    const { chunks, size } = copy;
+    if (!copy.json || size === 0 || size > MAX_SHAPE_BYTES || res.statusCode >= 300) return;
     // Decompressed off the request's path; an answer that does not decode or parse has no shape.
     void answerValue(Buffer.concat(chunks), encodingOf(res)).then((value) => {
       if (value !== undefined) watch.response(destination, value);
     });
   });
+}
+
+/**
+ * The copy of a watched answer's bytes. The response's `write` and `end` are functions made once and
+ * bound to it, not closures made per response: a closure kept on the Node response makes V8 on Node 20
+ * keep each response's objects through young-generation collections.
+ */
+class AnswerCopy {
+  readonly chunks: Buffer[] = [];
+  size = 0;
+  json: boolean | undefined = undefined;
+  readonly write: (...a: unknown[]) => boolean;
+  readonly end: (...a: unknown[]) => NonNullable<Exchange['res']>;
+  constructor(readonly res: NonNullable<Exchange['res']>) {
+    this.write = res.write as (...a: unknown[]) => boolean;
+    this.end = res.end as (...a: unknown[]) => NonNullable<Exchange['res']>;
+  }
+  keep(chunk: unknown, encoding: unknown): void {
+    this.json ??= /\bjson\b/i.test(String(this.res.getHeader('content-type') ?? '')) && readableEncoding(encodingOf(this.res));
+    if (!this.json || this.size > MAX_SHAPE_BYTES || chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    const b = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined;
+    if (b === undefined) return;
+    this.size += b.length;
+    if (this.size <= MAX_SHAPE_BYTES) this.chunks.push(b);
+  }
+}
+
+function watchedWrite(this: AnswerCopy, chunk: unknown, ...rest: unknown[]): boolean {
+  this.keep(chunk, rest[0]);
+  return this.write.call(this.res, chunk, ...rest);
+}
+
+function watchedEnd(this: AnswerCopy, chunk?: unknown, ...rest: unknown[]): NonNullable<Exchange['res']> {
+  this.keep(chunk, rest[0]);
+  return this.end.call(this.res, chunk, ...rest);
 }
 
 /**

@@ -118,6 +118,35 @@ function unavailable(): FieldguardError {
   return new FieldguardError('ERR_VAULT_UNAVAILABLE', 'the token vault is unavailable; nothing was forwarded');
 }
 
+
+/**
+ * One new value of a batch as the store sees it. The record (a token, a ciphertext, an erasure
+ * fingerprint) is built only when the store asks for it: stores that look up first skip that work for
+ * values they already hold. A class with the getter on its prototype, not an object literal with a
+ * getter: each such literal gets a hidden class of its own holding its getter, which V8 on Node 20
+ * keeps until an old-space collection, and with it everything the batch held, through every
+ * young-generation collection (the largest share of what protect's requests kept that way).
+ */
+class PendingValue implements AllocateItem {
+  #record: TokenRecord | undefined = undefined;
+  constructor(
+    readonly fingerprints: readonly string[],
+    private readonly build: (value: string, kind: Kind | undefined, namespace: string, fp: string | null, now: number, ttl: number | undefined) => TokenRecord,
+    private readonly value: string,
+    private readonly kind: Kind | undefined,
+    private readonly namespace: string,
+    private readonly now: number,
+    private readonly ttl: number | undefined,
+  ) {}
+  /** The record, if the store asked for it. */
+  get made(): TokenRecord | undefined {
+    return this.#record;
+  }
+  get record(): TokenRecord {
+    return (this.#record ??= this.build(this.value, this.kind, this.namespace, this.fingerprints[0]!, this.now, this.ttl));
+  }
+}
+
 /**
  * Creates a vault. Each record holds the value sealed with AES-256-GCM under a key of its own,
  * derived from the active key (whose id is stored with it) and bound to the record's namespace,
@@ -371,20 +400,12 @@ export function createVault(options: VaultOptions): Vault {
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_RETRIES) throw unavailable();
       if (deterministic) {
-        const built: Array<TokenRecord | undefined> = [];
-        const batch: AllocateItem[] = pending.map((i, j) => {
+        const batch: PendingValue[] = pending.map((i) => {
           const it = firsts[i]!;
           primary(i);
           const all = fps[i]!;
           for (let k = all.length; k < ring.ids.length; k++) all.push(fingerprint(ring, ring.ids[k]!, 'fingerprint', namespace, it.kind ?? '', it.value));
-          // The record (a token, a ciphertext, an erasure fingerprint) is built only when a store asks for it:
-          // stores that look up first skip that work for values they already hold.
-          return {
-            fingerprints: all,
-            get record(): TokenRecord {
-              return (built[j] ??= record(it.value, it.kind, namespace, all[0]!, now, ttls[i]));
-            },
-          };
+          return new PendingValue(all, record, it.value, it.kind, namespace, now, ttls[i]);
         });
         const got = await guarded((signal) => store.allocate(batch, now, signal));
         // A generation the store read atomically with this allocation is as good as one read before it.
@@ -399,7 +420,7 @@ export function createVault(options: VaultOptions): Vault {
           // A store that answers something else than a token broke its contract: fail closed, as for a store that throws.
           if (token !== null && (typeof token !== 'string' || token === '')) throw unavailable();
           if (token === null || at === undefined || at !== cacheGeneration) return;
-          const mine = built[j];
+          const mine = batch[j]!.made;
           // This vault's own record, or one the store found and said the expiry of; the generation must still be the
           // one read with or before this allocation (another batch may have seen a newer one meanwhile).
           const expiresAt = mine !== undefined && mine.token === token ? mine.expiresAt : typeof answer === 'object' && answer !== null ? answer.expiresAt : undefined;
