@@ -1,7 +1,14 @@
 // Attack 7: the per-request rewrite (bound methods, shared log accessors, PendingValue class instances).
+import { createServer } from 'node:http';
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import express from 'express';
+import express4 from 'express4';
+import type { Request, Response } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVault, keyRing, memoryStore, type AllocateItem, type VaultStore } from '../../src/vault/index.js';
+import * as fx from '../../src/express/index.js';
+import { leaks, orderSchema, sampleOrder } from '../fixtures/order.js';
+import { listen } from '../helpers/vendor.js';
 import { canaries, findLeaks } from './canaries.js';
 
 const keys = keyRing({ keys: { k1: Buffer.alloc(32, 7).toString('base64') } });
@@ -46,3 +53,58 @@ describe('attack 7: what a vault store is handed', () => {
     await vault.close();
   });
 });
+
+// A guarded answer is held back until its transformation is done, so the response's headers are not sent yet and a
+// second res.end()/res.send() of the same response (an Express handler missing a `return` after send, a double end)
+// is not refused by Node or Express (ERR_HTTP_HEADERS_SENT) as it would be without the guard. The guard has put
+// itself in 'pass' mode at the first end, so the second end goes straight to Node's end: the raw body is sent and
+// the masked one is dropped. Pre-existing (same at 608aab8), not caused by the bound-method rewrite.
+for (const [name, make] of [
+  ['Express 5', express],
+  ['Express 4', express4 as unknown as typeof express],
+] as const) {
+  describe(`attack 7: ${name}, a guarded response ended twice`, () => {
+    let url = '';
+    let close: () => Promise<void>;
+    const text = (): string => JSON.stringify(sampleOrder());
+    beforeAll(async () => {
+      const app = make();
+      const mask = (): ReturnType<typeof fx.maskFields> => fx.maskFields({ schema: orderSchema });
+      app.get('/once', mask(), (_req: Request, res: Response) => void res.type('json').send(text()));
+      app.get('/send-twice', mask(), (_req: Request, res: Response) => {
+        res.type('json').send(text());
+        // The missing `return` of many handlers: without the guard this throws ERR_HTTP_HEADERS_SENT.
+        try {
+          res.type('json').send(text());
+        } catch {
+          // refused: what should happen
+        }
+      });
+      app.get('/end-twice', mask(), (_req: Request, res: Response) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(text());
+        try {
+          res.end(text());
+        } catch {
+          // refused
+        }
+      });
+      ({ url, close } = await listen(createServer(app)));
+    });
+    afterAll(() => close());
+
+    for (const path of ['/send-twice', '/end-twice']) {
+      it(`${path}: answers the masked body (or refuses), never the raw one`, async () => {
+        const once = await (await fetch(`${url}/once`)).text();
+        expect(leaks(once)).toEqual([]);
+        const r = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) });
+        const body = await r.text();
+        const headers = JSON.stringify([...r.headers]);
+        expect(leaks(body)).toEqual([]);
+        expect(leaks(headers)).toEqual([]);
+        expect(r.status).toBe(200);
+        expect(JSON.parse(body)).toEqual(JSON.parse(once));
+      });
+    }
+  });
+}
