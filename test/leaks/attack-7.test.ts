@@ -1,12 +1,22 @@
-// Attack 7: the per-request rewrite (bound methods, shared log accessors, PendingValue class instances).
+// Attack 7: an outside review of the per-request rewrite (786b4fd..73e990b: bound methods on the response, shared log
+// accessors, PendingValue class instances). Real servers on 127.0.0.1, real fetch. Each case asserts what should happen.
+// - NEW (848b910): a vault store sees every new value in clear in the AllocateItem it is handed (PendingValue's
+//   TypeScript-`private` fields are plain own enumerable properties). Passes at 608aab8.
+// - PRE-EXISTING (fails at 608aab8 too): a guarded response ended/sent twice sends the second body raw (Express 4/5,
+//   Koa 2/3 with ctx.respond = false).
+// What held: see the report of this review (stacked guards, wrappers, detached/rebound methods, pipes, writeHead with
+// arrays, HEAD, res.json/jsonp forms, ndjson/SSE, detokenize under mask, log accessors under concurrency).
 import { createServer } from 'node:http';
 import { inspect } from 'node:util';
 import express from 'express';
 import express4 from 'express4';
 import type { Request, Response } from 'express';
+import Koa from 'koa';
+import Koa2 from 'koa2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVault, keyRing, memoryStore, type AllocateItem, type VaultStore } from '../../src/vault/index.js';
 import * as fx from '../../src/express/index.js';
+import * as fk from '../../src/koa/index.js';
 import { leaks, orderSchema, sampleOrder } from '../fixtures/order.js';
 import { listen } from '../helpers/vendor.js';
 import { canaries, findLeaks } from './canaries.js';
@@ -106,5 +116,51 @@ for (const [name, make] of [
         expect(JSON.parse(body)).toEqual(JSON.parse(once));
       });
     }
+  });
+}
+
+// The same on Koa when the app answers on the Node response itself (ctx.respond = false), as an app that streams or
+// proxies does. Pre-existing (same at 608aab8).
+for (const [name, K] of [
+  ['Koa 3', Koa],
+  ['Koa 2', Koa2 as unknown as typeof Koa],
+] as const) {
+  describe(`attack 7: ${name}, ctx.res ended twice under maskFields`, () => {
+    let url = '';
+    let close: () => Promise<void>;
+    beforeAll(async () => {
+      const app = new K();
+      app.use(fk.maskFields({ schema: orderSchema }));
+      app.use((ctx) => {
+        const text = JSON.stringify(sampleOrder());
+        if (ctx.path === '/once') {
+          ctx.type = 'json';
+          ctx.body = text;
+          return;
+        }
+        ctx.respond = false;
+        ctx.res.statusCode = 200;
+        ctx.res.setHeader('content-type', 'application/json');
+        ctx.res.end(text);
+        try {
+          ctx.res.end(text);
+        } catch {
+          // refused
+        }
+      });
+      ({ url, close } = await listen(createServer(app.callback())));
+    });
+    afterAll(() => close());
+
+    it('answers the masked body, never the raw one', async () => {
+      const once = await (await fetch(`${url}/once`)).text();
+      expect(leaks(once)).toEqual([]);
+      const r = await fetch(`${url}/end-twice`, { signal: AbortSignal.timeout(5000) });
+      const body = await r.text();
+      expect(leaks(body)).toEqual([]);
+      expect(leaks(JSON.stringify([...r.headers]))).toEqual([]);
+      expect(r.status).toBe(200);
+      expect(JSON.parse(body)).toEqual(JSON.parse(once));
+    });
   });
 }
