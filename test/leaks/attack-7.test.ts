@@ -3,7 +3,7 @@
 // - NEW (848b910): a vault store sees every new value in clear in the AllocateItem it is handed (PendingValue's
 //   TypeScript-`private` fields are plain own enumerable properties). Passes at 608aab8.
 // - PRE-EXISTING (fails at 608aab8 too): a guarded response ended/sent twice sends the second body raw (Express 4/5,
-//   Koa 2/3 with ctx.respond = false).
+//   Koa 2/3 with ctx.respond = false, Fastify's common `reply.send(x); return x` in an async handler).
 // What held: see the report of this review (stacked guards, wrappers, detached/rebound methods, pipes, writeHead with
 // arrays, HEAD, res.json/jsonp forms, ndjson/SSE, detokenize under mask, log accessors under concurrency).
 import { createServer } from 'node:http';
@@ -11,12 +11,14 @@ import { inspect } from 'node:util';
 import express from 'express';
 import express4 from 'express4';
 import type { Request, Response } from 'express';
+import Fastify from 'fastify';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVault, keyRing, memoryStore, type AllocateItem, type VaultStore } from '../../src/vault/index.js';
 import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
+import * as ff from '../../src/fastify/index.js';
 import { leaks, orderSchema, sampleOrder } from '../fixtures/order.js';
 import { listen } from '../helpers/vendor.js';
 import { canaries, findLeaks } from './canaries.js';
@@ -164,3 +166,36 @@ for (const [name, K] of [
     });
   });
 }
+
+// Fastify: an async handler that calls reply.send() and also returns a value (a common mistake Fastify answers with a
+// "Reply was already sent" warning, sending the first answer only). Under maskFields the first answer is held back,
+// so Fastify sees a response not yet ended and sends the returned value too: raw. Pre-existing (same at 608aab8).
+describe('attack 7: Fastify, reply.send() and a returned value under maskFields', () => {
+  it('answers the masked body, never the raw one', async () => {
+    const app = Fastify();
+    app.addHook('onRequest', ff.maskFields({ schema: orderSchema }));
+    app.get('/once', async (_req, reply) => {
+      reply.type('application/json');
+      return JSON.stringify(sampleOrder());
+    });
+    app.get('/send-and-return', async (_req, reply) => {
+      reply.type('application/json');
+      reply.send(JSON.stringify(sampleOrder()));
+      return JSON.stringify(sampleOrder());
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = app.server.address() as { port: number };
+      const once = await (await fetch(`http://127.0.0.1:${port}/once`)).text();
+      expect(leaks(once)).toEqual([]);
+      const r = await fetch(`http://127.0.0.1:${port}/send-and-return`, { signal: AbortSignal.timeout(5000) });
+      const body = await r.text();
+      expect(leaks(body)).toEqual([]);
+      expect(leaks(JSON.stringify([...r.headers]))).toEqual([]);
+      expect(r.status).toBe(200);
+      expect(JSON.parse(body)).toEqual(JSON.parse(once));
+    } finally {
+      await app.close();
+    }
+  });
+});
