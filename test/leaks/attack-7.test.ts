@@ -4,8 +4,11 @@
 //   TypeScript-`private` fields are plain own enumerable properties). Passes at 608aab8.
 // - PRE-EXISTING (fails at 608aab8 too): a guarded response ended/sent twice sends the second body raw (Express 4/5,
 //   Koa 2/3 with ctx.respond = false, Fastify's common `reply.send(x); return x` in an async handler).
+// - PRE-EXISTING, lower severity: digests of the unmasked body (Content-Digest, Repr-Digest, Digest on GET and HEAD;
+//   Content-MD5 on HEAD) go out with the masked answer: a hash oracle for the hidden values, like the ETag the guard drops.
 // What held: see the report of this review (stacked guards, wrappers, detached/rebound methods, pipes, writeHead with
 // arrays, HEAD, res.json/jsonp forms, ndjson/SSE, detokenize under mask, log accessors under concurrency).
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { inspect } from 'node:util';
 import express from 'express';
@@ -198,4 +201,41 @@ describe('attack 7: Fastify, reply.send() and a returned value under maskFields'
       await app.close();
     }
   });
+});
+
+// Digest headers the app computed over its (unmasked) body describe bytes the client never gets: on a GET they are a
+// hash oracle for the masked values (and a wrong integrity check), on a HEAD as well; the guard drops ETag and removes
+// Content-MD5 from a masked GET, but not these. Pre-existing (same at 608aab8).
+describe('attack 7: Express, digest headers of the unmasked body', () => {
+  let url = '';
+  let close: () => Promise<void>;
+  const text = JSON.stringify(sampleOrder());
+  const sha = createHash('sha256').update(text).digest('base64');
+  const md5 = createHash('md5').update(text).digest('base64');
+  beforeAll(async () => {
+    const app = express();
+    app.get('/order', fx.maskFields({ schema: orderSchema }), (_req: Request, res: Response) => {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('Content-Digest', `sha-256=:${sha}:`);
+      res.setHeader('Repr-Digest', `sha-256=:${sha}:`);
+      res.setHeader('Digest', `SHA-256=${sha}`);
+      res.setHeader('Content-MD5', md5);
+      res.end(text);
+    });
+    ({ url, close } = await listen(createServer(app)));
+  });
+  afterAll(() => close());
+
+  for (const method of ['GET', 'HEAD']) {
+    it(`${method}: no header carries a digest of the unmasked body`, async () => {
+      const r = await fetch(`${url}/order`, { method });
+      const body = await r.text();
+      expect(r.status).toBe(200);
+      expect(leaks(body)).toEqual([]);
+      const headers = JSON.stringify([...r.headers]);
+      expect(leaks(headers)).toEqual([]);
+      expect(headers).not.toContain(sha);
+      expect(headers).not.toContain(md5);
+    });
+  }
 });
