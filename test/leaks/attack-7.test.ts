@@ -26,6 +26,13 @@ import { leaks, orderSchema, sampleOrder } from '../fixtures/order.js';
 import { listen } from '../helpers/vendor.js';
 import { canaries, findLeaks } from './canaries.js';
 
+/** Every header of an answer, as one text. */
+function headerText(r: globalThis.Response): string {
+  const out: string[] = [];
+  r.headers.forEach((value, name) => void out.push(`${name}: ${value}`));
+  return out.join('\n');
+}
+
 const keys = keyRing({ keys: { k1: Buffer.alloc(32, 7).toString('base64') } });
 
 describe('attack 7: what a vault store is handed', () => {
@@ -65,6 +72,28 @@ describe('attack 7: what a vault store is handed', () => {
     for (const t of tokens) expect(t).not.toContain(c.email);
     expect(Object.keys(seen).length).toBeGreaterThan(0);
     expect(findLeaks(seen, c), JSON.stringify(seen).slice(0, 1500)).toEqual([]);
+    await vault.close();
+  });
+
+  it('a store that copies the items it is handed (spread) still gets their records, built once', async () => {
+    const c = canaries();
+    const inner = memoryStore();
+    let records = 0;
+    const store: VaultStore = {
+      ...inner,
+      async allocate(items: readonly AllocateItem[], now: number, signal?: AbortSignal) {
+        const copies = items.map((i) => ({ ...i }));
+        records += copies.filter((i) => typeof i.record === 'object' && i.record !== null).length;
+        for (const i of copies) expect(Object.keys(i).sort()).toEqual(['fingerprints', 'record']);
+        return inner.allocate(copies, now, signal);
+      },
+    };
+    const vault = createVault({ store, keys });
+    const [first] = await vault.tokenizeMany([{ value: c.email, kind: 'email' }], 'crm');
+    const [again] = await vault.tokenizeMany([{ value: c.email, kind: 'email' }], 'crm');
+    expect(records).toBe(2);
+    expect(again).toBe(first);
+    expect(await vault.detokenize([first!], { actor: 'test', purpose: 'test', namespace: 'crm', kind: 'email' })).toEqual([c.email]);
     await vault.close();
   });
 });
@@ -114,7 +143,7 @@ for (const [name, make] of [
         expect(leaks(once)).toEqual([]);
         const r = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) });
         const body = await r.text();
-        const headers = JSON.stringify([...r.headers]);
+        const headers = headerText(r);
         expect(leaks(body)).toEqual([]);
         expect(leaks(headers)).toEqual([]);
         expect(r.status).toBe(200);
@@ -163,7 +192,7 @@ for (const [name, K] of [
       const r = await fetch(`${url}/end-twice`, { signal: AbortSignal.timeout(5000) });
       const body = await r.text();
       expect(leaks(body)).toEqual([]);
-      expect(leaks(JSON.stringify([...r.headers]))).toEqual([]);
+      expect(leaks(headerText(r))).toEqual([]);
       expect(r.status).toBe(200);
       expect(JSON.parse(body)).toEqual(JSON.parse(once));
     });
@@ -194,7 +223,7 @@ describe('attack 7: Fastify, reply.send() and a returned value under maskFields'
       const r = await fetch(`http://127.0.0.1:${port}/send-and-return`, { signal: AbortSignal.timeout(5000) });
       const body = await r.text();
       expect(leaks(body)).toEqual([]);
-      expect(leaks(JSON.stringify([...r.headers]))).toEqual([]);
+      expect(leaks(headerText(r))).toEqual([]);
       expect(r.status).toBe(200);
       expect(JSON.parse(body)).toEqual(JSON.parse(once));
     } finally {
@@ -232,10 +261,54 @@ describe('attack 7: Express, digest headers of the unmasked body', () => {
       const body = await r.text();
       expect(r.status).toBe(200);
       expect(leaks(body)).toEqual([]);
-      const headers = JSON.stringify([...r.headers]);
+      const headers = headerText(r);
       expect(leaks(headers)).toEqual([]);
       expect(headers).not.toContain(sha);
       expect(headers).not.toContain(md5);
+    });
+  }
+});
+
+// The seal on a guarded answer must not hold back fieldguard's own refusal: a transform that fails, or an answer that
+// is not JSON, sent twice, is refused with the guard's error (no hang, nothing of either body).
+describe('attack 7: a refused answer sent twice', () => {
+  let url = '';
+  let close: () => Promise<void>;
+  const text = (): string => JSON.stringify(sampleOrder());
+  beforeAll(async () => {
+    const app = express();
+    const failing = fx.maskFields({
+      schema: orderSchema,
+      formats: {
+        kinds: {
+          email: () => {
+            throw new Error('format failed');
+          },
+        },
+      },
+    });
+    const twice = (body: () => string) => (_req: Request, res: Response) => {
+      res.type('json').send(body());
+      try {
+        res.type('json').send(body());
+      } catch {
+        // refused
+      }
+    };
+    app.get('/format-fails', failing, twice(text));
+    app.get('/not-json', fx.maskFields({ schema: orderSchema }), twice(() => `${text()} and more`));
+    ({ url, close } = await listen(createServer(app)));
+  });
+  afterAll(() => close());
+
+  for (const path of ['/format-fails', '/not-json']) {
+    it(`${path}: 500 ERR_MASK_FAILED, nothing of the body`, async () => {
+      const r = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) });
+      const body = await r.text();
+      expect(r.status).toBe(500);
+      expect(JSON.parse(body)).toMatchObject({ error: { code: 'ERR_MASK_FAILED' } });
+      expect(leaks(body)).toEqual([]);
+      expect(leaks(headerText(r))).toEqual([]);
     });
   }
 });
