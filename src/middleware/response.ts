@@ -9,7 +9,7 @@ import { leaveReport, type CommonConfig } from './config.js';
 import { ANSWERED, type Exchange } from './exchange.js';
 import { streamFormat, type RecordApply } from './stream.js';
 import { bodilessStatus, firstByte, typeVerdict, type Verdict } from './verdict.js';
-import { isStaleHeader, streamAnswer, type StreamedAnswer } from './stream-node.js';
+import { BODY_DESCRIPTORS, isStaleHeader, streamAnswer, type StreamedAnswer } from './stream-node.js';
 
 /**
  * An answer that cannot be transformed is the server's fault, whatever made it so (an answer nested
@@ -103,6 +103,14 @@ class ByteGuard {
   chunks: Buffer[] | undefined = undefined;
   size = 0;
   overflow = false;
+  /**
+   * From the end that handed over the body until the transformed answer is sent: the answer is the
+   * app's last word, and what is written after it (a second `res.send` of a handler missing a
+   * `return`, a second `end`, Fastify sending a returned value after `reply.send`) is dropped. Without
+   * the guard Node would refuse it, the headers being sent; here they are held back, and it would go
+   * out in place of the masked answer. fieldguard's own refusal (an answer marked as its own) still goes out.
+   */
+  sealed = false;
   readonly write: Write;
   readonly end: End;
   readonly writeHead: (...a: unknown[]) => ServerResponse;
@@ -171,19 +179,22 @@ class ByteGuard {
   }
 
   onSetHeader(res: ServerResponse, name: string, value: number | string | readonly string[]): ServerResponse {
-    // Validators and lengths computed from the body masking replaces would describe it: an ETag is an
-    // oracle for the hidden digits (a HEAD shows it, a matching If-None-Match answers 304), a HEAD's
-    // Content-Length its size. Until the body is decided they are not set; the masked body gets its own length.
+    if (this.sealed && !isAnswer(res)) return res;
+    // Validators, digests and lengths computed from the body masking replaces would describe it: an ETag
+    // or a digest is an oracle for the hidden digits (a HEAD shows it, a matching If-None-Match answers
+    // 304), a HEAD's Content-Length its size. Until the body is decided they are not set; the masked body
+    // gets its own length.
     if (!this.done.value && this.mode !== 'pass' && !isAnswer(res)) {
       const n = name.toLowerCase();
       if (this.mode === 'stream' && isStaleHeader(n)) return res;
-      if (n === 'etag' && typeVerdictOf(res) !== 'pass') return res;
+      if (BODY_DESCRIPTORS.includes(n) && typeVerdictOf(res) !== 'pass') return res;
       if (n === 'content-length' && this.method === 'HEAD' && typeVerdictOf(res) !== 'pass') return res;
     }
     return this.setHeader.call(res, name, value);
   }
 
   onWriteHead(res: ServerResponse, status: number, rest: unknown[]): ServerResponse {
+    if (this.sealed && !isAnswer(res)) return res;
     // Node's own end() writes the head through here too, once the body is decided.
     if (this.mode === 'pass') return this.writeHead.call(res, status, ...rest);
     // Headers wait for the body: applied now, written with the (possibly new) body.
@@ -202,6 +213,7 @@ class ByteGuard {
   }
 
   onWrite(res: ServerResponse, chunk: unknown, rest: unknown[]): boolean {
+    if (this.sealed && !isAnswer(res)) return afterEnd(rest);
     // Once the answer passes as it is, its chunks go on untouched: no copy of them is made.
     if (this.mode === 'pass') return this.write.call(res, chunk, ...rest);
     const encoding = typeof rest[0] === 'string' ? rest[0] : undefined;
@@ -219,6 +231,10 @@ class ByteGuard {
   }
 
   onEnd(res: ServerResponse, chunk: unknown, rest: unknown[]): ServerResponse {
+    if (this.sealed && !isAnswer(res)) {
+      afterEnd([chunk, ...rest]);
+      return res;
+    }
     // An answer already transformed as a value (res.json, Koa's object body) ends as it is, without a copy of its bytes.
     if (this.mode === 'undecided' && this.done.value) this.mode = 'pass';
     if (this.mode === 'pass' && this.held() === 0) return this.end.call(res, chunk, ...rest);
@@ -242,6 +258,7 @@ class ByteGuard {
     }
     this.hold(buf);
     this.mode = 'pass';
+    this.sealed = true;
     const bytes = this.chunks === undefined ? Buffer.alloc(0) : Buffer.concat(this.chunks);
     this.chunks = undefined;
     void this.answer(res, bytes, cb);
@@ -263,20 +280,30 @@ class ByteGuard {
         throw new FieldguardError('ERR_MASK_FAILED', 'the answer is declared as JSON but is not valid JSON, so it cannot be masked');
       }
       const value = await this.transform(parsed);
+      // The transform answered itself (a refusal, marked as fieldguard's own answer, which the seal lets through).
       if (value === ANSWERED) return;
       const out = Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
+      // From here to the end, all synchronous: nothing else can write in between.
+      this.sealed = false;
       res.removeHeader('content-encoding');
-      res.removeHeader('etag');
-      res.removeHeader('content-md5');
+      for (const name of BODY_DESCRIPTORS) res.removeHeader(name);
       res.removeHeader('transfer-encoding');
       const type = res.getHeader('content-type');
       if (typeof type === 'string' && !this.sniffed) res.setHeader('content-type', `${mediaType(type)}; charset=utf-8`);
       res.setHeader('content-length', out.length);
       this.end.call(res, out, cb);
     } catch (e) {
+      this.sealed = false;
       answerNode(res, e, this.config.errorFormat);
     }
   }
+}
+
+/** A write or end after the answer was handed over: dropped, and its callback told so, as Node tells a write after end. */
+function afterEnd(args: readonly unknown[]): false {
+  const cb = args.find((a) => typeof a === 'function') as ((e: Error) => void) | undefined;
+  if (cb !== undefined) process.nextTick(cb, Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' }));
+  return false;
 }
 
 // The methods put on a guarded response, bound to its ByteGuard: see ByteGuard for why not closures.

@@ -70,7 +70,14 @@ function pipeline(format: StreamFormat, encoding: string | undefined, options: R
 }
 
 /** Headers that described the bytes before they were rewritten: a new length, no compression, no digest of the old body. */
-const STALE: readonly string[] = ['content-length', 'content-encoding', 'content-md5', 'etag'];
+/**
+ * Headers that describe a body's bytes — validators and digests (RFC 9530's Content-Digest and
+ * Repr-Digest, the older Digest and Content-MD5): computed from an answer that is then masked, each is
+ * a hash of the hidden values to check guesses against, and a wrong integrity check besides.
+ */
+export const BODY_DESCRIPTORS: readonly string[] = ['etag', 'content-md5', 'digest', 'content-digest', 'repr-digest'];
+
+const STALE: readonly string[] = ['content-length', 'content-encoding', ...BODY_DESCRIPTORS];
 
 /** The Node response's own methods, saved before fieldguard intercepts them. */
 export interface RawWrites {

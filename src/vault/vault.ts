@@ -120,32 +120,62 @@ function unavailable(): FieldguardError {
 
 
 /**
- * One new value of a batch as the store sees it. The record (a token, a ciphertext, an erasure
- * fingerprint) is built only when the store asks for it: stores that look up first skip that work for
- * values they already hold. A class with the getter on its prototype, not an object literal with a
- * getter: each such literal gets a hidden class of its own holding its getter, which V8 on Node 20
- * keeps until an old-space collection, and with it everything the batch held, through every
- * young-generation collection (the largest share of what protect's requests kept that way).
+ * One new value of a batch as the store sees it: its fingerprints, and its record (a token, a
+ * ciphertext, an erasure fingerprint), built only when the store reads it — stores that look up
+ * first skip that work for values they already hold. What it is built from (the value in clear
+ * among it) is in private fields: a store that serializes, spreads, clones or logs the items it is
+ * handed sees the fingerprints and the record, as it did when items were object literals.
+ *
+ * Not an object literal with a getter: each such literal got a hidden class of its own holding its
+ * getter, which V8 on Node 20 keeps until an old-space collection, and with it everything the batch
+ * held, through every young-generation collection. `record` is an own enumerable accessor (so a
+ * spread item still carries it), the same getter for every item.
  */
 class PendingValue implements AllocateItem {
+  declare readonly record: TokenRecord;
   #record: TokenRecord | undefined = undefined;
+  readonly #build: RecordBuilder;
+  readonly #value: string;
+  readonly #kind: Kind | undefined;
+  readonly #namespace: string;
+  readonly #now: number;
+  readonly #ttl: number | undefined;
   constructor(
     readonly fingerprints: readonly string[],
-    private readonly build: (value: string, kind: Kind | undefined, namespace: string, fp: string | null, now: number, ttl: number | undefined) => TokenRecord,
-    private readonly value: string,
-    private readonly kind: Kind | undefined,
-    private readonly namespace: string,
-    private readonly now: number,
-    private readonly ttl: number | undefined,
-  ) {}
+    build: RecordBuilder,
+    value: string,
+    kind: Kind | undefined,
+    namespace: string,
+    now: number,
+    ttl: number | undefined,
+  ) {
+    this.#build = build;
+    this.#value = value;
+    this.#kind = kind;
+    this.#namespace = namespace;
+    this.#now = now;
+    this.#ttl = ttl;
+    Object.defineProperty(this, 'record', RECORD);
+  }
   /** The record, if the store asked for it. */
   get made(): TokenRecord | undefined {
     return this.#record;
   }
-  get record(): TokenRecord {
-    return (this.#record ??= this.build(this.value, this.kind, this.namespace, this.fingerprints[0]!, this.now, this.ttl));
+  /** Builds the record on first read. */
+  static record(item: PendingValue): TokenRecord {
+    return (item.#record ??= item.#build(item.#value, item.#kind, item.#namespace, item.fingerprints[0]!, item.#now, item.#ttl));
   }
 }
+
+type RecordBuilder = (value: string, kind: Kind | undefined, namespace: string, fp: string | null, now: number, ttl: number | undefined) => TokenRecord;
+
+const RECORD: PropertyDescriptor = {
+  enumerable: true,
+  configurable: false,
+  get(this: PendingValue): TokenRecord {
+    return PendingValue.record(this);
+  },
+};
 
 /**
  * Creates a vault. Each record holds the value sealed with AES-256-GCM under a key of its own,
