@@ -8,8 +8,8 @@ import { charsetOf, mayStartJson, mediaType } from './body.js';
 import { leaveReport, type CommonConfig } from './config.js';
 import { ANSWERED, type Exchange } from './exchange.js';
 import { streamFormat, type RecordApply } from './stream.js';
-import { bodilessStatus, firstByte, typeVerdict, type Verdict } from './verdict.js';
-import { BODY_DESCRIPTORS, isStaleHeader, streamAnswer, type StreamedAnswer } from './stream-node.js';
+import { BODY_DESCRIPTORS, bodilessStatus, firstByte, typeVerdict, type Verdict } from './verdict.js';
+import { isStaleHeader, streamAnswer, type StreamedAnswer } from './stream-node.js';
 
 /**
  * An answer that cannot be transformed is the server's fault, whatever made it so (an answer nested

@@ -4,6 +4,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { FieldguardError, toFieldguardError } from '../errors.js';
 import { RecordStream, errorEvent, type RecordStreamOptions, type StreamFormat } from './stream.js';
+import { BODY_DESCRIPTORS } from './verdict.js';
 
 /** A Node transform of bytes: records in, rewritten records out, in order, one record's plan at a time. */
 class RecordTransform extends Transform {
@@ -70,13 +71,6 @@ function pipeline(format: StreamFormat, encoding: string | undefined, options: R
 }
 
 /** Headers that described the bytes before they were rewritten: a new length, no compression, no digest of the old body. */
-/**
- * Headers that describe a body's bytes — validators and digests (RFC 9530's Content-Digest and
- * Repr-Digest, the older Digest and Content-MD5): computed from an answer that is then masked, each is
- * a hash of the hidden values to check guesses against, and a wrong integrity check besides.
- */
-export const BODY_DESCRIPTORS: readonly string[] = ['etag', 'content-md5', 'digest', 'content-digest', 'repr-digest'];
-
 const STALE: readonly string[] = ['content-length', 'content-encoding', ...BODY_DESCRIPTORS];
 
 /** The Node response's own methods, saved before fieldguard intercepts them. */

@@ -3,6 +3,14 @@ import { isJsonMediaType, mediaType } from './body.js';
 import { streamFormat } from './stream.js';
 
 /**
+ * Headers that describe a body's bytes — validators and digests (RFC 9530's Content-Digest and
+ * Repr-Digest, the older Digest and Content-MD5): computed from an answer that is then masked, each is
+ * a hash of the hidden values to check guesses against, and a wrong integrity check besides. Every
+ * transformed answer, on Node's response and as a Web Response, is sent without them.
+ */
+export const BODY_DESCRIPTORS: readonly string[] = ['etag', 'content-md5', 'digest', 'content-digest', 'repr-digest'];
+
+/**
  * How an answer's body is treated: read whole and rewritten (`json`), read when it starts like JSON
  * (`sniff`), rewritten record by record as it passes (`stream`: server-sent events, NDJSON), or sent
  * as it is (`pass`).

@@ -5,6 +5,7 @@ import { errorAnswer } from '../middleware/answer.js';
 import { byteLength } from '../middleware/body.js';
 import type { CommonConfig } from '../middleware/config.js';
 import { streamFormat } from '../middleware/stream.js';
+import { BODY_DESCRIPTORS } from '../middleware/verdict.js';
 import { OPEN_STREAM } from '../middleware/stream-web.js';
 import { EMPTY_REPORT } from '../plan/report.js';
 import { ANSWERED, type Exchange, type Outcome, type RequestHead, type ValueTransform } from '../middleware/exchange.js';
@@ -121,10 +122,10 @@ async function guardAnswer(call: Call, response: Response, config: CommonConfig)
   }
   if (verdict === 'pass') {
     if (head && isJsonType(response) && response.body === null) {
-      // A bodiless HEAD of a JSON answer: its length and validator describe what masking would hide.
+      // A bodiless HEAD of a JSON answer: its length, validator and digests describe what masking would hide.
       const headers = new Headers(response.headers);
       headers.delete('content-length');
-      headers.delete('etag');
+      for (const name of BODY_DESCRIPTORS) headers.delete(name);
       return new Response(null, { status: response.status, statusText: response.statusText, headers });
     }
     return response;

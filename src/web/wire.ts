@@ -2,7 +2,7 @@
 import { FieldguardError } from '../errors.js';
 import { charsetOf, isJsonMediaType, mayStartJson, mediaType } from '../middleware/body.js';
 import { streamFormat, type StreamFormat } from '../middleware/stream.js';
-import { bodilessStatus, firstByte, isJsonMedia, typeVerdict, type Verdict } from '../middleware/verdict.js';
+import { BODY_DESCRIPTORS, bodilessStatus, firstByte, isJsonMedia, typeVerdict, type Verdict } from '../middleware/verdict.js';
 import { webRecords, type WebRecordOptions } from '../middleware/stream-web.js';
 
 type Decompression = 'gzip' | 'deflate' | 'br';
@@ -195,14 +195,14 @@ export async function readAnswer(response: Response, verdict: 'json' | 'sniff', 
 }
 
 /**
- * The answer with a rewritten JSON body: a matching Content-Length, no Content-Encoding, ETag or
- * Content-MD5 (they described the old body), UTF-8. A HEAD answer keeps the length, without a body.
+ * The answer with a rewritten JSON body: a matching Content-Length, no Content-Encoding, validator or
+ * digest (they described the old body), UTF-8. A HEAD answer keeps the length, without a body.
  */
 export function rewrittenAnswer(response: Response, value: unknown, head: boolean, sniffed: boolean): Response {
   const text = JSON.stringify(value) ?? 'null';
   const bytes = new TextEncoder().encode(text);
   const headers = new Headers(response.headers);
-  for (const name of ['content-encoding', 'etag', 'content-md5', 'transfer-encoding']) headers.delete(name);
+  for (const name of ['content-encoding', 'transfer-encoding', ...BODY_DESCRIPTORS]) headers.delete(name);
   const type = mediaType(headers.get('content-type') ?? undefined);
   if (type !== undefined && !sniffed) headers.set('content-type', `${type}; charset=utf-8`);
   headers.set('content-length', String(bytes.byteLength));
@@ -237,7 +237,7 @@ export function streamedAnswer(response: Response, format: StreamFormat, options
     throw new FieldguardError('ERR_MASK_FAILED', 'the answer is compressed in a way fieldguard cannot read here, so it cannot be masked');
   }
   const headers = new Headers(response.headers);
-  for (const name of ['content-length', 'content-encoding', 'content-md5', 'etag', 'transfer-encoding']) headers.delete(name);
+  for (const name of ['content-length', 'content-encoding', 'transfer-encoding', ...BODY_DESCRIPTORS]) headers.delete(name);
   const body = webRecords(decompressed(response.body!, encoding), format, { ...options, errorEvent: format === 'sse' });
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -22,6 +22,7 @@ import { createVault, keyRing, memoryStore, type AllocateItem, type VaultStore }
 import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
 import * as ff from '../../src/fastify/index.js';
+import * as fw from '../../src/web/index.js';
 import { leaks, orderSchema, sampleOrder } from '../fixtures/order.js';
 import { listen } from '../helpers/vendor.js';
 import { canaries, findLeaks } from './canaries.js';
@@ -309,6 +310,27 @@ describe('attack 7: a refused answer sent twice', () => {
       expect(JSON.parse(body)).toMatchObject({ error: { code: 'ERR_MASK_FAILED' } });
       expect(leaks(body)).toEqual([]);
       expect(leaks(headerText(r))).toEqual([]);
+    });
+  }
+});
+
+// The same digests on a Web-standard handler: the masked Response is rebuilt from the original's headers.
+describe('attack 7: Web, digest headers of the unmasked body', () => {
+  const text = JSON.stringify(sampleOrder());
+  const sha = createHash('sha256').update(text).digest('base64');
+  const md5 = createHash('md5').update(text).digest('base64');
+  const digests = { 'content-type': 'application/json', 'content-digest': `sha-256=:${sha}:`, 'repr-digest': `sha-256=:${sha}:`, digest: `SHA-256=${sha}`, 'content-md5': md5, etag: `"${sha}"` };
+  for (const method of ['GET', 'HEAD']) {
+    it(`${method}: no header carries a digest of the unmasked body`, async () => {
+      const handler = fw.maskFields({ schema: orderSchema })(async () => new Response(method === 'HEAD' ? null : text, { headers: digests }));
+      const r = await handler(new Request('http://127.0.0.1/order', { method }));
+      const body = await r.text();
+      expect(r.status).toBe(200);
+      expect(leaks(body)).toEqual([]);
+      const headers = headerText(r);
+      expect(headers).not.toContain(sha);
+      expect(headers).not.toContain(md5);
+      if (method === 'GET') expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(body));
     });
   }
 });
