@@ -109,8 +109,11 @@ class ByteGuard {
    * `return`, a second `end`, Fastify sending a returned value after `reply.send`) is dropped. Without
    * the guard Node would refuse it, the headers being sent; here they are held back, and it would go
    * out in place of the masked answer. fieldguard's own refusal (an answer marked as its own) still goes out.
+   * The same holds while an asynchronous plan transforms an answer given as a value (`res.json`). The
+   * status of the sealed answer is kept too: a late `res.status(404)` would otherwise change it.
    */
   sealed = false;
+  #status: { code: number; message: string } | undefined = undefined;
   readonly write: Write;
   readonly end: End;
   readonly writeHead: (...a: unknown[]) => ServerResponse;
@@ -128,6 +131,22 @@ class ByteGuard {
     this.end = res.end as End;
     this.writeHead = res.writeHead as (...a: unknown[]) => ServerResponse;
     this.setHeader = res.setHeader;
+  }
+
+  /** From now until unseal(), what the app writes is dropped and the status stays as it is. */
+  seal(): void {
+    this.sealed = true;
+    this.#status = { code: this.res.statusCode, message: this.res.statusMessage };
+  }
+
+  /** The sealed answer goes out now: with the status it had when it was handed over. */
+  unseal(): void {
+    this.sealed = false;
+    const status = this.#status;
+    this.#status = undefined;
+    if (status === undefined || this.res.headersSent) return;
+    this.res.statusCode = status.code;
+    this.res.statusMessage = status.message;
   }
 
   held(): number {
@@ -258,7 +277,7 @@ class ByteGuard {
     }
     this.hold(buf);
     this.mode = 'pass';
-    this.sealed = true;
+    this.seal();
     const bytes = this.chunks === undefined ? Buffer.alloc(0) : Buffer.concat(this.chunks);
     this.chunks = undefined;
     void this.answer(res, bytes, cb);
@@ -284,7 +303,7 @@ class ByteGuard {
       if (value === ANSWERED) return;
       const out = Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
       // From here to the end, all synchronous: nothing else can write in between.
-      this.sealed = false;
+      this.unseal();
       res.removeHeader('content-encoding');
       for (const name of BODY_DESCRIPTORS) res.removeHeader(name);
       res.removeHeader('transfer-encoding');
@@ -328,12 +347,13 @@ function interceptBytes(
   transform: (value: unknown) => Promise<unknown>,
   config: Pick<CommonConfig, 'errorFormat'>,
   records: Records,
-): void {
+): ByteGuard {
   const g = new ByteGuard(res, method, done, limit, transform, config, records);
   res.setHeader = guardedSetHeader.bind(g) as ServerResponse['setHeader'];
   res.writeHead = deferredWriteHead.bind(g) as ServerResponse['writeHead'];
   res.write = guardedWrite.bind(g) as ServerResponse['write'];
   res.end = guardedEnd.bind(g) as ServerResponse['end'];
+  return g;
 }
 
 /**
@@ -354,6 +374,8 @@ export function guardResponse(ex: Exchange, transform: ResponseTransform, config
     leaveReport(ex, config.onReport, () => result.report);
     return result.value;
   };
+  // The bytes guard, on a Node response: sealed while an asynchronous plan transforms an answer given as a value.
+  let bytes: ByteGuard | undefined;
   ex.onValue((value) => {
     done.value = true;
     let result: PlanResult | Promise<PlanResult>;
@@ -365,15 +387,24 @@ export function guardResponse(ex: Exchange, transform: ResponseTransform, config
     }
     // A synchronous plan answers at once, so code right after res.json() sees the report.
     if (!(result instanceof Promise)) return finish(result);
-    return result.then(finish, async (e: unknown) => {
-      await refuse(ex, failed(e), config);
-      return ANSWERED;
-    });
+    const sealed = bytes;
+    sealed?.seal();
+    return result.then(
+      (r) => {
+        sealed?.unseal();
+        return finish(r);
+      },
+      async (e: unknown) => {
+        if (sealed !== undefined) sealed.sealed = false;
+        await refuse(ex, failed(e), config);
+        return ANSWERED;
+      },
+    );
   });
   // Without a Node response (Web-standard Response) the adapter reads the answer's bytes and hands them to onValue.
   const res = ex.res;
   if (res === undefined) return;
-  interceptBytes(
+  bytes = interceptBytes(
     res,
     ex.req.method,
     done,

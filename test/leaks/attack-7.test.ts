@@ -334,3 +334,39 @@ describe('attack 7: Web, digest headers of the unmasked body', () => {
     });
   }
 });
+
+// An answer transformed as a value by an asynchronous plan (tokenizeFields on the answer, through the vault): while
+// the vault works, a second answer of the handler (a raw `res.send` after `res.json`) must not go out in its place.
+describe('attack 7: a second answer while the vault tokenizes the first', () => {
+  let url = '';
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const vault = createVault({ store: memoryStore(), keys });
+    const app = express();
+    const tokenize = fx.tokenizeFields({ schema: orderSchema, vault, on: 'response' });
+    app.get('/once', tokenize, (_req: Request, res: Response) => void res.json(sampleOrder()));
+    app.get('/twice', tokenize, (_req: Request, res: Response) => {
+      res.json(sampleOrder());
+      try {
+        res.type('json').send(JSON.stringify(sampleOrder()));
+      } catch {
+        // refused
+      }
+    });
+    ({ url, close } = await listen(createServer(app)));
+  });
+  afterAll(() => close());
+
+  it('answers the tokenized order, never the raw one', async () => {
+    const once = await fetch(`${url}/once`);
+    const a = await once.text();
+    expect(once.status).toBe(200);
+    expect(leaks(a)).toEqual([]);
+    const r = await fetch(`${url}/twice`, { signal: AbortSignal.timeout(5000) });
+    const body = await r.text();
+    expect(leaks(body)).toEqual([]);
+    expect(leaks(headerText(r))).toEqual([]);
+    expect(r.status).toBe(200);
+    expect(Object.keys(JSON.parse(body)).sort()).toEqual(Object.keys(JSON.parse(a)).sort());
+  });
+});
