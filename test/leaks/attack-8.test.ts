@@ -159,3 +159,30 @@ describe('attack 8: held', () => {
     await vault.close();
   });
 });
+
+// The same on Fastify: after reply.send() hands the body over, a later reply.code() / raw statusCode changes the status
+// the masked answer is sent with.
+describe('attack 8: Fastify, the status after reply.send() under maskFields', () => {
+  it('the masked answer keeps the status of the answer handed over', async () => {
+    const { default: Fastify } = await import('fastify');
+    const ff = await import('../../src/fastify/index.js');
+    const app = Fastify();
+    app.addHook('onRequest', ff.maskFields({ schema: orderSchema }));
+    app.get('/code', async (_req, reply) => {
+      reply.type('application/json');
+      reply.send(raw());
+      reply.raw.statusCode = 503;
+      return reply;
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = app.server.address() as { port: number };
+      const r = await fetch(`http://127.0.0.1:${port}/code`, { signal: AbortSignal.timeout(5000) });
+      const body = await r.text();
+      expect(leaks(body)).toEqual([]);
+      expect(r.status, body).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
