@@ -57,8 +57,10 @@ function planted() {
     birthDate: `${year}-${pad(randomInt(1, 13), 2)}-${pad(randomInt(1, 29), 2)}`,
     postalCode: `${randomInt(100, 1000)}${pad(randomInt(0, 100), 2)}`,
     ip: `198.51.${randomInt(0, 256)}.${randomInt(1, 255)}`,
-    lat: Number(`48.${pad(randomInt(100_000, 1_000_000), 6)}`),
-    lon: Number(`11.${pad(randomInt(100_000, 1_000_000), 6)}`),
+    // Six decimals whose last is not 0: a shorter text (11.31 for 11.310000) could be found by chance at the
+    // start of the generalized cell's coordinate (11.313324), which is not the raw value.
+    lat: Number(`48.${pad(randomInt(10_000, 100_000) * 10 + randomInt(1, 10), 6)}`),
+    lon: Number(`11.${pad(randomInt(10_000, 100_000) * 10 + randomInt(1, 10), 6)}`),
     at: new Date(at).toISOString().slice(0, 10),
     until: new Date(at + 4 * 86_400_000).toISOString().slice(0, 10),
     reason: `pain since ${randomBytes(3).toString('hex')}`,
