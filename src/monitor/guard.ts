@@ -5,6 +5,7 @@ import { refuse } from '../middleware/answer.js';
 import { bodyFormat, parseBody, parseQuery, pathOf, searchOf } from '../middleware/body.js';
 import type { CommonConfig } from '../middleware/config.js';
 import type { Behaviour, Exchange } from '../middleware/exchange.js';
+import { tapWrites, type ChunkObserver } from '../middleware/node-tap.js';
 import { mergeReports, type Report } from '../plan/report.js';
 import { answerValue, MAX_SHAPE_BYTES, readableEncoding } from './decode.js';
 import { watchOf, type Watch } from './watch.js';
@@ -81,8 +82,7 @@ function preflight(watch: Watch, destination: string, ex: Exchange): Searched {
  */
 function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destination: string): void {
   const copy = new AnswerCopy(res);
-  res.write = watchedWrite.bind(copy) as typeof res.write;
-  res.end = watchedEnd.bind(copy) as typeof res.end;
+  tapWrites(res, copy);
   res.once('finish', () => {
     const { chunks, size } = copy;
     if (!copy.json || size === 0 || size > MAX_SHAPE_BYTES || res.statusCode >= 300) return;
@@ -93,22 +93,13 @@ function watchAnswer(res: NonNullable<Exchange['res']>, watch: Watch, destinatio
   });
 }
 
-/**
- * The copy of a watched answer's bytes. The response's `write` and `end` are functions made once and
- * bound to it, not closures made per response: a closure kept on the Node response makes V8 on Node 20
- * keep each response's objects through young-generation collections.
- */
-class AnswerCopy {
+/** The copy of a watched answer's bytes, as they are written. */
+class AnswerCopy implements ChunkObserver {
   readonly chunks: Buffer[] = [];
   size = 0;
   json: boolean | undefined = undefined;
-  readonly write: (...a: unknown[]) => boolean;
-  readonly end: (...a: unknown[]) => NonNullable<Exchange['res']>;
-  constructor(readonly res: NonNullable<Exchange['res']>) {
-    this.write = res.write as (...a: unknown[]) => boolean;
-    this.end = res.end as (...a: unknown[]) => NonNullable<Exchange['res']>;
-  }
-  keep(chunk: unknown, encoding: unknown): void {
+  constructor(readonly res: NonNullable<Exchange['res']>) {}
+  seen(chunk: unknown, encoding: unknown): void {
     this.json ??= /\bjson\b/i.test(String(this.res.getHeader('content-type') ?? '')) && readableEncoding(encodingOf(this.res));
     if (!this.json || this.size > MAX_SHAPE_BYTES || chunk === undefined || chunk === null || typeof chunk === 'function') return;
     const b = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined;
@@ -116,16 +107,6 @@ class AnswerCopy {
     this.size += b.length;
     if (this.size <= MAX_SHAPE_BYTES) this.chunks.push(b);
   }
-}
-
-function watchedWrite(this: AnswerCopy, chunk: unknown, ...rest: unknown[]): boolean {
-  this.keep(chunk, rest[0]);
-  return this.write.call(this.res, chunk, ...rest);
-}
-
-function watchedEnd(this: AnswerCopy, chunk?: unknown, ...rest: unknown[]): NonNullable<Exchange['res']> {
-  this.keep(chunk, rest[0]);
-  return this.end.call(this.res, chunk, ...rest);
 }
 
 /**
