@@ -4,7 +4,6 @@
 // wrapper between two guards (as compression puts one) is called through, a detached res.json is still masked,
 // and every request's logger is its own.
 import { createServer } from 'node:http';
-import { Writable } from 'node:stream';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import Koa from 'koa';
@@ -13,20 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fx from '../../src/express/index.js';
 import * as fk from '../../src/koa/index.js';
 import { leaks, orderSchema, sampleOrder } from '../fixtures/order.js';
+import { sink } from '../helpers/sink.js';
 import { listen } from '../helpers/vendor.js';
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(''),
-  };
-}
 
 const base64 = (s: string): string => Buffer.from(s).toString('base64');
 /** The sensitive values found in `text`, raw, URL- or form-encoded or base64. */

@@ -1,6 +1,6 @@
 // Logs through real pino and winston, from real Express and Koa servers: no raw value anywhere in what was written.
 import { createServer } from 'node:http';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import express from 'express';
 import Koa from 'koa';
 import { bodyParser } from '@koa/bodyparser';
@@ -13,22 +13,10 @@ import * as fk from '../../src/koa/index.js';
 import { pinoOptions } from '../../src/log/pino-entry.js';
 import { redactFormat } from '../../src/log/winston-entry.js';
 import { leaks, orderSchema, sampleOrder, SENSITIVE } from '../fixtures/order.js';
+import { sink } from '../helpers/sink.js';
 import { listen } from '../helpers/vendor.js';
 
 const SECRETS = [...SENSITIVE, 'sk_live_abcdefghijklmnop', 'sid=s3cr3t-session', 'hunter2', '378282246310005'];
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(''),
-  };
-}
 
 const base64 = (s: string) => Buffer.from(s).toString('base64');
 /** Every form a secret could take in a log: raw, URL-encoded, form-encoded, base64. */
